@@ -1,0 +1,141 @@
+/**
+ * The NSE job model shared by the client, the activities and the workflows. Pure TypeScript: safe to load
+ * in the workflow sandbox.
+ * @module
+ */
+
+/**
+ * One normalised job state. NSE documents two vocabularies (`status`: pending/successful, and `state`:
+ * NORMAL/WARNING/PARTIAL_FAILURES/ERROR, see nse-api.md §6.4); both map onto this set.
+ */
+export const JobState = {
+  Pending: 'PENDING',
+  Running: 'RUNNING',
+  Warning: 'WARNING',
+  Normal: 'NORMAL',
+  Error: 'ERROR',
+  PartialFailures: 'PARTIAL_FAILURES',
+} as const;
+export type JobState = (typeof JobState)[keyof typeof JobState];
+
+const TERMINAL_STATES: ReadonlySet<JobState> = new Set([JobState.Normal, JobState.Error, JobState.PartialFailures]);
+
+/** True for NORMAL, ERROR and PARTIAL_FAILURES; WARNING is not terminal. */
+export function isTerminal(state: JobState): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+/** True for the two terminal states that call for compensation. */
+export function isFailed(state: JobState): boolean {
+  return state === JobState.Error || state === JobState.PartialFailures;
+}
+
+const STATE_WORDS: Readonly<Record<string, JobState>> = {
+  NORMAL: JobState.Normal,
+  WARNING: JobState.Warning,
+  PARTIAL_FAILURES: JobState.PartialFailures,
+  ERROR: JobState.Error,
+};
+
+const STATUS_WORDS: Readonly<Record<string, JobState>> = {
+  pending: JobState.Pending,
+  queued: JobState.Pending,
+  new: JobState.Pending,
+  running: JobState.Running,
+  in_progress: JobState.Running,
+  processing: JobState.Running,
+  successful: JobState.Normal,
+  success: JobState.Normal,
+  succeeded: JobState.Normal,
+  completed: JobState.Normal,
+  warning: JobState.Warning,
+  failed: JobState.Error,
+  failure: JobState.Error,
+  error: JobState.Error,
+  partial_failures: JobState.PartialFailures,
+  partially_successful: JobState.PartialFailures,
+  partial: JobState.PartialFailures,
+};
+
+/** The raw fields a job state is derived from. */
+export interface RawJobStatus {
+  state?: string | undefined;
+  status?: string | undefined;
+  lastError?: string | undefined;
+}
+
+/**
+ * Maps NSE's raw `state` / `status` / `last_error` onto one {@link JobState}. `state` wins when it is one of the
+ * four documented words; an unknown word counts as still running (`known: false`) so a new NSE vocabulary
+ * never ends a run early.
+ */
+export function normaliseJobState(raw: RawJobStatus): { state: JobState; known: boolean } {
+  const fromState = raw.state ? STATE_WORDS[raw.state.trim().toUpperCase()] : undefined;
+  if (fromState) return { state: fromState, known: true };
+  const fromStatus = raw.status ? STATUS_WORDS[raw.status.trim().toLowerCase()] : undefined;
+  if (fromStatus === JobState.Normal && raw.lastError && raw.lastError.trim() !== '') {
+    // A finished job that reports an error did not succeed, whatever its status word says.
+    return { state: JobState.Error, known: true };
+  }
+  if (fromStatus) return { state: fromStatus, known: true };
+  return { state: JobState.Running, known: raw.state === undefined && raw.status === undefined };
+}
+
+/** One task of a job (`job_tasks[]`), normalised. */
+export interface JobTask {
+  id: string;
+  action: string;
+  objectId: string;
+  objectType: string;
+  resourceType: string;
+  state: JobState;
+  status: string;
+  statusDetail: string;
+  lastError: string;
+}
+
+/**
+ * An NSE job, normalised from either documented shape (`object_type` or `type`, `job_tasks` null or array).
+ * `raw` is the record as NSE sent it, with secrets already removed by the client.
+ */
+export interface Job {
+  id: string;
+  action: string;
+  summary: string;
+  objectId: string;
+  objectType: string;
+  objectName: string;
+  state: JobState;
+  /** False when neither `state` nor `status` used a documented word (logged once by the poller). */
+  stateKnown: boolean;
+  status: string;
+  statusDetail: string;
+  lastError: string;
+  userId: string;
+  created: string;
+  updated: string;
+  tasks: JobTask[];
+  raw: Record<string, unknown>;
+}
+
+/** What an async NSE call answered: a job to follow (202) or a synchronous result (200/201/204). */
+export type SubmitResult =
+  | { kind: 'job'; httpStatus: 202; job: Job }
+  | { kind: 'sync'; httpStatus: number; record: Record<string, unknown> | undefined };
+
+/** One page of `GET /v2.1/jobs`. */
+export interface JobPage {
+  jobs: Job[];
+  totalRecords: number;
+  offset: number;
+  limit: number;
+}
+
+/** Query of `GET /v2.1/jobs`. */
+export interface ListJobsQuery {
+  tenantId?: string;
+  offset?: number;
+  limit?: number;
+  sortBy?: string;
+  orderBy?: 'asc' | 'desc';
+}

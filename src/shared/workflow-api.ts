@@ -1,0 +1,132 @@
+/**
+ * Names and types shared by workflows, the worker, the client library and the CLI: task queue, search
+ * attributes, queries and workflow I/O. Pure and workflow-safe.
+ * @module
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Job, JobState } from './nse-types';
+
+/** Task queue used when `NSE_FLOW_TASK_QUEUE` is not set. */
+export const DEFAULT_TASK_QUEUE = 'nse-flow';
+
+/** Custom search attributes (all Keyword); the dev server and docker-compose register them by these names. */
+export const SearchAttributes = {
+  NseJobId: defineSearchAttributeKey('NseJobId', SearchAttributeType.KEYWORD),
+  NseJobState: defineSearchAttributeKey('NseJobState', SearchAttributeType.KEYWORD),
+  NseObjectType: defineSearchAttributeKey('NseObjectType', SearchAttributeType.KEYWORD),
+  NseTenantId: defineSearchAttributeKey('NseTenantId', SearchAttributeType.KEYWORD),
+  NsePhase: defineSearchAttributeKey('NsePhase', SearchAttributeType.KEYWORD),
+} as const;
+
+/** Every custom search attribute key, for registration. */
+export const SEARCH_ATTRIBUTE_KEYS = Object.values(SearchAttributes);
+
+/** How the workflow reads the job: see design.md "What to poll with". */
+export const PollMode = { Local: 'local', Activity: 'activity', LongPoll: 'long-poll' } as const;
+export type PollMode = (typeof PollMode)[keyof typeof PollMode];
+
+/** Timing of the poll loop. All durations in milliseconds. */
+export interface PollPolicy {
+  mode: PollMode;
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+  backoffCoefficient: number;
+  /** Fraction of each interval drawn at random (0.2 → ±20%), so many runs do not poll NSE in lockstep. */
+  jitterRatio: number;
+  /** Overall deadline of one wait, across continue-as-new. */
+  timeoutMs: number;
+  /** Continue-as-new after this many polls in one run, even if the server has not suggested it yet. */
+  maxPollsPerRun: number;
+  /** Long-poll mode: how long NSE may hold one read (the simulator's `poll_timeout` extension), in seconds. */
+  longPollSeconds: number;
+}
+
+/** Defaults for a job that usually ends within minutes. */
+export const DEFAULT_POLL_POLICY: PollPolicy = {
+  mode: PollMode.Local,
+  initialIntervalMs: 1_000,
+  maxIntervalMs: 30_000,
+  backoffCoefficient: 1.5,
+  jitterRatio: 0.2,
+  timeoutMs: 2 * 60 * 60 * 1000,
+  maxPollsPerRun: 500,
+  longPollSeconds: 30,
+};
+
+/** The phases a run goes through; also the `NsePhase` search attribute. */
+export const Phase = {
+  Validating: 'validating',
+  Submitting: 'submitting',
+  Polling: 'polling',
+  Compensating: 'compensating',
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+  Cancelled: 'cancelled',
+} as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** Input of {@link nseOperationWorkflow}: one object, so fields can be added without breaking histories. */
+export interface OperationInput {
+  /** Catalogue name, e.g. `create-disk` (`nse-flow operations` lists them). */
+  operation: string;
+  /** The call's fields: body fields and path fields (`id`, `disk_id`, ...) together. */
+  input: Record<string, unknown>;
+  /** Tenant that owns the job; used to find a job a lost submit created, and shown as `NseTenantId`. */
+  tenantId?: string;
+  poll?: Partial<PollPolicy>;
+  /** Set by the workflow itself when it continues as new; callers leave it out. */
+  resume?: ResumeState;
+}
+
+/** What a continued run carries over from the previous one. */
+export interface ResumeState {
+  jobId: string;
+  phase: Phase;
+  polls: number;
+  intervalMs: number;
+  deadline: number;
+  startedAt: number;
+  warnings: number;
+  lastState: JobState;
+  /** Values read before an update, for its undo. */
+  before?: Record<string, unknown>;
+  /** Set when the run is compensating: the job that failed. */
+  failedJob?: Job;
+}
+
+/** Result of a successful {@link nseOperationWorkflow}. */
+export interface OperationResult {
+  operation: string;
+  /** The finished job, secrets removed; absent when NSE answered synchronously. */
+  job?: Job;
+  objectId?: string;
+  /** Times the job was read. */
+  polls: number;
+  /** True when the job was recovered after an ambiguous submit instead of being created again. */
+  adopted: boolean;
+}
+
+/** What the `status` query returns. */
+export interface OperationStatus {
+  operation: string;
+  summary: string;
+  phase: Phase;
+  jobId?: string;
+  jobState?: JobState;
+  objectId?: string;
+  polls: number;
+  warnings: number;
+  nextPollAt?: string;
+  compensation?: CompensationReport;
+}
+
+/** What compensation did for a failed run. */
+export interface CompensationReport {
+  outcome: 'compensated' | 'not-needed' | 'manual-cleanup-needed' | 'failed';
+  /** The undo operation that ran, if any. */
+  operation?: string;
+  jobId?: string;
+  /** The object an operator must clean up by hand. */
+  objectId?: string;
+  message: string;
+}
