@@ -8,6 +8,8 @@ export const FailureType = {
   InvalidInput: 'InvalidInput',
   /** NSE refused the request (4xx other than 408/429): retrying cannot help. */
   NseRejected: 'NseRejected',
+  /** NSE answered 404 for the object or job asked for. */
+  NseNotFound: 'NseNotFound',
   /** NSE could not be reached or answered 408/429/5xx: retried by the activity retry policy. */
   NseUnavailable: 'NseUnavailable',
   /** NSE answered something that does not follow its documented API. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
 import type { Job, JobState } from './nse-types';
 
 /** Task queue used when `NSE_FLOW_TASK_QUEUE` is not set. */
@@ -130,3 +131,6 @@ export interface CompensationReport {
   objectId?: string;
   message: string;
 }
+
+/** Current progress of an operation run, as data (the Web UI's current details show the same as markdown). */
+export const operationStatusQuery = defineQuery<OperationStatus>('status');

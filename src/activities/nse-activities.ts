@@ -1,0 +1,145 @@
+/**
+ * Activities: every NSE call the workflows make. They close over one long-lived {@link NseClient} and turn its
+ * errors into Temporal failures the retry policy understands. What they return is already redacted.
+ * @module
+ */
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { NseClient } from '../nse/client';
+import { NseError, NseHttpError, NseProtocolError } from '../nse/errors';
+import { FailureType } from '../shared/failures';
+import type { Job, SubmitResult } from '../shared/nse-types';
+import { buildRequest, describeOperation, findOperation, type OperationSpec } from '../shared/operations';
+
+/** Input of {@link NseActivities.submitOperation}. */
+export interface SubmitOperationInput {
+  operation: string;
+  input: Record<string, unknown>;
+  tenantId?: string;
+  /** Jobs created before this instant (ms since epoch) are never adopted. */
+  notBefore: number;
+}
+
+/** What a submit produced: a job to follow, adopted when an earlier attempt had already created it. */
+export type SubmitOutcome = SubmitResult & { adopted: boolean };
+
+/** Input of {@link NseActivities.getJob}. */
+export interface GetJobInput {
+  jobId: string;
+  /** Long-poll extension: let NSE hold the read up to this many seconds until the job changes. */
+  longPollSeconds?: number;
+  /** Long-poll extension: the `updated` value the caller has already seen. */
+  lastModified?: string;
+}
+
+/** What workflows see (they import it with `import type`). */
+export interface NseActivities {
+  /** Sends one async NSE call; a retry first adopts the job an ambiguous earlier attempt may have created. */
+  submitOperation(request: SubmitOperationInput): Promise<SubmitOutcome>;
+  /** Reads a job once (or holds the read in long-poll mode). When to stop polling is the workflow's decision. */
+  getJob(request: GetJobInput): Promise<Job>;
+  /** Reads one resource record, e.g. the values an update is about to change. */
+  readResource(path: string): Promise<Record<string, unknown>>;
+}
+
+/** Built once in worker.ts; activities close over long-lived dependencies. */
+export function createActivities({ nse }: { nse: NseClient }): NseActivities {
+  return {
+    async submitOperation(request) {
+      const spec = requireOperation(request.operation);
+      const { attempt } = Context.current().info;
+      if (attempt > 1) {
+        // An earlier attempt may have reached NSE before its answer was lost: never create a second resource.
+        const existing = await findSubmittedJob(nse, spec, request).catch(rethrowAsFailure);
+        if (existing) {
+          log.warn('adopting NSE job created by an earlier attempt', { jobId: existing.id, attempt });
+          return { kind: 'job', httpStatus: 202, job: existing, adopted: true };
+        }
+      }
+      const { method, path, body } = buildRequest(spec, request.input);
+      log.info('submitting NSE operation', { operation: spec.name, summary: describeOperation(spec, request.input) });
+      const signal = Context.current().cancellationSignal;
+      const result = await nse.submit(method, path, body, { signal }).catch(rethrowAsFailure);
+      return { ...result, adopted: false };
+    },
+
+    async getJob({ jobId, longPollSeconds, lastModified }) {
+      const context = Context.current();
+      if (!longPollSeconds) return await nse.getJob(jobId, { signal: context.cancellationSignal }).catch(rethrowAsFailure);
+      // A long read must keep heartbeating so a lost worker is noticed and a cancellation reaches the request.
+      const beat = setInterval(() => context.heartbeat(), 2_000);
+      try {
+        context.heartbeat();
+        return await nse
+          .getJob(jobId, { pollTimeoutSeconds: longPollSeconds, lastModified, signal: context.cancellationSignal })
+          .catch(rethrowAsFailure);
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    async readResource(path) {
+      return await nse.getResource(path, { signal: Context.current().cancellationSignal }).catch(rethrowAsFailure);
+    },
+  };
+}
+
+function requireOperation(name: string): OperationSpec {
+  const spec = findOperation(name);
+  if (!spec) {
+    throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `unknown operation '${name}'` });
+  }
+  return spec;
+}
+
+// Job actions as NSE records them: initiator add/remove are updates of the host group (nse-api.md §6.2).
+const JOB_ACTION: Record<OperationSpec['verb'], string> = {
+  create: 'create',
+  update: 'update',
+  delete: 'delete',
+  add: 'update',
+  remove: 'update',
+};
+
+/**
+ * Looks for a job this submit already created: same tenant, same action, same object (by id for updates and
+ * deletes, by name for creates), created after the run started. Newest first, so the scan stops early.
+ */
+async function findSubmittedJob(nse: NseClient, spec: OperationSpec, request: SubmitOperationInput): Promise<Job | undefined> {
+  const input = request.input;
+  const objectId = [input.id, input.disk_id, input.fileshare_id, input.hostgroup_id].find((v) => typeof v === 'string');
+  const objectName = [input.name, input.display_name, input.alias].find((v) => typeof v === 'string');
+  const query = { tenantId: request.tenantId, sortBy: 'created', orderBy: 'desc' as const, limit: 50 };
+  for await (const job of nse.iterateJobs(query)) {
+    if (Date.parse(job.created) < request.notBefore) return undefined;
+    if (job.action !== JOB_ACTION[spec.verb]) continue;
+    const sameObject =
+      spec.verb === 'create' && objectId === undefined ? job.objectName === objectName : job.objectId === objectId;
+    if (sameObject) return job;
+  }
+  return undefined;
+}
+
+/** Translates client errors for the retry policy. Anything unrecognised stays retryable. */
+export function rethrowAsFailure(err: unknown): never {
+  if (err instanceof NseHttpError) {
+    const details = [{ status: err.status, nseCode: err.nseStatus?.code }]; // never headers or bodies
+    if (err.status === 404) {
+      throw ApplicationFailure.create({ type: FailureType.NseNotFound, nonRetryable: true, message: err.message, details });
+    }
+    if (!err.retryable) {
+      throw ApplicationFailure.create({ type: FailureType.NseRejected, nonRetryable: true, message: err.message, details });
+    }
+    throw ApplicationFailure.create({
+      type: FailureType.NseUnavailable,
+      message: err.message,
+      details,
+      nextRetryDelay: err.retryAfterMs,
+    });
+  }
+  if (err instanceof NseProtocolError) {
+    // A garbled answer is usually a proxy or a half-deployed NSE: worth another try, under its own name.
+    throw ApplicationFailure.create({ type: FailureType.NseProtocolError, message: err.message });
+  }
+  if (err instanceof NseError) throw ApplicationFailure.create({ type: FailureType.NseUnavailable, message: err.message });
+  throw err;
+}

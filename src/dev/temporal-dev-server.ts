@@ -1,0 +1,99 @@
+/**
+ * Starts the real Temporal dev server (`temporal server start-dev`) as a child process, for the local stack,
+ * the tests and the benchmarks, and waits until its frontend answers.
+ * @module
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_KEYS } from '../shared/workflow-api';
+
+/** Where the repository lives, for .tools and .temporal. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Runs scripts/install-temporal-cli.sh (idempotent) and returns the CLI path it prints. */
+export function installTemporalCli(): string {
+  const script = path.join(REPO_ROOT, 'scripts', 'install-temporal-cli.sh');
+  return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+export interface DevServerOptions {
+  cliPath: string;
+  port: number;
+  /** Web UI port; the UI is off when undefined. */
+  uiPort?: number;
+  /** SQLite file for persistence; in memory when undefined. */
+  dbFile?: string;
+  ip?: string;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Where the server's own output goes. */
+  stdio?: 'inherit' | 'ignore';
+  extraArgs?: string[];
+}
+
+export interface RunningDevServer {
+  address: string;
+  uiUrl: string | undefined;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The dev server's command line: persistent SQLite with WAL, and the project's search attributes. */
+export function devServerArgs(options: DevServerOptions): string[] {
+  const args = ['server', 'start-dev', '--port', String(options.port), '--ip', options.ip ?? '127.0.0.1'];
+  args.push('--log-level', options.logLevel ?? 'warn', '--log-format', 'json');
+  args.push(...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
+  if (options.dbFile) {
+    args.push('--db-filename', options.dbFile);
+    args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
+  }
+  for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
+  return [...args, ...(options.extraArgs ?? [])];
+}
+
+/** Spawns the dev server and resolves once its gRPC frontend answers; rejects if it exits first. */
+export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
+  const child = spawn(options.cliPath, devServerArgs(options), { stdio: ['ignore', options.stdio ?? 'ignore', 'inherit'] });
+  const address = `${options.ip ?? '127.0.0.1'}:${options.port}`;
+  const exited = new Promise<never>((_resolve, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`temporal dev server exited early (${signal ?? code})`)));
+    child.once('error', reject);
+  });
+  exited.catch(() => undefined); // observed below; avoid an unhandled rejection after a clean stop
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(timer);
+  };
+  try {
+    await Promise.race([waitUntilServing(address), exited]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const uiUrl = options.uiPort === undefined ? undefined : `http://localhost:${options.uiPort}`;
+  return { address, uiUrl, process: child, stop };
+}
+
+/** Retries a cheap frontend call until it succeeds; a cold SQLite start can take several seconds. */
+async function waitUntilServing(address: string, attempts = 120): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((resolve) => setTimeout(resolve, 250)); // readiness back-off, not test synchronisation
+    }
+  }
+  throw new Error(`temporal dev server at ${address} did not answer: ${String(lastError)}`);
+}

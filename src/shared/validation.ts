@@ -1,0 +1,102 @@
+/**
+ * Validation of workflow input, run inside the workflow before any activity: a bad input fails the run at once
+ * with a non-retryable `InvalidInput` failure that names the field, and NSE is never called.
+ * @module
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { FailureType } from './failures';
+import { findOperation, OPERATION_NAMES, type OperationSpec } from './operations';
+import { DEFAULT_POLL_POLICY, PollMode, type OperationInput, type PollPolicy } from './workflow-api';
+
+/** Largest accepted input, as JSON: workflow input lives in history, and NSE bodies are small. */
+export const MAX_INPUT_BYTES = 64 * 1024;
+
+const pollPolicySchema = z
+  .object({
+    mode: z.enum([PollMode.Local, PollMode.Activity, PollMode.LongPoll]),
+    initialIntervalMs: z.number().int().min(1).max(3_600_000),
+    maxIntervalMs: z.number().int().min(1).max(86_400_000),
+    backoffCoefficient: z.number().min(1).max(10),
+    jitterRatio: z.number().min(0).max(0.5),
+    timeoutMs: z.number().int().min(1).max(365 * 86_400_000),
+    maxPollsPerRun: z.number().int().min(1).max(10_000),
+    longPollSeconds: z.number().int().min(1).max(120),
+  })
+  .partial()
+  .strict();
+
+const operationInputSchema = z
+  .object({
+    operation: z.string().min(1).max(64),
+    input: z.record(z.string(), z.unknown()),
+    tenantId: z.string().min(1).max(64).optional(),
+    poll: pollPolicySchema.optional(),
+    resume: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+/** A validated operation: its spec, the parsed fields and the full poll policy. */
+export interface ValidOperation {
+  spec: OperationSpec;
+  fields: Record<string, unknown>;
+  tenantId: string | undefined;
+  policy: PollPolicy;
+}
+
+/** Formats zod issues as `input.size_gb: Invalid input: expected number` lines. */
+export function formatIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((issue) => {
+      const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+      return `${where || '(input)'}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** The failure every validation error becomes: non-retryable, so the run fails instead of retrying forever. */
+export function invalidInput(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message });
+}
+
+/** Checks that a value is plain JSON data without keys that could pollute prototypes. */
+function assertPlainJson(value: unknown, where: string): void {
+  let size: number;
+  try {
+    size = JSON.stringify(value)?.length ?? 0;
+  } catch {
+    throw invalidInput(`${where}: must be plain JSON`);
+  }
+  if (size > MAX_INPUT_BYTES) throw invalidInput(`${where}: ${size} bytes is more than the ${MAX_INPUT_BYTES} allowed`);
+  const visit = (node: unknown, at: string): void => {
+    if (Array.isArray(node)) return node.forEach((item, index) => visit(item, `${at}[${index}]`));
+    if (node === null || typeof node !== 'object') return;
+    for (const key of Object.keys(node)) {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw invalidInput(`${at}.${key}: key not allowed`);
+      visit((node as Record<string, unknown>)[key], `${at}.${key}`);
+    }
+  };
+  visit(value, where);
+}
+
+/** Validates the fields of one catalogue operation; throws `InvalidInput` naming the first bad fields. */
+export function parseOperationFields(operation: string, fields: unknown, where = 'input'): { spec: OperationSpec; fields: Record<string, unknown> } {
+  const spec = findOperation(operation);
+  if (!spec) throw invalidInput(`operation: unknown operation '${operation}' (known: ${OPERATION_NAMES.join(', ')})`);
+  assertPlainJson(fields, where);
+  const parsed = spec.schema.safeParse(fields);
+  if (!parsed.success) throw invalidInput(`${operation}: ${formatIssues(parsed.error, where)}`);
+  return { spec, fields: parsed.data };
+}
+
+/** Validates {@link OperationInput}; throws a non-retryable `InvalidInput` failure naming the field. */
+export function parseOperationInput(raw: unknown): ValidOperation {
+  assertPlainJson(raw, '(input)');
+  const parsed = operationInputSchema.safeParse(raw);
+  if (!parsed.success) throw invalidInput(formatIssues(parsed.error));
+  const input = parsed.data as OperationInput;
+  const { spec, fields } = parseOperationFields(input.operation, input.input);
+  const policy: PollPolicy = { ...DEFAULT_POLL_POLICY, ...input.poll };
+  if (policy.maxIntervalMs < policy.initialIntervalMs) throw invalidInput('poll.maxIntervalMs: must be at least initialIntervalMs');
+  return { spec, fields, tenantId: input.tenantId, policy };
+}

@@ -1,0 +1,2 @@
+/** The worker's `workflowsPath` target: workflow functions only. */
+export { nseOperationWorkflow } from './await-job';
