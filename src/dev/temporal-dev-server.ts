@@ -26,8 +26,8 @@ export interface DevServerOptions {
   dbFile?: string;
   ip?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** Where the server's own output goes. */
-  stdio?: 'inherit' | 'ignore';
+  /** Where the server's stdout and stderr go; with 'pipe' the caller must consume them. */
+  output?: 'inherit' | 'ignore' | 'pipe';
   extraArgs?: string[];
 }
 
@@ -53,7 +53,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
 
 /** Spawns the dev server and resolves once its gRPC frontend answers; rejects if it exits first. */
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
-  const child = spawn(options.cliPath, devServerArgs(options), { stdio: ['ignore', options.stdio ?? 'ignore', 'inherit'] });
+  const child = spawn(options.cliPath, devServerArgs(options), { stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'] });
   const address = `${options.ip ?? '127.0.0.1'}:${options.port}`;
   const exited = new Promise<never>((_resolve, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`temporal dev server exited early (${signal ?? code})`)));

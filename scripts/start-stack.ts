@@ -1,0 +1,128 @@
+/**
+ * `npm start`: the local stack. The real Temporal dev server (persistent SQLite under .temporal/, Web UI), the NSE
+ * simulator (unless NSE_BASE_URL points at a real NSE) and the worker, as child processes. Ctrl-C or SIGTERM stops
+ * all of them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { assertPortFree } from '../src/dev/ports';
+import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
+import { SIM_FIXTURES } from '../src/simulator/fixtures';
+
+const DEMO_USER = 'nse-admin';
+const DEMO_PASSWORD = 'nse-demo-password'; // the simulator's demo credential, not a real secret
+
+function portFrom(variable: string, fallback: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`nse-flow: ${variable}=${raw} is not a port number`);
+    process.exit(2);
+  }
+  return port;
+}
+
+const children: ChildProcess[] = [];
+let devServer: RunningDevServer | undefined;
+let stopping = false;
+
+function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'nse-flow.js'), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`nse-flow: ${name} exited (${signal ?? code}); stopping the stack`);
+      void stopAll(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function stopAll(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+        }),
+    ),
+  );
+  await devServer?.stop();
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  const temporalPort = portFrom('TEMPORAL_PORT', 7233);
+  const uiPort = portFrom('TEMPORAL_UI_PORT', 8233);
+  const simPort = portFrom('NSE_SIM_PORT', 8080);
+  const externalNse = process.env.NSE_BASE_URL;
+
+  await assertPortFree(temporalPort, 'TEMPORAL_PORT');
+  await assertPortFree(uiPort, 'TEMPORAL_UI_PORT');
+  if (!externalNse) await assertPortFree(simPort, 'NSE_SIM_PORT');
+
+  const cliPath = installTemporalCli();
+  const stateDir = path.join(REPO_ROOT, '.temporal');
+  mkdirSync(stateDir, { recursive: true });
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  console.log(`starting the Temporal dev server (state in .temporal/nse-flow.db, log in .temporal/server.log) ...`);
+  const serverLog = createWriteStream(path.join(stateDir, 'server.log'), { flags: 'a' });
+  devServer = await startDevServer({
+    cliPath,
+    port: temporalPort,
+    uiPort,
+    dbFile: path.join(stateDir, 'nse-flow.db'),
+    logLevel: 'warn',
+    output: 'pipe',
+  });
+  devServer.process.stdout?.pipe(serverLog);
+  devServer.process.stderr?.pipe(serverLog);
+
+  const nseEnv: NodeJS.ProcessEnv = externalNse
+    ? {}
+    : { NSE_BASE_URL: `http://127.0.0.1:${simPort}/api`, NSE_USERNAME: DEMO_USER, NSE_PASSWORD: DEMO_PASSWORD, NSE_AUTH: 'jwt' };
+  if (!externalNse) {
+    startChild('simulator', ['simulator', '--port', String(simPort), '--user', `${DEMO_USER}:${DEMO_PASSWORD}`], {});
+  }
+  startChild('worker', ['worker'], { ...nseEnv, TEMPORAL_ADDRESS: devServer.address });
+
+  const addressEnv = temporalPort === 7233 ? '' : `TEMPORAL_ADDRESS=${devServer.address} `;
+  const example = JSON.stringify({
+    name: 'demo-hostgroup',
+    subtenant_id: SIM_FIXTURES.subtenantId,
+    zone: SIM_FIXTURES.zone,
+    protocol: 'iscsi',
+    os_type: 'linux',
+  });
+  console.log(
+    [
+      '',
+      `Temporal Web UI:  ${devServer.uiUrl}`,
+      `Temporal gRPC:    ${devServer.address}`,
+      `NSE:              ${externalNse ?? `http://127.0.0.1:${simPort}/api (simulator, user ${DEMO_USER})`}`,
+      '',
+      'Try it (in another terminal):',
+      `  ${addressEnv}npx nse-flow run create-hostgroup --tenant ${SIM_FIXTURES.tenantId} --input '${example}' --wait`,
+      '',
+      'Ctrl-C stops everything; runs are kept in .temporal/ for the next start.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`nse-flow: ${(err as Error).message}`);
+  await stopAll(1);
+});

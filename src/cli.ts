@@ -1,0 +1,287 @@
+/**
+ * The `nse-flow` command line. Exit codes: 0 success, 1 the run failed, 2 bad usage or input, 3 Temporal or NSE
+ * cannot be reached.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { connect, RunFailedError, TemporalUnavailableError, type NseFlowClient } from './client';
+import { ConfigError, loadConfig, maskConfig } from './config';
+import { createLogger } from './logging';
+import { OPERATION_NAMES, OPERATIONS } from './shared/operations';
+import { parseOperationFields } from './shared/validation';
+import { PollMode, type OperationInput, type OperationStatus } from './shared/workflow-api';
+
+export const ExitCode = { Ok: 0, RunFailed: 1, Usage: 2, Unreachable: 3 } as const;
+
+/** A failure with the exit code it maps to; the message is printed alone. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads `--input`: inline JSON, or `@path` to a JSON file. */
+function parseJsonArgument(value: string): unknown {
+  const text = value.startsWith('@') ? readFileOrFail(value.slice(1)) : value;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function readFileOrFail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidArgumentError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+interface GlobalOptions {
+  json?: boolean;
+}
+
+function print(options: GlobalOptions, data: unknown, text: string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+}
+
+async function withClient<T>(fn: (client: NseFlowClient) => Promise<T>): Promise<T> {
+  let client: NseFlowClient;
+  try {
+    client = await connect();
+  } catch (err) {
+    throw new CliError((err as Error).message, ExitCode.Unreachable);
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+function describeStatus(status: OperationStatus): string {
+  const job = status.jobId ? ` job ${status.jobId} ${status.jobState ?? 'submitted'}` : '';
+  return `${status.phase}${job}, ${status.polls} poll${status.polls === 1 ? '' : 's'}`;
+}
+
+/** Follows a run until it ends, printing progress (one updating line on a TTY, plain lines otherwise). */
+async function followRun(client: NseFlowClient, workflowId: string, options: GlobalOptions): Promise<void> {
+  const tty = process.stderr.isTTY && !options.json;
+  let last = '';
+  const show = async (): Promise<void> => {
+    const status = await client.getStatus(workflowId).catch(() => undefined);
+    if (!status) return;
+    const line = describeStatus(status);
+    if (line === last) return;
+    last = line;
+    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (!options.json) process.stderr.write(`${line}\n`);
+  };
+  const timer = setInterval(() => void show(), 1_000);
+  try {
+    const result = await client.result(workflowId);
+    if (tty) process.stderr.write('\n');
+    const objectId = result.objectId ? ` object ${result.objectId}` : '';
+    print(options, { workflowId, status: 'completed', result }, `completed: ${result.operation}${objectId} after ${result.polls} polls`);
+  } catch (err) {
+    if (tty) process.stderr.write('\n');
+    if (err instanceof RunFailedError) {
+      print(options, { workflowId, status: 'failed', failureType: err.failureType, message: err.message, details: err.details }, `failed (${err.failureType}): ${err.message}`);
+      throw new CliError('', ExitCode.RunFailed);
+    }
+    throw err;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Builds the program; `main` runs it. Exported for tests of the parser. */
+export function buildProgram(): Command {
+  const program = new Command('nse-flow')
+    .description('Durable Temporal workflows for NetApp Service Engine (NSE) v2.1 asynchronous jobs')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('start one NSE operation as a durable workflow run')
+    .argument('<operation>', 'catalogue name, see `nse-flow operations`')
+    .requiredOption('--input <json|@file>', 'the operation fields as JSON, or @path to a JSON file', parseJsonArgument)
+    .option('--tenant <id>', 'tenant that owns the job (used to find a job a lost submit created)')
+    .option('--wait', 'follow the run until it ends')
+    .option('--id <workflowId>', 'workflow id to use')
+    .option('--idempotency-key <key>', 'same key, same run: a second start returns the first run')
+    .addOption(new Option('--poll-mode <mode>', 'how the job is read').choices(Object.values(PollMode)))
+    .option('--poll-interval <ms>', 'first wait between reads', positiveInt)
+    .addHelpText('after', `\nExample:\n  nse-flow run create-bucket --input '{"name":"logs-2026","subtenant_id":"<id>"}' --wait`)
+    .action(async (operation: string, options: Record<string, unknown>, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      try {
+        parseOperationFields(operation, options.input); // the workflow checks again; this gives exit code 2 early
+      } catch (err) {
+        throw new CliError((err as Error).message, ExitCode.Usage);
+      }
+      const input: OperationInput = { operation, input: options.input as Record<string, unknown> };
+      if (typeof options.tenant === 'string') input.tenantId = options.tenant;
+      if (options.pollMode || options.pollInterval) {
+        input.poll = {};
+        if (options.pollMode) input.poll.mode = options.pollMode as PollMode;
+        if (options.pollInterval) input.poll.initialIntervalMs = options.pollInterval as number;
+      }
+      await withClient(async (client) => {
+        const handle = await client.startOperation(input, {
+          workflowId: options.id as string | undefined,
+          idempotencyKey: options.idempotencyKey as string | undefined,
+        });
+        if (!options.wait) {
+          print(global, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
+          return;
+        }
+        if (!global.json) process.stderr.write(`started ${handle.workflowId}\n`);
+        await followRun(client, handle.workflowId, global);
+      });
+    });
+
+  program
+    .command('status')
+    .description("show a run's progress (phase, job, polls)")
+    .argument('<workflowId>')
+    .addHelpText('after', '\nExample:\n  nse-flow status nse-flow-op-create-disk-1234')
+    .action(async (workflowId: string, _options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await withClient(async (client) => {
+        const status = await client.getStatus(workflowId);
+        print(global, status, `${workflowId}: ${status.summary}: ${describeStatus(status)}`);
+      });
+    });
+
+  program
+    .command('result')
+    .description('wait for a run to end and print its outcome')
+    .argument('<workflowId>')
+    .addHelpText('after', '\nExample:\n  nse-flow result nse-flow-op-create-disk-1234')
+    .action(async (workflowId: string, _options: unknown, command: Command) => {
+      await withClient((client) => followRun(client, workflowId, command.optsWithGlobals<GlobalOptions>()));
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a run: it stops polling, undoes what it created and ends cancelled')
+    .argument('<workflowId>')
+    .addHelpText('after', '\nExample:\n  nse-flow cancel nse-flow-op-create-disk-1234')
+    .action(async (workflowId: string, _options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await withClient(async (client) => {
+        await client.cancel(workflowId);
+        print(global, { workflowId, cancelRequested: true }, `cancellation requested for ${workflowId}`);
+      });
+    });
+
+  program
+    .command('operations')
+    .description('list the NSE operations nse-flow can run, with their undo')
+    .addHelpText('after', '\nExample:\n  nse-flow operations --json')
+    .action((_options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const rows = OPERATION_NAMES.map((name) => {
+        const spec = OPERATIONS.get(name)!;
+        const undo = spec.undo.kind === 'none' ? `none: ${spec.undo.reason}` : `${spec.undo.operation} (${spec.undo.kind})`;
+        return { name, method: spec.method, path: spec.path, undo };
+      });
+      const width = Math.max(...rows.map((r) => r.name.length));
+      print(global, rows, rows.map((r) => `${r.name.padEnd(width)}  ${r.method.padEnd(6)} ${r.path}  undo: ${r.undo}`).join('\n'));
+    });
+
+  program
+    .command('worker')
+    .description('run the nse-flow worker (reads TEMPORAL_*, NSE_* and NSE_FLOW_* variables)')
+    .option('--print-config', 'print the effective configuration, secrets masked, and exit')
+    .addHelpText('after', '\nExample:\n  NSE_BASE_URL=http://localhost:8080/api NSE_USERNAME=admin NSE_PASSWORD=... nse-flow worker')
+    .action(async (options: { printConfig?: boolean }) => {
+      const config = loadConfigOrFail();
+      if (options.printConfig) {
+        process.stdout.write(`${JSON.stringify(maskConfig(config), null, 2)}\n`);
+        return;
+      }
+      // Loaded on demand: the worker's native bridge is not needed by the other commands.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runWorker } = require('./worker') as typeof import('./worker');
+      await runWorker(config, createLogger(config.logLevel));
+    });
+
+  program
+    .command('simulator')
+    .description('run the NSE simulator (a local stand-in for NSE, for tests and demos)')
+    .option('--port <port>', 'port to listen on', (v) => Number(v), 8080)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--user <name:password>', 'accepted credentials (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--rules <file>', 'JSON rules file for job outcomes and faults')
+    .addHelpText('after', '\nExample:\n  nse-flow simulator --port 8080 --user admin:secret')
+    .action(async (options: { port: number; host: string; user: string[]; rules?: string }) => {
+      const users = options.user.map((pair) => {
+        const at = pair.indexOf(':');
+        if (at <= 0) throw new CliError(`--user ${pair}: expected NAME:PASSWORD`, ExitCode.Usage);
+        return { username: pair.slice(0, at), password: pair.slice(at + 1) };
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runSimulator } = require('./simulator/main') as typeof import('./simulator/main');
+      await runSimulator({
+        port: options.port,
+        host: options.host,
+        users: users.length > 0 ? users : undefined,
+        rulesFile: options.rules,
+        logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
+      });
+    });
+
+  return program;
+}
+
+function loadConfigOrFail(): ReturnType<typeof loadConfig> {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`configuration: ${err.message}`, ExitCode.Usage);
+    throw err;
+  }
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    if (err instanceof CliError) {
+      if (err.message) process.stderr.write(`nse-flow: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof TemporalUnavailableError) {
+      process.stderr.write(`nse-flow: ${err.message}\n`);
+      return ExitCode.Unreachable;
+    }
+    process.stderr.write(`nse-flow: ${(err as Error).message ?? String(err)}\n`);
+    return ExitCode.RunFailed;
+  }
+}
+
+if (require.main === module) {
+  void main().then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * Client library for services that start and follow nse-flow runs. It connects by Temporal's environment
+ * conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles) and exposes typed calls.
+ * @module
+ */
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { ApplicationFailure } from '@temporalio/common';
+import { findOperation, describeOperation } from '../shared/operations';
+import {
+  DEFAULT_TASK_QUEUE,
+  operationStatusQuery,
+  SearchAttributes,
+  type OperationInput,
+  type OperationResult,
+  type OperationStatus,
+} from '../shared/workflow-api';
+import type { nseOperationWorkflow } from '../workflows';
+
+/** Temporal could not be reached or refused the call. */
+export class TemporalUnavailableError extends Error {
+  override name = 'TemporalUnavailableError';
+}
+
+/** The run ended in failure; `failureType` is one of {@link FailureType}, `details` what the workflow attached. */
+export class RunFailedError extends Error {
+  override name = 'RunFailedError';
+  constructor(
+    readonly workflowId: string,
+    readonly failureType: string | undefined,
+    message: string,
+    readonly details: unknown[],
+  ) {
+    super(message);
+  }
+}
+
+export interface StartOptions {
+  /** Same key, same run: the workflow id derives from it and a second start returns the first run. */
+  idempotencyKey?: string;
+  workflowId?: string;
+  taskQueue?: string;
+}
+
+export interface ConnectOptions {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** Environment to read (defaults to process.env); lets tests and the CLI pass their own. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Connects with `@temporalio/envconfig` rules; explicit options win over the environment. */
+export async function connect(options: ConnectOptions = {}): Promise<NseFlowClient> {
+  const env = options.env ?? process.env;
+  const definedEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: definedEnv });
+  try {
+    const connection = await Connection.connect({
+      ...connectionOptions,
+      address: options.address ?? connectionOptions.address ?? 'localhost:7233',
+      connectTimeout: 5_000,
+    });
+    const client = new Client({ connection, namespace: options.namespace ?? namespace ?? 'default' });
+    return new NseFlowClient(client, options.taskQueue ?? env.NSE_FLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
+  } catch (err) {
+    throw new TemporalUnavailableError(`cannot reach Temporal: ${(err as Error).message}`);
+  }
+}
+
+/** Workflow id for an idempotency key: stable, readable, and never longer than Temporal allows. */
+export function workflowIdFor(kind: string, idempotencyKey: string): string {
+  return `nse-flow-${kind}-${idempotencyKey}`.slice(0, 900);
+}
+
+/** Typed access to nse-flow runs. */
+export class NseFlowClient {
+  constructor(
+    readonly temporal: Client,
+    readonly taskQueue: string,
+  ) {}
+
+  /** Starts one operation run; with an idempotency key a second start returns the running or finished first run. */
+  async startOperation(input: OperationInput, options: StartOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof nseOperationWorkflow>> {
+    const spec = findOperation(input.operation);
+    const summary = spec ? describeOperation(spec, input.input) : input.operation;
+    const workflowId =
+      options.workflowId ??
+      (options.idempotencyKey ? workflowIdFor('op', options.idempotencyKey) : `nse-flow-op-${input.operation}-${crypto.randomUUID()}`);
+    return await this.temporal.workflow.start<typeof nseOperationWorkflow>('nseOperationWorkflow', {
+      taskQueue: options.taskQueue ?? this.taskQueue,
+      workflowId,
+      args: [input],
+      staticSummary: summary.slice(0, 200),
+      staticDetails: `NSE operation \`${input.operation}\`${input.tenantId ? ` for tenant \`${input.tenantId}\`` : ''}`,
+      workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
+      workflowIdReusePolicy: options.idempotencyKey ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SearchAttributes.NsePhase, value: 'validating' },
+        ...(spec ? [{ key: SearchAttributes.NseObjectType, value: spec.resource }] : []),
+        ...(input.tenantId ? [{ key: SearchAttributes.NseTenantId, value: input.tenantId }] : []),
+      ],
+    });
+  }
+
+  /** The run's status query (needs a live worker). */
+  async getStatus(workflowId: string): Promise<OperationStatus> {
+    return await this.temporal.workflow.getHandle(workflowId).query(operationStatusQuery);
+  }
+
+  /** Requests cancellation: the run stops polling, undoes what it created and ends cancelled. */
+  async cancel(workflowId: string): Promise<void> {
+    await this.temporal.workflow.getHandle(workflowId).cancel();
+  }
+
+  /** Waits for the run's result; a failed run throws {@link RunFailedError} with the failure type. */
+  async result(workflowId: string): Promise<OperationResult> {
+    try {
+      return (await this.temporal.workflow.getHandle(workflowId).result()) as OperationResult;
+    } catch (err) {
+      throw toRunFailedError(workflowId, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+  }
+}
+
+/** Unwraps a workflow failure to its application failure type, message and details. */
+export function toRunFailedError(workflowId: string, err: unknown): unknown {
+  if (err instanceof WorkflowNotFoundError) return new RunFailedError(workflowId, 'NotFound', err.message, []);
+  if (!(err instanceof WorkflowFailedError)) return err;
+  let cause: unknown = err.cause;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+  if (cause instanceof ApplicationFailure) {
+    return new RunFailedError(workflowId, cause.type ?? undefined, cause.message, cause.details ? [...cause.details] : []);
+  }
+  const message = err.cause?.message ?? err.message;
+  return new RunFailedError(workflowId, err.cause?.name, message, []);
+}

@@ -1,0 +1,110 @@
+/**
+ * Test access to the one dev server of the run (see global-setup.ts): a client, a native connection, the
+ * prebuilt workflow bundle, captured worker logs, and a helper that runs a workflow on a fresh task queue.
+ */
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { createLogger, temporalLogger } from '../../src/logging';
+import { NseClient } from '../../src/nse/client';
+import type { RunningSimulator } from './simulator';
+
+/** Every log line the SDK and the worker wrote in this test file, parsed from pino's JSON. */
+export const capturedLogLines: Record<string, unknown>[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) capturedLogLines.push(JSON.parse(line));
+    done();
+  },
+});
+/** The pino root used by the test workers; its lines land in {@link capturedLogLines}. */
+export const testLogger = createLogger('info', sink);
+
+let runtimeInstalled = false;
+function ensureRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: temporalLogger(testLogger), shutdownSignals: [] });
+  runtimeInstalled = true;
+}
+
+export function testAddress(): string {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests through jest (global-setup.ts)');
+  return address;
+}
+
+export interface TestTemporal {
+  client: Client;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+/** Connects a client and a worker connection to the test dev server. */
+export async function connectTestTemporal(): Promise<TestTemporal> {
+  ensureRuntime();
+  const address = testAddress();
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection }),
+    nativeConnection,
+    async close() {
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** A fresh task queue per test keeps workers of different tests apart. */
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/** Creates a worker for the prebuilt test bundle with activities talking to `sim`. */
+export async function createTestWorker(
+  temporal: TestTemporal,
+  sim: RunningSimulator,
+  taskQueue: string,
+): Promise<{ worker: Worker; nse: NseClient }> {
+  const nse = new NseClient({
+    baseUrl: sim.url,
+    auth: { kind: 'jwt', username: sim.username, password: sim.password },
+    logger: testLogger.child({ component: 'nse-client' }),
+  });
+  const bundlePath = process.env.TEMPORAL_TEST_BUNDLE;
+  if (!bundlePath) throw new Error('TEMPORAL_TEST_BUNDLE is not set: run the tests through jest (global-setup.ts)');
+  const worker = await Worker.create({
+    connection: temporal.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: bundlePath },
+    activities: createActivities({ nse }),
+  });
+  return { worker, nse };
+}
+
+/** The settled outcome of a run: its result, or the failure it ended with. */
+export interface Settled<T> {
+  result?: T;
+  error?: unknown;
+}
+
+/** Waits for a handle's result without throwing. */
+export async function settle<T>(handle: WorkflowHandle): Promise<Settled<T>> {
+  return await handle.result().then(
+    (result: T) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+/** The application failure at the root of a workflow failure (type, message, details), or undefined. */
+export function rootFailure(error: unknown): ApplicationFailure | undefined {
+  let cause: unknown = error instanceof WorkflowFailedError ? error.cause : error;
+  while (cause instanceof Error) {
+    if (cause instanceof ApplicationFailure) return cause;
+    cause = cause.cause;
+  }
+  return undefined;
+}
