@@ -1,0 +1,245 @@
+/**
+ * nseOperationWorkflow on the real Temporal dev server against the NSE simulator over HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { NseClient } from '../../src/nse/client';
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { FailureType } from '../../src/shared/failures';
+import { nseOperationWorkflow } from '../../src/workflows';
+import {
+  operationStatusQuery,
+  SearchAttributes,
+  type OperationInput,
+  type OperationResult,
+  type PollPolicy,
+} from '../../src/shared/workflow-api';
+import type { CompensationReport } from '../../src/shared/workflow-api';
+import { startSimulator, type RunningSimulator } from '../helpers/simulator';
+import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
+import {
+  connectTestTemporal,
+  createTestWorker,
+  rootFailure,
+  settle,
+  uniqueTaskQueue,
+  type Settled,
+  type TestTemporal,
+} from '../helpers/temporal';
+
+const FAST: Partial<PollPolicy> = { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2 };
+
+function hostgroup(name: string, poll: Partial<PollPolicy> = FAST): OperationInput {
+  return {
+    operation: 'create-hostgroup',
+    tenantId: SIM_FIXTURES.tenantId,
+    input: { name, subtenant_id: SIM_FIXTURES.subtenantId, zone: SIM_FIXTURES.zone, protocol: 'iscsi', os_type: 'linux' },
+    poll,
+  };
+}
+
+describe('nseOperationWorkflow', () => {
+  let temporal: TestTemporal;
+  let sim: RunningSimulator;
+  let worker: Worker;
+  let nse: NseClient;
+  let taskQueue: string;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    temporal = await connectTestTemporal();
+  });
+  afterAll(async () => {
+    await temporal?.close();
+  });
+  beforeEach(async () => {
+    sim = await startSimulator();
+    taskQueue = uniqueTaskQueue('operation');
+    ({ worker, nse } = await createTestWorker(temporal, sim, taskQueue));
+    running = worker.run();
+  });
+  afterEach(async () => {
+    worker.shutdown();
+    await running;
+    nse.close();
+    await sim.close();
+  });
+
+  async function start(input: OperationInput): Promise<WorkflowHandle<typeof nseOperationWorkflow>> {
+    return await temporal.client.workflow.start(nseOperationWorkflow, { taskQueue, workflowId: `test-${randomUUID()}`, args: [input] });
+  }
+
+  async function run(input: OperationInput, record?: string): Promise<Settled<OperationResult> & { handle: WorkflowHandle }> {
+    const handle = await start(input);
+    const settled = await settle<OperationResult>(handle);
+    if (record) await replayAndMaybeRecord(handle, `nseOperationWorkflow-${record}`);
+    return { ...settled, handle };
+  }
+
+  function compensationOf(error: unknown): CompensationReport | undefined {
+    const details = rootFailure(error)?.details?.[0] as { compensation?: CompensationReport } | undefined;
+    return details?.compensation;
+  }
+
+  it('returns the finished job once NSE reports NORMAL, recording a WARNING on the way', async () => {
+    const { result, error, handle } = await run(hostgroup('warn-hg01'), 'warning-then-normal');
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ operation: 'create-hostgroup', adopted: false, job: { state: 'NORMAL' } });
+    expect(result?.objectId).toEqual(result?.job?.objectId);
+    const status = await handle.query(operationStatusQuery);
+    expect(status).toMatchObject({ phase: 'succeeded', jobState: 'NORMAL' });
+    expect(status.warnings).toBeGreaterThanOrEqual(1);
+    const ledger = await sim.ledger();
+    expect(ledger.events.filter((e) => e.kind === 'create')).toHaveLength(1);
+  });
+
+  it('undoes a create whose job ends ERROR and fails with NseJobFailed', async () => {
+    const { error } = await run(hostgroup('fail-hg02'), 'error-compensated');
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(rootFailure(error)).toMatchObject({ type: FailureType.NseJobFailed, nonRetryable: true });
+    expect(compensationOf(error)).toMatchObject({ outcome: 'compensated', operation: 'delete-hostgroup' });
+    const ledger = await sim.ledger();
+    const created = ledger.events.find((e) => e.kind === 'create');
+    expect(ledger.events.map((e) => [e.kind, e.id])).toEqual([
+      ['create', created?.id],
+      ['delete', created?.id],
+    ]);
+  });
+
+  it('undoes what a PARTIAL_FAILURES job created', async () => {
+    const { error } = await run(hostgroup('partial-hg03'), 'partial-failures-compensated');
+    expect(rootFailure(error)).toMatchObject({ type: FailureType.NseJobFailed });
+    expect(rootFailure(error)?.message).toContain('PARTIAL_FAILURES');
+    expect(compensationOf(error)).toMatchObject({ outcome: 'compensated' });
+    const kinds = (await sim.ledger()).events.map((e) => e.kind);
+    expect(kinds).toEqual(['create', 'delete']);
+  });
+
+  it('reports manual clean-up when NSE has no undo for the failed resource', async () => {
+    // A bucket needs an Operational object-storage account first.
+    const account = await run({
+      operation: 'create-objectstorage-account',
+      input: { subtenant_id: SIM_FIXTURES.subtenantId, quota_gb: 100 },
+      poll: FAST,
+    });
+    expect(account.error).toBeUndefined();
+    const { error } = await run({ operation: 'create-bucket', input: { name: 'fail-bucket-01', subtenant_id: SIM_FIXTURES.subtenantId }, poll: FAST });
+    expect(rootFailure(error)).toMatchObject({ type: FailureType.NseJobFailed });
+    expect(rootFailure(error)?.message).toContain('manual clean-up needed');
+    expect(compensationOf(error)).toMatchObject({ outcome: 'manual-cleanup-needed' });
+    expect((await sim.ledger()).events.filter((e) => e.kind === 'delete')).toHaveLength(0);
+  });
+
+  it('fails with CompensationFailed when the undo job fails too', async () => {
+    await sim.setRules([{ match: { method: 'DELETE', path: '/v2.1/hostgroups/*' }, outcome: 'ERROR' }]);
+    const { error } = await run(hostgroup('fail-hg04'), 'compensation-failed');
+    const failure = rootFailure(error);
+    expect(failure).toMatchObject({ type: FailureType.CompensationFailed });
+    expect(failure?.message).toContain('ended ERROR');
+    expect(failure?.message).toContain('delete-hostgroup');
+  });
+
+  it('stops at the poll deadline with PollDeadlineExceeded naming the job, without compensating', async () => {
+    const { error } = await run(hostgroup('slow-hg05', { ...FAST, timeoutMs: 150 }), 'deadline');
+    const failure = rootFailure(error);
+    expect(failure).toMatchObject({ type: FailureType.PollDeadlineExceeded, nonRetryable: true });
+    const ledger = await sim.ledger();
+    const jobId = ledger.events[0]?.jobId;
+    expect(failure?.message).toContain(String(jobId));
+    expect(ledger.events.map((e) => e.kind)).toEqual(['create']);
+  });
+
+  it('on cancel stops polling, waits for the accepted job, undoes it and ends cancelled', async () => {
+    const handle = await start(hostgroup('slow-hg06'));
+    await waitFor('the job to be polled', async () => {
+      const status = await handle.query(operationStatusQuery);
+      return status.polls >= 2 ? status : undefined;
+    });
+    await handle.cancel();
+    const { error } = await settle(handle);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    const status = await handle.query(operationStatusQuery);
+    expect(status).toMatchObject({ phase: 'cancelled', jobState: 'NORMAL', compensation: { outcome: 'compensated' } });
+    expect((await sim.ledger()).events.map((e) => e.kind)).toEqual(['create', 'delete']);
+    await replayAndMaybeRecord(handle, 'nseOperationWorkflow-cancelled');
+  });
+
+  it('continues as new after the poll cap and keeps status and search attributes right', async () => {
+    const { result, error, handle } = await run(hostgroup('slow-hg07', { ...FAST, maxPollsPerRun: 5 }));
+    expect(error).toBeUndefined();
+    expect(result?.job?.state).toBe('NORMAL');
+    const description = await handle.describe();
+    expect(description.runId).not.toEqual((handle as WorkflowHandle & { firstExecutionRunId?: string }).firstExecutionRunId);
+    const status = await handle.query(operationStatusQuery);
+    expect(status.phase).toBe('succeeded');
+    expect(status.polls).toBe(result?.polls);
+    expect(result?.polls).toBeGreaterThan(5);
+    expect(description.typedSearchAttributes.get(SearchAttributes.NseJobState)).toBe('NORMAL');
+    expect(description.typedSearchAttributes.get(SearchAttributes.NseJobId)).toBe(result?.job?.id);
+    // Exactly one job read per poll, across every run of the chain.
+    expect(await sim.requests('GET', '/v2.1/jobs/:id')).toHaveLength(result?.polls ?? -1);
+  });
+
+  it('adopts the job of a submit whose answer was lost instead of creating a second resource', async () => {
+    await sim.setRules([{ match: { method: 'POST', path: '/v2.1/hostgroups' }, faults: { dropAfterProcessing: { times: 1 } } }]);
+    const { result, error } = await run(hostgroup('hg08-adopted'), 'ambiguous-submit-adopted');
+    expect(error).toBeUndefined();
+    expect(result?.adopted).toBe(true);
+    const ledger = await sim.ledger();
+    expect(ledger.events.filter((e) => e.kind === 'create')).toHaveLength(1);
+    expect(await sim.requests('POST', '/v2.1/hostgroups')).toHaveLength(1);
+  });
+
+  it.each(['activity', 'long-poll'] as const)('reaches NORMAL in %s poll mode', async (mode) => {
+    const { result, error } = await run(hostgroup(`hg09-${mode}`, { ...FAST, mode, longPollSeconds: 5 }), `poll-mode-${mode}`);
+    expect(error).toBeUndefined();
+    expect(result?.job?.state).toBe('NORMAL');
+  });
+
+  it('retries transient read failures and still finishes', async () => {
+    await sim.setRules([{ match: { method: 'GET', path: '/v2.1/jobs/*' }, faults: { http500: { times: 3 } } }]);
+    const { result, error } = await run(hostgroup('hg10-transient'));
+    expect(error).toBeUndefined();
+    expect(result?.job?.state).toBe('NORMAL');
+    const reads = await sim.requests('GET', '/v2.1/jobs/:id');
+    expect(reads.filter((r) => r.status === 500)).toHaveLength(3);
+  });
+
+  it('fails with non-retryable InvalidInput naming the field, before any NSE call', async () => {
+    const bad = hostgroup('hg11');
+    bad.input.protocol = 'carrier-pigeon';
+    const { error } = await run(bad);
+    expect(rootFailure(error)).toMatchObject({ type: FailureType.InvalidInput, nonRetryable: true });
+    expect(rootFailure(error)?.message).toContain('input.protocol');
+    expect(await sim.requests()).toHaveLength(0);
+  });
+
+  it('is found through its NseJobId search attribute', async () => {
+    const { result } = await run(hostgroup('hg12-visible'));
+    const jobId = result?.job?.id as string;
+    const found = await waitFor('visibility to index the run', async () => {
+      const ids: string[] = [];
+      for await (const execution of temporal.client.workflow.list({ query: `NseJobId = '${jobId}' AND NsePhase = 'succeeded'` })) {
+        ids.push(execution.workflowId);
+      }
+      return ids.length > 0 ? ids : undefined;
+    });
+    expect(found).toHaveLength(1);
+  });
+
+  it.each([
+    ['local', 6],
+    ['activity', 11],
+  ] as const)('spends %s-mode history on each poll cycle as designed (%i events)', async (mode, designed) => {
+    const { handle, error } = await run(hostgroup(`slow-hg13-${mode}`, { ...FAST, mode }));
+    expect(error).toBeUndefined();
+    const history = await handle.fetchHistory();
+    const timerFired = (history.events ?? []).flatMap((event, index) => (event.timerFiredEventAttributes ? [index] : []));
+    const gaps = timerFired.slice(1).map((index, i) => index - (timerFired[i] as number));
+    gaps.sort((a, b) => a - b);
+    expect(gaps.length).toBeGreaterThan(5);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBe(designed);
+  });
+});

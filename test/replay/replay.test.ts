@@ -1,0 +1,25 @@
+/**
+ * Recorded histories are the compatibility contract: a DeterminismViolationError here means a change would break
+ * runs already in flight. Re-record with `npm run record-histories` only for a deliberate, versioned change.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Runtime, Worker } from '@temporalio/worker';
+import { HISTORY_DIR } from '../helpers/scenario';
+
+const files = readdirSync(HISTORY_DIR).filter((file) => file.endsWith('.json'));
+
+beforeAll(() => {
+  const ignore = (): void => undefined;
+  Runtime.install({ logger: { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore } });
+});
+
+it('has recorded histories to replay', () => {
+  expect(files.length).toBeGreaterThanOrEqual(8);
+});
+
+it.each(files)('current code replays %s', async (file) => {
+  const history: unknown = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8'));
+  const workflowBundle = { codePath: process.env.TEMPORAL_TEST_BUNDLE as string };
+  await Worker.runReplayHistory({ workflowBundle }, history, path.basename(file, '.json'));
+});
