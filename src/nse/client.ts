@@ -1,0 +1,558 @@
+/**
+ * The NSE REST API v2.1 client: authentication (Basic, JWT with renewal, static bearer token), the response
+ * envelope, jobs and typed errors. Plain Node (node:http/node:https with keep-alive agents, so a custom CA file
+ * works without extra packages); no Temporal imports. It does not retry by default: in workflows Temporal's
+ * retry policy does that, with the history to show for it.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Logger } from 'pino';
+import type { Job, JobPage, ListJobsQuery, SubmitResult } from '../shared/nse-types';
+import type { HttpMethod } from '../shared/operations';
+import { redactSecrets } from '../shared/redact';
+import {
+  isRecord,
+  NseEnvelopeError,
+  parseEnvelope,
+  parseJob,
+  readStatus,
+  recordsOf,
+  type NseEnvelope,
+} from './envelope';
+import { NseError, NseHttpError, NseNetworkError, NseProtocolError, NseTimeoutError } from './errors';
+
+/** How the client authenticates; every variant's secrets stay inside the client. */
+export type NseAuth =
+  /** HTTP Basic on every call. */
+  | { kind: 'basic'; username: string; password: string }
+  /** JWT from `POST /v2.1/auth/signin`, renewed with `POST /v2.1/auth/refresh` before `exp`, re-signed-in once on a 401. */
+  | { kind: 'jwt'; username: string; password: string }
+  /** A static bearer token. */
+  | { kind: 'token'; token: string };
+
+/** Options of {@link NseClient}. */
+export interface NseClientOptions {
+  /** API base such as `https://nse.example.com/api`; every path (`/v2.1/...`) is appended to it. */
+  baseUrl: string;
+  auth: NseAuth;
+  /** Limit for one HTTP exchange, from connect to the last body byte; default 30 000. */
+  timeoutMs?: number;
+  /** PEM file of the CA(s) that signed NSE's certificate; it replaces the default roots, like `curl --cacert`. */
+  caFile?: string;
+  /** Receives one debug line per exchange (method, path, status, duration), never headers or bodies. */
+  logger?: Logger;
+  /** Retries of idempotent GETs on retryable, network and timeout errors; default 0 (for CLI use, not workflows). */
+  getRetries?: number;
+  /** Backoff of those retries: full delay doubles from `initialMs` up to `maxMs`, half of it jittered. */
+  getRetryBackoff?: { initialMs?: number; maxMs?: number };
+}
+
+/** Per-call options; aborting `signal` (activity cancellation) rejects the call with the signal's reason. */
+export interface NseCallOptions {
+  signal?: AbortSignal;
+}
+
+/** Options of {@link NseClient.getJob}. */
+export interface GetJobOptions extends NseCallOptions {
+  /** Long-poll extension (nse-api.md §11): NSE may hold the read this many seconds until the job changes. */
+  pollTimeoutSeconds?: number;
+  /** Long-poll extension: answer only once the job changed after this timestamp (the job's `updated`). */
+  lastModified?: string;
+}
+
+type Method = 'GET' | HttpMethod;
+type Query = Record<string, string | number | undefined>;
+
+interface Exchange {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** Parsed JSON, or undefined for an empty body (and for a non-JSON error body). */
+  body: unknown;
+}
+
+interface CallSpec {
+  query?: Query;
+  body?: Record<string, unknown>;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number;
+}
+
+interface JwtState {
+  token: string;
+  obtainedAt: number;
+  /** Epoch ms from the token's `exp`; undefined when the token does not say. */
+  expiresAt: number | undefined;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_RETRY_AFTER_MS = 60_000;
+const SIGNIN_PATH = '/v2.1/auth/signin';
+const REFRESH_PATH = '/v2.1/auth/refresh';
+
+/**
+ * Client of the NSE REST API v2.1. Every value it returns is redacted with `redactSecrets`; every failure is an
+ * {@link NseError} subclass, except a cancelled call, which rejects with its signal's reason.
+ */
+export class NseClient {
+  private readonly origin: string;
+  private readonly basePath: string;
+  private readonly transport: typeof http | typeof https;
+  private readonly agent: http.Agent;
+  private readonly auth: NseAuth;
+  private readonly timeoutMs: number;
+  private readonly getRetries: number;
+  private readonly backoffInitialMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly log: Logger | undefined;
+  private jwt: JwtState | undefined;
+  // Concurrent calls share one sign-in or refresh instead of each starting their own.
+  private jwtPending: Promise<string> | undefined;
+  private closed = false;
+
+  constructor(options: NseClientOptions) {
+    const base = new URL(options.baseUrl);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new TypeError(`NSE base URL must be http or https, got ${base.protocol}`);
+    }
+    if (base.username !== '' || base.password !== '') {
+      // Credentials in the URL would end up in logs and error messages; they belong in `auth`.
+      throw new TypeError('NSE base URL must not contain credentials; use the auth option');
+    }
+    if (base.search !== '' || base.hash !== '') throw new TypeError('NSE base URL must not have a query or fragment');
+    this.origin = base.origin;
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.auth = options.auth;
+    this.timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
+    this.getRetries = options.getRetries ?? 0;
+    if (!Number.isInteger(this.getRetries) || this.getRetries < 0) {
+      throw new RangeError('getRetries must be a non-negative integer');
+    }
+    this.backoffInitialMs = positive(options.getRetryBackoff?.initialMs ?? 500, 'getRetryBackoff.initialMs');
+    this.backoffMaxMs = Math.max(this.backoffInitialMs, options.getRetryBackoff?.maxMs ?? 10_000);
+    const logger = options.logger;
+    // Callers often pass a logger already bound to the component; binding it twice would print the key twice.
+    this.log = logger && logger.bindings().component === undefined ? logger.child({ component: 'nse-client' }) : logger;
+    if (base.protocol === 'https:') {
+      this.transport = https;
+      this.agent = new https.Agent({
+        keepAlive: true,
+        ...(options.caFile === undefined ? {} : { ca: readFileSync(options.caFile) }),
+      });
+    } else {
+      if (options.caFile !== undefined)
+        this.log?.warn({ baseUrl: base.origin }, 'caFile ignored: NSE base URL is http');
+      this.transport = http;
+      this.agent = new http.Agent({ keepAlive: true });
+    }
+  }
+
+  /**
+   * Sends one asynchronous NSE call: a 202 with a job gives `{ kind: 'job' }`; 200, 201 or 204 give
+   * `{ kind: 'sync' }` with the first record, if any, even when it looks like a job. A 202 without a job throws
+   * {@link NseProtocolError}; never retried, because NSE may already be acting on it (see `isAmbiguous`).
+   */
+  async submit(
+    method: HttpMethod,
+    path: string,
+    body?: Record<string, unknown>,
+    options: NseCallOptions = {},
+  ): Promise<SubmitResult> {
+    const res = await this.call(method, path, { ...(body === undefined ? {} : { body }), signal: options.signal });
+    if (res.status === 202) {
+      const record = this.firstRecord(method, path, res);
+      if (record === undefined) throw new NseProtocolError(method, path, 'HTTP 202 without a job', 202);
+      return { kind: 'job', httpStatus: 202, job: this.toJob(method, path, record, 'HTTP 202 without a job') };
+    }
+    const record = res.body === undefined ? undefined : this.firstRecord(method, path, res);
+    return { kind: 'sync', httpStatus: res.status, record: record === undefined ? undefined : redactSecrets(record) };
+  }
+
+  /**
+   * Reads one job (`GET /v2.1/jobs/{id}`). With `pollTimeoutSeconds` it uses the long-poll extension and waits
+   * that much longer than the normal timeout for the answer.
+   */
+  async getJob(id: string, options: GetJobOptions = {}): Promise<Job> {
+    const path = `/v2.1/jobs/${encodeURIComponent(id)}`;
+    let timeoutMs = this.timeoutMs;
+    const query: Query = {};
+    if (options.pollTimeoutSeconds !== undefined) {
+      query.poll_timeout = positive(options.pollTimeoutSeconds, 'pollTimeoutSeconds');
+      timeoutMs += options.pollTimeoutSeconds * 1000;
+    }
+    if (options.lastModified !== undefined) query.last_modified = options.lastModified;
+    const res = await this.call('GET', path, { query, signal: options.signal, timeoutMs });
+    const record = this.firstRecord('GET', path, res);
+    if (record === undefined) throw new NseProtocolError('GET', path, 'no job in the response', res.status);
+    const job = this.toJob('GET', path, record, 'not a job');
+    if (job.id !== id) throw new NseProtocolError('GET', path, 'the job in the response has another id', res.status);
+    return job;
+  }
+
+  /** Reads one page of `GET /v2.1/jobs`. */
+  async listJobs(query: ListJobsQuery = {}, options: NseCallOptions = {}): Promise<JobPage> {
+    return (await this.fetchJobPage(query, options.signal)).page;
+  }
+
+  /**
+   * Yields every job of `GET /v2.1/jobs` page by page (offset/limit), stopping at `total_records` or at an empty
+   * page; a page shorter than `query.limit` also ends it when NSE does not report a total.
+   */
+  async *iterateJobs(query: ListJobsQuery = {}, options: NseCallOptions = {}): AsyncGenerator<Job, void, undefined> {
+    let offset = query.offset ?? 0;
+    for (;;) {
+      const { page, totalReported } = await this.fetchJobPage({ ...query, offset }, options.signal);
+      yield* page.jobs;
+      if (page.jobs.length === 0) return;
+      offset += page.jobs.length;
+      if (totalReported ? offset >= page.totalRecords : query.limit !== undefined && page.jobs.length < query.limit) {
+        return;
+      }
+    }
+  }
+
+  /** GETs `path` and returns its first record, redacted; throws {@link NseProtocolError} when there is none. */
+  async getResource(path: string, options: NseCallOptions = {}): Promise<Record<string, unknown>> {
+    const res = await this.call('GET', path, { signal: options.signal });
+    const record = this.firstRecord('GET', path, res);
+    if (record === undefined) throw new NseProtocolError('GET', path, 'no record in the response', res.status);
+    return redactSecrets(record);
+  }
+
+  /** Destroys the keep-alive connections; later calls throw. */
+  close(): void {
+    this.closed = true;
+    this.agent.destroy();
+  }
+
+  private async fetchJobPage(
+    query: ListJobsQuery,
+    signal: AbortSignal | undefined,
+  ): Promise<{ page: JobPage; totalReported: boolean }> {
+    const path = '/v2.1/jobs';
+    const res = await this.call('GET', path, {
+      query: {
+        tenant_id: query.tenantId,
+        offset: query.offset,
+        limit: query.limit,
+        sort_by: query.sortBy,
+        order_by: query.orderBy,
+      },
+      signal,
+    });
+    const envelope = this.envelope('GET', path, res);
+    const jobs = recordsOf(envelope).map((record) => {
+      if (!isRecord(record)) throw new NseProtocolError('GET', path, 'a job record is not an object', res.status);
+      return this.toJob('GET', path, record, 'not a job');
+    });
+    const result = envelope.result;
+    const offset = result?.offset ?? query.offset ?? 0;
+    const total = result?.total_records;
+    return {
+      page: {
+        jobs,
+        totalRecords: total ?? offset + jobs.length,
+        offset,
+        limit: result?.limit ?? query.limit ?? jobs.length,
+      },
+      totalReported: total !== undefined,
+    };
+  }
+
+  /** One logical call: authentication, the single re-sign-in on a 401, non-2xx → NseHttpError, GET retries. */
+  private async call(method: Method, path: string, spec: CallSpec): Promise<Exchange> {
+    if (this.closed) throw new Error('NseClient is closed');
+    if (method !== 'GET' || this.getRetries === 0) return await this.authorised(method, path, spec);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.authorised(method, path, spec);
+      } catch (err) {
+        if (attempt >= this.getRetries || !(err instanceof NseError) || !err.retryable) throw err;
+        const delayMs = this.retryDelay(attempt, err);
+        this.log?.debug({ method, path, attempt: attempt + 1, delayMs, error: err.name }, 'retrying NSE GET');
+        await sleep(delayMs, spec.signal);
+      }
+    }
+  }
+
+  private async authorised(method: Method, path: string, spec: CallSpec): Promise<Exchange> {
+    let authorization = await this.authorization();
+    let res = await this.exchange(method, path, { ...spec, authorization });
+    if (res.status === 401 && this.auth.kind === 'jwt') {
+      // The token may have been revoked or NSE restarted: sign in again, once, and repeat the call once. A 401
+      // means NSE refused the call before acting on it, so repeating even a POST is safe.
+      this.forgetToken(authorization);
+      this.log?.debug({ method, path }, 'NSE answered 401; signing in again');
+      authorization = await this.authorization();
+      res = await this.exchange(method, path, { ...spec, authorization });
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    throw this.httpError(method, path, res);
+  }
+
+  private async authorization(): Promise<string> {
+    switch (this.auth.kind) {
+      case 'basic':
+        return `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`, 'utf8').toString('base64')}`;
+      case 'token':
+        return `Bearer ${this.auth.token}`;
+      case 'jwt':
+        return `Bearer ${await this.bearerToken()}`;
+    }
+  }
+
+  private bearerToken(): Promise<string> {
+    if (this.jwtPending) return this.jwtPending;
+    const current = this.jwt;
+    const now = Date.now();
+    if (current && !tokenNeedsRenewal(current.expiresAt, current.obtainedAt, now))
+      return Promise.resolve(current.token);
+    const renewal =
+      current && (current.expiresAt === undefined || current.expiresAt > now) ? this.refresh(current) : this.signIn();
+    this.jwtPending = renewal.finally(() => {
+      this.jwtPending = undefined;
+    });
+    return this.jwtPending;
+  }
+
+  private forgetToken(authorization: string): void {
+    // Only the token this call used: a concurrent call may already have fetched a fresh one.
+    if (this.jwt && authorization === `Bearer ${this.jwt.token}`) this.jwt = undefined;
+  }
+
+  private async signIn(): Promise<string> {
+    if (this.auth.kind !== 'jwt') throw new Error('signIn needs jwt auth');
+    const res = await this.exchange('POST', SIGNIN_PATH, {
+      body: { username: this.auth.username, password: this.auth.password },
+    });
+    return this.acceptToken('POST', SIGNIN_PATH, res);
+  }
+
+  private async refresh(current: JwtState): Promise<string> {
+    let res: Exchange;
+    try {
+      res = await this.exchange('POST', REFRESH_PATH, { authorization: `Bearer ${current.token}` });
+    } catch (err) {
+      if (current.expiresAt === undefined || current.expiresAt > Date.now()) {
+        // The current token still works: use it, and try renewing again on the next call.
+        this.log?.warn({ error: err instanceof Error ? err.name : 'unknown' }, 'NSE token refresh failed');
+        return current.token;
+      }
+      throw err;
+    }
+    if (res.status === 401) return await this.signIn();
+    return this.acceptToken('POST', REFRESH_PATH, res);
+  }
+
+  private acceptToken(method: Method, path: string, res: Exchange): string {
+    if (res.status < 200 || res.status >= 300) throw this.httpError(method, path, res);
+    const token = this.firstRecord(method, path, res)?.token;
+    if (typeof token !== 'string' || token === '') {
+      throw new NseProtocolError(method, path, 'no token in the response', res.status);
+    }
+    this.jwt = { token, obtainedAt: Date.now(), expiresAt: jwtExpiry(token) };
+    return token;
+  }
+
+  private httpError(method: Method, path: string, res: Exchange): NseHttpError {
+    return new NseHttpError(
+      method,
+      path,
+      res.status,
+      readStatus(res.body),
+      parseRetryAfter(res.headers['retry-after']),
+    );
+  }
+
+  private envelope(method: Method, path: string, res: Exchange): NseEnvelope {
+    try {
+      return parseEnvelope(res.body ?? {});
+    } catch (err) {
+      if (err instanceof NseEnvelopeError) throw new NseProtocolError(method, path, err.reason, res.status);
+      throw err;
+    }
+  }
+
+  private firstRecord(method: Method, path: string, res: Exchange): Record<string, unknown> | undefined {
+    const first = recordsOf(this.envelope(method, path, res))[0];
+    if (first === undefined) return undefined;
+    if (!isRecord(first)) throw new NseProtocolError(method, path, 'the first record is not an object', res.status);
+    return first;
+  }
+
+  private toJob(method: Method, path: string, record: Record<string, unknown>, what: string): Job {
+    try {
+      return parseJob(record);
+    } catch (err) {
+      if (err instanceof NseEnvelopeError) throw new NseProtocolError(method, path, `${what}: ${err.reason}`);
+      throw err;
+    }
+  }
+
+  private retryDelay(attempt: number, err: NseError): number {
+    const ceiling = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** attempt);
+    const jittered = ceiling / 2 + Math.random() * (ceiling / 2);
+    const retryAfter = err instanceof NseHttpError ? err.retryAfterMs : undefined;
+    return Math.round(
+      retryAfter === undefined ? jittered : Math.max(jittered, Math.min(retryAfter, MAX_RETRY_AFTER_MS)),
+    );
+  }
+
+  /** One HTTP exchange, any status. Throws only for no answer, a timeout, a 2xx that is not JSON, or an abort. */
+  private exchange(method: Method, path: string, spec: CallSpec & { authorization?: string }): Promise<Exchange> {
+    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
+    const url = this.url(path, spec.query);
+    const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body), 'utf8');
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json', 'user-agent': 'nse-flow' };
+    if (spec.authorization !== undefined) headers.authorization = spec.authorization;
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = payload.length;
+    }
+    const signal = spec.signal;
+    const started = Date.now();
+
+    return new Promise<Exchange>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      let settled = false;
+      let sent = false;
+      const settle = (err: unknown, res?: Exchange): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const durationMs = Date.now() - started;
+        if (res) {
+          this.log?.debug({ method, path, status: res.status, durationMs }, 'NSE request');
+          resolve(res);
+        } else {
+          this.log?.debug(
+            { method, path, durationMs, error: err instanceof Error ? err.name : 'abort' },
+            'NSE request failed',
+          );
+          reject(err);
+        }
+      };
+      const req = this.transport.request(url, { method, agent: this.agent, headers });
+      const timer = setTimeout(() => {
+        const err = new NseTimeoutError(method, path, timeoutMs);
+        settle(err);
+        req.destroy(err);
+      }, timeoutMs);
+      const onAbort = (): void => {
+        settle(signal?.reason);
+        req.destroy();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // 'finish' fires once the whole request was handed to the connection: from then on NSE may act on it.
+      req.on('finish', () => {
+        sent = true;
+      });
+      req.on('error', (err) => settle(new NseNetworkError(method, path, { cause: err, requestSent: sent })));
+      req.on('response', (res) => {
+        sent = true;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            settle(new NseProtocolError(method, path, 'response body too large', res.statusCode));
+            req.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (err) => settle(new NseNetworkError(method, path, { cause: err, requestSent: true })));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          if (text.trim() !== '') {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              // The parser's message quotes the body, so it is not kept as a cause. A non-JSON error page (from a
+              // proxy, say) still yields an NseHttpError with the real status.
+              if (status >= 200 && status < 300) {
+                settle(new NseProtocolError(method, path, 'response body is not JSON', status));
+                return;
+              }
+            }
+          }
+          settle(undefined, { status, headers: res.headers, body });
+        });
+      });
+      req.end(payload);
+    });
+  }
+
+  private url(path: string, query: Query | undefined): URL {
+    const url = new URL(this.origin + this.basePath + (path.startsWith('/') ? path : `/${path}`));
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url;
+  }
+}
+
+/**
+ * Milliseconds to wait from a `Retry-After` header (delay in seconds or an HTTP date, relative to `now`), or
+ * undefined when the header is absent or unreadable.
+ */
+export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (/^\d+(?:\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The `exp` of a JWT as epoch milliseconds, or undefined when the token has no readable `exp`. */
+export function jwtExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const exp: unknown = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when a token obtained at `obtainedAt` and expiring at `expiresAt` should be renewed at `now`: less than
+ * 60 s or less than 10% of its lifetime remains. A token without `exp` is renewed only after a 401.
+ */
+export function tokenNeedsRenewal(expiresAt: number | undefined, obtainedAt: number, now: number): boolean {
+  if (expiresAt === undefined) return false;
+  const remaining = expiresAt - now;
+  return remaining < 60_000 || remaining < 0.1 * (expiresAt - obtainedAt);
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
+  return value;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
