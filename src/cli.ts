@@ -8,6 +8,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { connect, RunFailedError, TemporalUnavailableError, type NseFlowClient } from './client';
 import { ConfigError, loadConfig, maskConfig } from './config';
 import { createLogger } from './logging';
+import type * as SimulatorModule from './simulator/main';
+import type * as WorkerModule from './worker';
 import { OPERATION_NAMES, OPERATIONS } from './shared/operations';
 import { parseOperationFields } from './shared/validation';
 import { PollMode, type OperationInput, type OperationStatus } from './shared/workflow-api';
@@ -217,7 +219,7 @@ export function buildProgram(): Command {
       }
       // Loaded on demand: the worker's native bridge is not needed by the other commands.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runWorker } = require('./worker') as typeof import('./worker');
+      const { runWorker } = require('./worker') as typeof WorkerModule;
       await runWorker(config, createLogger(config.logLevel));
     });
 
@@ -236,7 +238,7 @@ export function buildProgram(): Command {
         return { username: pair.slice(0, at), password: pair.slice(at + 1) };
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runSimulator } = require('./simulator/main') as typeof import('./simulator/main');
+      const { runSimulator } = require('./simulator/main') as typeof SimulatorModule;
       await runSimulator({
         port: options.port,
         host: options.host,

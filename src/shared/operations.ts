@@ -43,6 +43,7 @@ const resourceName = z
   .string()
   .min(1)
   .max(255)
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   .regex(/^[^\u0000-\u001f/\\?#]+$/, 'must not contain control characters, slashes, ? or #');
 const zone = z.string().min(1).max(128);
 const tags = z.record(z.string().max(128), z.string().max(256));
