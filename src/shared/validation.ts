@@ -12,7 +12,7 @@ import { DEFAULT_POLL_POLICY, PollMode, type OperationInput, type PollPolicy } f
 /** Largest accepted input, as JSON: workflow input lives in history, and NSE bodies are small. */
 export const MAX_INPUT_BYTES = 64 * 1024;
 
-const pollPolicySchema = z
+export const pollPolicySchema = z
   .object({
     mode: z.enum([PollMode.Local, PollMode.Activity, PollMode.LongPoll]),
     initialIntervalMs: z.number().int().min(1).max(3_600_000),

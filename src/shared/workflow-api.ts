@@ -105,7 +105,14 @@ export interface OperationResult {
   polls: number;
   /** True when the job was recovered after an ambiguous submit instead of being created again. */
   adopted: boolean;
+  /** How to undo this operation later (a provisioning plan uses it when a later step fails). */
+  undo?: UndoStep;
 }
+
+/** How to undo a completed operation: run another operation, or only report (nothing to do, or manual clean-up). */
+export type UndoStep =
+  | { kind: 'run'; operation: string; input: Record<string, unknown>; objectId?: string }
+  | { kind: 'report'; report: CompensationReport };
 
 /** What the `status` query returns. */
 export interface OperationStatus {
@@ -134,3 +141,30 @@ export interface CompensationReport {
 
 /** Current progress of an operation run, as data (the Web UI's current details show the same as markdown). */
 export const operationStatusQuery = defineQuery<OperationStatus>('status');
+
+/** What happened to one step of a plan. */
+export interface StepReport {
+  id: string;
+  operation: string;
+  outcome: 'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'compensated' | 'manual-cleanup-needed';
+  workflowId?: string;
+  objectId?: string;
+  jobId?: string;
+  message?: string;
+}
+
+/** Result of a successful {@link provisionWorkflow}: every step done. */
+export interface ProvisionResult {
+  plan: string;
+  steps: StepReport[];
+}
+
+/** What the provisioning run's `status` query returns. */
+export interface ProvisionStatus {
+  plan: string;
+  phase: Phase;
+  steps: StepReport[];
+}
+
+/** Progress of a provisioning run, step by step. */
+export const provisionStatusQuery = defineQuery<ProvisionStatus>('status');

@@ -40,6 +40,7 @@ import {
   type OperationResult,
   type OperationStatus,
   type PollPolicy,
+  type UndoStep,
 } from '../shared/workflow-api';
 
 const READ_RETRY = { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2 } as const;
@@ -216,7 +217,14 @@ class OperationRun {
       if (vanished) throw this.vanishedFailure(job);
       if (job.state === JobState.Normal) {
         this.setPhase(Phase.Succeeded);
-        return { operation: this.spec.name, job, objectId: job.objectId || undefined, polls: this.polls, adopted: this.adopted };
+        return {
+          operation: this.spec.name,
+          job,
+          objectId: job.objectId || undefined,
+          polls: this.polls,
+          adopted: this.adopted,
+          undo: this.undoStep(job),
+        };
       }
       throw await this.compensateFailedJob(job);
     } catch (err) {
@@ -363,33 +371,41 @@ class OperationRun {
   }
 
   /**
-   * Runs the catalogue's undo for this operation through the same submit-and-poll machinery. For a partial
-   * failure the created object holds what the successful tasks made, so deleting it undoes them too.
+   * What undoing this operation takes, from the catalogue: another operation to run, or only a report (nothing to
+   * undo, or NSE has no undo and the object needs manual clean-up). For a partial failure the created object holds
+   * what the successful tasks made, so deleting it undoes them too.
    */
-  private async undo(job: Job): Promise<CompensationReport> {
+  undoStep(job: Job): UndoStep {
     const undo = this.spec.undo;
     const objectId = job.objectId || undefined;
     if (undo.kind === 'none') {
-      if (this.spec.verb !== 'create' || !objectId) return { outcome: 'not-needed', message: undo.reason };
-      return { outcome: 'manual-cleanup-needed', objectId, message: `${this.spec.resource} ${objectId}: ${undo.reason}` };
+      if (this.spec.verb !== 'create' || !objectId) return { kind: 'report', report: { outcome: 'not-needed', message: undo.reason } };
+      const message = `${this.spec.resource} ${objectId}: ${undo.reason}`;
+      return { kind: 'report', report: { outcome: 'manual-cleanup-needed', objectId, message } };
     }
-    let undoInput: Record<string, unknown>;
     if (undo.kind === 'restore') {
-      if (!this.before) return { outcome: 'not-needed', message: 'nothing was read before the update' };
-      undoInput = undo.restoreInput(this.fields, this.before);
-    } else {
-      if (!objectId && this.spec.path.indexOf('{') < 0) return { outcome: 'not-needed', message: 'NSE created no object' };
-      undoInput = undo.input(this.fields, objectId ?? '');
+      if (!this.before) return { kind: 'report', report: { outcome: 'not-needed', message: 'nothing was read before the update' } };
+      return { kind: 'run', operation: undo.operation, input: undo.restoreInput(this.fields, this.before), objectId };
     }
-    this.compensation = { outcome: 'compensated', operation: undo.operation, message: `running ${undo.operation}` };
+    if (!objectId && !this.spec.path.includes('{')) {
+      return { kind: 'report', report: { outcome: 'not-needed', message: 'NSE created no object' } };
+    }
+    return { kind: 'run', operation: undo.operation, input: undo.input(this.fields, objectId ?? ''), objectId };
+  }
+
+  /** Runs {@link undoStep} through the same submit-and-poll machinery. */
+  private async undo(job: Job): Promise<CompensationReport> {
+    const step = this.undoStep(job);
+    if (step.kind === 'report') return step.report;
+    this.compensation = { outcome: 'compensated', operation: step.operation, message: `running ${step.operation}` };
     this.setPhase(Phase.Compensating);
-    const undoJob = await runNestedOperation(undo.operation, undoInput, this.tenantId, this.policy);
+    const undoJob = await runNestedOperation(step.operation, step.input, this.tenantId, this.policy);
     return {
       outcome: 'compensated',
-      operation: undo.operation,
+      operation: step.operation,
       jobId: undoJob?.id,
-      objectId,
-      message: `${undo.operation} ${undoJob ? `job ${undoJob.id} ended NORMAL` : 'answered synchronously'}`,
+      objectId: step.objectId,
+      message: `${step.operation} ${undoJob ? `job ${undoJob.id} ended NORMAL` : 'answered synchronously'}`,
     };
   }
 
