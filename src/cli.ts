@@ -8,11 +8,22 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { connect, RunFailedError, TemporalUnavailableError, type NseFlowClient } from './client';
 import { ConfigError, loadConfig, maskConfig } from './config';
 import { createLogger } from './logging';
+import { NseClient } from './nse/client';
+import { NseError, NseHttpError } from './nse/errors';
+import type { Job } from './shared/nse-types';
 import type * as SimulatorModule from './simulator/main';
 import type * as WorkerModule from './worker';
 import { OPERATION_NAMES, OPERATIONS } from './shared/operations';
 import { parseOperationFields } from './shared/validation';
-import { PollMode, type OperationInput, type OperationStatus } from './shared/workflow-api';
+import { parsePlan } from './shared/plans';
+import {
+  PollMode,
+  type OperationInput,
+  type OperationResult,
+  type OperationStatus,
+  type ProvisionResult,
+  type ProvisionStatus,
+} from './shared/workflow-api';
 
 export const ExitCode = { Ok: 0, RunFailed: 1, Usage: 2, Unreachable: 3 } as const;
 
@@ -72,9 +83,22 @@ async function withClient<T>(fn: (client: NseFlowClient) => Promise<T>): Promise
   }
 }
 
-function describeStatus(status: OperationStatus): string {
+function describeStatus(status: OperationStatus | ProvisionStatus): string {
+  if ('steps' in status) {
+    const current = status.steps.find((s) => s.outcome === 'running') ?? status.steps.at(-1);
+    const done = status.steps.filter((s) => s.outcome === 'done').length;
+    return `${status.phase}: ${done}/${status.steps.length} steps done${current ? `, step ${current.id} ${current.outcome}` : ''}`;
+  }
   const job = status.jobId ? ` job ${status.jobId} ${status.jobState ?? 'submitted'}` : '';
   return `${status.phase}${job}, ${status.polls} poll${status.polls === 1 ? '' : 's'}`;
+}
+
+function describeResult(result: OperationResult | ProvisionResult): string {
+  if ('steps' in result) {
+    return `completed plan ${result.plan}: ${result.steps.map((s) => `${s.id}=${s.objectId ?? s.outcome}`).join(', ')}`;
+  }
+  const objectId = result.objectId ? ` object ${result.objectId}` : '';
+  return `completed: ${result.operation}${objectId} after ${result.polls} polls`;
 }
 
 /** Follows a run until it ends, printing progress (one updating line on a TTY, plain lines otherwise). */
@@ -94,8 +118,7 @@ async function followRun(client: NseFlowClient, workflowId: string, options: Glo
   try {
     const result = await client.result(workflowId);
     if (tty) process.stderr.write('\n');
-    const objectId = result.objectId ? ` object ${result.objectId}` : '';
-    print(options, { workflowId, status: 'completed', result }, `completed: ${result.operation}${objectId} after ${result.polls} polls`);
+    print(options, { workflowId, status: 'completed', result }, describeResult(result));
   } catch (err) {
     if (tty) process.stderr.write('\n');
     if (err instanceof RunFailedError) {
@@ -157,6 +180,90 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('provision')
+    .description('start a multi-step provisioning plan (steps run in order, undone newest first on failure)')
+    .argument('<plan.json>', 'plan file, see examples/')
+    .option('--wait', 'follow the run until it ends')
+    .option('--id <workflowId>', 'workflow id to use')
+    .option('--idempotency-key <key>', 'same key, same run: a second start returns the first run')
+    .addHelpText('after', '\nExample:\n  nse-flow provision examples/block-storage.json --idempotency-key order-1234 --wait')
+    .action(async (file: string, options: { wait?: boolean; id?: string; idempotencyKey?: string }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      let plan;
+      try {
+        plan = parsePlan(parseJsonArgument(`@${file}`));
+      } catch (err) {
+        throw new CliError((err as Error).message, ExitCode.Usage);
+      }
+      await withClient(async (client) => {
+        const handle = await client.startProvisioning(plan, { workflowId: options.id, idempotencyKey: options.idempotencyKey });
+        if (!options.wait) {
+          print(global, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
+          return;
+        }
+        if (!global.json) process.stderr.write(`started ${handle.workflowId}\n`);
+        await followRun(client, handle.workflowId, global);
+      });
+    });
+
+  program
+    .command('list')
+    .description('list runs through their search attributes (newest first)')
+    .option('--state <jobState>', 'only runs whose NSE job is in this state (NORMAL, ERROR, ...)')
+    .option('--phase <phase>', 'only runs in this phase (polling, compensating, failed, ...)')
+    .option('--job <jobId>', 'only the run of this NSE job')
+    .option('--query <visibility query>', 'any Temporal visibility query')
+    .option('--limit <n>', 'at most this many runs', positiveInt, 50)
+    .addHelpText('after', `\nExample:\n  nse-flow list --state ERROR\n  nse-flow list --query "NseTenantId = 'abc' AND ExecutionStatus = 'Running'"`)
+    .action(async (options: { state?: string; phase?: string; job?: string; query?: string; limit: number }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+      const clauses = [
+        "WorkflowType IN ('nseOperationWorkflow', 'provisionWorkflow')",
+        ...(options.state ? [`NseJobState = ${quote(options.state)}`] : []),
+        ...(options.phase ? [`NsePhase = ${quote(options.phase)}`] : []),
+        ...(options.job ? [`NseJobId = ${quote(options.job)}`] : []),
+        ...(options.query ? [`(${options.query})`] : []),
+      ];
+      await withClient(async (client) => {
+        const runs = await client.list(clauses.join(' AND '), options.limit);
+        const lines = runs.map(
+          (r) => `${r.workflowId}  ${r.status}  ${r.phase ?? '-'}  ${r.objectType ?? '-'}  job ${r.jobId ?? '-'} ${r.jobState ?? ''}`.trimEnd(),
+        );
+        print(global, runs, lines.length > 0 ? lines.join('\n') : 'no runs');
+      });
+    });
+
+  program
+    .command('jobs')
+    .description('list NSE jobs straight from NSE (reads NSE_BASE_URL and credentials like the worker)')
+    .requiredOption('--tenant <id>', 'tenant whose jobs to list')
+    .option('--limit <n>', 'page size', positiveInt, 20)
+    .option('--all', 'every page, not only the first')
+    .addHelpText('after', '\nExample:\n  nse-flow jobs --tenant 5ed72c8c6342e90001439d00 --all --json')
+    .action(async (options: { tenant: string; limit: number; all?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const config = loadConfigOrFail();
+      const nse = new NseClient({ ...config.nse, getRetries: 5 });
+      try {
+        const jobs: Job[] = [];
+        if (options.all) {
+          for await (const job of nse.iterateJobs({ tenantId: options.tenant, limit: options.limit })) jobs.push(job);
+        } else {
+          jobs.push(...(await nse.listJobs({ tenantId: options.tenant, limit: options.limit })).jobs);
+        }
+        const lines = jobs.map((j) => `${j.id}  ${j.state.padEnd(16)} ${j.action.padEnd(6)} ${j.objectType} ${j.objectName}  ${j.created}`);
+        print(global, jobs, lines.length > 0 ? lines.join('\n') : 'no jobs');
+      } catch (err) {
+        if (err instanceof NseHttpError && !err.retryable) throw new CliError(err.message, ExitCode.RunFailed);
+        if (err instanceof NseError) throw new CliError(err.message, ExitCode.Unreachable);
+        throw err;
+      } finally {
+        nse.close();
+      }
+    });
+
+  program
     .command('status')
     .description("show a run's progress (phase, job, polls)")
     .argument('<workflowId>')
@@ -165,7 +272,8 @@ export function buildProgram(): Command {
       const global = command.optsWithGlobals<GlobalOptions>();
       await withClient(async (client) => {
         const status = await client.getStatus(workflowId);
-        print(global, status, `${workflowId}: ${status.summary}: ${describeStatus(status)}`);
+        const title = 'steps' in status ? `plan ${status.plan}` : status.summary;
+        print(global, status, `${workflowId}: ${title}: ${describeStatus(status)}`);
       });
     });
 

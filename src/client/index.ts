@@ -14,8 +14,11 @@ import {
   type OperationInput,
   type OperationResult,
   type OperationStatus,
+  type ProvisionResult,
+  type ProvisionStatus,
 } from '../shared/workflow-api';
-import type { nseOperationWorkflow } from '../workflows';
+import type { ProvisionPlan } from '../shared/plans';
+import type { nseOperationWorkflow, provisionWorkflow } from '../workflows';
 
 /** Temporal could not be reached or refused the call. */
 export class TemporalUnavailableError extends Error {
@@ -40,6 +43,18 @@ export interface StartOptions {
   idempotencyKey?: string;
   workflowId?: string;
   taskQueue?: string;
+}
+
+/** One line of `nse-flow list`. */
+export interface RunSummary {
+  workflowId: string;
+  type: string;
+  status: string;
+  startTime: string;
+  phase?: string;
+  jobId?: string;
+  jobState?: string;
+  objectType?: string;
 }
 
 export interface ConnectOptions {
@@ -103,9 +118,53 @@ export class NseFlowClient {
     });
   }
 
-  /** The run's status query (needs a live worker). */
-  async getStatus(workflowId: string): Promise<OperationStatus> {
-    return await this.temporal.workflow.getHandle(workflowId).query(operationStatusQuery);
+  /**
+   * Starts a provisioning plan. With an idempotency key the workflow id derives from it and a second start, even a
+   * concurrent one, returns the same run: never a second provisioning.
+   */
+  async startProvisioning(plan: ProvisionPlan, options: StartOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof provisionWorkflow>> {
+    const workflowId =
+      options.workflowId ??
+      (options.idempotencyKey ? workflowIdFor('plan', options.idempotencyKey) : `nse-flow-plan-${plan.name}-${crypto.randomUUID()}`);
+    return await this.temporal.workflow.start<typeof provisionWorkflow>('provisionWorkflow', {
+      taskQueue: options.taskQueue ?? this.taskQueue,
+      workflowId,
+      args: [plan],
+      staticSummary: `provision plan '${plan.name}' (${plan.steps.length} steps)`.slice(0, 200),
+      staticDetails: plan.steps.map((step, i) => `${i + 1}. \`${step.id}\`: ${step.operation}`).join('\n'),
+      workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
+      workflowIdReusePolicy: options.idempotencyKey ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SearchAttributes.NsePhase, value: 'validating' },
+        { key: SearchAttributes.NseObjectType, value: 'plan' },
+        ...(plan.tenantId ? [{ key: SearchAttributes.NseTenantId, value: plan.tenantId }] : []),
+      ],
+    });
+  }
+
+  /** The run's status query (needs a live worker): an operation's or a plan's progress. */
+  async getStatus(workflowId: string): Promise<OperationStatus | ProvisionStatus> {
+    return await this.temporal.workflow.getHandle(workflowId).query<OperationStatus | ProvisionStatus>(operationStatusQuery.name);
+  }
+
+  /** Runs whose search attributes match a visibility query, newest first. */
+  async list(query: string, limit = 50): Promise<RunSummary[]> {
+    const runs: RunSummary[] = [];
+    for await (const execution of this.temporal.workflow.list({ query })) {
+      const attributes = execution.typedSearchAttributes;
+      runs.push({
+        workflowId: execution.workflowId,
+        type: execution.type,
+        status: execution.status.name,
+        startTime: execution.startTime.toISOString(),
+        phase: attributes.get(SearchAttributes.NsePhase),
+        jobId: attributes.get(SearchAttributes.NseJobId),
+        jobState: attributes.get(SearchAttributes.NseJobState),
+        objectType: attributes.get(SearchAttributes.NseObjectType),
+      });
+      if (runs.length >= limit) break;
+    }
+    return runs;
   }
 
   /** Requests cancellation: the run stops polling, undoes what it created and ends cancelled. */
@@ -114,9 +173,9 @@ export class NseFlowClient {
   }
 
   /** Waits for the run's result; a failed run throws {@link RunFailedError} with the failure type. */
-  async result(workflowId: string): Promise<OperationResult> {
+  async result(workflowId: string): Promise<OperationResult | ProvisionResult> {
     try {
-      return (await this.temporal.workflow.getHandle(workflowId).result()) as OperationResult;
+      return (await this.temporal.workflow.getHandle(workflowId).result()) as OperationResult | ProvisionResult;
     } catch (err) {
       throw toRunFailedError(workflowId, err);
     }
