@@ -1,0 +1,1906 @@
+/**
+ * The NSE simulator: a fastify app serving NSE REST API v2.1 under `/api` (nse-api.md §2-8, §11) from in-memory
+ * state, scripted by rules (./rules.ts), plus control endpoints under `/_sim` for tests. It simulates the server on
+ * its own and never imports the client's catalogue, so a client bug is caught instead of mirrored.
+ *
+ * Every `/api` answer uses NSE's envelope `{ status: { user_message, verbose_message, code }, result }` with
+ * `code` equal to the HTTP status; errors carry `result: {}`.
+ * @module
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import {
+  findSubnet,
+  findSubtenant,
+  findTenant,
+  findZone,
+  SIM_FIXTURES,
+  SUBNETS,
+  SUBTENANTS,
+  TENANTS,
+  ZONES,
+  type SimSubtenant,
+  type SimUser,
+} from './fixtures';
+import {
+  JobStore,
+  type JobAction,
+  type JobEffect,
+  type Ledger,
+  type ResourceType,
+  type SimJob,
+  type SimResource,
+  type TaskSpec,
+} from './job-store';
+import { signJwt, verifyJwt } from './jwt';
+import * as schemas from './request-schemas';
+import { describeIssues } from './request-schemas';
+import {
+  isTerminalWord,
+  planJob,
+  RulesError,
+  RuleSet,
+  type FaultKind,
+  type JobPlan,
+  type MatchedRule,
+  type ParsedRule,
+  type SimRule,
+  type StateWord,
+} from './rules';
+
+/** Options of {@link buildSimulator}. */
+export interface SimulatorOptions {
+  /** Accepted users; default one user, {@link SIM_FIXTURES}.defaultUser. */
+  users?: readonly SimUser[];
+  /** Rules in force at start and after `POST /_sim/reset`; validated, so a bad rule throws `RulesError`. */
+  rules?: readonly SimRule[];
+  /** Lifetime of tokens from `/v2.1/auth/signin` and `/refresh`, in seconds; default 3600. */
+  tokenTtlSeconds?: number;
+  /** HS256 secret of the tokens; default random per simulator. */
+  jwtSecret?: string;
+  /** pino logger (fastify's `loggerInstance`); default silent. Credentials are never logged. */
+  logger?: FastifyBaseLogger;
+  /** Clock in ms; tests inject one to expire tokens and move wall-clock jobs without waiting. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Test and tooling access to a simulator without going through HTTP. */
+export interface SimulatorControl {
+  /** The in-memory state. */
+  readonly store: JobStore;
+  /** What `GET /_sim/ledger` answers. */
+  ledger(): Ledger;
+  /** The rules in force. */
+  rules(): readonly ParsedRule[];
+  /** Replaces the rules and restarts their fault counters; throws `RulesError` when a rule is invalid. */
+  setRules(rules: unknown): void;
+  /** Forgets jobs, resources and the ledger, and restores the start-up rules; fixtures and users stay. */
+  reset(): void;
+  /** Long polls currently waiting, so a test can synchronise with one without sleeping. */
+  waitingLongPolls(): number;
+}
+
+/** A fastify instance serving the simulator, with its {@link SimulatorControl} as `sim`. */
+export type SimulatorApp = FastifyInstance & { readonly sim: SimulatorControl };
+
+interface Envelope {
+  status: { user_message: string; verbose_message: string; code: number };
+  result: Record<string, unknown>;
+}
+
+interface Answer {
+  status: number;
+  body: Envelope;
+  headers?: Record<string, string>;
+}
+
+/** An answer other than 2xx, thrown by handlers and turned into an envelope. */
+class SimHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly userMessage: string,
+    readonly verbose = '',
+  ) {
+    super(userMessage);
+  }
+}
+
+interface UserRecord extends SimUser {
+  id: string;
+}
+
+interface SimRequest {
+  method: string;
+  /** Path after `/api`, without the query. */
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string | string[] | undefined>;
+  body: unknown;
+  authorization: string | undefined;
+}
+
+interface CallContext {
+  user: UserRecord | undefined;
+  matched: MatchedRule | undefined;
+  /** The name the request was matched with; a job created by the request keeps it for its reads. */
+  name: string | undefined;
+  fire<K extends FaultKind>(kind: K): NonNullable<ParsedRule['faults']>[K] | undefined;
+}
+
+interface ApiRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path under `/api`, fastify syntax. */
+  url: string;
+  /** No authentication (sign-in). */
+  public?: boolean;
+  /** Catalogue-style operation name of an async call. */
+  operation?: string;
+  /** What rules match this request on, besides method and path. */
+  about?: (req: SimRequest) => { name?: string | undefined; operation?: string | undefined };
+  handle: (req: SimRequest, call: CallContext) => Answer | Promise<Answer>;
+}
+
+/** How each resource family appears in jobs (nse-api.md §6.3) and which driver and task types work on it. */
+interface Family {
+  type: ResourceType;
+  /** Words for messages. */
+  label: string;
+  /** Collection path under `/api`. */
+  collection: string;
+  jobType: string;
+  objectType: string;
+  driver: 'ontap_ansible' | 'storagegrid_ansible';
+  /** Task `resource_type`s: the main task's first, then the extra tasks of a partial failure. */
+  taskTypes: readonly [string, string, string];
+}
+
+const FAMILIES: Readonly<Record<ResourceType, Family>> = {
+  blockstore: {
+    type: 'blockstore',
+    label: 'block store',
+    collection: '/v2.1/blockstores',
+    jobType: 'blockstore',
+    objectType: 'ontap_blockstores',
+    driver: 'ontap_ansible',
+    taskTypes: ['ontap_svm', 'ontap_lif', 'ontap_snapmirror'],
+  },
+  disk: {
+    type: 'disk',
+    label: 'disk',
+    collection: '/v2.1/disks',
+    jobType: 'disk',
+    objectType: 'ontap_disks',
+    driver: 'ontap_ansible',
+    taskTypes: ['ontap_lun', 'ontap_volume', 'ontap_lun_map'],
+  },
+  hostgroup: {
+    type: 'hostgroup',
+    label: 'host group',
+    collection: '/v2.1/hostgroups',
+    jobType: 'hostgroup',
+    objectType: 'ontap_hostgroups',
+    driver: 'ontap_ansible',
+    taskTypes: ['ontap_igroup', 'ontap_igroup_initiator', 'ontap_portset'],
+  },
+  fileserver: {
+    type: 'fileserver',
+    label: 'file server',
+    collection: '/v2.1/fileservers',
+    jobType: 'fileserver',
+    objectType: 'ontap_fileservers',
+    driver: 'ontap_ansible',
+    taskTypes: ['ontap_svm', 'ontap_lif', 'ontap_dns'],
+  },
+  fileshare: {
+    type: 'fileshare',
+    label: 'file share',
+    collection: '/v2.1/fileshares',
+    jobType: 'fileshare',
+    objectType: 'ontap_fileshares',
+    driver: 'ontap_ansible',
+    taskTypes: ['ontap_volume', 'ontap_export_policy', 'ontap_snapshot_policy'],
+  },
+  'objectstorage-account': {
+    type: 'objectstorage-account',
+    label: 'object storage account',
+    collection: '/v2.1/objectstorage/accounts',
+    jobType: 'objectstorage_account',
+    objectType: 'sg_accounts',
+    driver: 'storagegrid_ansible',
+    taskTypes: ['sg_account', 'sg_tenant_user', 'sg_quota'],
+  },
+  bucket: {
+    type: 'bucket',
+    label: 'S3 bucket',
+    collection: '/v2.1/objectstorage/buckets',
+    jobType: 'bucket',
+    objectType: 'sg_buckets',
+    driver: 'storagegrid_ansible',
+    taskTypes: ['sg_bucket', 'sg_bucket_policy', 'sg_bucket_versioning'],
+  },
+  'objectiam-group': {
+    type: 'objectiam-group',
+    label: 'object IAM group',
+    collection: '/v2.1/objectiam/groups',
+    jobType: 'objectiam_group',
+    objectType: 'sg_groups',
+    driver: 'storagegrid_ansible',
+    taskTypes: ['sg_group', 'sg_group_policy', 'sg_group_quota'],
+  },
+  'objectiam-user': {
+    type: 'objectiam-user',
+    label: 'object IAM user',
+    collection: '/v2.1/objectiam/users',
+    jobType: 'objectiam_user',
+    objectType: 'sg_users',
+    driver: 'storagegrid_ansible',
+    taskTypes: ['sg_user', 'sg_group_membership', 'sg_user_key'],
+  },
+};
+
+const JOB_SORT_KEYS = [
+  'id',
+  'action',
+  'job_summary',
+  'created',
+  'updated',
+  'object_id',
+  'type',
+  'object_type',
+  'object_name',
+  'status',
+  'state',
+  'status_detail',
+  'last_error',
+  'user_id',
+] as const;
+const RESOURCE_SORT_KEYS = ['id', 'name', 'state', 'created', 'updated', 'subtenant_id', 'tenant_id', 'zone'] as const;
+const FIXTURE_SORT_KEYS = ['id', 'name', 'code', 'tenant_id', 'description', 'region_name', 'zone', 'cidr'] as const;
+
+const MAX_LIMIT = 1000;
+const DEFAULT_UNKNOWN_WORD = 'RECONCILING';
+
+function envelope(code: number, userMessage: string, verbose: string, result: Record<string, unknown>): Envelope {
+  return { status: { user_message: userMessage, verbose_message: verbose, code }, result };
+}
+
+function records(n: number): string {
+  return `Okay. Returned ${n} record${n === 1 ? '' : 's'}.`;
+}
+
+function one(record: Record<string, unknown>): Answer {
+  return { status: 200, body: envelope(200, records(1), '', { returned_records: 1, records: [record] }) };
+}
+
+const notFound = (what: string): SimHttpError => new SimHttpError(404, 'Resource not found.', `${what} not found.`);
+const precondition = (why: string): SimHttpError => new SimHttpError(412, 'Precondition failed.', why);
+const invalid = (issues: string[]): SimHttpError =>
+  new SimHttpError(400, `Invalid request: ${issues[0] ?? 'bad input'}.`, issues.join('; '));
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** Path after `/api` without the query, as sent. */
+function apiPath(url: string): string {
+  const path = url.split('?', 1)[0] ?? '';
+  return path.startsWith('/api') ? path.slice('/api'.length) : path;
+}
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  // A POST without a body is validated as `{}`, so the answer names the first missing field.
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) throw invalid(describeIssues(result.error, body));
+  return result.data;
+}
+
+/** Request fields a GET may show: never passwords or secrets. */
+function publicFields(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([key]) => !/password|secret/i.test(key)));
+}
+
+/** A filter value with NSE's operators: `a|b` alternatives, `*` wildcard. */
+function filterMatches(filter: string, value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  const text = String(value);
+  return filter.split('|').some((alternative) => {
+    if (!alternative.includes('*')) return alternative === text;
+    const source = alternative
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
+    return new RegExp(`^${source}$`).test(text);
+  });
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return 1;
+  if (b === undefined || b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function queryValue(query: SimRequest['query'], key: string): string | undefined {
+  const value = query[key];
+  if (Array.isArray(value)) throw invalid([`'${key}' must be given once`]);
+  return value;
+}
+
+function intParam(query: SimRequest['query'], key: string, fallback: number): number {
+  const value = queryValue(query, key);
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) throw invalid([`'${key}' must be a non-negative integer`]);
+  return Number(value);
+}
+
+/** One page of a collection with NSE's pagination and sorting (nse-api.md §3.2). */
+function page(
+  items: Record<string, unknown>[],
+  query: SimRequest['query'],
+  sortable: readonly string[],
+  defaults: { sortBy: string; orderBy: 'asc' | 'desc' },
+): Answer {
+  const offset = intParam(query, 'offset', 0);
+  const limit = Math.min(intParam(query, 'limit', 20), MAX_LIMIT);
+  const sortBy = queryValue(query, 'sort_by') || defaults.sortBy;
+  const orderBy = (queryValue(query, 'order_by') || defaults.orderBy).toLowerCase();
+  if (orderBy !== 'asc' && orderBy !== 'desc') throw invalid([`'order_by' must be asc or desc`]);
+  if (!sortable.includes(sortBy)) throw invalid([`'sort_by' cannot sort by '${sortBy}'`]);
+  const direction = orderBy === 'asc' ? 1 : -1;
+  // Ties fall back to the id: ids grow with creation, so "newest first" is well defined within one millisecond.
+  const sorted = [...items].sort(
+    (a, b) => direction * (compareValues(a[sortBy], b[sortBy]) || compareValues(a.id ?? a.name, b.id ?? b.name)),
+  );
+  const slice = sorted.slice(offset, offset + limit);
+  return {
+    status: 200,
+    body: envelope(200, records(slice.length), '', {
+      returned_records: slice.length,
+      total_records: items.length,
+      sort_by: sortBy,
+      order_by: orderBy,
+      offset,
+      limit,
+      records: slice,
+    }),
+  };
+}
+
+function filtered(items: Record<string, unknown>[], query: SimRequest['query'], keys: readonly string[]) {
+  return items.filter((item) =>
+    keys.every((key) => {
+      const filter = queryValue(query, key);
+      return filter === undefined || filter === '' || filterMatches(filter, item[key]);
+    }),
+  );
+}
+
+/** The step a plan ends on: its first terminal word, or its last word for a job that never ends. */
+function finalWord(plan: JobPlan): StateWord {
+  return plan.steps.find(isTerminalWord) ?? plan.steps.at(-1) ?? 'PENDING';
+}
+
+/** Checks an initiator against its host group's protocol: IQN/EUI/NAA for iSCSI, a WWPN for FC (§7.1). */
+function checkInitiator(protocol: unknown, initiator: string, field: string): void {
+  const ok =
+    protocol === 'fcp'
+      ? /^([0-9a-f]{2}:){7}[0-9a-f]{2}$/i.test(initiator) || /^[0-9a-f]{16}$/i.test(initiator)
+      : /^(iqn\.|eui\.|naa\.)/i.test(initiator);
+  if (!ok) {
+    throw invalid([
+      `'${field}' must be ${protocol === 'fcp' ? 'a WWPN' : 'an iSCSI name (iqn., eui. or naa.)'} to match the host group protocol`,
+    ]);
+  }
+}
+
+/**
+ * Builds the simulator app; it is not listening yet (use `listen`, or `inject` in tests). Throws `RulesError` when
+ * `options.rules` is invalid.
+ */
+export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
+  const now = options.now ?? Date.now;
+  const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
+  const secret = options.jwtSecret ?? randomBytes(32).toString('hex');
+  const users = new Map<string, UserRecord>(
+    (options.users ?? [SIM_FIXTURES.defaultUser]).map((u) => [
+      u.username,
+      { ...u, id: createHash('sha1').update(`user:${u.username}`).digest('hex').slice(0, 24) },
+    ]),
+  );
+  if (users.size === 0) throw new Error('the simulator needs at least one user');
+  const startupRules = options.rules ?? [];
+  let rules = new RuleSet(startupRules);
+  const store = new JobStore(now);
+  const longPolls = new Set<() => void>();
+  const pauses = new Set<() => void>();
+  const entries = new WeakMap<FastifyRequest, ReturnType<JobStore['recordRequest']>>();
+
+  const app: FastifyInstance = options.logger
+    ? Fastify({ loggerInstance: options.logger })
+    : Fastify({ logger: false });
+
+  // ---- authentication (nse-api.md §2) ----
+
+  function authenticate(header: string | undefined): { ok: true; user: UserRecord } | { ok: false; reason: string } {
+    if (!header) return { ok: false, reason: 'Missing Authorization header (Basic or Bearer).' };
+    const [scheme, credentials = ''] = header.split(' ', 2);
+    if (scheme?.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const user = colon > 0 ? users.get(decoded.slice(0, colon)) : undefined;
+      if (!user || !samePassword(user.password, decoded.slice(colon + 1))) {
+        return { ok: false, reason: 'Invalid username or password.' };
+      }
+      return { ok: true, user };
+    }
+    if (scheme?.toLowerCase() === 'bearer') {
+      const verified = verifyJwt(credentials, secret, Math.floor(now() / 1000));
+      if (!verified.ok)
+        return { ok: false, reason: verified.reason === 'expired' ? 'Token expired.' : 'Invalid token.' };
+      const user = users.get(verified.payload.username);
+      return user ? { ok: true, user } : { ok: false, reason: 'Invalid token.' };
+    }
+    return { ok: false, reason: 'Unsupported authorization scheme.' };
+  }
+
+  function samePassword(expected: string, given: string): boolean {
+    const a = Buffer.from(expected);
+    const b = Buffer.from(given);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  function tokenAnswer(user: UserRecord): Answer {
+    const token = signJwt({ username: user.username, exp: Math.floor(now() / 1000) + tokenTtlSeconds }, secret);
+    const tenancies = TENANTS.map((t) => ({ id: t.id, name: t.name, code: t.code, role: 'admin' }));
+    const record = {
+      user: {
+        id: user.id,
+        username: user.username,
+        firstName: user.username,
+        lastName: 'Simulated',
+        displayName: user.username,
+        email: `${user.username}@nse-simulator.invalid`,
+        tenancies,
+      },
+      token,
+    };
+    return {
+      status: 200,
+      body: envelope(200, 'Authentication succeeded.', '', { total_records: 1, records: [record] }),
+    };
+  }
+
+  // ---- look-ups that answer 404 ----
+
+  function requireSubtenant(id: string): SimSubtenant {
+    const subtenant = findSubtenant(id);
+    if (!subtenant) throw notFound(`Subtenant '${id}'`);
+    return subtenant;
+  }
+
+  function requireZone(name: string): void {
+    if (!findZone(name)) throw notFound(`Zone '${name}'`);
+  }
+
+  function requireResource(type: ResourceType, id: string): SimResource {
+    const resource = store.getResource(id, type);
+    if (!resource) throw notFound(`${capitalise(FAMILIES[type].label)} '${id}'`);
+    return resource;
+  }
+
+  function capitalise(text: string): string {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  function requireUnique(type: ResourceType, name: string, scope: (r: SimResource) => boolean, where: string): void {
+    if (store.liveResources((r) => r.type === type && r.name === name && scope(r)).length > 0) {
+      throw precondition(`A ${FAMILIES[type].label} named '${name}' already exists ${where}.`);
+    }
+  }
+
+  // ---- jobs ----
+
+  function taskPayload(family: Family, fields: Record<string, unknown>): Record<string, unknown> {
+    // Real NSE echoes the driver's credentials in clear (nse-api.md §6.2); these fake ones let clients test redaction.
+    const credentials =
+      family.driver === 'storagegrid_ansible'
+        ? {
+            grid_account_id: '05336917559886003354',
+            grid_admin_base_url: 'https://storagegrid.nse-simulator.invalid/api/v3',
+            org_username: 'root',
+            org_password: SIM_FIXTURES.fakeSecrets.orgPassword,
+          }
+        : {
+            cluster_mgmt_ip: '192.0.2.10',
+            admin_username: 'admin',
+            admin_password: SIM_FIXTURES.fakeSecrets.adminPassword,
+          };
+    return { ...fields, ...credentials };
+  }
+
+  interface Acceptance {
+    jobId: string;
+    operation: string;
+    action: JobAction;
+    family: Family;
+    objectId: string;
+    objectName: string;
+    noun: string;
+    tenantId: string;
+    subtenantId: string;
+    /** Name whose prefix decides the default fate; undefined for deletes and accounts. */
+    fateName: string | undefined;
+    summary: string;
+    effect: JobEffect;
+    mainTaskType?: string;
+    extraTasks?: TaskSpec[];
+    fields: Record<string, unknown>;
+  }
+
+  /** Stores the job and answers 202 with it, `job_tasks: null`, as every async NSE call does. */
+  function accept(call: CallContext, p: Acceptance): Answer {
+    const plan = planJob(call.matched?.rule, p.action, p.fateName);
+    const tasks: TaskSpec[] = [
+      {
+        objectId: p.objectId,
+        objectType: p.family.objectType,
+        resourceType: p.mainTaskType ?? p.family.taskTypes[0],
+        action: p.action,
+      },
+      ...(p.extraTasks ?? []),
+    ];
+    if (finalWord(plan) === 'PARTIAL_FAILURES') {
+      // A partial failure needs successful tasks with their own objects and at least one failed task.
+      for (const resourceType of p.family.taskTypes.slice(1)) {
+        if (tasks.length >= 3) break;
+        tasks.push({ objectId: store.newId(), objectType: p.family.objectType, resourceType, action: p.action });
+      }
+    }
+    const job = store.addJob(p.jobId, {
+      operation: p.operation,
+      action: p.action,
+      type: p.family.jobType,
+      objectType: p.family.objectType,
+      objectId: p.objectId,
+      objectName: p.objectName,
+      summary: p.summary,
+      noun: p.noun,
+      tenantId: p.tenantId,
+      subtenantId: p.subtenantId,
+      userId: call.user?.id ?? '',
+      matchName: call.name,
+      plan,
+      effect: p.effect,
+      driver: p.family.driver,
+      tasks,
+      payload: taskPayload(p.family, p.fields),
+    });
+    app.log.info(
+      { jobId: job.id, operation: p.operation, objectId: p.objectId, steps: plan.steps, rule: call.matched?.index },
+      'simulator accepted a job',
+    );
+    return {
+      status: 202,
+      body: envelope(202, 'Okay. Accepted for processing.', '', {
+        returned_records: 1,
+        records: [store.renderJob(job, { tasks: false })],
+      }),
+    };
+  }
+
+  interface NewResource {
+    operation: string;
+    family: Family;
+    name: string;
+    subtenant: SimSubtenant;
+    zone?: string | undefined;
+    fields: Record<string, unknown>;
+    fateName: string | undefined;
+    objectName?: string;
+    summary?: string;
+    initiators?: Array<{ alias: string; initiator: string }>;
+    /** Host groups created inline with a disk: they share the disk's job. */
+    inlineHostgroups?: Array<{ name: string; initiators: Array<{ alias: string; initiator: string }> }>;
+  }
+
+  function submitCreate(call: CallContext, p: NewResource): Answer {
+    // Job id first, object id next: consecutive, as in NSE's examples.
+    const jobId = store.newId();
+    const objectId = store.newId();
+    store.addResource({
+      id: objectId,
+      type: p.family.type,
+      name: p.name,
+      tenantId: p.subtenant.tenant_id,
+      subtenantId: p.subtenant.id,
+      zone: p.zone,
+      fields: publicFields(p.fields),
+      initiators: p.initiators?.map((i) => ({ ...i })),
+    });
+    store.recordEvent('create', p.family.type, objectId, p.name, jobId);
+    const extraIds = (p.inlineHostgroups ?? []).map((hg) => {
+      const id = store.newId();
+      const fields = {
+        name: hg.name,
+        subtenant_id: p.subtenant.id,
+        zone: p.zone,
+        protocol: p.fields.protocol,
+        os_type: p.fields.os_type,
+      };
+      store.addResource({
+        id,
+        type: 'hostgroup',
+        name: hg.name,
+        tenantId: p.subtenant.tenant_id,
+        subtenantId: p.subtenant.id,
+        zone: p.zone,
+        fields,
+        initiators: hg.initiators.map((i) => ({ ...i })),
+      });
+      store.recordEvent('create', 'hostgroup', id, hg.name, jobId);
+      return id;
+    });
+    return accept(call, {
+      jobId,
+      operation: p.operation,
+      action: 'create',
+      family: p.family,
+      objectId,
+      objectName: p.objectName ?? p.name,
+      noun: `${p.family.label} '${p.name}'`,
+      tenantId: p.subtenant.tenant_id,
+      subtenantId: p.subtenant.id,
+      fateName: p.fateName,
+      summary: p.summary ?? 'Create request is successfully submitted',
+      effect: { kind: 'create', ids: [objectId, ...extraIds] },
+      extraTasks: extraIds.map((id) => ({
+        objectId: id,
+        objectType: FAMILIES.hostgroup.objectType,
+        resourceType: 'ontap_igroup',
+        action: 'create' as const,
+      })),
+      fields: p.fields,
+    });
+  }
+
+  function submitUpdate(
+    call: CallContext,
+    operation: string,
+    resource: SimResource,
+    body: Record<string, unknown>,
+    fateName: string | undefined,
+  ): Answer {
+    const family = FAMILIES[resource.type];
+    if (resource.state === 'Deleting') throw precondition(`The ${family.label} '${resource.name}' is being deleted.`);
+    const jobId = store.newId();
+    store.setState(resource, 'Updating');
+    store.recordEvent('update', family.type, resource.id, resource.name, jobId);
+    return accept(call, {
+      jobId,
+      operation,
+      action: 'update',
+      family,
+      objectId: resource.id,
+      objectName: resource.name,
+      noun: `${family.label} '${resource.name}'`,
+      tenantId: resource.tenantId,
+      subtenantId: resource.subtenantId,
+      fateName,
+      summary: 'Update request is successfully submitted',
+      effect: { kind: 'update', id: resource.id, changes: publicFields(body) },
+      fields: { id: resource.id, ...body },
+    });
+  }
+
+  function submitDelete(call: CallContext, operation: string, resource: SimResource): Answer {
+    const family = FAMILIES[resource.type];
+    if (resource.state === 'Deleting')
+      throw precondition(`The ${family.label} '${resource.name}' is already being deleted.`);
+    const jobId = store.newId();
+    store.setState(resource, 'Deleting');
+    store.recordEvent('delete', family.type, resource.id, resource.name, jobId);
+    return accept(call, {
+      jobId,
+      operation,
+      action: 'delete',
+      family,
+      objectId: resource.id,
+      objectName: resource.name,
+      noun: `${family.label} '${resource.name}'`,
+      tenantId: resource.tenantId,
+      subtenantId: resource.subtenantId,
+      fateName: undefined,
+      summary: 'Delete request is successfully submitted',
+      effect: { kind: 'delete', id: resource.id },
+      fields: { id: resource.id, name: resource.name },
+    });
+  }
+
+  function submitSnapshot(
+    call: CallContext,
+    operation: string,
+    parent: SimResource,
+    snapshotName: string,
+    action: 'create' | 'delete',
+    body: Record<string, unknown>,
+  ): Answer {
+    const family = FAMILIES[parent.type];
+    const eventType = parent.type === 'disk' ? 'disk-snapshot' : 'fileshare-snapshot';
+    const existing = parent.snapshots.find((s) => s.name === snapshotName);
+    if (action === 'create' && existing)
+      throw precondition(`Snapshot '${snapshotName}' already exists on ${family.label} '${parent.name}'.`);
+    if (action === 'delete' && !existing)
+      throw notFound(`Snapshot '${snapshotName}' of ${family.label} '${parent.id}'`);
+    if (action === 'delete' && existing?.state === 'Deleting')
+      throw precondition(`Snapshot '${snapshotName}' is already being deleted.`);
+    const jobId = store.newId();
+    if (existing) existing.state = 'Deleting';
+    else
+      parent.snapshots.push({
+        name: snapshotName,
+        created: now(),
+        snapmirror_label: str(body.snapmirror_label),
+        state: 'Creating',
+      });
+    store.recordEvent(action, eventType, parent.id, snapshotName, jobId);
+    const createSummary =
+      parent.type === 'disk' ? 'Snapshot creation request on Ontap Disk is successfully submitted' : '';
+    return accept(call, {
+      jobId,
+      operation,
+      action,
+      family,
+      objectId: parent.id,
+      objectName: snapshotName,
+      noun: `snapshot '${snapshotName}' of ${family.label} '${parent.name}'`,
+      tenantId: parent.tenantId,
+      subtenantId: parent.subtenantId,
+      fateName: action === 'create' ? snapshotName : undefined,
+      summary: action === 'create' ? createSummary : 'Delete Snapshot request is successfully submitted',
+      effect: { kind: action === 'create' ? 'snapshot-create' : 'snapshot-delete', id: parent.id, name: snapshotName },
+      mainTaskType: 'ontap_snapshot',
+      fields: { parent_id: parent.id, snapshot_name: snapshotName, ...body },
+    });
+  }
+
+  function submitInitiator(
+    call: CallContext,
+    operation: string,
+    hostgroup: SimResource,
+    alias: string,
+    change: { kind: 'add' | 'update'; initiator: string } | { kind: 'remove' },
+  ): Answer {
+    const jobId = store.newId();
+    const kind = change.kind === 'add' ? 'create' : change.kind === 'update' ? 'update' : 'delete';
+    store.recordEvent(kind, 'hostgroup-initiator', hostgroup.id, alias, jobId);
+    const summary = { add: 'Create', update: 'Update', remove: 'Delete' }[change.kind];
+    return accept(call, {
+      jobId,
+      operation,
+      // NSE reports initiator changes as updates of the host group (nse-api.md §6.2).
+      action: 'update',
+      family: FAMILIES.hostgroup,
+      objectId: hostgroup.id,
+      objectName: hostgroup.name,
+      noun: `initiator '${alias}' of host group '${hostgroup.name}'`,
+      tenantId: hostgroup.tenantId,
+      subtenantId: hostgroup.subtenantId,
+      fateName: change.kind === 'remove' ? undefined : alias,
+      summary: `${summary} request is successfully submitted`,
+      effect:
+        change.kind === 'remove'
+          ? { kind: 'initiator-remove', id: hostgroup.id, alias }
+          : { kind: 'initiator-set', id: hostgroup.id, alias, initiator: change.initiator },
+      mainTaskType: 'ontap_igroup_initiator',
+      fields: {
+        hostgroup_id: hostgroup.id,
+        alias,
+        ...(change.kind === 'remove' ? {} : { initiator: change.initiator }),
+      },
+    });
+  }
+
+  // ---- job reads, with the long-poll extension ----
+
+  function jobAnswer(job: SimJob, unknownWord?: string): Answer {
+    return {
+      status: 200,
+      body: envelope(200, records(1), '', {
+        total_records: 1,
+        records: [store.renderJob(job, { tasks: true, unknownWord })],
+      }),
+    };
+  }
+
+  /** One read of a job: it moves a per-read job on, and applies the job faults of the request's rule. */
+  function readJobOnce(job: SimJob, call: CallContext): Answer {
+    if (!store.isFinished(job)) {
+      const unknown = call.fire('unknownState');
+      if (unknown) {
+        store.touch(job);
+        return jobAnswer(job, unknown.word ?? DEFAULT_UNKNOWN_WORD);
+      }
+    }
+    store.readJob(job);
+    if (store.isFinished(job)) {
+      const vanish = call.matched?.rule.faults?.vanishAfterTerminal;
+      if (vanish && job.terminalReads >= (vanish.terminalReads ?? 0) && call.fire('vanishAfterTerminal')) {
+        store.vanish(job);
+        app.log.info({ jobId: job.id }, 'simulated fault: job vanished after finishing');
+        throw notFound(`Job '${job.id}'`);
+      }
+      job.terminalReads += 1;
+    }
+    return jobAnswer(job);
+  }
+
+  /**
+   * Waits until the job changes, vanishes, or `timeoutMs` passes. Wall-clock jobs are woken at their next step.
+   * Every timer is cleared when the wait ends, and `preClose` ends all waits, so a long poll never holds the
+   * process open.
+   */
+  function waitForChange(job: SimJob, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let stepTimer: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        clearTimeout(timeout);
+        clearTimeout(stepTimer);
+        unsubscribe();
+        longPolls.delete(finish);
+        resolve();
+      };
+      const unsubscribe = store.onChange(job.id, finish);
+      const timeout = setTimeout(finish, timeoutMs);
+      const scheduleStep = (): void => {
+        const at = store.nextStepAt(job);
+        if (at === undefined) return;
+        stepTimer = setTimeout(
+          () => {
+            store.refresh(job);
+            scheduleStep();
+          },
+          Math.min(Math.max(at - now(), 1), timeoutMs),
+        );
+      };
+      scheduleStep();
+      longPolls.add(finish);
+    });
+  }
+
+  async function getJob(req: SimRequest, call: CallContext): Promise<Answer> {
+    const id = req.params.id ?? '';
+    const job = store.getJob(id);
+    if (!job) throw notFound(`Job '${id}'`);
+    const pollTimeout = queryValue(req.query, 'poll_timeout');
+    if (pollTimeout === undefined) return readJobOnce(job, call);
+    // Long polling is NOT NSE behaviour: NSE documents no parameter for it. This extension follows ONTAP Select
+    // (nse-api.md §10): answer when the job's `updated` is after `last_modified`, or when `poll_timeout` s pass.
+    if (!/^\d+$/.test(pollTimeout) || Number(pollTimeout) < 1 || Number(pollTimeout) > 120) {
+      throw invalid([`'poll_timeout' must be an integer from 1 to 120 seconds`]);
+    }
+    const lastModifiedText = queryValue(req.query, 'last_modified');
+    let since = job.updated;
+    if (lastModifiedText !== undefined) {
+      since = Date.parse(lastModifiedText.replace(/^>=?/, ''));
+      if (Number.isNaN(since)) throw invalid([`'last_modified' must be an ISO-8601 timestamp`]);
+    }
+    const first = readJobOnce(job, call);
+    const extension = { 'x-nse-simulator-extension': 'long-poll' };
+    if (job.updated > since || store.isFinished(job)) {
+      return { ...first, headers: extension };
+    }
+    await waitForChange(job, Number(pollTimeout) * 1000);
+    const current = store.getJob(id);
+    if (!current) throw notFound(`Job '${id}'`);
+    store.refresh(current);
+    return { ...jobAnswer(current), headers: extension };
+  }
+
+  function listJobs(req: SimRequest): Answer {
+    const tenantFilter = queryValue(req.query, 'tenant_id');
+    const subtenantFilter = queryValue(req.query, 'subtenant_id');
+    const jobs = store
+      .allJobs()
+      .filter((job) => !tenantFilter || filterMatches(tenantFilter, job.tenantId))
+      .filter((job) => !subtenantFilter || filterMatches(subtenantFilter, job.subtenantId));
+    // Listing shows each job as it is now but never counts as a read: jobs move only when read by id.
+    const rendered = jobs.map((job) => store.renderJob(job, { tasks: true }));
+    return page(rendered, req.query, JOB_SORT_KEYS, { sortBy: 'created', orderBy: 'desc' });
+  }
+
+  // ---- resource reads ----
+
+  function listResources(type: ResourceType, req: SimRequest): Answer {
+    store.allJobs(); // brings wall-clock jobs, and so their resources, up to date
+    const items = store.liveResources((r) => r.type === type).map((r) => store.renderResource(r));
+    return page(
+      filtered(items, req.query, ['tenant_id', 'subtenant_id', 'zone', 'name', 'state']),
+      req.query,
+      RESOURCE_SORT_KEYS,
+      {
+        sortBy: 'created',
+        orderBy: 'desc',
+      },
+    );
+  }
+
+  function getResource(type: ResourceType, req: SimRequest): Answer {
+    store.allJobs();
+    return one(store.renderResource(requireResource(type, req.params.id ?? '')));
+  }
+
+  // ---- route table ----
+
+  const bodyName = (req: SimRequest): string | undefined => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    return str(body.name) ?? str(body.display_name) ?? str(body.alias);
+  };
+  const aboutBody = (req: SimRequest) => ({ name: bodyName(req) });
+  const aboutTarget = (req: SimRequest) => ({ name: bodyName(req) ?? store.getResource(req.params.id ?? '')?.name });
+  const aboutAccount = () => ({ name: undefined });
+  const body = (req: SimRequest): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>;
+
+  const routes: ApiRoute[] = [
+    // Authentication
+    {
+      method: 'POST',
+      url: '/v2.1/auth/signin',
+      public: true,
+      about: (req) => ({ name: str(body(req).username) }),
+      handle: (req) => {
+        const credentials = parse(schemas.Signin, req.body);
+        const user = users.get(credentials.username);
+        if (!user || !samePassword(user.password, credentials.password)) {
+          throw new SimHttpError(401, 'Unauthorized.', 'Invalid username or password.');
+        }
+        return tokenAnswer(user);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/v2.1/auth/refresh',
+      handle: (req, call) => {
+        if (!req.authorization?.toLowerCase().startsWith('bearer ') || !call.user) {
+          throw new SimHttpError(401, 'Unauthorized.', 'Refreshing needs a valid Bearer token.');
+        }
+        return tokenAnswer(call.user);
+      },
+    },
+
+    // Jobs
+    { method: 'GET', url: '/v2.1/jobs', handle: listJobs },
+    {
+      method: 'GET',
+      url: '/v2.1/jobs/:id',
+      // A job read is matched with the name and operation of the request that created the job.
+      about: (req) => {
+        const job = store.getJob(req.params.id ?? '');
+        return { name: job?.matchName, operation: job?.operation };
+      },
+      handle: getJob,
+    },
+
+    // Administrator resources (synchronous, seeded)
+    {
+      method: 'GET',
+      url: '/v2.1/tenants',
+      handle: (req) =>
+        page(
+          filtered(
+            [...TENANTS].map((t) => ({ ...t })),
+            req.query,
+            ['code', 'name'],
+          ),
+          req.query,
+          FIXTURE_SORT_KEYS,
+          { sortBy: 'name', orderBy: 'asc' },
+        ),
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/tenants/:id',
+      handle: (req) => {
+        const tenant = findTenant(req.params.id ?? '');
+        if (!tenant) throw notFound(`Tenant '${req.params.id ?? ''}'`);
+        return one({ ...tenant });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/subtenants',
+      handle: (req) =>
+        page(
+          filtered(
+            [...SUBTENANTS].map((s) => ({ ...s })),
+            req.query,
+            ['tenant_id', 'code', 'name'],
+          ),
+          req.query,
+          FIXTURE_SORT_KEYS,
+          {
+            sortBy: 'name',
+            orderBy: 'asc',
+          },
+        ),
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/subtenants/:id',
+      handle: (req) => one({ ...requireSubtenant(req.params.id ?? '') }),
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/zones',
+      handle: (req) =>
+        page(
+          filtered(
+            [...ZONES].map((z) => ({ ...z })),
+            req.query,
+            ['region_name', 'name'],
+          ),
+          req.query,
+          FIXTURE_SORT_KEYS,
+          { sortBy: 'name', orderBy: 'asc' },
+        ),
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/zones/:name',
+      handle: (req) => {
+        const zone = findZone(req.params.name ?? '');
+        if (!zone) throw notFound(`Zone '${req.params.name ?? ''}'`);
+        return one({ ...zone });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/regions',
+      handle: (req) =>
+        page([{ name: SIM_FIXTURES.region }], req.query, FIXTURE_SORT_KEYS, { sortBy: 'name', orderBy: 'asc' }),
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/tenants/:tenant_id/zones/:zone_name/subnets',
+      handle: (req) => {
+        const items = SUBNETS.filter(
+          (s) => s.tenant_id === req.params.tenant_id && s.zone === req.params.zone_name,
+        ).map((s) => ({ ...s }));
+        return page(items, req.query, FIXTURE_SORT_KEYS, { sortBy: 'name', orderBy: 'asc' });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/tenants/:tenant_id/zones/:zone_name/subnets/:id',
+      handle: (req) => {
+        const subnet = findSubnet(req.params.id ?? '');
+        if (!subnet || subnet.tenant_id !== req.params.tenant_id || subnet.zone !== req.params.zone_name) {
+          throw notFound(`Subnet '${req.params.id ?? ''}'`);
+        }
+        return one({ ...subnet });
+      },
+    },
+
+    // Block stores (§7.1)
+    {
+      method: 'POST',
+      url: '/v2.1/blockstores',
+      operation: 'create-blockstore',
+      handle: (req, call) => {
+        const input = parse(schemas.BlockstoreCreate, req.body);
+        const subtenant = requireSubtenant(input.subtenant_id);
+        if (input.tenant_id !== undefined) {
+          if (!findTenant(input.tenant_id)) throw notFound(`Tenant '${input.tenant_id}'`);
+          if (input.tenant_id !== subtenant.tenant_id)
+            throw invalid([`'tenant_id' is not the tenant of subtenant '${subtenant.id}'`]);
+        }
+        requireZone(input.zone);
+        if (input.dr_zone !== undefined) requireZone(input.dr_zone);
+        if (input.subnet_id !== undefined && !findSubnet(input.subnet_id))
+          throw notFound(`Subnet '${input.subnet_id}'`);
+        if (
+          store.liveResources((r) => r.type === 'blockstore' && r.subtenantId === subtenant.id && r.zone === input.zone)
+            .length > 0
+        ) {
+          throw precondition(`Subtenant '${subtenant.id}' already has a block store in zone '${input.zone}'.`);
+        }
+        return submitCreate(call, {
+          operation: 'create-blockstore',
+          family: FAMILIES.blockstore,
+          name: `${subtenant.id}_${input.zone}`,
+          subtenant,
+          zone: input.zone,
+          fields: { service_fcp_enabled: false, service_iscsi_enabled: true, ...input },
+          fateName: undefined,
+        });
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/v2.1/blockstores/:id',
+      operation: 'update-blockstore',
+      about: aboutTarget,
+      handle: (req, call) => {
+        const resource = requireResource('blockstore', req.params.id ?? '');
+        const input = parse(schemas.BlockstoreUpdate, req.body);
+        if (input.dr_zone !== undefined) requireZone(input.dr_zone);
+        return submitUpdate(call, 'update-blockstore', resource, input, undefined);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/blockstores/:id',
+      operation: 'delete-blockstore',
+      about: aboutTarget,
+      handle: (req, call) => {
+        const resource = requireResource('blockstore', req.params.id ?? '');
+        const disks = store.liveResources(
+          (r) => r.type === 'disk' && r.subtenantId === resource.subtenantId && r.zone === resource.zone,
+        );
+        if (disks.length > 0) {
+          throw precondition(
+            `Block store '${resource.id}' still has ${disks.length} disk(s): ${disks.map((d) => d.name).join(', ')}. Delete them first.`,
+          );
+        }
+        return submitDelete(call, 'delete-blockstore', resource);
+      },
+    },
+
+    // Disks
+    {
+      method: 'POST',
+      url: '/v2.1/disks',
+      operation: 'create-disk',
+      about: aboutBody,
+      handle: (req, call) => {
+        const input = parse(schemas.DiskCreate, req.body);
+        const subtenant = requireSubtenant(input.subtenant_id);
+        requireZone(input.zone);
+        if (input.clone_from_disk_id !== undefined) {
+          const source = requireResource('disk', input.clone_from_disk_id);
+          const snap = input.clone_from_snapshot_name;
+          if (snap !== undefined && !source.snapshots.some((s) => s.name === snap)) {
+            throw notFound(`Snapshot '${snap}' of disk '${source.id}'`);
+          }
+        }
+        const sameScope = (r: SimResource) => r.subtenantId === subtenant.id && r.zone === input.zone;
+        requireUnique('disk', input.name, sameScope, `in zone '${input.zone}'`);
+        const inline = (input.hostgroups ?? []).map((hg, index) => {
+          requireUnique('hostgroup', hg.name, sameScope, `in zone '${input.zone}'`);
+          (hg.initiators ?? []).forEach((i, j) =>
+            checkInitiator(input.protocol, i.initiator, `hostgroups.${index}.initiators.${j}.initiator`),
+          );
+          return { name: hg.name, initiators: hg.initiators ?? [] };
+        });
+        return submitCreate(call, {
+          operation: 'create-disk',
+          family: FAMILIES.disk,
+          name: input.name,
+          subtenant,
+          zone: input.zone,
+          fields: input,
+          fateName: input.name,
+          inlineHostgroups: inline,
+        });
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/v2.1/disks/:id',
+      operation: 'update-disk',
+      about: aboutTarget,
+      handle: (req, call) => {
+        const resource = requireResource('disk', req.params.id ?? '');
+        const input = parse(schemas.DiskUpdate, req.body);
+        if (resource.fields.dr_enabled === true && input.dr_enabled === false)
+          throw invalid([`'dr_enabled' cannot be disabled once enabled`]);
+        if (input.name !== undefined && input.name !== resource.name) {
+          requireUnique(
+            'disk',
+            input.name,
+            (r) => r.subtenantId === resource.subtenantId && r.zone === resource.zone,
+            `in zone '${resource.zone ?? ''}'`,
+          );
+        }
+        return submitUpdate(call, 'update-disk', resource, input, input.name);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/disks/:id',
+      operation: 'delete-disk',
+      about: aboutTarget,
+      handle: (req, call) => submitDelete(call, 'delete-disk', requireResource('disk', req.params.id ?? '')),
+    },
+    {
+      method: 'POST',
+      url: '/v2.1/disks/:id/snapshot/:name',
+      operation: 'create-disk-snapshot',
+      about: (req) => ({ name: req.params.name }),
+      handle: (req, call) => {
+        const disk = requireResource('disk', req.params.id ?? '');
+        const input = parse(schemas.SnapshotCreate, req.body);
+        return submitSnapshot(call, 'create-disk-snapshot', disk, req.params.name ?? '', 'create', input);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/disks/:id/snapshot/:name',
+      operation: 'delete-disk-snapshot',
+      about: (req) => ({ name: req.params.name }),
+      handle: (req, call) =>
+        submitSnapshot(
+          call,
+          'delete-disk-snapshot',
+          requireResource('disk', req.params.id ?? ''),
+          req.params.name ?? '',
+          'delete',
+          {},
+        ),
+    },
+
+    // Host groups and initiators
+    {
+      method: 'POST',
+      url: '/v2.1/hostgroups',
+      operation: 'create-hostgroup',
+      about: aboutBody,
+      handle: (req, call) => {
+        const input = parse(schemas.HostgroupCreate, req.body);
+        const subtenant = requireSubtenant(input.subtenant_id);
+        requireZone(input.zone);
+        requireUnique(
+          'hostgroup',
+          input.name,
+          (r) => r.subtenantId === subtenant.id && r.zone === input.zone,
+          `in zone '${input.zone}'`,
+        );
+        const initiators = input.initiators ?? [];
+        initiators.forEach((i, index) => checkInitiator(input.protocol, i.initiator, `initiators.${index}.initiator`));
+        if (new Set(initiators.map((i) => i.alias)).size !== initiators.length)
+          throw invalid([`'initiators' has a duplicate alias`]);
+        return submitCreate(call, {
+          operation: 'create-hostgroup',
+          family: FAMILIES.hostgroup,
+          name: input.name,
+          subtenant,
+          zone: input.zone,
+          fields: input,
+          fateName: input.name,
+          initiators,
+        });
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/hostgroups/:id',
+      operation: 'delete-hostgroup',
+      about: aboutTarget,
+      handle: (req, call) => {
+        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
+        const mapped = store.liveResources(
+          (r) =>
+            r.type === 'disk' &&
+            r.subtenantId === hostgroup.subtenantId &&
+            r.zone === hostgroup.zone &&
+            Array.isArray(r.fields.hostgroup_mappings) &&
+            r.fields.hostgroup_mappings.includes(hostgroup.name),
+        );
+        if (mapped.length > 0) {
+          throw precondition(
+            `Host group '${hostgroup.name}' is still mapped by disk(s): ${mapped.map((d) => d.name).join(', ')}.`,
+          );
+        }
+        return submitDelete(call, 'delete-hostgroup', hostgroup);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/hostgroups/:id/initiators',
+      handle: (req) => {
+        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
+        return page(
+          hostgroup.initiators.map((i) => ({ ...i })),
+          req.query,
+          ['alias', 'initiator'],
+          { sortBy: 'alias', orderBy: 'asc' },
+        );
+      },
+    },
+    {
+      method: 'GET',
+      url: '/v2.1/hostgroups/:id/initiators/:alias',
+      handle: (req) => {
+        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
+        const initiator = hostgroup.initiators.find((i) => i.alias === req.params.alias);
+        if (!initiator) throw notFound(`Initiator '${req.params.alias ?? ''}' of host group '${hostgroup.id}'`);
+        return one({ ...initiator });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/v2.1/hostgroups/:id/initiators',
+      operation: 'add-hostgroup-initiator',
+      about: aboutBody,
+      handle: (req, call) => {
+        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
+        const input = parse(schemas.InitiatorAdd, req.body);
+        checkInitiator(hostgroup.fields.protocol, input.initiator, 'initiator');
+        if (hostgroup.initiators.some((i) => i.alias === input.alias)) {
+          throw precondition(`Host group '${hostgroup.name}' already has an initiator with alias '${input.alias}'.`);
+        }
+        return submitInitiator(call, 'add-hostgroup-initiator', hostgroup, input.alias, {
+          kind: 'add',
+          initiator: input.initiator,
+        });
+      },
+    },
+    {
+      method: 'PATCH',
+      url: '/v2.1/hostgroups/:id/initiators/:alias',
+      operation: 'update-hostgroup-initiator',
+      about: (req) => ({ name: req.params.alias }),
+      handle: (req, call) => {
+        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
+        const alias = req.params.alias ?? '';
+        if (!hostgroup.initiators.some((i) => i.alias === alias))
+          throw notFound(`Initiator '${alias}' of host group '${hostgroup.id}'`);
+        const input = parse(schemas.InitiatorUpdate, req.body);
+        checkInitiator(hostgroup.fields.protocol, input.initiator, 'initiator');
+        return submitInitiator(call, 'update-hostgroup-initiator', hostgroup, alias, {
+          kind: 'update',
+          initiator: input.initiator,
+        });
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/hostgroups/:id/initiators/:alias',
+      operation: 'remove-hostgroup-initiator',
+      about: (req) => ({ name: req.params.alias }),
+      handle: (req, call) => {
+        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
+        const alias = req.params.alias ?? '';
+        if (!hostgroup.initiators.some((i) => i.alias === alias))
+          throw notFound(`Initiator '${alias}' of host group '${hostgroup.id}'`);
+        return submitInitiator(call, 'remove-hostgroup-initiator', hostgroup, alias, { kind: 'remove' });
+      },
+    },
+
+    // File servers and shares (§7.2)
+    {
+      method: 'POST',
+      url: '/v2.1/fileservers',
+      operation: 'create-fileserver',
+      about: aboutBody,
+      handle: (req, call) => {
+        const input = parse(schemas.FileserverCreate, req.body);
+        const subtenant = requireSubtenant(input.subtenant_id);
+        requireZone(input.zone);
+        if (input.dr_zone !== undefined) requireZone(input.dr_zone);
+        if (input.subnet_id !== undefined && !findSubnet(input.subnet_id))
+          throw notFound(`Subnet '${input.subnet_id}'`);
+        requireUnique(
+          'fileserver',
+          input.name,
+          (r) => r.subtenantId === subtenant.id,
+          `in subtenant '${subtenant.id}'`,
+        );
+        return submitCreate(call, {
+          operation: 'create-fileserver',
+          family: FAMILIES.fileserver,
+          name: input.name,
+          subtenant,
+          zone: input.zone,
+          fields: input,
+          fateName: input.name,
+        });
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/v2.1/fileservers/:id',
+      operation: 'update-fileserver',
+      about: aboutTarget,
+      handle: (req, call) => {
+        const resource = requireResource('fileserver', req.params.id ?? '');
+        const input = parse(schemas.FileserverUpdate, req.body);
+        if (input.dr_zone !== undefined) requireZone(input.dr_zone);
+        return submitUpdate(call, 'update-fileserver', resource, input, input.name);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/fileservers/:id',
+      operation: 'delete-fileserver',
+      about: aboutTarget,
+      handle: (req, call) => {
+        const fileserver = requireResource('fileserver', req.params.id ?? '');
+        const shares = store.liveResources((r) => r.type === 'fileshare' && r.fields.fileserver_id === fileserver.id);
+        if (shares.length > 0) {
+          throw precondition(
+            `File server '${fileserver.name}' still has ${shares.length} share(s): ${shares.map((s) => s.name).join(', ')}. Delete them first.`,
+          );
+        }
+        return submitDelete(call, 'delete-fileserver', fileserver);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/v2.1/fileshares',
+      operation: 'create-fileshare',
+      about: aboutBody,
+      handle: (req, call) => {
+        const input = parse(schemas.FileshareCreate, req.body);
+        const fileserver = requireResource('fileserver', input.fileserver_id);
+        const subtenant = requireSubtenant(fileserver.subtenantId);
+        if (input.clone_from_fileshare_id !== undefined) {
+          const source = requireResource('fileshare', input.clone_from_fileshare_id);
+          const snap = input.clone_from_snapshot_name;
+          if (snap !== undefined && !source.snapshots.some((s) => s.name === snap)) {
+            throw notFound(`Snapshot '${snap}' of file share '${source.id}'`);
+          }
+        }
+        requireUnique(
+          'fileshare',
+          input.name,
+          (r) => r.fields.fileserver_id === fileserver.id,
+          `on file server '${fileserver.name}'`,
+        );
+        return submitCreate(call, {
+          operation: 'create-fileshare',
+          family: FAMILIES.fileshare,
+          name: input.name,
+          subtenant,
+          zone: fileserver.zone,
+          fields: input,
+          fateName: input.name,
+        });
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/v2.1/fileshares/:id',
+      operation: 'update-fileshare',
+      about: aboutTarget,
+      handle: (req, call) => {
+        const resource = requireResource('fileshare', req.params.id ?? '');
+        const input = parse(schemas.FileshareUpdate, req.body);
+        return submitUpdate(call, 'update-fileshare', resource, input, input.name);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/fileshares/:id',
+      operation: 'delete-fileshare',
+      about: aboutTarget,
+      handle: (req, call) => submitDelete(call, 'delete-fileshare', requireResource('fileshare', req.params.id ?? '')),
+    },
+    {
+      method: 'POST',
+      url: '/v2.1/fileshares/:id/snapshot/:name',
+      operation: 'create-fileshare-snapshot',
+      about: (req) => ({ name: req.params.name }),
+      handle: (req, call) => {
+        const share = requireResource('fileshare', req.params.id ?? '');
+        const input = parse(schemas.SnapshotCreate, req.body);
+        return submitSnapshot(call, 'create-fileshare-snapshot', share, req.params.name ?? '', 'create', input);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/fileshares/:id/snapshot/:name',
+      operation: 'delete-fileshare-snapshot',
+      about: (req) => ({ name: req.params.name }),
+      handle: (req, call) =>
+        submitSnapshot(
+          call,
+          'delete-fileshare-snapshot',
+          requireResource('fileshare', req.params.id ?? ''),
+          req.params.name ?? '',
+          'delete',
+          {},
+        ),
+    },
+
+    // Object storage (§7.3). Accounts have no name of their own, so name rules never match them.
+    {
+      method: 'POST',
+      url: '/v2.1/objectstorage/accounts',
+      operation: 'create-objectstorage-account',
+      about: aboutAccount,
+      handle: (req, call) => {
+        const input = parse(schemas.AccountCreate, req.body);
+        const subtenant = requireSubtenant(input.subtenant_id);
+        if (
+          store.liveResources((r) => r.type === 'objectstorage-account' && r.subtenantId === subtenant.id).length > 0
+        ) {
+          throw precondition(`Subtenant '${subtenant.id}' already has an object storage account.`);
+        }
+        const tenant = findTenant(subtenant.tenant_id);
+        const name = `${tenant?.name ?? subtenant.tenant_id} - ${subtenant.name}`;
+        return submitCreate(call, {
+          operation: 'create-objectstorage-account',
+          family: FAMILIES['objectstorage-account'],
+          name,
+          subtenant,
+          fields: { name, ...input },
+          fateName: undefined,
+          summary: `Activate request for Sub Tenant ${subtenant.name} is successfully submitted`,
+        });
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/v2.1/objectstorage/accounts/:id',
+      operation: 'update-objectstorage-account',
+      about: aboutAccount,
+      handle: (req, call) => {
+        const account = requireResource('objectstorage-account', req.params.id ?? '');
+        const input = parse(schemas.AccountUpdate, req.body);
+        requireSubtenant(input.subtenant_id);
+        if (input.subtenant_id !== account.subtenantId)
+          throw invalid([`'subtenant_id' is not the subtenant of account '${account.id}'`]);
+        return submitUpdate(call, 'update-objectstorage-account', account, input, undefined);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/objectstorage/accounts/:id',
+      operation: 'delete-objectstorage-account',
+      about: aboutAccount,
+      handle: (req, call) => {
+        const account = requireResource('objectstorage-account', req.params.id ?? '');
+        const blockers = store.liveResources(
+          (r) =>
+            r.subtenantId === account.subtenantId &&
+            (r.type === 'objectiam-group' || r.type === 'objectiam-user' || r.type === 'bucket'),
+        );
+        if (blockers.length > 0) {
+          const list = blockers.map((r) => `${FAMILIES[r.type].label} '${r.name}'`).join(', ');
+          throw precondition(`Object storage account '${account.id}' still has groups, users or buckets: ${list}.`);
+        }
+        return submitDelete(call, 'delete-objectstorage-account', account);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/v2.1/objectstorage/buckets',
+      operation: 'create-bucket',
+      about: aboutBody,
+      handle: (req, call) => {
+        const input = parse(schemas.BucketCreate, req.body);
+        const subtenant = requireSubtenant(input.subtenant_id);
+        const account = store.liveResources(
+          (r) => r.type === 'objectstorage-account' && r.subtenantId === subtenant.id,
+        )[0];
+        if (!account || account.state !== 'Operational') {
+          throw precondition(
+            `The object storage account of subtenant '${subtenant.id}' is ${account ? `'${account.state}'` : 'not activated'}; buckets need an Operational account.`,
+          );
+        }
+        // S3 bucket names are global, not per subtenant.
+        requireUnique('bucket', input.name, () => true, 'in the grid');
+        return submitCreate(call, {
+          operation: 'create-bucket',
+          family: FAMILIES.bucket,
+          name: input.name,
+          subtenant,
+          fields: input,
+          fateName: input.name,
+          summary: 'Create S3 bucket for Sub Tenant',
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/v2.1/objectiam/groups',
+      operation: 'create-objectiam-group',
+      about: aboutBody,
+      handle: (req, call) => {
+        const input = parse(schemas.GroupBody, req.body);
+        const subtenant = requireSubtenant(input.subtenant_id);
+        requireUnique(
+          'objectiam-group',
+          input.name,
+          (r) => r.subtenantId === subtenant.id,
+          `in subtenant '${subtenant.id}'`,
+        );
+        return submitCreate(call, {
+          operation: 'create-objectiam-group',
+          family: FAMILIES['objectiam-group'],
+          name: input.name,
+          subtenant,
+          fields: input,
+          fateName: input.name,
+        });
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/v2.1/objectiam/groups/:id',
+      operation: 'update-objectiam-group',
+      about: aboutTarget,
+      handle: (req, call) => {
+        const group = requireResource('objectiam-group', req.params.id ?? '');
+        const input = parse(schemas.GroupBody, req.body);
+        requireSubtenant(input.subtenant_id);
+        if (input.subtenant_id !== group.subtenantId)
+          throw invalid([`'subtenant_id' is not the subtenant of group '${group.id}'`]);
+        return submitUpdate(call, 'update-objectiam-group', group, input, input.name);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/objectiam/groups/:id',
+      operation: 'delete-objectiam-group',
+      about: aboutTarget,
+      handle: (req, call) =>
+        submitDelete(call, 'delete-objectiam-group', requireResource('objectiam-group', req.params.id ?? '')),
+    },
+    {
+      method: 'POST',
+      url: '/v2.1/objectiam/users',
+      operation: 'create-objectiam-user',
+      about: aboutBody,
+      handle: (req, call) => {
+        const input = parse(schemas.UserBody, req.body);
+        const subtenant = requireSubtenant(input.subtenant_id);
+        for (const groupId of input.sg_group_membership) {
+          const group = requireResource('objectiam-group', groupId);
+          if (group.subtenantId !== subtenant.id)
+            throw notFound(`Object IAM group '${groupId}' in subtenant '${subtenant.id}'`);
+        }
+        requireUnique(
+          'objectiam-user',
+          input.display_name,
+          (r) => r.subtenantId === subtenant.id,
+          `in subtenant '${subtenant.id}'`,
+        );
+        return submitCreate(call, {
+          operation: 'create-objectiam-user',
+          family: FAMILIES['objectiam-user'],
+          name: input.display_name,
+          subtenant,
+          fields: input,
+          fateName: input.display_name,
+          summary: 'Activate request is successfully submitted',
+        });
+      },
+    },
+    {
+      method: 'PUT',
+      url: '/v2.1/objectiam/users/:id',
+      operation: 'update-objectiam-user',
+      about: aboutTarget,
+      handle: (req, call) => {
+        const user = requireResource('objectiam-user', req.params.id ?? '');
+        const input = parse(schemas.UserBody, req.body);
+        requireSubtenant(input.subtenant_id);
+        if (input.subtenant_id !== user.subtenantId)
+          throw invalid([`'subtenant_id' is not the subtenant of user '${user.id}'`]);
+        for (const groupId of input.sg_group_membership) requireResource('objectiam-group', groupId);
+        return submitUpdate(call, 'update-objectiam-user', user, input, input.display_name);
+      },
+    },
+    {
+      method: 'DELETE',
+      url: '/v2.1/objectiam/users/:id',
+      operation: 'delete-objectiam-user',
+      about: aboutTarget,
+      handle: (req, call) =>
+        submitDelete(call, 'delete-objectiam-user', requireResource('objectiam-user', req.params.id ?? '')),
+    },
+  ];
+
+  // Collection and by-id reads of every resource family.
+  for (const family of Object.values(FAMILIES)) {
+    routes.push(
+      { method: 'GET', url: family.collection, handle: (req) => listResources(family.type, req) },
+      { method: 'GET', url: `${family.collection}/:id`, handle: (req) => getResource(family.type, req) },
+    );
+  }
+
+  // ---- request pipeline ----
+
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        pauses.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      pauses.add(done);
+    });
+  }
+
+  function send(reply: FastifyReply, answer: Answer): FastifyReply {
+    return reply
+      .code(answer.status)
+      .headers(answer.headers ?? {})
+      .send(answer.body);
+  }
+
+  /** Auth, rule match, pre-processing faults, the handler, then post-processing faults, in that order. */
+  async function dispatch(route: ApiRoute, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const entry = entries.get(request);
+    const req: SimRequest = {
+      method: request.method,
+      path: apiPath(request.url),
+      params: request.params as Record<string, string>,
+      query: request.query as SimRequest['query'],
+      body: request.body,
+      authorization: request.headers.authorization,
+    };
+    let user: UserRecord | undefined;
+    if (!route.public) {
+      const auth = authenticate(req.authorization);
+      if (!auth.ok) {
+        return send(reply, {
+          status: 401,
+          body: envelope(401, 'Unauthorized.', auth.reason, {}),
+          headers: { 'www-authenticate': 'Basic realm="NSE simulator", Bearer' },
+        });
+      }
+      user = auth.user;
+    }
+    const about = route.about?.(req) ?? {};
+    const ruleSet = rules;
+    const matched = ruleSet.match({
+      method: req.method,
+      path: req.path,
+      name: about.name,
+      operation: about.operation ?? route.operation,
+    });
+    const call: CallContext = {
+      user,
+      matched,
+      name: about.name,
+      fire: (kind) => {
+        const fault = ruleSet.fire(matched, kind);
+        if (fault && entry) entry.fault = entry.fault ? `${entry.fault},${kind}` : kind;
+        if (fault) request.log.info({ fault: kind, rule: matched?.index }, 'simulated fault');
+        return fault;
+      },
+    };
+    const latency = call.fire('latencyMs');
+    if (latency) await pause(latency.ms);
+    const tooMany = call.fire('http429');
+    if (tooMany) {
+      return send(reply, {
+        status: 429,
+        body: envelope(429, 'Too many requests.', 'Simulated fault: http429.', {}),
+        headers: { 'retry-after': String(tooMany.retryAfterSeconds ?? 1) },
+      });
+    }
+    if (call.fire('http500')) {
+      return send(reply, {
+        status: 500,
+        body: envelope(500, 'Internal server error.', 'Simulated fault: http500.', {}),
+      });
+    }
+    let answer: Answer;
+    try {
+      answer = await route.handle(req, call);
+    } catch (err) {
+      if (!(err instanceof SimHttpError)) throw err;
+      answer = { status: err.status, body: envelope(err.status, err.userMessage, err.verbose, {}) };
+    }
+    if (answer.status >= 200 && answer.status < 300) {
+      if (call.fire('dropAfterProcessing')) {
+        if (entry) entry.status = answer.status;
+        // The work is done and recorded; the client never learns it: an ambiguous submit.
+        reply.hijack();
+        reply.raw.destroy();
+        return reply;
+      }
+      if (call.fire('malformedJson')) {
+        const text = JSON.stringify(answer.body);
+        return reply
+          .code(answer.status)
+          .headers({ ...answer.headers, 'content-type': 'application/json; charset=utf-8' })
+          .send(text.slice(0, Math.floor(text.length / 2)));
+      }
+    }
+    return send(reply, answer);
+  }
+
+  // An empty body is no body (clients often send a JSON content type on DELETE); bad JSON is a 400 envelope.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    const source = typeof text === 'string' ? text : text.toString('utf8');
+    if (source.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(source));
+    } catch {
+      done(
+        new SimHttpError(400, 'Invalid request: the body is not valid JSON.', 'Could not parse the JSON request body.'),
+        undefined,
+      );
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (request.url === '/api' || request.url.startsWith('/api/') || request.url.startsWith('/api?')) {
+      const query = Object.fromEntries(
+        Object.entries(request.query as Record<string, unknown>).map(([k, v]) => [
+          k,
+          Array.isArray(v) ? v.map(String) : String(v),
+        ]),
+      );
+      entries.set(request, store.recordRequest(request.method, apiPath(request.url), query));
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const entry = entries.get(request);
+    if (entry && entry.status === 0) entry.status = reply.statusCode;
+  });
+  // End every long poll and injected delay first, so close() never waits on them and no timer outlives the app.
+  app.addHook('preClose', async () => {
+    for (const finish of [...longPolls, ...pauses]) finish();
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    if (error instanceof SimHttpError) {
+      return reply.code(error.status).send(envelope(error.status, error.userMessage, error.verbose, {}));
+    }
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'simulator error');
+    const message = status >= 500 ? 'Internal server error.' : 'Invalid request.';
+    return reply.code(status).send(envelope(status, message, error.message, {}));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send(envelope(404, 'Resource not found.', `No route for ${request.method} ${apiPath(request.url)}.`, {}));
+  });
+
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: `/api${route.url}`,
+      handler: (request, reply) => dispatch(route, request, reply),
+    });
+  }
+
+  // ---- control endpoints: not NSE, no auth, not recorded ----
+
+  const control: SimulatorControl = {
+    store,
+    ledger: () => store.ledger(),
+    rules: () => rules.rules,
+    setRules: (input) => {
+      rules = new RuleSet(input);
+    },
+    reset: () => {
+      store.reset();
+      rules = new RuleSet(startupRules);
+    },
+    waitingLongPolls: () => longPolls.size,
+  };
+
+  app.get('/_sim/ledger', async () => control.ledger());
+  app.get('/_sim/rules', async () => ({ rules: control.rules() }));
+  app.put('/_sim/rules', async (request, reply) => {
+    try {
+      control.setRules(request.body ?? []);
+    } catch (err) {
+      if (err instanceof RulesError) return reply.code(400).send(envelope(400, 'Invalid rules.', err.message, {}));
+      throw err;
+    }
+    return { rules: control.rules() };
+  });
+  app.post('/_sim/reset', async (_request, reply) => {
+    control.reset();
+    return reply.code(204).send();
+  });
+
+  app.decorate('sim', control);
+  return app as SimulatorApp;
+}

@@ -1,0 +1,100 @@
+/**
+ * Runs the NSE simulator as a server: for demos, the local stack and integration tests that want a real port.
+ * Run it directly with `ts-node src/simulator/main.ts` (env `NSE_SIM_PORT`, `NSE_SIM_HOST`, `NSE_SIM_RULES`,
+ * `LOG_LEVEL`), or call {@link runSimulator} from the CLI.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { buildSimulator, type SimulatorApp, type SimulatorOptions } from './app';
+import { SIM_FIXTURES } from './fixtures';
+import { parseRules, RulesError, type ParsedRule, type SimRule } from './rules';
+
+/** Options of {@link runSimulator}; the rest are those of `buildSimulator`. */
+export interface RunSimulatorOptions extends Omit<SimulatorOptions, 'rules'> {
+  /** Port to listen on; default 8080, 0 for any free port. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** JSON rules file (an array, or `{ "rules": [...] }`); read once at start. */
+  rulesFile?: string;
+  /** Rules given directly; ignored when `rulesFile` is set. */
+  rules?: readonly SimRule[];
+  /** Where the start-up banner goes; default stdout. */
+  print?: (line: string) => void;
+}
+
+/** A listening simulator. */
+export interface SimulatorHandle {
+  /** Base URL of the API, e.g. `http://127.0.0.1:8080/api`. */
+  url: string;
+  port: number;
+  app: SimulatorApp;
+  /** Stops listening; pending long polls answer first, so this never hangs. */
+  close(): Promise<void>;
+}
+
+/** Reads and validates a rules file; throws `RulesError` naming the file and the bad field. */
+export async function loadRulesFile(path: string): Promise<ParsedRule[]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new RulesError(`cannot read simulator rules from ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return parseRules(json);
+  } catch (err) {
+    throw new RulesError(`${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Builds the simulator, listens, prints the base URL and the default credentials, and returns a handle. */
+export async function runSimulator(options: RunSimulatorOptions = {}): Promise<SimulatorHandle> {
+  const {
+    port = 8080,
+    host = '127.0.0.1',
+    rulesFile,
+    print = (line: string) => process.stdout.write(`${line}\n`),
+    ...rest
+  } = options;
+  const rules = rulesFile !== undefined ? await loadRulesFile(rulesFile) : options.rules;
+  const app = buildSimulator({ ...rest, rules });
+  await app.listen({ port, host });
+  const address = app.server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/api`;
+  print(`NSE simulator listening on ${url}`);
+  if (options.users === undefined) {
+    // The built-in user is a published default, not a secret; configured passwords are never printed.
+    const { username, password } = SIM_FIXTURES.defaultUser;
+    print(`  user: ${username} / ${password} (default; HTTP Basic, or POST /v2.1/auth/signin for a JWT)`);
+  } else {
+    print(`  users: ${options.users.map((u) => u.username).join(', ')}`);
+  }
+  print(`  tenant ${SIM_FIXTURES.tenantId}, subtenant ${SIM_FIXTURES.subtenantId}, zone ${SIM_FIXTURES.zone}`);
+  print(
+    `  rules: ${rules?.length ?? 0}${rulesFile !== undefined ? ` from ${rulesFile}` : ''}; control: GET /_sim/ledger, GET|PUT /_sim/rules, POST /_sim/reset`,
+  );
+  return { url, port: address.port, app, close: () => app.close() };
+}
+
+if (require.main === module) {
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  runSimulator({
+    port: Number(process.env.NSE_SIM_PORT ?? 8080),
+    host: process.env.NSE_SIM_HOST ?? '127.0.0.1',
+    rulesFile: process.env.NSE_SIM_RULES || undefined,
+    logger,
+  }).then(
+    (handle) => {
+      const stop = (): void => void handle.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (err: unknown) => {
+      logger.fatal({ err }, 'NSE simulator failed to start');
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * Starts the NSE simulator on a free port of 127.0.0.1 for a test, and reads its ledger and sets its rules over
+ * HTTP, exactly as an external tool would.
+ */
+import type { AddressInfo } from 'node:net';
+import { buildSimulator } from '../../src/simulator/app';
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import type { Ledger, LedgerRequest } from '../../src/simulator/job-store';
+import { pathMatches, type SimRule } from '../../src/simulator/rules';
+
+export type { Ledger, LedgerRequest, SimRule };
+
+/** A simulator listening on a real port, with test helpers that go through its `/_sim` endpoints. */
+export interface RunningSimulator {
+  /** Base URL of the API, e.g. `http://127.0.0.1:54321/api`. */
+  url: string;
+  username: string;
+  password: string;
+  /** The ledger, via `GET /_sim/ledger`. */
+  ledger(): Promise<Ledger>;
+  /** Recorded API requests, optionally only one method and a path pattern such as `/v2.1/jobs/:id`. */
+  requests(method?: string, pathPattern?: string): Promise<LedgerRequest[]>;
+  /** Replaces the rules, via `PUT /_sim/rules`; rejects when the simulator refuses them. */
+  setRules(rules: SimRule[]): Promise<void>;
+  /** Stops the simulator; pending long polls answer first. */
+  close(): Promise<void>;
+}
+
+/** Starts a fresh simulator with the default user on 127.0.0.1, port 0. */
+export async function startSimulator(
+  options: { rules?: SimRule[]; tokenTtlSeconds?: number } = {},
+): Promise<RunningSimulator> {
+  const app = buildSimulator({ rules: options.rules, tokenTtlSeconds: options.tokenTtlSeconds });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+
+  async function ledger(): Promise<Ledger> {
+    const response = await fetch(`${origin}/_sim/ledger`);
+    if (!response.ok) throw new Error(`GET /_sim/ledger answered ${response.status}`);
+    return (await response.json()) as Ledger;
+  }
+
+  return {
+    url: `${origin}/api`,
+    username: SIM_FIXTURES.defaultUser.username,
+    password: SIM_FIXTURES.defaultUser.password,
+    ledger,
+    async requests(method, pathPattern) {
+      const { requests } = await ledger();
+      return requests.filter(
+        (r) =>
+          (method === undefined || r.method.toUpperCase() === method.toUpperCase()) &&
+          (pathPattern === undefined || pathMatches(pathPattern, r.path)),
+      );
+    },
+    async setRules(rules) {
+      const response = await fetch(`${origin}/_sim/rules`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(rules),
+      });
+      if (!response.ok) throw new Error(`PUT /_sim/rules answered ${response.status}: ${await response.text()}`);
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}
