@@ -13,7 +13,7 @@ import { temporalLogger } from './logging';
 import { NseClient } from './nse/client';
 
 /** Prebuilt workflow bundle written by `npm run build`; used when present so start-up skips webpack. */
-export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'lib', 'workflow-bundle.js');
+export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js'); // exists only next to the compiled lib/worker.js
 
 /** Where the worker takes its workflow code from: the prebuilt bundle, or the sources (bundled at start). */
 export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {

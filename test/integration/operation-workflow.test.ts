@@ -217,16 +217,17 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('is found through its NseJobId search attribute', async () => {
-    const { result } = await run(hostgroup('hg12-visible'));
+    const { result, handle } = await run(hostgroup('hg12-visible'));
     const jobId = result?.job?.id as string;
+    const query = `NseJobId = '${jobId}' AND NsePhase = 'succeeded' AND NseObjectType = 'hostgroup' AND NseTenantId = '${SIM_FIXTURES.tenantId}'`;
     const found = await waitFor('visibility to index the run', async () => {
       const ids: string[] = [];
-      for await (const execution of temporal.client.workflow.list({ query: `NseJobId = '${jobId}' AND NsePhase = 'succeeded'` })) {
+      for await (const execution of temporal.client.workflow.list({ query })) {
         ids.push(execution.workflowId);
       }
       return ids.length > 0 ? ids : undefined;
     });
-    expect(found).toHaveLength(1);
+    expect(found).toContain(handle.workflowId);
   });
 
   it.each([
