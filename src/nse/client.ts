@@ -179,7 +179,10 @@ export class NseClient {
     let timeoutMs = this.timeoutMs;
     const query: Query = {};
     if (options.pollTimeoutSeconds !== undefined) {
-      query.poll_timeout = positive(options.pollTimeoutSeconds, 'pollTimeoutSeconds');
+      if (!Number.isInteger(options.pollTimeoutSeconds) || options.pollTimeoutSeconds < 1) {
+        throw new RangeError('pollTimeoutSeconds must be a whole number of seconds, at least 1');
+      }
+      query.poll_timeout = options.pollTimeoutSeconds;
       timeoutMs += options.pollTimeoutSeconds * 1000;
     }
     if (options.lastModified !== undefined) query.last_modified = options.lastModified;
@@ -331,19 +334,19 @@ export class NseClient {
   }
 
   private async refresh(current: JwtState): Promise<string> {
-    let res: Exchange;
     try {
-      res = await this.exchange('POST', REFRESH_PATH, { authorization: `Bearer ${current.token}` });
+      const res = await this.exchange('POST', REFRESH_PATH, { authorization: `Bearer ${current.token}` });
+      if (res.status !== 401) return this.acceptToken('POST', REFRESH_PATH, res);
     } catch (err) {
-      if (current.expiresAt === undefined || current.expiresAt > Date.now()) {
-        // The current token still works: use it, and try renewing again on the next call.
-        this.log?.warn({ error: err instanceof Error ? err.name : 'unknown' }, 'NSE token refresh failed');
+      if (err instanceof NseError && (current.expiresAt === undefined || current.expiresAt > Date.now())) {
+        // The current token still works: keep using it and try renewing again on the next call.
+        this.log?.warn({ error: err.name, status: (err as Partial<NseHttpError>).status }, 'NSE token refresh failed');
         return current.token;
       }
       throw err;
     }
-    if (res.status === 401) return await this.signIn();
-    return this.acceptToken('POST', REFRESH_PATH, res);
+    // NSE no longer accepts the token it is asked to refresh: start again from the credentials.
+    return await this.signIn();
   }
 
   private acceptToken(method: Method, path: string, res: Exchange): string {
