@@ -9,7 +9,6 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { z } from 'zod';
 import {
   findSubnet,
   findSubtenant,
@@ -33,9 +32,27 @@ import {
   type SimResource,
   type TaskSpec,
 } from './job-store';
+import {
+  apiPath,
+  envelope,
+  filtered,
+  filterMatches,
+  invalid,
+  notFound,
+  one,
+  page,
+  parse,
+  precondition,
+  publicFields,
+  queryValue,
+  records,
+  SimHttpError,
+  str,
+  type Answer,
+  type SimRequest,
+} from './http';
 import { signJwt, verifyJwt } from './jwt';
 import * as schemas from './request-schemas';
-import { describeIssues } from './request-schemas';
 import {
   isTerminalWord,
   planJob,
@@ -84,40 +101,8 @@ export interface SimulatorControl {
 /** A fastify instance serving the simulator, with its {@link SimulatorControl} as `sim`. */
 export type SimulatorApp = FastifyInstance & { readonly sim: SimulatorControl };
 
-interface Envelope {
-  status: { user_message: string; verbose_message: string; code: number };
-  result: Record<string, unknown>;
-}
-
-interface Answer {
-  status: number;
-  body: Envelope;
-  headers?: Record<string, string>;
-}
-
-/** An answer other than 2xx, thrown by handlers and turned into an envelope. */
-class SimHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly userMessage: string,
-    readonly verbose = '',
-  ) {
-    super(userMessage);
-  }
-}
-
 interface UserRecord extends SimUser {
   id: string;
-}
-
-interface SimRequest {
-  method: string;
-  /** Path after `/api`, without the query. */
-  path: string;
-  params: Record<string, string>;
-  query: Record<string, string | string[] | undefined>;
-  body: unknown;
-  authorization: string | undefined;
 }
 
 interface CallContext {
@@ -258,124 +243,7 @@ const JOB_SORT_KEYS = [
 const RESOURCE_SORT_KEYS = ['id', 'name', 'state', 'created', 'updated', 'subtenant_id', 'tenant_id', 'zone'] as const;
 const FIXTURE_SORT_KEYS = ['id', 'name', 'code', 'tenant_id', 'description', 'region_name', 'zone', 'cidr'] as const;
 
-const MAX_LIMIT = 1000;
 const DEFAULT_UNKNOWN_WORD = 'RECONCILING';
-
-function envelope(code: number, userMessage: string, verbose: string, result: Record<string, unknown>): Envelope {
-  return { status: { user_message: userMessage, verbose_message: verbose, code }, result };
-}
-
-function records(n: number): string {
-  return `Okay. Returned ${n} record${n === 1 ? '' : 's'}.`;
-}
-
-function one(record: Record<string, unknown>): Answer {
-  return { status: 200, body: envelope(200, records(1), '', { returned_records: 1, records: [record] }) };
-}
-
-const notFound = (what: string): SimHttpError => new SimHttpError(404, 'Resource not found.', `${what} not found.`);
-const precondition = (why: string): SimHttpError => new SimHttpError(412, 'Precondition failed.', why);
-const invalid = (issues: string[]): SimHttpError =>
-  new SimHttpError(400, `Invalid request: ${issues[0] ?? 'bad input'}.`, issues.join('; '));
-
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-/** Path after `/api` without the query, as sent. */
-function apiPath(url: string): string {
-  const path = url.split('?', 1)[0] ?? '';
-  return path.startsWith('/api') ? path.slice('/api'.length) : path;
-}
-
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  // A POST without a body is validated as `{}`, so the answer names the first missing field.
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) throw invalid(describeIssues(result.error, body));
-  return result.data;
-}
-
-/** Request fields a GET may show: never passwords or secrets. */
-function publicFields(body: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(body).filter(([key]) => !/password|secret/i.test(key)));
-}
-
-/** A filter value with NSE's operators: `a|b` alternatives, `*` wildcard. */
-function filterMatches(filter: string, value: unknown): boolean {
-  if (value === undefined || value === null) return false;
-  const text = String(value);
-  return filter.split('|').some((alternative) => {
-    if (!alternative.includes('*')) return alternative === text;
-    const source = alternative
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    return new RegExp(`^${source}$`).test(text);
-  });
-}
-
-function compareValues(a: unknown, b: unknown): number {
-  if (a === b) return 0;
-  if (a === undefined || a === null) return 1;
-  if (b === undefined || b === null) return -1;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const x = String(a);
-  const y = String(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function queryValue(query: SimRequest['query'], key: string): string | undefined {
-  const value = query[key];
-  if (Array.isArray(value)) throw invalid([`'${key}' must be given once`]);
-  return value;
-}
-
-function intParam(query: SimRequest['query'], key: string, fallback: number): number {
-  const value = queryValue(query, key);
-  if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value)) throw invalid([`'${key}' must be a non-negative integer`]);
-  return Number(value);
-}
-
-/** One page of a collection with NSE's pagination and sorting (nse-api.md §3.2). */
-function page(
-  items: Record<string, unknown>[],
-  query: SimRequest['query'],
-  sortable: readonly string[],
-  defaults: { sortBy: string; orderBy: 'asc' | 'desc' },
-): Answer {
-  const offset = intParam(query, 'offset', 0);
-  const limit = Math.min(intParam(query, 'limit', 20), MAX_LIMIT);
-  const sortBy = queryValue(query, 'sort_by') || defaults.sortBy;
-  const orderBy = (queryValue(query, 'order_by') || defaults.orderBy).toLowerCase();
-  if (orderBy !== 'asc' && orderBy !== 'desc') throw invalid([`'order_by' must be asc or desc`]);
-  if (!sortable.includes(sortBy)) throw invalid([`'sort_by' cannot sort by '${sortBy}'`]);
-  const direction = orderBy === 'asc' ? 1 : -1;
-  // Ties fall back to the id: ids grow with creation, so "newest first" is well defined within one millisecond.
-  const sorted = [...items].sort(
-    (a, b) => direction * (compareValues(a[sortBy], b[sortBy]) || compareValues(a.id ?? a.name, b.id ?? b.name)),
-  );
-  const slice = sorted.slice(offset, offset + limit);
-  return {
-    status: 200,
-    body: envelope(200, records(slice.length), '', {
-      returned_records: slice.length,
-      total_records: items.length,
-      sort_by: sortBy,
-      order_by: orderBy,
-      offset,
-      limit,
-      records: slice,
-    }),
-  };
-}
-
-function filtered(items: Record<string, unknown>[], query: SimRequest['query'], keys: readonly string[]) {
-  return items.filter((item) =>
-    keys.every((key) => {
-      const filter = queryValue(query, key);
-      return filter === undefined || filter === '' || filterMatches(filter, item[key]);
-    }),
-  );
-}
 
 /** The step a plan ends on: its first terminal word, or its last word for a job that never ends. */
 function finalWord(plan: JobPlan): StateWord {
@@ -852,7 +720,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
         resolve();
       };
       const unsubscribe = store.onChange(job.id, finish);
-      const timeout = setTimeout(finish, timeoutMs);
+      const timeout = setTimeout(finish, timeoutMs).unref();
       const scheduleStep = (): void => {
         const at = store.nextStepAt(job);
         if (at === undefined) return;
@@ -862,7 +730,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
             scheduleStep();
           },
           Math.min(Math.max(at - now(), 1), timeoutMs),
-        );
+        ).unref();
       };
       scheduleStep();
       longPolls.add(finish);
@@ -940,7 +808,6 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   const aboutBody = (req: SimRequest) => ({ name: bodyName(req) });
   const aboutTarget = (req: SimRequest) => ({ name: bodyName(req) ?? store.getResource(req.params.id ?? '')?.name });
   const aboutAccount = () => ({ name: undefined });
-  const body = (req: SimRequest): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>;
 
   const routes: ApiRoute[] = [
     // Authentication
@@ -948,7 +815,6 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
       method: 'POST',
       url: '/v2.1/auth/signin',
       public: true,
-      about: (req) => ({ name: str(body(req).username) }),
       handle: (req) => {
         const credentials = parse(schemas.Signin, req.body);
         const user = users.get(credentials.username);
@@ -1698,7 +1564,12 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   for (const family of Object.values(FAMILIES)) {
     routes.push(
       { method: 'GET', url: family.collection, handle: (req) => listResources(family.type, req) },
-      { method: 'GET', url: `${family.collection}/:id`, handle: (req) => getResource(family.type, req) },
+      {
+        method: 'GET',
+        url: `${family.collection}/:id`,
+        about: aboutTarget,
+        handle: (req) => getResource(family.type, req),
+      },
     );
   }
 
@@ -1711,7 +1582,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
         pauses.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, ms).unref();
       pauses.add(done);
     });
   }

@@ -5,8 +5,10 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { buildRequest, findOperation, OPERATION_NAMES } from '../../src/shared/operations';
 import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../../src/simulator/app';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
@@ -268,6 +270,64 @@ describe('authentication', () => {
     ).toBe(401);
     expect((await api(app, 'GET', '/v2.1/jobs', undefined, { authorization: `Bearer ${second}` })).status).toBe(200);
     expect((await api(app, 'POST', '/v2.1/auth/refresh')).status).toBe(401);
+  });
+
+  it('logs jobs and faults through the given pino logger, never a credential', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const app = build({
+      logger: pino({ level: 'trace' }, sink),
+      rules: [{ match: { path: '/v2.1/zones' }, faults: { http500: { times: 1 } } }],
+    });
+    const signin = await api(
+      app,
+      'POST',
+      '/v2.1/auth/signin',
+      { username: 'admin', password: F.defaultUser.password },
+      {},
+    );
+    const token = signin.record.token as string;
+    const bearer = { authorization: `Bearer ${token}` };
+    const job = (
+      await api(
+        app,
+        'POST',
+        '/v2.1/fileservers',
+        {
+          name: 'fs-logged',
+          subtenant_id: F.subtenantId,
+          zone: F.zone,
+          subnet_id: F.subnetId,
+          cifs_enabled: true,
+          cifs_ad_password: 'ad-Secret-456',
+          cifs_domain: 'corp.example',
+          cifs_dns_servers: ['10.0.0.2'],
+          cifs_server_name: 'FS02',
+        },
+        bearer,
+      )
+    ).record;
+    await finish(app, job.id);
+    await api(app, 'POST', '/v2.1/objectstorage/accounts', { subtenant_id: F.subtenantId, quota_gb: 1 });
+    expect((await api(app, 'GET', '/v2.1/zones')).status).toBe(500);
+    const text = lines.join('');
+    expect(text).toContain('simulator accepted a job');
+    expect(text).toContain('simulated fault');
+    for (const secret of [
+      F.defaultUser.password,
+      BASIC.slice('Basic '.length),
+      token,
+      'ad-Secret-456',
+      F.fakeSecrets.adminPassword,
+      F.fakeSecrets.orgPassword,
+    ]) {
+      expect(text).not.toContain(secret);
+    }
   });
 
   it('serves the /_sim control endpoints without authentication', async () => {
