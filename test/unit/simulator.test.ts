@@ -3,7 +3,7 @@
  * light-my-request needs the ESM-only `cookie@2`). Jobs move per read, so every test drives them by reading; the
  * only real wait is one 1 s long-poll timeout.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import os from 'node:os';
@@ -14,7 +14,7 @@ import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../../
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { signJwt, verifyJwt } from '../../src/simulator/jwt';
 import { runSimulator } from '../../src/simulator/main';
-import { nameMatches, pathMatches, RulesError, type SimRule } from '../../src/simulator/rules';
+import { nameMatches, parseRules, pathMatches, RulesError, type SimRule } from '../../src/simulator/rules';
 import { startSimulator } from '../helpers/simulator';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -1025,6 +1025,14 @@ describe('rules', () => {
     expect(res.json().status.verbose_message).toContain('path');
     const ok = await raw(app, 'PUT', '/_sim/rules', { body: { rules: [{ faults: { latencyMs: 5 } }] } });
     expect(ok.json()).toEqual({ rules: [{ faults: { latencyMs: { ms: 5 } } }] });
+  });
+
+  it('accepts the example of the documented rule format', () => {
+    const source = readFileSync(path.join(__dirname, '../../src/simulator/rules.ts'), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(source)?.[1] ?? '';
+    const rules = parseRules(JSON.parse(example.replace(/^ \* ?/gm, '')));
+    expect(rules).toHaveLength(3);
+    expect(rules[1]?.faults?.latencyMs).toEqual({ ms: 20 });
   });
 
   it('matches paths by glob, :param and regex, and names by prefix and glob', () => {
