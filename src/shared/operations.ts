@@ -95,6 +95,14 @@ function restoreChangedFields(rename: Record<string, (value: unknown) => unknown
 const mappingNames = (value: unknown): unknown =>
   Array.isArray(value) ? value.map((m: unknown) => (m && typeof m === 'object' && 'name' in m ? m.name : m)) : value;
 
+// A record lists tags as `[{key, value}]`; requests take a `{key: value}` map (nse-api.md §7.1).
+const tagMap = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? Object.fromEntries(
+        value.flatMap((t: unknown) => (t && typeof t === 'object' && 'key' in t && 'value' in t ? [[String(t.key), String(t.value)]] : [])),
+      )
+    : value;
+
 const byId = z.object({ id: nseId }).strict();
 
 const specs: OperationSpec[] = [
@@ -124,7 +132,12 @@ const specs: OperationSpec[] = [
     method: 'PUT',
     path: '/v2.1/blockstores/{id}',
     schema: z.object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() }).strict(),
-    undo: { kind: 'restore', operation: 'update-blockstore', readPath: '/v2.1/blockstores/{id}', restoreInput: restoreChangedFields() },
+    undo: {
+      kind: 'restore',
+      operation: 'update-blockstore',
+      readPath: '/v2.1/blockstores/{id}',
+      restoreInput: restoreChangedFields({ tags: tagMap }),
+    },
   },
   {
     name: 'delete-blockstore',
@@ -313,7 +326,12 @@ const specs: OperationSpec[] = [
     method: 'PUT',
     path: '/v2.1/fileservers/{id}',
     schema: z.object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() }).strict(),
-    undo: { kind: 'restore', operation: 'update-fileserver', readPath: '/v2.1/fileservers/{id}', restoreInput: restoreChangedFields() },
+    undo: {
+      kind: 'restore',
+      operation: 'update-fileserver',
+      readPath: '/v2.1/fileservers/{id}',
+      restoreInput: restoreChangedFields({ tags: tagMap }),
+    },
   },
   {
     name: 'delete-fileserver',

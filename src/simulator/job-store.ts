@@ -7,6 +7,7 @@
  * whenever it is looked at ({@link JobStore.refresh}).
  * @module
  */
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isTerminalWord, type JobPlan, type StateWord } from './rules';
 
@@ -178,12 +179,19 @@ const DETAIL_VERB: Readonly<Record<JobAction, string>> = { create: 'Creation', u
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-// Fake ObjectIds start from a fixed base so ids are repeatable between runs and never collide with fixture ids.
-const ID_BASE = 0x65f0c0de0000000000000000n;
+/**
+ * The first id of a store, laid out like a MongoDB ObjectId: creation second, 5 random bytes, then a counter. Two
+ * simulators (or two runs of one) never hand out the same id, as two NSE installations would not.
+ */
+function firstObjectId(nowMs: number): bigint {
+  const seconds = BigInt(Math.floor(nowMs / 1000)) & 0xffffffffn;
+  const random = BigInt(randomInt(0, 2 ** 40));
+  return (seconds << 64n) | (random << 24n);
+}
 
 /** Jobs, resources and the ledger of one simulator. */
 export class JobStore {
-  private nextId = ID_BASE;
+  private nextId: bigint;
   private readonly jobs = new Map<string, SimJob>();
   private readonly resources = new Map<string, SimResource>();
   private events: LedgerEvent[] = [];
@@ -192,6 +200,7 @@ export class JobStore {
 
   /** `now` is the clock in ms; tests inject one to drive expiry and wall-clock jobs without waiting. */
   constructor(private readonly now: () => number) {
+    this.nextId = firstObjectId(now());
     this.changes.setMaxListeners(0);
   }
 

@@ -68,7 +68,14 @@ function readResourceActivity(summary: string): NseActivities['readResource'] {
 function getJobActivity(policy: PollPolicy, summary: string): NseActivities['getJob'] {
   const retry = { ...READ_RETRY, nonRetryableErrorTypes: PERMANENT };
   if (policy.mode === PollMode.Local) {
-    const options: LocalActivityOptions = { startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry, summary };
+    const options: LocalActivityOptions = {
+      startToCloseTimeout: '30 seconds',
+      scheduleToCloseTimeout: '2 minutes',
+      // Longer back-offs wait on a server timer instead of holding the workflow task open.
+      localRetryThreshold: '2 seconds',
+      retry,
+      summary,
+    };
     return proxyLocalActivities<NseActivities>(options).getJob;
   }
   const options: ActivityOptions =

@@ -24,7 +24,7 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(bundlePath, code);
   process.env.TEMPORAL_TEST_BUNDLE = bundlePath;
   const port = await freePort();
-  const server = await startDevServer({ cliPath, port, logLevel: 'error' });
+  const server = await startDevServer({ cliPath, port, logLevel: 'error', output: 'ignore' });
   globalThis.__TEMPORAL_DEV_SERVER__ = server;
   process.env.TEMPORAL_TEST_ADDRESS = server.address;
   process.env.TEMPORAL_TEST_CLI = cliPath;

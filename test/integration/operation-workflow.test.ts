@@ -16,7 +16,7 @@ import {
   type PollPolicy,
 } from '../../src/shared/workflow-api';
 import type { CompensationReport } from '../../src/shared/workflow-api';
-import { startSimulator, type RunningSimulator } from '../helpers/simulator';
+import { startSimulator, type RunningSimulator, type SimRule } from '../helpers/simulator';
 import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
 import {
   connectTestTemporal,
@@ -37,6 +37,11 @@ function hostgroup(name: string, poll: Partial<PollPolicy> = FAST): OperationInp
     input: { name, subtenant_id: SIM_FIXTURES.subtenantId, zone: SIM_FIXTURES.zone, protocol: 'iscsi', os_type: 'linux' },
     poll,
   };
+}
+
+/** A rule that keeps jobs of names starting with `prefix` RUNNING for `reads` reads, then NORMAL. */
+function runningFor(prefix: string, reads: number): SimRule {
+  return { match: { name: prefix, method: 'POST' }, states: [...Array<'RUNNING'>(reads).fill('RUNNING'), 'NORMAL'] };
 }
 
 describe('nseOperationWorkflow', () => {
@@ -151,7 +156,8 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('on cancel stops polling, waits for the accepted job, undoes it and ends cancelled', async () => {
-    const handle = await start(hostgroup('slow-hg06'));
+    await sim.setRules([runningFor('long-hg06', 4)]);
+    const handle = await start(hostgroup('long-hg06'));
     await waitFor('the job to be polled', async () => {
       const status = await handle.query(operationStatusQuery);
       return status.polls >= 2 ? status : undefined;
@@ -167,7 +173,8 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('continues as new after the poll cap and keeps status and search attributes right', async () => {
-    const { result, error, handle } = await run(hostgroup('slow-hg07', { ...FAST, maxPollsPerRun: 5 }));
+    await sim.setRules([runningFor('long-hg07', 6)]);
+    const { result, error, handle } = await run(hostgroup('long-hg07', { ...FAST, maxPollsPerRun: 3 }), 'continued-as-new');
     expect(error).toBeUndefined();
     expect(result?.job?.state).toBe('NORMAL');
     const description = await handle.describe();
@@ -175,7 +182,7 @@ describe('nseOperationWorkflow', () => {
     const status = await handle.query(operationStatusQuery);
     expect(status.phase).toBe('succeeded');
     expect(status.polls).toBe(result?.polls);
-    expect(result?.polls).toBeGreaterThan(5);
+    expect(result?.polls).toBe(7);
     expect(description.typedSearchAttributes.get(SearchAttributes.NseJobState)).toBe('NORMAL');
     expect(description.typedSearchAttributes.get(SearchAttributes.NseJobId)).toBe(result?.job?.id);
     // Exactly one job read per poll, across every run of the chain.
@@ -234,7 +241,8 @@ describe('nseOperationWorkflow', () => {
     ['local', 6],
     ['activity', 11],
   ] as const)('spends %s-mode history on each poll cycle as designed (%i events)', async (mode, designed) => {
-    const { handle, error } = await run(hostgroup(`slow-hg13-${mode}`, { ...FAST, mode }));
+    await sim.setRules([runningFor('long-hg13', 8)]);
+    const { handle, error } = await run(hostgroup(`long-hg13-${mode}`, { ...FAST, mode }));
     expect(error).toBeUndefined();
     const history = await handle.fetchHistory();
     const timerFired = (history.events ?? []).flatMap((event, index) => (event.timerFiredEventAttributes ? [index] : []));

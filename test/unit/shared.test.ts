@@ -87,3 +87,16 @@ describe('parseOperationInput', () => {
     expect(invalid(raw).message).toContain(named);
   });
 });
+
+describe('restore undo', () => {
+  it('puts back the values an update changed, converting record shapes to request shapes', () => {
+    const spec = findOperation('update-blockstore')!;
+    if (spec.undo.kind !== 'restore') throw new Error('update-blockstore must restore');
+    const before = { id: 'bs1', dr_schedule: 'daily', tags: [{ key: 'team', value: 'db' }], state: 'Operational' };
+    expect(spec.undo.restoreInput({ id: 'bs1', dr_schedule: 'hourly', tags: { team: 'web' } }, before)).toEqual({
+      id: 'bs1',
+      dr_schedule: 'daily',
+      tags: { team: 'db' },
+    });
+  });
+});
