@@ -2,10 +2,10 @@
  * Runs one workflow against the real dev server and a fresh simulator, and keeps its history for replay checks
  * (and, with RECORD_HISTORIES=1, writes it under test/replay/histories as the compatibility contract).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 
 /** Condition polling for tests: resolves when `check` returns a value, fails after `timeoutMs`. */
@@ -27,7 +27,13 @@ export async function replayAndMaybeRecord(handle: WorkflowHandle, name: string)
   await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEMPORAL_TEST_BUNDLE as string } }, history, handle.workflowId);
   if (process.env.RECORD_HISTORIES === '1') {
     mkdirSync(HISTORY_DIR, { recursive: true });
-    writeFileSync(path.join(HISTORY_DIR, `${name}.json`), `${historyToJSON(history)}\n`);
+    // The CLI writes the same JSON as the Web UI's export (the SDK's historyToJSON trips over duplicated protobufjs copies).
+    const json = execFileSync(
+      process.env.TEMPORAL_TEST_CLI as string,
+      ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', process.env.TEMPORAL_TEST_ADDRESS as string, '--output', 'json'],
+      { encoding: 'utf8' },
+    );
+    writeFileSync(path.join(HISTORY_DIR, `${name}.json`), json);
   }
   return history;
 }
