@@ -1,0 +1,162 @@
+/**
+ * provisionWorkflow (the saga) on the real Temporal dev server against the NSE simulator over HTTP, started through
+ * the client library other services use.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { connect, type NseFlowClient } from '../../src/client';
+import type { NseClient } from '../../src/nse/client';
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { FailureType } from '../../src/shared/failures';
+import type { ProvisionPlan } from '../../src/shared/plans';
+import { provisionStatusQuery, type ProvisionResult, type StepReport } from '../../src/shared/workflow-api';
+import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
+import { startSimulator, type RunningSimulator } from '../helpers/simulator';
+import {
+  connectTestTemporal,
+  createTestWorker,
+  rootFailure,
+  settle,
+  testAddress,
+  uniqueTaskQueue,
+  type TestTemporal,
+} from '../helpers/temporal';
+
+const FAST = { initialIntervalMs: 20, maxIntervalMs: 40 };
+
+function example(name: string): ProvisionPlan {
+  const plan = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'examples', `${name}.json`), 'utf8')) as ProvisionPlan;
+  return { ...plan, poll: FAST };
+}
+
+describe('provisionWorkflow', () => {
+  let temporal: TestTemporal;
+  let client: NseFlowClient;
+  let sim: RunningSimulator;
+  let worker: Worker;
+  let nse: NseClient;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    temporal = await connectTestTemporal();
+  });
+  afterAll(async () => {
+    await temporal?.close();
+  });
+  beforeEach(async () => {
+    sim = await startSimulator();
+    const taskQueue = uniqueTaskQueue('provision');
+    ({ worker, nse } = await createTestWorker(temporal, sim, taskQueue));
+    running = worker.run();
+    client = await connect({ address: testAddress(), taskQueue, env: {} });
+  });
+  afterEach(async () => {
+    await client.close();
+    worker.shutdown();
+    await running;
+    nse.close();
+    await sim.close();
+  });
+
+  async function ledgerLine(): Promise<string[]> {
+    return (await sim.ledger()).events.map((e) => `${e.kind} ${e.type} ${e.name ?? ''}`.trim());
+  }
+
+  it.each(['block-storage', 'file-storage', 'object-storage'])('provisions the %s example end to end', async (name) => {
+    const plan = example(name);
+    const handle = await client.startProvisioning(plan);
+    const { result, error } = await settle<ProvisionResult>(handle);
+    expect(error).toBeUndefined();
+    expect(result?.steps.map((s) => s.outcome)).toEqual(plan.steps.map(() => 'done'));
+    const ledger = await sim.ledger();
+    expect(ledger.events.filter((e) => e.kind === 'create')).toHaveLength(plan.steps.length);
+    expect(ledger.events.filter((e) => e.kind === 'delete')).toHaveLength(0);
+    // Each step is its own run, linked to the plan's run by its id.
+    const child = await temporal.client.workflow.getHandle(`${handle.workflowId}/${plan.steps[0]?.id}`).describe();
+    expect(child.parentExecution?.workflowId).toBe(handle.workflowId);
+    await replayAndMaybeRecord(handle, `provisionWorkflow-${name}`);
+  });
+
+  it('undoes steps two and one, newest first, when the third step fails', async () => {
+    const plan = example('block-storage');
+    (plan.steps[2] as { input: Record<string, unknown> }).input.name = 'fail-db-data';
+    const handle = await client.startProvisioning(plan);
+    const { error } = await settle(handle);
+    const failure = rootFailure(error);
+    expect(failure).toMatchObject({ type: FailureType.ProvisioningFailed, nonRetryable: true });
+    const steps = (failure?.details?.[0] as { steps: StepReport[] }).steps;
+    expect(steps.map((s) => [s.id, s.outcome])).toEqual([
+      ['blockstore', 'compensated'],
+      ['hostgroup', 'compensated'],
+      ['disk', 'failed'],
+      ['snapshot', 'pending'],
+    ]);
+    const blockstore = `${SIM_FIXTURES.subtenantId}_${SIM_FIXTURES.zone}`; // NSE names a block store after its scope
+    expect(await ledgerLine()).toEqual([
+      `create blockstore ${blockstore}`,
+      'create hostgroup db-hosts',
+      'create disk fail-db-data',
+      'delete disk fail-db-data', // the failed step undoes its own job
+      'delete hostgroup db-hosts',
+      `delete blockstore ${blockstore}`,
+    ]);
+    await replayAndMaybeRecord(handle, 'provisionWorkflow-third-step-fails');
+  });
+
+  it('on cancel mid-plan lets the running step clean up and undoes the finished steps', async () => {
+    await sim.setRules([{ match: { method: 'POST', name: 'db-data' }, states: [...Array<'RUNNING'>(4).fill('RUNNING'), 'NORMAL'] }]);
+    const handle = await client.startProvisioning(example('block-storage'));
+    await waitFor('the disk step to run', async () => {
+      const status = await handle.query(provisionStatusQuery);
+      return status.steps[2]?.outcome === 'running' ? status : undefined;
+    });
+    await waitFor('the disk job to be polled', async () => ((await sim.requests('GET', '/v2.1/jobs/:id')).length >= 4 ? true : undefined));
+    await handle.cancel();
+    const { error } = await settle(handle);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    const status = await handle.query(provisionStatusQuery);
+    expect(status.phase).toBe('cancelled');
+    expect(status.steps.map((s) => s.outcome)).toEqual(['compensated', 'compensated', 'cancelled', 'pending']);
+    const resources = (await sim.ledger()).resources;
+    expect(resources.filter((r) => !r.deleted)).toEqual([]);
+    await replayAndMaybeRecord(handle, 'provisionWorkflow-cancelled');
+  });
+
+  it.each([
+    ['an unknown operation', (p: ProvisionPlan) => ((p.steps[1] as { operation: string }).operation = 'create-teapot'), 'unknown operation'],
+    ['a reference to a later step', (p: ProvisionPlan) => ((p.steps[2]?.input as Record<string, unknown>).name = '${steps.snapshot.jobId}'), 'later step'],
+    ['a reference to itself', (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.snapshot.objectId}'), 'itself'],
+    ['a malformed reference', (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.disk.id}'), 'not a reference'],
+    ['an unknown step', (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.lun.objectId}'), 'unknown step'],
+    ['a bad field in the last step', (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).snapmirror_label = 'yearly'), 'snapmirror_label'],
+  ])('rejects a plan with %s before any NSE call', async (_what, spoil, named) => {
+    const plan = example('block-storage');
+    spoil(plan);
+    const { error } = await settle(await client.startProvisioning(plan));
+    expect(rootFailure(error)).toMatchObject({ type: FailureType.InvalidInput, nonRetryable: true });
+    expect(rootFailure(error)?.message).toContain(named);
+    expect(await sim.requests()).toHaveLength(0);
+  });
+
+  it('starts one run and one set of resources for the same idempotency key, even concurrently', async () => {
+    const plan = example('file-storage');
+    const key = `order-${Date.now()}`;
+    const [first, second] = await Promise.all([
+      client.startProvisioning(plan, { idempotencyKey: key }),
+      client.startProvisioning(plan, { idempotencyKey: key }),
+    ]);
+    expect(second.workflowId).toBe(first.workflowId);
+    expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
+    await settle(first);
+    const again = await client.startProvisioning(plan, { idempotencyKey: key }).then(
+      (handle) => handle.firstExecutionRunId,
+      (err: unknown) => (err as Error).name,
+    );
+    expect(again).toBe('WorkflowExecutionAlreadyStartedError'); // a finished run is never repeated
+    const creates = (await sim.ledger()).events.filter((e) => e.kind === 'create');
+    expect(creates).toHaveLength(plan.steps.length);
+  });
+});
