@@ -56,11 +56,13 @@ export async function runWorker(config: Config, logger: PinoLogger): Promise<voi
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const { worker, nse } = await createNseWorker({ config, logger, connection });
   const stop = (signal: NodeJS.Signals): void => {
+    // Ctrl-C reaches the whole process group, so a supervisor's SIGTERM may follow: shut down only once.
+    if (worker.getState() !== 'RUNNING') return;
     logger.info({ signal }, 'shutting down: draining in-flight activities');
     worker.shutdown();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   logger.info(
     { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address },
     'worker started',
