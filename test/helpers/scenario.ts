@@ -33,7 +33,9 @@ export async function replayAndMaybeRecord(handle: WorkflowHandle, name: string)
       ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', process.env.TEMPORAL_TEST_ADDRESS as string, '--output', 'json'],
       { encoding: 'utf8' },
     );
-    writeFileSync(path.join(HISTORY_DIR, `${name}.json`), json);
+    // Child workflow ids derive from the parent's id, so replay needs the id the history was recorded under.
+    const recorded = { workflowId: handle.workflowId, ...(JSON.parse(json) as object) };
+    writeFileSync(path.join(HISTORY_DIR, `${name}.json`), `${JSON.stringify(recorded, null, 2)}\n`);
   }
   return history;
 }

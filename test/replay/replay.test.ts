@@ -19,7 +19,7 @@ it('has recorded histories to replay', () => {
 });
 
 it.each(files)('current code replays %s', async (file) => {
-  const history: unknown = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8'));
+  const { workflowId, ...history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as { workflowId: string };
   const workflowBundle = { codePath: process.env.TEMPORAL_TEST_BUNDLE as string };
-  await Worker.runReplayHistory({ workflowBundle }, history, path.basename(file, '.json'));
+  await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
 });
