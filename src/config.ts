@@ -1,9 +1,11 @@
 /**
- * Configuration from the environment, parsed once by entry points (worker, CLI, stack). A bad variable stops the
- * process with one line naming it. Secrets stay in the worker process: never in workflow input or history.
+ * Configuration from the environment, parsed once by entry points (worker, CLI, codec server, client library). A bad
+ * variable stops the process with one line naming it. Secrets stay in the worker process: never in workflow input or
+ * history, and {@link maskConfig} hides them from `--print-config`.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import type { NseAuth } from './nse/client';
 import { DEFAULT_TASK_QUEUE } from './shared/workflow-api';
@@ -13,9 +15,17 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+const optionalPort = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : Number(v)))
+  .pipe(z.number().int().min(1).max(65_535).optional());
+
 const Env = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  // Read by @temporalio/envconfig; listed here so a malformed value is reported like any other variable.
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: optionalText,
+  TEMPORAL_TLS: z.enum(['true', 'false', '1', '0']).optional(),
   NSE_FLOW_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   NSE_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080/api'),
   NSE_AUTH: z.enum(['basic', 'jwt']).default('jwt'),
@@ -28,6 +38,10 @@ const Env = z.object({
   NSE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   NSE_FLOW_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  NSE_FLOW_METRICS_PORT: optionalPort,
+  NSE_FLOW_HEALTH_PORT: optionalPort,
+  NSE_FLOW_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  NSE_FLOW_WORKFLOW_BUNDLE: optionalText,
 });
 
 /** Raised for a bad variable; entry points print `message` alone and exit 2. */
@@ -35,11 +49,43 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** One AES-256 key of the payload codec; `id` is stored with every payload it encrypts, the key never is. */
+export interface CodecKey {
+  id: string;
+  key: Buffer;
+}
+
+/** The payload-encryption keys: `activeKeyId` encrypts, every key decrypts (rotation). */
+export interface CodecConfig {
+  activeKeyId: string;
+  keys: CodecKey[];
+}
+
+/** A TCP listener address. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
 export interface Config {
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    /** What `NativeConnection.connect` / `Connection.connect` take: address, TLS, API key, gRPC metadata. */
+    connection: ClientConnectConfig['connectionOptions'] & { address: string };
+  };
   nse: { baseUrl: string; auth: NseAuth; caFile: string | undefined; timeoutMs: number };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   shutdownGraceMs: number;
+  /** Payload encryption; undefined (the default) leaves payloads as plain JSON. */
+  codec: CodecConfig | undefined;
+  /** The SDK runtime's Prometheus endpoint (`/metrics`), when `NSE_FLOW_METRICS_PORT` is set. */
+  metrics: ListenAddress | undefined;
+  /** `/healthz` and `/readyz`: `NSE_FLOW_HEALTH_PORT`, else the metrics port + 1, else none. */
+  health: ListenAddress | undefined;
+  /** A prebuilt workflow bundle to load instead of bundling the sources at start. */
+  workflowBundle: string | undefined;
 }
 
 function readSecretFile(variable: string, file: string): string {
@@ -48,6 +94,99 @@ function readSecretFile(variable: string, file: string): string {
   } catch (err) {
     throw new ConfigError(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+}
+
+function definedEntries(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
+ * The Temporal connection by `@temporalio/envconfig` rules: the profile (`TEMPORAL_PROFILE`, from
+ * `TEMPORAL_CONFIG_FILE` or the default `temporal.toml`) overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_GRPC_META_*. Throws {@link ConfigError} naming the variable at fault.
+ */
+export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): { connection: Config['temporal']['connection']; namespace: string } {
+  const vars = definedEntries(env);
+  let loaded: ClientConnectConfig;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: vars });
+  } catch (err) {
+    throw new ConfigError(`${envconfigCulprit(err, vars)}: ${(err as Error).message}`);
+  }
+  const connection = { ...loaded.connectionOptions, address: loaded.connectionOptions.address ?? 'localhost:7233' };
+  return { connection, namespace: loaded.namespace ?? 'default' };
+}
+
+/** Which variable an envconfig failure comes from: a missing profile, an unreadable file, or the config file. */
+function envconfigCulprit(err: unknown, vars: Record<string, string>): string {
+  const message = (err as Error).message ?? '';
+  if (/profile/i.test(message) && vars.TEMPORAL_PROFILE) return 'TEMPORAL_PROFILE';
+  const file = (err as NodeJS.ErrnoException).path;
+  if (file) {
+    const variable = Object.keys(vars).find((name) => name.startsWith('TEMPORAL_') && vars[name] === file);
+    if (variable) return variable;
+  }
+  return 'TEMPORAL_CONFIG_FILE'; // set, or the default temporal.toml of the user's config directory
+}
+
+const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Parses `id1:base64key,id2:base64key` (commas or new lines; `#` starts a comment line). Every key must be 32
+ * bytes (AES-256). Error messages name the variable and the key id, never key material.
+ */
+export function parseCodecKeys(text: string, variable: string): CodecKey[] {
+  const entries = text
+    .split(/[,\n]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '' && !entry.startsWith('#'));
+  if (entries.length === 0) throw new ConfigError(`${variable}: no keys; expected ID:BASE64KEY[,ID:BASE64KEY...]`);
+  const keys: CodecKey[] = [];
+  entries.forEach((entry, index) => {
+    const colon = entry.indexOf(':');
+    if (colon <= 0) throw new ConfigError(`${variable}: entry ${index + 1} is not ID:BASE64KEY`);
+    const id = entry.slice(0, colon).trim();
+    const encoded = entry.slice(colon + 1).trim();
+    if (!KEY_ID.test(id)) {
+      throw new ConfigError(`${variable}: key id of entry ${index + 1} must be 1-64 letters, digits, '.', '_' or '-'`);
+    }
+    if (keys.some((k) => k.id === id)) throw new ConfigError(`${variable}: key id '${id}' appears twice`);
+    if (!BASE64.test(encoded)) throw new ConfigError(`${variable}: key '${id}' is not valid base64`);
+    const key = Buffer.from(encoded, 'base64');
+    if (key.length !== 32) {
+      throw new ConfigError(`${variable}: key '${id}' must be 32 bytes (AES-256), got ${key.length}`);
+    }
+    keys.push({ id, key });
+  });
+  return keys;
+}
+
+/**
+ * The payload codec keys from NSE_FLOW_CODEC_KEYS or NSE_FLOW_CODEC_KEYS_FILE, and NSE_FLOW_CODEC_ACTIVE_KEY
+ * (default: the first key listed). Undefined when no keys are configured: encryption is off.
+ */
+export function loadCodecConfig(env: NodeJS.ProcessEnv = process.env): CodecConfig | undefined {
+  const blank = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v);
+  const inline = blank(env.NSE_FLOW_CODEC_KEYS);
+  const file = blank(env.NSE_FLOW_CODEC_KEYS_FILE);
+  const active = blank(env.NSE_FLOW_CODEC_ACTIVE_KEY)?.trim();
+  if (inline && file) {
+    throw new ConfigError('NSE_FLOW_CODEC_KEYS_FILE: set either NSE_FLOW_CODEC_KEYS or NSE_FLOW_CODEC_KEYS_FILE, not both');
+  }
+  if (!inline && !file) {
+    if (active) throw new ConfigError('NSE_FLOW_CODEC_ACTIVE_KEY: set, but no NSE_FLOW_CODEC_KEYS or NSE_FLOW_CODEC_KEYS_FILE');
+    return undefined;
+  }
+  const keys = inline
+    ? parseCodecKeys(inline, 'NSE_FLOW_CODEC_KEYS')
+    : parseCodecKeys(readSecretFile('NSE_FLOW_CODEC_KEYS_FILE', file as string), 'NSE_FLOW_CODEC_KEYS_FILE');
+  const activeKeyId = active ?? (keys[0] as CodecKey).id;
+  if (!keys.some((k) => k.id === activeKeyId)) {
+    const ids = keys.map((k) => k.id).join(', ');
+    throw new ConfigError(`NSE_FLOW_CODEC_ACTIVE_KEY: no key with id '${activeKeyId}' (configured ids: ${ids})`);
+  }
+  return { activeKeyId, keys };
 }
 
 /** Parses the environment; throws {@link ConfigError} naming the first bad variable. */
@@ -64,17 +203,71 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (token) auth = { kind: 'token', token };
   else if (e.NSE_USERNAME && password) auth = { kind: e.NSE_AUTH, username: e.NSE_USERNAME, password };
   else throw new ConfigError('NSE_USERNAME: set NSE_USERNAME with NSE_PASSWORD (or NSE_PASSWORD_FILE), or NSE_TOKEN');
+  const temporal = loadTemporalConnection(env);
+  const host = e.NSE_FLOW_METRICS_HOST;
+  const metrics = e.NSE_FLOW_METRICS_PORT === undefined ? undefined : { host, port: e.NSE_FLOW_METRICS_PORT };
+  let health: ListenAddress | undefined;
+  if (e.NSE_FLOW_HEALTH_PORT !== undefined) health = { host, port: e.NSE_FLOW_HEALTH_PORT };
+  else if (metrics) {
+    if (metrics.port === 65_535) throw new ConfigError('NSE_FLOW_HEALTH_PORT: set it; the default (NSE_FLOW_METRICS_PORT + 1) is past 65535');
+    health = { host, port: metrics.port + 1 };
+  }
+  if (metrics && health && metrics.port === health.port) {
+    throw new ConfigError('NSE_FLOW_HEALTH_PORT: must differ from NSE_FLOW_METRICS_PORT');
+  }
+  if (e.NSE_FLOW_WORKFLOW_BUNDLE && !existsSync(e.NSE_FLOW_WORKFLOW_BUNDLE)) {
+    throw new ConfigError(`NSE_FLOW_WORKFLOW_BUNDLE: ${e.NSE_FLOW_WORKFLOW_BUNDLE} does not exist`);
+  }
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.NSE_FLOW_TASK_QUEUE },
+    temporal: {
+      address: temporal.connection.address,
+      namespace: temporal.namespace,
+      taskQueue: e.NSE_FLOW_TASK_QUEUE,
+      connection: temporal.connection,
+    },
     nse: { baseUrl: e.NSE_BASE_URL.replace(/\/+$/, ''), auth, caFile: e.NSE_CA_FILE, timeoutMs: e.NSE_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.NSE_FLOW_SHUTDOWN_GRACE_MS,
+    codec: loadCodecConfig(env),
+    metrics,
+    health,
+    workflowBundle: e.NSE_FLOW_WORKFLOW_BUNDLE,
   };
 }
 
-/** The config with every secret masked, for `--print-config` and start-up logs. */
+const MASK = '****';
+
+function describeBytes(bytes: Uint8Array | undefined): string | undefined {
+  return bytes === undefined ? undefined : `<${bytes.length} bytes>`;
+}
+
+function maskConnection(connection: Config['temporal']['connection']): unknown {
+  const { tls, apiKey, metadata } = connection;
+  let maskedTls: unknown = tls;
+  if (tls && typeof tls === 'object') {
+    maskedTls = {
+      serverNameOverride: tls.serverNameOverride,
+      serverRootCACertificate: describeBytes(tls.serverRootCACertificate),
+      clientCertPair: tls.clientCertPair && { crt: describeBytes(tls.clientCertPair.crt), key: MASK },
+    };
+  }
+  return {
+    ...connection,
+    tls: maskedTls,
+    apiKey: apiKey === undefined ? undefined : MASK,
+    // gRPC metadata often carries credentials: show which headers are set, not their values.
+    metadata: metadata && Object.fromEntries(Object.keys(metadata).map((k) => [k, MASK])),
+  };
+}
+
+/** The config with every secret masked (NSE password/token, Temporal API key, TLS key, gRPC metadata, codec keys). */
 export function maskConfig(config: Config): unknown {
   const auth = config.nse.auth;
-  const masked = auth.kind === 'token' ? { kind: 'token', token: '****' } : { ...auth, password: '****' };
-  return { ...config, nse: { ...config.nse, auth: masked } };
+  const masked = auth.kind === 'token' ? { kind: 'token', token: MASK } : { ...auth, password: MASK };
+  return {
+    ...config,
+    temporal: { ...config.temporal, connection: maskConnection(config.temporal.connection) },
+    nse: { ...config.nse, auth: masked },
+    codec: config.codec && { activeKeyId: config.codec.activeKeyId, keys: config.codec.keys.map((k) => ({ id: k.id, key: MASK })) },
+  };
 }

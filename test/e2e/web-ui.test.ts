@@ -1,0 +1,217 @@
+/**
+ * The Temporal Web UI (2.42, embedded in the dev server) in a real headless chromium: runs started through
+ * NseFlowClient are found by their NseJobId search attribute, and their pages show the static summary, the current
+ * details (the built-in `__temporal_workflow_metadata` query, answered by the live worker) and, for a failed run,
+ * the failure and its compensation. Screenshots land in docs/ for the README.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { connect, type NseFlowClient } from '../../src/client';
+import { freePort } from '../../src/dev/ports';
+import { startDevServer, type RunningDevServer } from '../../src/dev/temporal-dev-server';
+import type { NseClient } from '../../src/nse/client';
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SearchAttributes, type OperationInput, type PollPolicy } from '../../src/shared/workflow-api';
+import { waitFor } from '../helpers/scenario';
+import { startSimulator, type RunningSimulator } from '../helpers/simulator';
+import { createTestWorker, settle, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { connectTemporalAt, launchChromium } from '../helpers/ui';
+
+const DOCS = path.join(__dirname, '..', '..', 'docs');
+const FAST: Partial<PollPolicy> = { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2 };
+/** How long a page condition may take: the first page load compiles the UI's scripts. */
+const UI_TIMEOUT_MS = 20_000;
+const VIEWPORT = { width: 1680, height: 1000 };
+
+function hostgroup(name: string): OperationInput {
+  return {
+    operation: 'create-hostgroup',
+    tenantId: SIM_FIXTURES.tenantId,
+    input: {
+      name,
+      subtenant_id: SIM_FIXTURES.subtenantId,
+      zone: SIM_FIXTURES.zone,
+      protocol: 'iscsi',
+      os_type: 'linux',
+    },
+    poll: FAST,
+  };
+}
+
+/** The summary as the UI's markdown renders it (typographic quotes around the name). */
+function summaryPattern(name: string): RegExp {
+  return new RegExp(`create hostgroup ['‘]${name}['’] for subtenant ${SIM_FIXTURES.subtenantId}`);
+}
+
+interface FinishedRun {
+  workflowId: string;
+  jobId: string;
+}
+
+describe('Temporal Web UI', () => {
+  let server: RunningDevServer | undefined;
+  let sim: RunningSimulator | undefined;
+  let temporal: TestTemporal | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let nse: NseClient | undefined;
+  let client: NseFlowClient | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let uiUrl: string;
+  let succeeded: FinishedRun;
+  let failed: FinishedRun;
+
+  beforeAll(async () => {
+    const cliPath = process.env.TEMPORAL_TEST_CLI;
+    if (!cliPath) throw new Error('TEMPORAL_TEST_CLI is not set: run the tests through jest (global-setup.ts)');
+    const [port, uiPort] = [await freePort(), await freePort()];
+    server = await startDevServer({ cliPath, port, uiPort, logLevel: 'error', output: 'ignore' });
+    uiUrl = server.uiUrl as string;
+    sim = await startSimulator();
+    temporal = await connectTemporalAt(server.address);
+    const taskQueue = uniqueTaskQueue('web-ui');
+    ({ worker, nse } = await createTestWorker(temporal, sim, taskQueue));
+    running = worker.run();
+    client = await connect({ address: server.address, taskQueue, env: {} });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: VIEWPORT });
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    mkdirSync(DOCS, { recursive: true });
+    [succeeded, failed] = await Promise.all([
+      finishedRun(hostgroup('ui-hg01')),
+      finishedRun(hostgroup('fail-ui-hg02')),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await client?.close();
+    worker?.shutdown();
+    await running;
+    nse?.close();
+    await temporal?.close();
+    await sim?.close();
+    await server?.stop();
+  }, 30_000);
+
+  /** Starts a run through the client library, waits for its end, and for visibility to know its NseJobId. */
+  async function finishedRun(input: OperationInput): Promise<FinishedRun> {
+    const nseFlow = client as NseFlowClient;
+    const handle = await nseFlow.startOperation(input);
+    await settle(handle);
+    const jobId = (await handle.describe()).typedSearchAttributes.get(SearchAttributes.NseJobId);
+    if (!jobId) throw new Error(`run ${handle.workflowId} has no NseJobId`);
+    await waitFor(
+      'the run in visibility',
+      async () =>
+        (await nseFlow.list(`NseJobId = '${jobId}'`)).some(
+          (run) => run.workflowId === handle.workflowId && run.status !== 'RUNNING',
+        ) || undefined,
+    );
+    return { workflowId: handle.workflowId, jobId };
+  }
+
+  /** Opens the workflow list filtered by the run's NseJobId (the UI takes a visibility query as `?query=`), then the run. */
+  async function openRunFromList(run: FinishedRun, expectedStatus: 'Completed' | 'Failed'): Promise<void> {
+    await page.goto(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(`NseJobId = "${run.jobId}"`)}`);
+    const link = page.getByRole('link', { name: run.workflowId, exact: true });
+    await link.waitFor();
+    await expect(page.locator('tbody tr').count()).resolves.toBe(1);
+    await page.locator('tbody tr').getByText(expectedStatus, { exact: true }).waitFor();
+    await link.click();
+    await page.waitForURL((url) => url.pathname.includes(`/workflows/${run.workflowId}/`));
+    await page.getByRole('heading', { name: run.workflowId }).waitFor();
+  }
+
+  /** A screenshot without hover effects: the pointer rests on an empty part of the header first. */
+  async function screenshot(
+    file: string,
+    clip?: { x: number; y: number; width: number; height: number },
+  ): Promise<void> {
+    await page.mouse.move(VIEWPORT.width / 2, 20);
+    await page.screenshot({ path: path.join(DOCS, file), clip });
+  }
+
+  /** The rendered markdown (the UI puts it in an iframe) under a User Metadata section heading. */
+  function markdownUnder(heading: string): FrameLocator {
+    return page
+      .locator('div')
+      .filter({ has: page.getByRole('heading', { name: heading, exact: true }) })
+      .filter({ has: page.locator('iframe') })
+      .last()
+      .frameLocator('iframe')
+      .first();
+  }
+
+  /** Switches to the User Metadata tab and checks the summary and the current details table. */
+  async function expectMetadata(name: string, phase: 'succeeded' | 'failed'): Promise<FrameLocator> {
+    await page.getByRole('tab', { name: 'User Metadata' }).click();
+    await markdownUnder('Summary').getByText(summaryPattern(name)).waitFor();
+    const details = markdownUnder('Current Details');
+    await details.getByText(summaryPattern(name)).waitFor();
+    const phaseRow = details
+      .getByRole('row')
+      .filter({ has: details.getByRole('cell', { name: 'Phase', exact: true }) });
+    await phaseRow.getByRole('cell', { name: phase, exact: true }).waitFor();
+    return details;
+  }
+
+  it('finds a successful run by NseJobId and shows its summary and current details', async () => {
+    const run = succeeded;
+    await openRunFromList(run, 'Completed');
+    const details = await expectMetadata('ui-hg01', 'succeeded');
+    await details.getByRole('cell', { name: `${run.jobId} (NORMAL)` }).waitFor();
+  });
+
+  it('shows a failed run: the NseJobFailed failure, the undo, and the current details', async () => {
+    const run = failed;
+    await openRunFromList(run, 'Failed');
+
+    // History tab: the failure in the result, and the compensating delete in the event timeline.
+    await page
+      .getByText(/ended ERROR: Simulated failure/)
+      .first()
+      .waitFor();
+    await page.getByText('"NseJobFailed"').first().waitFor();
+    await page
+      .getByText(/delete hostgroup '[0-9a-f]{24}'/)
+      .first()
+      .waitFor();
+    await screenshot('web-ui-failed-run.png');
+
+    const details = await expectMetadata('fail-ui-hg02', 'failed');
+    await details.getByRole('cell', { name: `${run.jobId} (ERROR)` }).waitFor();
+    await details.getByText(/compensated: delete-hostgroup job [0-9a-f]{24} ended NORMAL/).waitFor();
+    await screenshot('web-ui-failed-run-details.png');
+  });
+
+  it('lists both runs of the tenant with their search attributes as columns', async () => {
+    await page.goto(
+      `${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(`NseTenantId = "${SIM_FIXTURES.tenantId}"`)}`,
+    );
+    const rows = page.locator('tbody tr');
+    await rows.first().waitFor();
+    // The table's column settings (kept in the browser's local storage): the Nse* attributes instead of run id and times.
+    await page.getByTestId('workflows-summary-table-configuration-button').click();
+    for (const column of ['Run ID', 'Type', 'Start', 'End'])
+      await page.getByRole('button', { name: `Remove ${column} column`, exact: true }).click();
+    for (const column of ['NsePhase', 'NseJobState', 'NseJobId'])
+      await page.getByRole('button', { name: `Add ${column} column`, exact: true }).click();
+    await page.locator('#workflows-table-configuration-drawer').getByRole('button', { name: 'Close' }).first().click();
+    await page.locator('#workflows-table-configuration-drawer').waitFor({ state: 'hidden' });
+
+    for (const [run, status, phase, state] of [
+      [failed, 'Failed', 'failed', 'ERROR'],
+      [succeeded, 'Completed', 'succeeded', 'NORMAL'],
+    ] as const) {
+      const row = rows.filter({ hasText: run.workflowId });
+      for (const cell of [status, phase, state, run.jobId])
+        await row.getByRole('cell', { name: cell, exact: true }).waitFor();
+    }
+    await expect(rows.count()).resolves.toBe(2);
+    await screenshot('web-ui-runs.png', { x: 0, y: 0, width: VIEWPORT.width, height: 360 });
+  });
+});
