@@ -1,31 +1,81 @@
 /**
  * The one pino root of a process, with secret redaction, and the adapter that routes the Temporal Runtime's
- * logger (workflow, activity, worker and core logs) into it.
+ * logger (workflow, activity, worker and core logs) into it. Lines are JSON; on a terminal outside production
+ * they are pretty-printed instead.
  * @module
  */
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import type * as PinoPretty from 'pino-pretty';
 
-/** Paths pino censors wherever they appear in a log line. */
+/** Paths pino censors wherever they appear in a log line (its wildcards reach one level deep). */
 export const REDACT_PATHS = [
   'password',
   '*.password',
   'token',
   '*.token',
+  'accessToken',
+  '*.accessToken',
+  'refreshToken',
+  '*.refreshToken',
   'authorization',
   '*.authorization',
+  'Authorization',
+  '*.Authorization',
   'headers.authorization',
+  'headers.Authorization',
+  'headers.cookie',
   'taskToken', // the SDK adds the activity task token to activity log metadata
   '*.taskToken',
-  'nse.auth.password',
+  'apiKey',
+  '*.apiKey',
+  'request_payload', // NSE echoes credentials in a job task's request_payload
+  '*.request_payload',
+  'tasks[*].request_payload',
+  '*.tasks[*].request_payload',
+  'nse.auth.password', // a config object, at the top or one level down
+  '*.nse.auth.password',
   'nse.auth.token',
+  '*.nse.auth.token',
+  'codec.keys', // payload-encryption keys
+  '*.codec.keys',
+  'temporal.connection.apiKey',
+  '*.temporal.connection.apiKey',
+  'temporal.connection.tls.clientCertPair.key',
+  '*.temporal.connection.tls.clientCertPair.key',
 ];
 
-/** Creates the process's root logger; JSON lines on stdout, or to `destination` (tests pass a sink). */
+/** Whether {@link createLogger} pretty-prints: only on a terminal, and never with NODE_ENV=production. */
+export function shouldPrettyPrint(stdout: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stdout.isTTY === true && env.NODE_ENV !== 'production';
+}
+
+/** pino-pretty on stdout, or undefined when it is not installed (it is a development dependency). */
+function prettyStdout(): DestinationStream | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const build = require('pino-pretty') as typeof PinoPretty.default;
+    return build({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Creates the process's root logger: JSON lines on stdout (pretty on a development terminal), or to `destination`
+ * (tests pass a sink). Secrets at {@link REDACT_PATHS} are censored before anything is written.
+ */
 export function createLogger(level: string, destination?: DestinationStream): PinoLogger {
+  const stream = destination ?? (shouldPrettyPrint() ? prettyStdout() : undefined) ?? pino.destination({ dest: 1, sync: false });
   return pino(
-    { level, base: { service: 'nse-flow' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    {
+      level,
+      base: { service: 'nse-flow' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // The SDK passes failures as `error`; without a serializer an Error becomes `{}`.
+      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+    },
+    stream,
   );
 }
 
@@ -37,11 +87,17 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
   ERROR: 'error',
 };
 
-/** Adapts pino to the SDK's `Logger` interface; SDK metadata (workflowId, runId, activityType, attempt) becomes fields. */
+/**
+ * Adapts pino to the SDK's `Logger` interface; SDK metadata (sdkComponent, workflowId, runId, activityType, attempt)
+ * becomes fields. Activity lines name their run `workflowRunId`; it is copied to `runId` so one field finds every
+ * line of a run.
+ */
 export function temporalLogger(root: PinoLogger): TemporalLogger {
   const child = root.child({ component: 'temporal' });
   const write = (level: LogLevel, message: string, meta?: LogMetadata): void => {
-    child[PINO_LEVEL[level]]({ ...meta }, message);
+    const fields: LogMetadata = { ...meta };
+    if (fields.runId === undefined && typeof fields.workflowRunId === 'string') fields.runId = fields.workflowRunId;
+    child[PINO_LEVEL[level]](fields, message);
   };
   return {
     log: write,
