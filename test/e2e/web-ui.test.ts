@@ -2,9 +2,10 @@
  * The Temporal Web UI (2.42, embedded in the dev server) in a real headless chromium: runs started through
  * NseFlowClient are found by their NseJobId search attribute, and their pages show the static summary, the current
  * details (the built-in `__temporal_workflow_metadata` query, answered by the live worker) and, for a failed run,
- * the failure and its compensation. Screenshots land in docs/ for the README.
+ * the failure and its compensation. With UPDATE_SCREENSHOTS=1 the screenshots land in docs/ for the README.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
@@ -19,7 +20,9 @@ import { startSimulator, type RunningSimulator } from '../helpers/simulator';
 import { createTestWorker, settle, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import { connectTemporalAt, launchChromium } from '../helpers/ui';
 
-const DOCS = path.join(__dirname, '..', '..', 'docs');
+// The README's screenshots are refreshed only on request, so `npm test` leaves the work tree clean.
+const DOCS =
+  process.env.UPDATE_SCREENSHOTS === '1' ? path.join(__dirname, '..', '..', 'docs') : mkdtempSync(path.join(os.tmpdir(), 'nse-flow-ui-'));
 const FAST: Partial<PollPolicy> = { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2 };
 /** How long a page condition may take: the first page load compiles the UI's scripts. */
 const UI_TIMEOUT_MS = 20_000;
