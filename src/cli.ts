@@ -6,12 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { connect, RunFailedError, TemporalUnavailableError, type NseFlowClient } from './client';
-import { ConfigError, loadConfig, maskConfig } from './config';
+import { ConfigError, loadCodecConfig, loadConfig, maskConfig } from './config';
 import { createLogger } from './logging';
 import { NseClient } from './nse/client';
 import { NseError, NseHttpError } from './nse/errors';
 import type { Job } from './shared/nse-types';
 import type * as SimulatorModule from './simulator/main';
+import { AesGcmCodec } from './codec';
+import { normaliseOrigin, runCodecServer } from './codec/codec-server';
 import type * as WorkerModule from './worker';
 import { OPERATION_NAMES, OPERATIONS } from './shared/operations';
 import { parseOperationFields } from './shared/validation';
@@ -74,6 +76,7 @@ async function withClient<T>(fn: (client: NseFlowClient) => Promise<T>): Promise
   try {
     client = await connect();
   } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`configuration: ${err.message}`, ExitCode.Usage);
     throw new CliError((err as Error).message, ExitCode.Unreachable);
   }
   try {
@@ -332,6 +335,37 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('codec-server')
+    .description('serve the payload codec (POST /encode, /decode) so the Web UI and CLI show encrypted payloads; reads NSE_FLOW_CODEC_KEYS')
+    .option('--port <port>', 'port to listen on', positiveInt, 8888)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--ui-origin <origin>', 'Web UI origin allowed by CORS (repeatable; default http://localhost:8233)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--token <token>', 'require Authorization: Bearer <token> (default: NSE_FLOW_CODEC_SERVER_TOKEN)')
+    .addHelpText('after', '\nExample:\n  NSE_FLOW_CODEC_KEYS=k1:<base64 key> nse-flow codec-server --port 8888 --ui-origin http://localhost:8233')
+    .action(async (options: { port: number; host: string; uiOrigin: string[]; token?: string }) => {
+      const codec = loadCodecConfig(); // a bad key: ConfigError, exit 2 (see main)
+      if (!codec) throw new CliError('configuration: NSE_FLOW_CODEC_KEYS: not set (nor NSE_FLOW_CODEC_KEYS_FILE); the codec server needs the keys', ExitCode.Usage);
+      const uiOrigins = options.uiOrigin.length > 0 ? options.uiOrigin : ['http://localhost:8233'];
+      for (const origin of uiOrigins) {
+        try {
+          normaliseOrigin(origin);
+        } catch (err) {
+          throw new CliError(`--ui-origin: ${(err as Error).message}`, ExitCode.Usage);
+        }
+      }
+      await runCodecServer({
+        codec: new AesGcmCodec(codec),
+        keyIds: codec.keys.map((k) => k.id),
+        activeKeyId: codec.activeKeyId,
+        port: options.port,
+        host: options.host,
+        uiOrigins,
+        token: options.token ?? (process.env.NSE_FLOW_CODEC_SERVER_TOKEN || undefined),
+        logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
+      });
+    });
+
+  program
     .command('simulator')
     .description('run the NSE simulator (a local stand-in for NSE, for tests and demos)')
     .option('--port <port>', 'port to listen on', (v) => Number(v), 8080)
@@ -380,6 +414,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     if (err instanceof CliError) {
       if (err.message) process.stderr.write(`nse-flow: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`nse-flow: configuration: ${err.message}\n`);
+      return ExitCode.Usage;
     }
     if (err instanceof TemporalUnavailableError) {
       process.stderr.write(`nse-flow: ${err.message}\n`);

@@ -5,7 +5,9 @@
  */
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter } from '@temporalio/common';
+import { dataConverterFor } from '../codec';
+import { loadCodecConfig } from '../config';
 import { findOperation, describeOperation } from '../shared/operations';
 import {
   DEFAULT_TASK_QUEUE,
@@ -63,11 +65,17 @@ export interface ConnectOptions {
   taskQueue?: string;
   /** Environment to read (defaults to process.env); lets tests and the CLI pass their own. */
   env?: Record<string, string | undefined>;
+  /** Overrides the data converter; by default payloads are encrypted when NSE_FLOW_CODEC_KEYS(_FILE) is set, as on the worker. */
+  dataConverter?: DataConverter;
 }
 
-/** Connects with `@temporalio/envconfig` rules; explicit options win over the environment. */
+/**
+ * Connects with `@temporalio/envconfig` rules; explicit options win over the environment. Throws `ConfigError` for
+ * bad codec keys, {@link TemporalUnavailableError} when Temporal cannot be reached.
+ */
 export async function connect(options: ConnectOptions = {}): Promise<NseFlowClient> {
   const env = options.env ?? process.env;
+  const dataConverter = options.dataConverter ?? dataConverterFor(loadCodecConfig(env));
   const definedEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: definedEnv });
   try {
@@ -76,7 +84,7 @@ export async function connect(options: ConnectOptions = {}): Promise<NseFlowClie
       address: options.address ?? connectionOptions.address ?? 'localhost:7233',
       connectTimeout: 5_000,
     });
-    const client = new Client({ connection, namespace: options.namespace ?? namespace ?? 'default' });
+    const client = new Client({ connection, namespace: options.namespace ?? namespace ?? 'default', dataConverter });
     return new NseFlowClient(client, options.taskQueue ?? env.NSE_FLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
   } catch (err) {
     throw new TemporalUnavailableError(`cannot reach Temporal: ${(err as Error).message}`);
