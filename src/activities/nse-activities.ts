@@ -4,6 +4,7 @@
  * @module
  */
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { countNseRequestError, countSubmitAdoption } from '../metrics/activity-metrics';
 import type { NseClient } from '../nse/client';
 import { NseError, NseHttpError, NseProtocolError } from '../nse/errors';
 import { FailureType } from '../shared/failures';
@@ -52,6 +53,7 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
         const existing = await findSubmittedJob(nse, spec, request).catch(rethrowAsFailure);
         if (existing) {
           log.warn('adopting NSE job created by an earlier attempt', { jobId: existing.id, attempt });
+          countSubmitAdoption(spec.name);
           return { kind: 'job', httpStatus: 202, job: existing, adopted: true };
         }
       }
@@ -121,6 +123,7 @@ async function findSubmittedJob(nse: NseClient, spec: OperationSpec, request: Su
 
 /** Translates client errors for the retry policy. Anything unrecognised stays retryable. */
 export function rethrowAsFailure(err: unknown): never {
+  countNseRequestError(err);
   if (err instanceof NseHttpError) {
     const details = [{ status: err.status, nseCode: err.nseStatus?.code }]; // never headers or bodies
     if (err.status === 404) {

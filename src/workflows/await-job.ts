@@ -25,6 +25,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { GetJobInput, NseActivities, SubmitOutcome } from '../activities';
+import { countCompensation, countJobEnded, countJobPoll } from '../metrics/workflow-metrics';
 import { FailureType } from '../shared/failures';
 import { isFailed, isTerminal, JobState, type Job } from '../shared/nse-types';
 import { describeOperation, fillPath, type OperationSpec } from '../shared/operations';
@@ -291,12 +292,14 @@ class OperationRun {
       }
       this.polls++;
       this.pollsThisRun++;
+      countJobPoll(this.spec.name, this.policy.mode); // replay-aware: not re-emitted, no history event
       if (job) {
         const changed = job.updated !== this.lastJob?.updated || job.state !== this.lastJob?.state;
         if (!job.stateKnown && changed) log.warn('NSE job reports an unknown state; treated as running', { jobId, status: job.status });
         if (job.state === JobState.Warning && this.lastJob?.state !== JobState.Warning) this.warnings++;
         this.lastJob = job;
         if (isTerminal(job.state)) {
+          countJobEnded(this.spec.name, job.state, Date.now() - this.startedAt);
           this.nextPollAt = undefined;
           this.publish();
           return { job, vanished: false };
@@ -366,12 +369,14 @@ class OperationRun {
       this.compensation = await CancellationScope.nonCancellable(() => this.undo(job));
     } catch (err) {
       this.compensation = { outcome: 'failed', message: `undo failed: ${String(err)}` };
+      countCompensation(this.spec.name, 'job-failed', 'failed');
       this.setPhase(Phase.Failed);
       return failure(FailureType.CompensationFailed, `${message}; then compensation failed: ${String(err)}`, {
         job,
         compensation: this.compensation,
       });
     }
+    countCompensation(this.spec.name, 'job-failed', this.compensation.outcome);
     this.setPhase(Phase.Failed);
     const note = this.compensation.outcome === 'manual-cleanup-needed' ? `; manual clean-up needed: ${this.compensation.message}` : '';
     return failure(FailureType.NseJobFailed, `${message}${note}`, { job, compensation: this.compensation });
@@ -430,6 +435,7 @@ class OperationRun {
         log.error('clean-up after cancel failed', { jobId: this.jobId, error: String(err) });
       }
     }
+    if (this.compensation) countCompensation(this.spec.name, 'cancelled', this.compensation.outcome);
     this.nextPollAt = undefined;
     this.setPhase(Phase.Cancelled);
   }
