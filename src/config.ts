@@ -105,7 +105,10 @@ function definedEntries(env: NodeJS.ProcessEnv): Record<string, string> {
  * `TEMPORAL_CONFIG_FILE` or the default `temporal.toml`) overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
  * TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_GRPC_META_*. Throws {@link ConfigError} naming the variable at fault.
  */
-export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): { connection: Config['temporal']['connection']; namespace: string } {
+export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): {
+  connection: Config['temporal']['connection'];
+  namespace: string;
+} {
   const vars = definedEntries(env);
   let loaded: ClientConnectConfig;
   try {
@@ -172,10 +175,13 @@ export function loadCodecConfig(env: NodeJS.ProcessEnv = process.env): CodecConf
   const file = blank(env.NSE_FLOW_CODEC_KEYS_FILE);
   const active = blank(env.NSE_FLOW_CODEC_ACTIVE_KEY)?.trim();
   if (inline && file) {
-    throw new ConfigError('NSE_FLOW_CODEC_KEYS_FILE: set either NSE_FLOW_CODEC_KEYS or NSE_FLOW_CODEC_KEYS_FILE, not both');
+    throw new ConfigError(
+      'NSE_FLOW_CODEC_KEYS_FILE: set either NSE_FLOW_CODEC_KEYS or NSE_FLOW_CODEC_KEYS_FILE, not both',
+    );
   }
   if (!inline && !file) {
-    if (active) throw new ConfigError('NSE_FLOW_CODEC_ACTIVE_KEY: set, but no NSE_FLOW_CODEC_KEYS or NSE_FLOW_CODEC_KEYS_FILE');
+    if (active)
+      throw new ConfigError('NSE_FLOW_CODEC_ACTIVE_KEY: set, but no NSE_FLOW_CODEC_KEYS or NSE_FLOW_CODEC_KEYS_FILE');
     return undefined;
   }
   const keys = inline
@@ -198,7 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const token = e.NSE_TOKEN ?? (e.NSE_TOKEN_FILE ? readSecretFile('NSE_TOKEN_FILE', e.NSE_TOKEN_FILE) : undefined);
-  const password = e.NSE_PASSWORD ?? (e.NSE_PASSWORD_FILE ? readSecretFile('NSE_PASSWORD_FILE', e.NSE_PASSWORD_FILE) : undefined);
+  const password =
+    e.NSE_PASSWORD ?? (e.NSE_PASSWORD_FILE ? readSecretFile('NSE_PASSWORD_FILE', e.NSE_PASSWORD_FILE) : undefined);
   let auth: NseAuth;
   if (token) auth = { kind: 'token', token };
   else if (e.NSE_USERNAME && password) auth = { kind: e.NSE_AUTH, username: e.NSE_USERNAME, password };
@@ -209,7 +216,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let health: ListenAddress | undefined;
   if (e.NSE_FLOW_HEALTH_PORT !== undefined) health = { host, port: e.NSE_FLOW_HEALTH_PORT };
   else if (metrics) {
-    if (metrics.port === 65_535) throw new ConfigError('NSE_FLOW_HEALTH_PORT: set it; the default (NSE_FLOW_METRICS_PORT + 1) is past 65535');
+    if (metrics.port === 65_535)
+      throw new ConfigError('NSE_FLOW_HEALTH_PORT: set it; the default (NSE_FLOW_METRICS_PORT + 1) is past 65535');
     health = { host, port: metrics.port + 1 };
   }
   if (metrics && health && metrics.port === health.port) {
@@ -268,6 +276,9 @@ export function maskConfig(config: Config): unknown {
     ...config,
     temporal: { ...config.temporal, connection: maskConnection(config.temporal.connection) },
     nse: { ...config.nse, auth: masked },
-    codec: config.codec && { activeKeyId: config.codec.activeKeyId, keys: config.codec.keys.map((k) => ({ id: k.id, key: MASK })) },
+    codec: config.codec && {
+      activeKeyId: config.codec.activeKeyId,
+      keys: config.codec.keys.map((k) => ({ id: k.id, key: MASK })),
+    },
   };
 }

@@ -46,7 +46,10 @@ export const REDACT_PATHS = [
 ];
 
 /** Whether {@link createLogger} pretty-prints: only on a terminal, and never with NODE_ENV=production. */
-export function shouldPrettyPrint(stdout: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function shouldPrettyPrint(
+  stdout: { isTTY?: boolean } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return stdout.isTTY === true && env.NODE_ENV !== 'production';
 }
 
@@ -66,7 +69,8 @@ function prettyStdout(): DestinationStream | undefined {
  * (tests pass a sink). Secrets at {@link REDACT_PATHS} are censored before anything is written.
  */
 export function createLogger(level: string, destination?: DestinationStream): PinoLogger {
-  const stream = destination ?? (shouldPrettyPrint() ? prettyStdout() : undefined) ?? pino.destination({ dest: 1, sync: false });
+  const stream =
+    destination ?? (shouldPrettyPrint() ? prettyStdout() : undefined) ?? pino.destination({ dest: 1, sync: false });
   return pino(
     {
       level,

@@ -60,12 +60,16 @@ export class AesGcmCodec implements PayloadCodec {
   constructor(keyring: CodecKeyring) {
     const keys = new Map<string, Buffer>();
     for (const { id, key } of keyring.keys) {
-      if (key.length !== 32) throw new CodecError(`codec key '${id}' must be 32 bytes (AES-256), got ${key.length}`, id);
+      if (key.length !== 32)
+        throw new CodecError(`codec key '${id}' must be 32 bytes (AES-256), got ${key.length}`, id);
       if (keys.has(id)) throw new CodecError(`codec key id '${id}' appears twice`, id);
       keys.set(id, Buffer.from(key));
     }
     if (!keys.has(keyring.activeKeyId)) {
-      throw new CodecError(`active codec key '${keyring.activeKeyId}' is not among the configured keys`, keyring.activeKeyId);
+      throw new CodecError(
+        `active codec key '${keyring.activeKeyId}' is not among the configured keys`,
+        keyring.activeKeyId,
+      );
     }
     this.activeKeyId = keyring.activeKeyId;
     this.keys = keys;
@@ -108,7 +112,10 @@ export class AesGcmCodec implements PayloadCodec {
     if (!keyId) throw new CodecError(`encrypted payload has no '${METADATA_KEY_ID}' metadata`);
     const cipherName = text(payload.metadata?.[METADATA_CIPHER]) ?? CIPHER;
     if (cipherName !== CIPHER) {
-      throw new CodecError(`payload encrypted with key '${keyId}' uses cipher '${cipherName}'; only ${CIPHER} is supported`, keyId);
+      throw new CodecError(
+        `payload encrypted with key '${keyId}' uses cipher '${cipherName}'; only ${CIPHER} is supported`,
+        keyId,
+      );
     }
     const key = this.keys.get(keyId);
     if (!key) {
@@ -119,7 +126,8 @@ export class AesGcmCodec implements PayloadCodec {
       );
     }
     const data = Buffer.from(payload.data ?? new Uint8Array());
-    if (data.length < IV_BYTES + TAG_BYTES) throw new CodecError(`payload encrypted with key '${keyId}' is truncated`, keyId);
+    if (data.length < IV_BYTES + TAG_BYTES)
+      throw new CodecError(`payload encrypted with key '${keyId}' is truncated`, keyId);
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(keyId, 'utf8'));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));

@@ -66,7 +66,9 @@ function fromJson(payload: JsonPayload): Payload {
 
 function toJson(payload: Payload): JsonPayload {
   return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
+    ),
     data: payload.data == null ? undefined : Buffer.from(payload.data).toString('base64'),
   };
 }
@@ -186,7 +188,9 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
 }
 
 /** Runs the codec server until SIGINT/SIGTERM (`nse-flow codec-server`). */
-export async function runCodecServer(options: CodecServerOptions & { logger: PinoLogger; keyIds: string[]; activeKeyId: string }): Promise<void> {
+export async function runCodecServer(
+  options: CodecServerOptions & { logger: PinoLogger; keyIds: string[]; activeKeyId: string },
+): Promise<void> {
   let server: RunningCodecServer;
   try {
     server = await startCodecServer(options);
@@ -196,7 +200,13 @@ export async function runCodecServer(options: CodecServerOptions & { logger: Pin
     throw new Error(`codec server: port ${options.port} ${why}; choose another with --port`);
   }
   options.logger.info(
-    { url: server.url, uiOrigins: options.uiOrigins, tokenRequired: Boolean(options.token), keyIds: options.keyIds, activeKeyId: options.activeKeyId },
+    {
+      url: server.url,
+      uiOrigins: options.uiOrigins,
+      tokenRequired: Boolean(options.token),
+      keyIds: options.keyIds,
+      activeKeyId: options.activeKeyId,
+    },
     'codec server listening',
   );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

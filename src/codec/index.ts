@@ -5,7 +5,15 @@
 import type { DataConverter } from '@temporalio/common';
 import { AesGcmCodec, type CodecKeyring } from './aes-gcm-codec';
 
-export { AesGcmCodec, CodecError, isEncrypted, ENCODING_ENCRYPTED, METADATA_KEY_ID, type CodecKey, type CodecKeyring } from './aes-gcm-codec';
+export {
+  AesGcmCodec,
+  CodecError,
+  isEncrypted,
+  ENCODING_ENCRYPTED,
+  METADATA_KEY_ID,
+  type CodecKey,
+  type CodecKeyring,
+} from './aes-gcm-codec';
 
 /** The data converter for a keyring: payloads sealed with AES-256-GCM; undefined (SDK default) without keys. */
 export function dataConverterFor(keyring: CodecKeyring | undefined): DataConverter | undefined {

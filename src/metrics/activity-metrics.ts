@@ -19,7 +19,9 @@ function meter(): MetricMeter | undefined {
 
 /** Counts a submit that adopted the job an earlier, ambiguous attempt created. */
 export function countSubmitAdoption(operation: string): void {
-  meter()?.createCounter(MetricName.SubmitAdoptions, '1', 'submits that adopted an earlier attempt job').add(1, { operation });
+  meter()
+    ?.createCounter(MetricName.SubmitAdoptions, '1', 'submits that adopted an earlier attempt job')
+    .add(1, { operation });
 }
 
 /** Counts a failed NSE request by error class and HTTP status (`none` without an HTTP answer). */

@@ -9,7 +9,9 @@ import { MetricName } from './names';
 
 /** Counts one read of a job by the poll loop. */
 export function countJobPoll(operation: string, pollMode: string): void {
-  metricMeter.createCounter(MetricName.JobPolls, '1', 'NSE job reads by the poll loop').add(1, { operation, poll_mode: pollMode });
+  metricMeter
+    .createCounter(MetricName.JobPolls, '1', 'NSE job reads by the poll loop')
+    .add(1, { operation, poll_mode: pollMode });
 }
 
 /** Counts a job that reached a terminal state and records how long the run waited for it (workflow clock). */
@@ -23,5 +25,7 @@ export function countJobEnded(operation: string, state: string, elapsedMs: numbe
 
 /** Counts a compensation and how it ended (compensated, manual-cleanup-needed, not-needed, failed). */
 export function countCompensation(operation: string, trigger: 'job-failed' | 'cancelled', outcome: string): void {
-  metricMeter.createCounter(MetricName.Compensations, '1', 'compensations by outcome').add(1, { operation, trigger, outcome });
+  metricMeter
+    .createCounter(MetricName.Compensations, '1', 'compensations by outcome')
+    .add(1, { operation, trigger, outcome });
 }

@@ -66,7 +66,9 @@ describe('AesGcmCodec', () => {
   it('fails authentication with the wrong key under the same id, or a tampered payload', async () => {
     const [sealed] = (await codec.encode([plain])) as [Payload];
     const impostor = new AesGcmCodec({ activeKeyId: 'k1', keys: [{ id: 'k1', key: randomBytes(32) }] });
-    expect((await failure(impostor.decode([sealed]))).message).toContain("payload encrypted with key 'k1' failed authentication");
+    expect((await failure(impostor.decode([sealed]))).message).toContain(
+      "payload encrypted with key 'k1' failed authentication",
+    );
     const data = Buffer.from(sealed.data ?? []);
     data[20] = (data[20] as number) ^ 1;
     expect((await failure(codec.decode([{ ...sealed, data }]))).message).toContain('failed authentication');
@@ -81,6 +83,8 @@ describe('AesGcmCodec', () => {
 
   it('rejects a keyring whose active key is missing or whose key is not 32 bytes', () => {
     expect(() => new AesGcmCodec({ activeKeyId: 'k9', keys: [k1] })).toThrow("active codec key 'k9'");
-    expect(() => new AesGcmCodec({ activeKeyId: 'k1', keys: [{ id: 'k1', key: randomBytes(16) }] })).toThrow('must be 32 bytes');
+    expect(() => new AesGcmCodec({ activeKeyId: 'k1', keys: [{ id: 'k1', key: randomBytes(16) }] })).toThrow(
+      'must be 32 bytes',
+    );
   });
 });

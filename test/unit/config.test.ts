@@ -34,7 +34,13 @@ describe('loadConfig', () => {
     expect(config.temporal.connection.address).toBe('localhost:7233');
     expect(config.nse).toMatchObject({ baseUrl: 'http://localhost:8080/api', timeoutMs: 30_000 });
     expect(config.nse.auth).toEqual({ kind: 'jwt', username: 'svc', password: 'pw-Secret-1' });
-    expect(config).toMatchObject({ logLevel: 'info', shutdownGraceMs: 30_000, codec: undefined, metrics: undefined, health: undefined });
+    expect(config).toMatchObject({
+      logLevel: 'info',
+      shutdownGraceMs: 30_000,
+      codec: undefined,
+      metrics: undefined,
+      health: undefined,
+    });
   });
 
   it('takes the Temporal connection from TEMPORAL_* variables like the SDK (address, namespace, API key, TLS, gRPC metadata)', () => {
@@ -48,23 +54,38 @@ describe('loadConfig', () => {
     );
     expect(config.temporal).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct' });
     // An API key turns TLS on, as in @temporalio/envconfig.
-    expect(config.temporal.connection).toMatchObject({ apiKey: 'api-Secret-2', tls: true, metadata: { 'x-tenant': 'blue' } });
+    expect(config.temporal.connection).toMatchObject({
+      apiKey: 'api-Secret-2',
+      tls: true,
+      metadata: { 'x-tenant': 'blue' },
+    });
   });
 
   it('reads a profile from TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE, with TEMPORAL_* variables overriding it', () => {
     const file = path.join(dir, 'temporal.toml');
-    writeFileSync(file, '[profile.prod]\naddress = "prod.example:7233"\nnamespace = "prod"\n[profile.prod.tls]\nserver_name = "prod.example"\n');
+    writeFileSync(
+      file,
+      '[profile.prod]\naddress = "prod.example:7233"\nnamespace = "prod"\n[profile.prod.tls]\nserver_name = "prod.example"\n',
+    );
     const fromProfile = loadConfig(env({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' }));
     expect(fromProfile.temporal).toMatchObject({ address: 'prod.example:7233', namespace: 'prod' });
     expect(fromProfile.temporal.connection.tls).toMatchObject({ serverNameOverride: 'prod.example' });
-    const overridden = loadConfig(env({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod', TEMPORAL_NAMESPACE: 'other' }));
+    const overridden = loadConfig(
+      env({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod', TEMPORAL_NAMESPACE: 'other' }),
+    );
     expect(overridden.temporal).toMatchObject({ address: 'prod.example:7233', namespace: 'other' });
   });
 
   it.each([
     ['TEMPORAL_PROFILE', { TEMPORAL_CONFIG_FILE: path.join(dir, 'none.toml'), TEMPORAL_PROFILE: 'missing' }],
     ['TEMPORAL_TLS', { TEMPORAL_TLS: 'yes' }],
-    ['TEMPORAL_TLS_CLIENT_CERT_PATH', { TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'no-such.crt'), TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'no-such.key') }],
+    [
+      'TEMPORAL_TLS_CLIENT_CERT_PATH',
+      {
+        TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'no-such.crt'),
+        TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'no-such.key'),
+      },
+    ],
     ['NSE_TIMEOUT_MS', { NSE_TIMEOUT_MS: 'soon' }],
     ['NSE_BASE_URL', { NSE_BASE_URL: 'ftp://nse' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
@@ -84,20 +105,27 @@ describe('loadConfig', () => {
       metrics: { host: '0.0.0.0', port: 9464 },
       health: { host: '0.0.0.0', port: 9465 },
     });
-    expect(loadConfig(env({ NSE_FLOW_METRICS_PORT: '9464', NSE_FLOW_HEALTH_PORT: '8081', NSE_FLOW_METRICS_HOST: '127.0.0.1' }))).toMatchObject({
+    expect(
+      loadConfig(
+        env({ NSE_FLOW_METRICS_PORT: '9464', NSE_FLOW_HEALTH_PORT: '8081', NSE_FLOW_METRICS_HOST: '127.0.0.1' }),
+      ),
+    ).toMatchObject({
       metrics: { host: '127.0.0.1', port: 9464 },
       health: { host: '127.0.0.1', port: 8081 },
     });
-    expect(loadConfig(env({ NSE_FLOW_HEALTH_PORT: '8081' }))).toMatchObject({ metrics: undefined, health: { port: 8081 } });
+    expect(loadConfig(env({ NSE_FLOW_HEALTH_PORT: '8081' }))).toMatchObject({
+      metrics: undefined,
+      health: { port: 8081 },
+    });
   });
 
   it('reads a password or token from a file', () => {
     const file = path.join(dir, 'token');
     writeFileSync(file, 'file-token-Secret-3\n');
     expect(loadConfig(env({ NSE_TOKEN_FILE: file })).nse.auth).toEqual({ kind: 'token', token: 'file-token-Secret-3' });
-    expect(errorOf(() => loadConfig(env({ NSE_PASSWORD: undefined, NSE_PASSWORD_FILE: path.join(dir, 'nope') }))).message).toMatch(
-      /^NSE_PASSWORD_FILE: cannot read .* \(ENOENT\)$/,
-    );
+    expect(
+      errorOf(() => loadConfig(env({ NSE_PASSWORD: undefined, NSE_PASSWORD_FILE: path.join(dir, 'nope') }))).message,
+    ).toMatch(/^NSE_PASSWORD_FILE: cannot read .* \(ENOENT\)$/);
   });
 });
 
@@ -113,7 +141,9 @@ describe('codec keys', () => {
       ['k2', key2],
       ['k1', key1],
     ]);
-    expect(loadCodecConfig({ NSE_FLOW_CODEC_KEYS: `k2:${key2},k1:${key1}`, NSE_FLOW_CODEC_ACTIVE_KEY: 'k1' })?.activeKeyId).toBe('k1');
+    expect(
+      loadCodecConfig({ NSE_FLOW_CODEC_KEYS: `k2:${key2},k1:${key1}`, NSE_FLOW_CODEC_ACTIVE_KEY: 'k1' })?.activeKeyId,
+    ).toBe('k1');
   });
 
   it('read NSE_FLOW_CODEC_KEYS_FILE, one key per line, comments allowed', () => {
@@ -130,7 +160,11 @@ describe('codec keys', () => {
     ['NSE_FLOW_CODEC_KEYS', { NSE_FLOW_CODEC_KEYS: key1 }, 'entry 1 is not ID:BASE64KEY'],
     ['NSE_FLOW_CODEC_KEYS', { NSE_FLOW_CODEC_KEYS: `k1:${key1},k1:${key2}` }, "key id 'k1' appears twice"],
     ['NSE_FLOW_CODEC_KEYS', { NSE_FLOW_CODEC_KEYS: ' , ' }, 'no keys'],
-    ['NSE_FLOW_CODEC_ACTIVE_KEY', { NSE_FLOW_CODEC_KEYS: `k1:${key1}`, NSE_FLOW_CODEC_ACTIVE_KEY: 'k9' }, "no key with id 'k9' (configured ids: k1)"],
+    [
+      'NSE_FLOW_CODEC_ACTIVE_KEY',
+      { NSE_FLOW_CODEC_KEYS: `k1:${key1}`, NSE_FLOW_CODEC_ACTIVE_KEY: 'k9' },
+      "no key with id 'k9' (configured ids: k1)",
+    ],
     ['NSE_FLOW_CODEC_ACTIVE_KEY', { NSE_FLOW_CODEC_ACTIVE_KEY: 'k1' }, 'set, but no NSE_FLOW_CODEC_KEYS'],
     ['NSE_FLOW_CODEC_KEYS_FILE', { NSE_FLOW_CODEC_KEYS: `k1:${key1}`, NSE_FLOW_CODEC_KEYS_FILE: '/x' }, 'not both'],
   ])('reject a bad %s, naming the key id but never the key', (variable, extra, expected) => {
@@ -160,12 +194,28 @@ describe('maskConfig', () => {
       loadConfig(env({ NSE_TOKEN: 'nse-token-Secret-6' })),
     ];
     const printed = configs.map((config) => JSON.stringify(maskConfig(config))).join('\n');
-    for (const secret of ['pw-Secret-1', 'api-Secret-2', 'tls-key-Secret-4', 'meta-Secret-5', 'nse-token-Secret-6', key1, key2]) {
+    for (const secret of [
+      'pw-Secret-1',
+      'api-Secret-2',
+      'tls-key-Secret-4',
+      'meta-Secret-5',
+      'nse-token-Secret-6',
+      key1,
+      key2,
+    ]) {
       expect(printed).not.toContain(secret);
     }
     expect(maskConfig(configs[0] as Config)).toMatchObject({
-      codec: { activeKeyId: 'k1', keys: [{ id: 'k1', key: '****' }, { id: 'k2', key: '****' }] },
-      temporal: { connection: { apiKey: '****', metadata: { authorization: '****' }, tls: { clientCertPair: { key: '****' } } } },
+      codec: {
+        activeKeyId: 'k1',
+        keys: [
+          { id: 'k1', key: '****' },
+          { id: 'k2', key: '****' },
+        ],
+      },
+      temporal: {
+        connection: { apiKey: '****', metadata: { authorization: '****' }, tls: { clientCertPair: { key: '****' } } },
+      },
     });
   });
 });

@@ -28,10 +28,21 @@ describe('createLogger', () => {
     logger.info({ password: 'pw-Secret-1', headers: { authorization: 'Bearer tok-Secret-2' } }, 'request');
     logger.info({ taskToken: 'tt-Secret-3', activityType: 'getJob', attempt: 2 }, 'activity');
     logger.info({ job: { tasks: [{ request_payload: { admin_password: 'rp-Secret-4' } }] } }, 'job');
-    logger.info({ config: { codec: { keys: [{ id: 'k1', key: 'key-Secret-5' }] }, nse: { auth: { token: 'nse-Secret-6' } } } }, 'config');
+    logger.info(
+      { config: { codec: { keys: [{ id: 'k1', key: 'key-Secret-5' }] }, nse: { auth: { token: 'nse-Secret-6' } } } },
+      'config',
+    );
     logger.info({ apiKey: 'api-Secret-7' }, 'temporal');
     const all = raw.join('\n');
-    for (const secret of ['pw-Secret-1', 'tok-Secret-2', 'tt-Secret-3', 'rp-Secret-4', 'key-Secret-5', 'nse-Secret-6', 'api-Secret-7']) {
+    for (const secret of [
+      'pw-Secret-1',
+      'tok-Secret-2',
+      'tt-Secret-3',
+      'rp-Secret-4',
+      'key-Secret-5',
+      'nse-Secret-6',
+      'api-Secret-7',
+    ]) {
       expect(all).not.toContain(secret);
     }
     expect(lines[1]).toMatchObject({ taskToken: '[redacted]', activityType: 'getJob', attempt: 2 });
@@ -48,10 +59,23 @@ describe('temporalLogger', () => {
   it('turns SDK metadata into fields and gives activity lines a runId', () => {
     const { lines, stream } = capture();
     const sdk = temporalLogger(createLogger('debug', stream));
-    sdk.info('Activity completed', { sdkComponent: 'activity', workflowId: 'w1', workflowRunId: 'r1', activityType: 'getJob', attempt: 1 });
+    sdk.info('Activity completed', {
+      sdkComponent: 'activity',
+      workflowId: 'w1',
+      workflowRunId: 'r1',
+      activityType: 'getJob',
+      attempt: 1,
+    });
     sdk.debug('Workflow started', { sdkComponent: 'workflow', workflowId: 'w1', runId: 'r1' });
     expect(lines).toEqual([
-      expect.objectContaining({ level: 30, msg: 'Activity completed', component: 'temporal', workflowId: 'w1', runId: 'r1', attempt: 1 }),
+      expect.objectContaining({
+        level: 30,
+        msg: 'Activity completed',
+        component: 'temporal',
+        workflowId: 'w1',
+        runId: 'r1',
+        attempt: 1,
+      }),
       expect.objectContaining({ level: 20, msg: 'Workflow started', sdkComponent: 'workflow', runId: 'r1' }),
     ]);
   });
