@@ -1,0 +1,150 @@
+/**
+ * Logs of a real worker (built from the production config) whose Temporal Runtime logger is pino writing to a sink:
+ * every line is JSON; workflow and activity lines carry workflowId, runId, activityType and attempt; and no line
+ * holds an NSE password, token, Authorization header, task token or a job's request_payload credential.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { loadConfig } from '../../src/config';
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import type { OperationInput } from '../../src/shared/workflow-api';
+import { nseOperationWorkflow } from '../../src/workflows';
+import { createNseWorker } from '../../src/worker';
+import { startSimulator, type RunningSimulator } from '../helpers/simulator';
+import {
+  capturedLogLines,
+  connectTestTemporal,
+  settle,
+  testAddress,
+  testLogger,
+  uniqueTaskQueue,
+  type TestTemporal,
+} from '../helpers/temporal';
+
+function hostgroup(name: string, poll: OperationInput['poll'] = {}): OperationInput {
+  return {
+    operation: 'create-hostgroup',
+    tenantId: SIM_FIXTURES.tenantId,
+    input: {
+      name,
+      subtenant_id: SIM_FIXTURES.subtenantId,
+      zone: SIM_FIXTURES.zone,
+      protocol: 'iscsi',
+      os_type: 'linux',
+    },
+    poll: { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2, ...poll },
+  };
+}
+
+describe('worker logs', () => {
+  let temporal: TestTemporal;
+  let sim: RunningSimulator;
+  const handles: WorkflowHandle[] = [];
+
+  beforeAll(async () => {
+    temporal = await connectTestTemporal();
+    sim = await startSimulator({
+      rules: [
+        // The submit is processed but its answer lost: the retry (attempt 2) adopts the job.
+        { match: { method: 'POST', name: 'log-adopt' }, faults: { dropAfterProcessing: { times: 1 } } },
+        // Long enough to continue as new (a workflow log line) after two polls.
+        { match: { method: 'POST', name: 'log-long' }, states: ['RUNNING', 'RUNNING', 'RUNNING', 'NORMAL'] },
+      ],
+    });
+    const taskQueue = uniqueTaskQueue('logging');
+    const config = loadConfig({
+      HOME: mkdtempSync(path.join(os.tmpdir(), 'nse-flow-logging-')),
+      TEMPORAL_ADDRESS: testAddress(),
+      NSE_BASE_URL: sim.url,
+      NSE_USERNAME: sim.username,
+      NSE_PASSWORD: sim.password,
+      NSE_FLOW_TASK_QUEUE: taskQueue,
+    });
+    const { worker, nse } = await createNseWorker({
+      config,
+      logger: testLogger,
+      connection: temporal.nativeConnection,
+      source: { workflowBundle: { codePath: process.env.TEMPORAL_TEST_BUNDLE as string } },
+    });
+    const inputs = [
+      hostgroup('log-adopt-hg'),
+      hostgroup('log-long-hg', { maxPollsPerRun: 2 }),
+      hostgroup('fail-log-hg'),
+    ];
+    try {
+      await worker.runUntil(async () => {
+        for (const input of inputs) {
+          handles.push(
+            await temporal.client.workflow.start(nseOperationWorkflow, {
+              taskQueue,
+              workflowId: `log-${randomUUID()}`,
+              args: [input],
+            }),
+          );
+        }
+        await Promise.all(handles.map((h) => settle(h)));
+      });
+    } finally {
+      nse.close();
+    }
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await temporal?.close();
+  });
+
+  it('are JSON lines with the SDK component of every kind', () => {
+    expect(capturedLogLines.length).toBeGreaterThan(10);
+    const components = new Set(capturedLogLines.map((line) => line.sdkComponent));
+    for (const component of ['workflow', 'activity', 'worker']) expect(components.has(component)).toBe(true);
+    for (const line of capturedLogLines)
+      expect(line).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
+  });
+
+  it('tie workflow lines to their run', async () => {
+    const longRun = handles[1] as WorkflowHandle;
+    const line = capturedLogLines.find((l) => l.sdkComponent === 'workflow' && l.msg === 'continuing as new');
+    expect(line).toMatchObject({
+      workflowId: longRun.workflowId,
+      runId: expect.any(String),
+      workflowType: 'nseOperationWorkflow',
+      taskQueue: expect.any(String),
+      namespace: 'default',
+    });
+  });
+
+  it('tie activity lines to their run, activity type and attempt', () => {
+    const adopted = handles[0] as WorkflowHandle;
+    const line = capturedLogLines.find(
+      (l) => l.sdkComponent === 'activity' && l.msg === 'adopting NSE job created by an earlier attempt',
+    );
+    expect(line).toMatchObject({
+      workflowId: adopted.workflowId,
+      runId: expect.any(String),
+      workflowRunId: expect.any(String),
+      activityType: 'submitOperation',
+      attempt: 2,
+      isLocal: false,
+    });
+    const submitted = capturedLogLines.filter(
+      (l) => l.sdkComponent === 'activity' && l.msg === 'submitting NSE operation',
+    );
+    expect(submitted.map((l) => l.attempt)).toContain(1);
+  });
+
+  it('never hold a password, token, Authorization header, task token or request_payload credential', () => {
+    const secrets = [sim.password, SIM_FIXTURES.fakeSecrets.orgPassword, SIM_FIXTURES.fakeSecrets.adminPassword];
+    for (const line of capturedLogLines) {
+      const text = JSON.stringify(line);
+      for (const secret of secrets) expect(text).not.toContain(secret);
+      expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/); // a JWT
+      expect(text).not.toMatch(/(Bearer|Basic) [A-Za-z0-9+/=._-]{8,}/);
+      if ('taskToken' in line) expect(line.taskToken).toBe('[redacted]');
+    }
+    // The task token really is in activity metadata, and redacted there.
+    expect(capturedLogLines.some((l) => l.sdkComponent === 'activity' && l.taskToken === '[redacted]')).toBe(true);
+  });
+});
