@@ -202,7 +202,8 @@ class OperationRun {
       ['Compensation', status.compensation && `${status.compensation.outcome}: ${status.compensation.message}`],
     ];
     const table = rows.filter(([, value]) => value !== undefined).map(([label, value]) => `| ${label} | ${value} |`);
-    return [`**${this.summary}**`, '', '| | |', '|---|---|', ...table].join('\n');
+    // The trailing blank line keeps the last row readable: the Web UI sizes this frame a little short.
+    return [`**${this.summary}**`, '', '| | |', '|---|---|', ...table, '', '&nbsp;'].join('\n');
   }
 
   setPhase(phase: Phase): void {
@@ -286,7 +287,13 @@ class OperationRun {
       } catch (err) {
         if (isCancellation(err)) throw err;
         const type = failureType(err);
-        if (type === FailureType.NseNotFound && this.lastJob) return { job: this.lastJob, vanished: true };
+        if (type === FailureType.NseNotFound && this.lastJob) {
+          // Like ONTAP, NSE may forget finished jobs: the object itself then tells how the job ended.
+          const settled = await this.outcomeFromObject(this.lastJob);
+          if (settled) this.lastJob = settled;
+          this.publish();
+          return settled ? { job: settled, vanished: false } : { job: this.lastJob, vanished: true };
+        }
         if (type === FailureType.NseRejected || type === FailureType.NseNotFound) throw err;
         log.warn('NSE job read failed; polling goes on', { jobId, error: String(err) });
       }
@@ -351,6 +358,34 @@ class OperationRun {
         before: this.before,
       },
     });
+  }
+
+  /**
+   * For a job NSE no longer keeps, reads the object it acted on: a created object that is `Operational` (or a
+   * deleted one that is gone) means the job succeeded, `Contact support` means it failed. Anything else, or an
+   * operation whose object cannot be read back, is left undecided (undefined).
+   */
+  private async outcomeFromObject(job: Job): Promise<Job | undefined> {
+    let path: string;
+    if (this.spec.verb === 'create' && job.objectId && !this.spec.path.includes('{')) path = `${this.spec.path}/${encodeURIComponent(job.objectId)}`;
+    else if (this.spec.verb === 'delete' && !this.spec.path.includes('/snapshot/')) path = fillPath(this.spec.path, this.fields).path;
+    else return undefined;
+    let objectState: unknown;
+    try {
+      objectState = (await readResourceActivity(`read ${path} after its job vanished`)(path)).state;
+    } catch (err) {
+      if (isCancellation(err) || failureType(err) !== FailureType.NseNotFound) throw err;
+      objectState = 'gone';
+    }
+    const outcomes: Record<string, JobState | undefined> =
+      this.spec.verb === 'create'
+        ? { Operational: JobState.Normal, 'Contact support': JobState.Error }
+        : { gone: JobState.Normal, Operational: JobState.Error, 'Contact support': JobState.Error };
+    const state = typeof objectState === 'string' ? outcomes[objectState] : undefined;
+    if (!state) return undefined;
+    log.warn('NSE job vanished; outcome taken from its object', { jobId: job.id, objectState });
+    const statusDetail = `job no longer kept by NSE; object ${path} is ${String(objectState)}`;
+    return { ...job, state, stateKnown: true, statusDetail, lastError: state === JobState.Error ? statusDetail : '' };
   }
 
   private vanishedFailure(job: Job): ApplicationFailure {

@@ -199,6 +199,41 @@ describe('nseOperationWorkflow', () => {
     expect(await sim.requests('POST', '/v2.1/hostgroups')).toHaveLength(1);
   });
 
+  it('takes the outcome from the object when NSE forgets a finished job (404 after it was seen)', async () => {
+    await sim.setRules([{ match: { name: 'gone-hg14' }, faults: { vanishAfterTerminal: { terminalReads: 0 } } }]);
+    const { result, error } = await run(hostgroup('gone-hg14'), 'vanished-job-object-operational');
+    expect(error).toBeUndefined();
+    expect(result?.job).toMatchObject({ state: 'NORMAL' });
+    expect(result?.job?.statusDetail).toContain('no longer kept by NSE');
+    const reads = await sim.requests('GET', '/v2.1/jobs/:id');
+    expect(reads.at(-1)?.status).toBe(404);
+    expect(await sim.requests('GET', '/v2.1/hostgroups/:id')).toHaveLength(1);
+  });
+
+  it('fails with JobVanished naming the job when the object cannot tell the outcome', async () => {
+    const { result: disk } = await run({
+      operation: 'create-disk',
+      input: {
+        subtenant_id: SIM_FIXTURES.subtenantId,
+        zone: SIM_FIXTURES.zone,
+        name: 'disk-hg15',
+        disk_path: '/vol/d15',
+        protocol: 'iscsi',
+        os_type: 'linux',
+        hostgroup_mappings: [],
+        service_level: 'standard',
+        size_gb: 10,
+      },
+      poll: FAST,
+    });
+    await sim.setRules([{ match: { name: 'snap-hg15' }, faults: { vanishAfterTerminal: { terminalReads: 0 } } }]);
+    const { error } = await run({ operation: 'create-disk-snapshot', input: { disk_id: disk?.objectId, name: 'snap-hg15' }, poll: FAST });
+    const failure = rootFailure(error);
+    expect(failure).toMatchObject({ type: FailureType.JobVanished, nonRetryable: true });
+    const jobId = (await sim.ledger()).events.find((e) => e.name === 'snap-hg15')?.jobId;
+    expect(failure?.message).toContain(String(jobId));
+  });
+
   it.each(['activity', 'long-poll'] as const)('reaches NORMAL in %s poll mode', async (mode) => {
     const { result, error } = await run(hostgroup(`hg09-${mode}`, { ...FAST, mode, longPollSeconds: 5 }), `poll-mode-${mode}`);
     expect(error).toBeUndefined();
