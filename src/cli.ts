@@ -134,6 +134,20 @@ async function followRun(client: NseFlowClient, workflowId: string, options: Glo
   }
 }
 
+/** Starts a run, then prints its id, or with `wait` follows it to the end. */
+async function startRun(
+  options: GlobalOptions,
+  wait: boolean,
+  start: (client: NseFlowClient) => Promise<{ workflowId: string; firstExecutionRunId: string }>,
+): Promise<void> {
+  await withClient(async (client) => {
+    const { workflowId, firstExecutionRunId } = await start(client);
+    if (!wait) return print(options, { workflowId, runId: firstExecutionRunId }, `started ${workflowId}`);
+    if (!options.json) process.stderr.write(`started ${workflowId}\n`);
+    await followRun(client, workflowId, options);
+  });
+}
+
 /** Builds the program; `main` runs it. Exported for tests of the parser. */
 export function buildProgram(): Command {
   const program = new Command('nse-flow')
@@ -168,18 +182,8 @@ export function buildProgram(): Command {
         if (options.pollMode) input.poll.mode = options.pollMode as PollMode;
         if (options.pollInterval) input.poll.initialIntervalMs = options.pollInterval as number;
       }
-      await withClient(async (client) => {
-        const handle = await client.startOperation(input, {
-          workflowId: options.id as string | undefined,
-          idempotencyKey: options.idempotencyKey as string | undefined,
-        });
-        if (!options.wait) {
-          print(global, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
-          return;
-        }
-        if (!global.json) process.stderr.write(`started ${handle.workflowId}\n`);
-        await followRun(client, handle.workflowId, global);
-      });
+      const startOptions = { workflowId: options.id as string | undefined, idempotencyKey: options.idempotencyKey as string | undefined };
+      await startRun(global, Boolean(options.wait), (client) => client.startOperation(input, startOptions));
     });
 
   program
@@ -198,15 +202,8 @@ export function buildProgram(): Command {
       } catch (err) {
         throw new CliError((err as Error).message, ExitCode.Usage);
       }
-      await withClient(async (client) => {
-        const handle = await client.startProvisioning(plan, { workflowId: options.id, idempotencyKey: options.idempotencyKey });
-        if (!options.wait) {
-          print(global, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, `started ${handle.workflowId}`);
-          return;
-        }
-        if (!global.json) process.stderr.write(`started ${handle.workflowId}\n`);
-        await followRun(client, handle.workflowId, global);
-      });
+      const startOptions = { workflowId: options.id, idempotencyKey: options.idempotencyKey };
+      await startRun(global, Boolean(options.wait), (client) => client.startProvisioning(plan, startOptions));
     });
 
   program

@@ -14,34 +14,20 @@ import { freePort } from '../../src/dev/ports';
 import { startDevServer, type RunningDevServer } from '../../src/dev/temporal-dev-server';
 import type { NseClient } from '../../src/nse/client';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
-import { SearchAttributes, type OperationInput, type PollPolicy } from '../../src/shared/workflow-api';
+import { SearchAttributes, type OperationInput } from '../../src/shared/workflow-api';
 import { waitFor } from '../helpers/scenario';
 import { startSimulator, type RunningSimulator } from '../helpers/simulator';
 import { createTestWorker, settle, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import { connectTemporalAt, launchChromium } from '../helpers/ui';
+import { hostgroupOperation } from '../helpers/fixtures';
 
 // The README's screenshots are refreshed only on request, so `npm test` leaves the work tree clean.
 const DOCS =
   process.env.UPDATE_SCREENSHOTS === '1' ? path.join(__dirname, '..', '..', 'docs') : mkdtempSync(path.join(os.tmpdir(), 'nse-flow-ui-'));
-const FAST: Partial<PollPolicy> = { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2 };
 /** How long a page condition may take: the first page load compiles the UI's scripts. */
 const UI_TIMEOUT_MS = 20_000;
 const VIEWPORT = { width: 1680, height: 1000 };
 
-function hostgroup(name: string): OperationInput {
-  return {
-    operation: 'create-hostgroup',
-    tenantId: SIM_FIXTURES.tenantId,
-    input: {
-      name,
-      subtenant_id: SIM_FIXTURES.subtenantId,
-      zone: SIM_FIXTURES.zone,
-      protocol: 'iscsi',
-      os_type: 'linux',
-    },
-    poll: FAST,
-  };
-}
 
 /** The summary as the UI's markdown renders it (typographic quotes around the name). */
 function summaryPattern(name: string): RegExp {
@@ -84,8 +70,8 @@ describe('Temporal Web UI', () => {
     page.setDefaultTimeout(UI_TIMEOUT_MS);
     mkdirSync(DOCS, { recursive: true });
     [succeeded, failed] = await Promise.all([
-      finishedRun(hostgroup('ui-hg01')),
-      finishedRun(hostgroup('fail-ui-hg02')),
+      finishedRun(hostgroupOperation('ui-hg01')),
+      finishedRun(hostgroupOperation('fail-ui-hg02')),
     ]);
   }, 60_000);
 

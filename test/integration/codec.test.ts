@@ -12,11 +12,11 @@ import { connect, type NseFlowClient } from '../../src/client';
 import { AesGcmCodec, ENCODING_ENCRYPTED, METADATA_KEY_ID } from '../../src/codec';
 import { startCodecServer, type RunningCodecServer } from '../../src/codec/codec-server';
 import { loadConfig } from '../../src/config';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
-import type { OperationInput, OperationResult } from '../../src/shared/workflow-api';
+import type { OperationResult } from '../../src/shared/workflow-api';
 import { createNseWorker } from '../../src/worker';
 import { startSimulator, type RunningSimulator } from '../helpers/simulator';
 import { connectTestTemporal, testAddress, testLogger, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { hostgroupOperation } from '../helpers/fixtures';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-codec-')); // no user temporal.toml
 const k1 = { id: 'k1', key: randomBytes(32) };
@@ -26,20 +26,6 @@ const keysVar = (...keys: { id: string; key: Buffer }[]): string =>
 const UI = 'http://localhost:8233';
 const TOKEN = 'codec-token-1';
 
-function hostgroup(name: string): OperationInput {
-  return {
-    operation: 'create-hostgroup',
-    tenantId: SIM_FIXTURES.tenantId,
-    input: {
-      name,
-      subtenant_id: SIM_FIXTURES.subtenantId,
-      zone: SIM_FIXTURES.zone,
-      protocol: 'iscsi',
-      os_type: 'linux',
-    },
-    poll: { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2 },
-  };
-}
 
 /**
  * Every data payload in a history (objects with `metadata.encoding`), and every byte array or string in it. Two
@@ -141,7 +127,7 @@ describe('payload encryption', () => {
     client: NseFlowClient,
     name: string,
   ): Promise<{ workflowId: string; result: OperationResult }> {
-    const handle = await client.startOperation(hostgroup(name), { workflowId: `codec-${randomUUID()}` });
+    const handle = await client.startOperation(hostgroupOperation(name), { workflowId: `codec-${randomUUID()}` });
     const result = (await client.result(handle.workflowId)) as OperationResult;
     return { workflowId: handle.workflowId, result };
   }
@@ -186,7 +172,7 @@ describe('payload encryption', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(UI);
     const { payloads } = (await response.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
     expect(Buffer.from(payloads[0]?.metadata.encoding ?? '', 'base64').toString()).toBe('json/plain');
-    expect(JSON.parse(Buffer.from(payloads[0]?.data ?? '', 'base64').toString('utf8'))).toEqual(hostgroup(first.name));
+    expect(JSON.parse(Buffer.from(payloads[0]?.data ?? '', 'base64').toString('utf8'))).toEqual(hostgroupOperation(first.name));
   });
 
   it('the codec server answers the Web UI preflight, and refuses other origins and requests without the token', async () => {

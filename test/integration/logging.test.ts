@@ -10,7 +10,6 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { loadConfig } from '../../src/config';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
-import type { OperationInput } from '../../src/shared/workflow-api';
 import { nseOperationWorkflow } from '../../src/workflows';
 import { createNseWorker } from '../../src/worker';
 import { startSimulator, type RunningSimulator } from '../helpers/simulator';
@@ -23,21 +22,8 @@ import {
   uniqueTaskQueue,
   type TestTemporal,
 } from '../helpers/temporal';
+import { hostgroupOperation } from '../helpers/fixtures';
 
-function hostgroup(name: string, poll: OperationInput['poll'] = {}): OperationInput {
-  return {
-    operation: 'create-hostgroup',
-    tenantId: SIM_FIXTURES.tenantId,
-    input: {
-      name,
-      subtenant_id: SIM_FIXTURES.subtenantId,
-      zone: SIM_FIXTURES.zone,
-      protocol: 'iscsi',
-      os_type: 'linux',
-    },
-    poll: { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2, ...poll },
-  };
-}
 
 describe('worker logs', () => {
   let temporal: TestTemporal;
@@ -70,9 +56,9 @@ describe('worker logs', () => {
       source: { workflowBundle: { codePath: process.env.TEMPORAL_TEST_BUNDLE as string } },
     });
     const inputs = [
-      hostgroup('log-adopt-hg'),
-      hostgroup('log-long-hg', { maxPollsPerRun: 2 }),
-      hostgroup('fail-log-hg'),
+      hostgroupOperation('log-adopt-hg'),
+      hostgroupOperation('log-long-hg', { maxPollsPerRun: 2 }),
+      hostgroupOperation('fail-log-hg'),
     ];
     try {
       await worker.runUntil(async () => {

@@ -13,7 +13,6 @@ import {
   SearchAttributes,
   type OperationInput,
   type OperationResult,
-  type PollPolicy,
 } from '../../src/shared/workflow-api';
 import type { CompensationReport } from '../../src/shared/workflow-api';
 import { startSimulator, type RunningSimulator, type SimRule } from '../helpers/simulator';
@@ -27,17 +26,10 @@ import {
   type Settled,
   type TestTemporal,
 } from '../helpers/temporal';
+import { FAST_POLL, hostgroupOperation } from '../helpers/fixtures';
 
-const FAST: Partial<PollPolicy> = { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2 };
+const FAST = FAST_POLL;
 
-function hostgroup(name: string, poll: Partial<PollPolicy> = FAST): OperationInput {
-  return {
-    operation: 'create-hostgroup',
-    tenantId: SIM_FIXTURES.tenantId,
-    input: { name, subtenant_id: SIM_FIXTURES.subtenantId, zone: SIM_FIXTURES.zone, protocol: 'iscsi', os_type: 'linux' },
-    poll,
-  };
-}
 
 /** A rule that keeps jobs of names starting with `prefix` RUNNING for `reads` reads, then NORMAL. */
 function runningFor(prefix: string, reads: number): SimRule {
@@ -88,7 +80,7 @@ describe('nseOperationWorkflow', () => {
   }
 
   it('returns the finished job once NSE reports NORMAL, recording a WARNING on the way', async () => {
-    const { result, error, handle } = await run(hostgroup('warn-hg01'), 'warning-then-normal');
+    const { result, error, handle } = await run(hostgroupOperation('warn-hg01'), 'warning-then-normal');
     expect(error).toBeUndefined();
     expect(result).toMatchObject({ operation: 'create-hostgroup', adopted: false, job: { state: 'NORMAL' } });
     expect(result?.objectId).toEqual(result?.job?.objectId);
@@ -100,7 +92,7 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('undoes a create whose job ends ERROR and fails with NseJobFailed', async () => {
-    const { error } = await run(hostgroup('fail-hg02'), 'error-compensated');
+    const { error } = await run(hostgroupOperation('fail-hg02'), 'error-compensated');
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(rootFailure(error)).toMatchObject({ type: FailureType.NseJobFailed, nonRetryable: true });
     expect(compensationOf(error)).toMatchObject({ outcome: 'compensated', operation: 'delete-hostgroup' });
@@ -113,7 +105,7 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('undoes what a PARTIAL_FAILURES job created', async () => {
-    const { error } = await run(hostgroup('partial-hg03'), 'partial-failures-compensated');
+    const { error } = await run(hostgroupOperation('partial-hg03'), 'partial-failures-compensated');
     expect(rootFailure(error)).toMatchObject({ type: FailureType.NseJobFailed });
     expect(rootFailure(error)?.message).toContain('PARTIAL_FAILURES');
     expect(compensationOf(error)).toMatchObject({ outcome: 'compensated' });
@@ -138,7 +130,7 @@ describe('nseOperationWorkflow', () => {
 
   it('fails with CompensationFailed when the undo job fails too', async () => {
     await sim.setRules([{ match: { method: 'DELETE', path: '/v2.1/hostgroups/*' }, outcome: 'ERROR' }]);
-    const { error } = await run(hostgroup('fail-hg04'), 'compensation-failed');
+    const { error } = await run(hostgroupOperation('fail-hg04'), 'compensation-failed');
     const failure = rootFailure(error);
     expect(failure).toMatchObject({ type: FailureType.CompensationFailed });
     expect(failure?.message).toContain('ended ERROR');
@@ -146,7 +138,7 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('stops at the poll deadline with PollDeadlineExceeded naming the job, without compensating', async () => {
-    const { error } = await run(hostgroup('slow-hg05', { ...FAST, timeoutMs: 150 }), 'deadline');
+    const { error } = await run(hostgroupOperation('slow-hg05', { ...FAST, timeoutMs: 150 }), 'deadline');
     const failure = rootFailure(error);
     expect(failure).toMatchObject({ type: FailureType.PollDeadlineExceeded, nonRetryable: true });
     const ledger = await sim.ledger();
@@ -157,7 +149,7 @@ describe('nseOperationWorkflow', () => {
 
   it('on cancel stops polling, waits for the accepted job, undoes it and ends cancelled', async () => {
     await sim.setRules([runningFor('long-hg06', 4)]);
-    const handle = await start(hostgroup('long-hg06'));
+    const handle = await start(hostgroupOperation('long-hg06'));
     await waitFor('the job to be polled', async () => {
       const status = await handle.query(operationStatusQuery);
       return status.polls >= 2 ? status : undefined;
@@ -174,7 +166,7 @@ describe('nseOperationWorkflow', () => {
 
   it('continues as new after the poll cap and keeps status and search attributes right', async () => {
     await sim.setRules([runningFor('long-hg07', 6)]);
-    const { result, error, handle } = await run(hostgroup('long-hg07', { ...FAST, maxPollsPerRun: 3 }), 'continued-as-new');
+    const { result, error, handle } = await run(hostgroupOperation('long-hg07', { ...FAST, maxPollsPerRun: 3 }), 'continued-as-new');
     expect(error).toBeUndefined();
     expect(result?.job?.state).toBe('NORMAL');
     const description = await handle.describe();
@@ -191,7 +183,7 @@ describe('nseOperationWorkflow', () => {
 
   it('adopts the job of a submit whose answer was lost instead of creating a second resource', async () => {
     await sim.setRules([{ match: { method: 'POST', path: '/v2.1/hostgroups' }, faults: { dropAfterProcessing: { times: 1 } } }]);
-    const { result, error } = await run(hostgroup('hg08-adopted'), 'ambiguous-submit-adopted');
+    const { result, error } = await run(hostgroupOperation('hg08-adopted'), 'ambiguous-submit-adopted');
     expect(error).toBeUndefined();
     expect(result?.adopted).toBe(true);
     const ledger = await sim.ledger();
@@ -201,7 +193,7 @@ describe('nseOperationWorkflow', () => {
 
   it('takes the outcome from the object when NSE forgets a finished job (404 after it was seen)', async () => {
     await sim.setRules([{ match: { name: 'gone-hg14' }, faults: { vanishAfterTerminal: { terminalReads: 0 } } }]);
-    const { result, error } = await run(hostgroup('gone-hg14'), 'vanished-job-object-operational');
+    const { result, error } = await run(hostgroupOperation('gone-hg14'), 'vanished-job-object-operational');
     expect(error).toBeUndefined();
     expect(result?.job).toMatchObject({ state: 'NORMAL' });
     expect(result?.job?.statusDetail).toContain('no longer kept by NSE');
@@ -235,14 +227,14 @@ describe('nseOperationWorkflow', () => {
   });
 
   it.each(['activity', 'long-poll'] as const)('reaches NORMAL in %s poll mode', async (mode) => {
-    const { result, error } = await run(hostgroup(`hg09-${mode}`, { ...FAST, mode, longPollSeconds: 5 }), `poll-mode-${mode}`);
+    const { result, error } = await run(hostgroupOperation(`hg09-${mode}`, { ...FAST, mode, longPollSeconds: 5 }), `poll-mode-${mode}`);
     expect(error).toBeUndefined();
     expect(result?.job?.state).toBe('NORMAL');
   });
 
   it('retries transient read failures and still finishes', async () => {
     await sim.setRules([{ match: { method: 'GET', path: '/v2.1/jobs/*' }, faults: { http500: { times: 3 } } }]);
-    const { result, error } = await run(hostgroup('hg10-transient'));
+    const { result, error } = await run(hostgroupOperation('hg10-transient'));
     expect(error).toBeUndefined();
     expect(result?.job?.state).toBe('NORMAL');
     const reads = await sim.requests('GET', '/v2.1/jobs/:id');
@@ -250,7 +242,7 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('fails with non-retryable InvalidInput naming the field, before any NSE call', async () => {
-    const bad = hostgroup('hg11');
+    const bad = hostgroupOperation('hg11');
     bad.input.protocol = 'carrier-pigeon';
     const { error } = await run(bad);
     expect(rootFailure(error)).toMatchObject({ type: FailureType.InvalidInput, nonRetryable: true });
@@ -259,7 +251,7 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('is found through its NseJobId search attribute', async () => {
-    const { result, handle } = await run(hostgroup('hg12-visible'));
+    const { result, handle } = await run(hostgroupOperation('hg12-visible'));
     const jobId = result?.job?.id as string;
     const query = `NseJobId = '${jobId}' AND NsePhase = 'succeeded' AND NseObjectType = 'hostgroup' AND NseTenantId = '${SIM_FIXTURES.tenantId}'`;
     const found = await waitFor('visibility to index the run', async () => {
@@ -277,7 +269,7 @@ describe('nseOperationWorkflow', () => {
     ['activity', 11],
   ] as const)('spends %s-mode history on each poll cycle as designed (%i events)', async (mode, designed) => {
     await sim.setRules([runningFor('long-hg13', 8)]);
-    const { handle, error } = await run(hostgroup(`long-hg13-${mode}`, { ...FAST, mode }));
+    const { handle, error } = await run(hostgroupOperation(`long-hg13-${mode}`, { ...FAST, mode }));
     expect(error).toBeUndefined();
     const history = await handle.fetchHistory();
     const timerFired = (history.events ?? []).flatMap((event, index) => (event.timerFiredEventAttributes ? [index] : []));

@@ -13,12 +13,12 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { freePort } from '../../src/dev/ports';
 import { MetricName } from '../../src/metrics/names';
 import { NseClient } from '../../src/nse/client';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import type { OperationInput } from '../../src/shared/workflow-api';
 import type { nseOperationWorkflow } from '../../src/workflows';
 import { waitFor } from '../helpers/scenario';
 import { startSimulator, type RunningSimulator } from '../helpers/simulator';
 import { settle, testAddress, uniqueTaskQueue } from '../helpers/temporal';
+import { hostgroupOperation } from '../helpers/fixtures';
 
 jest.setTimeout(180_000);
 
@@ -63,20 +63,6 @@ function runCli(args: string[], env: Record<string, string>): CliProcess {
   return { child, lines, stderr: () => err, stdout: () => out, exited };
 }
 
-function hostgroup(name: string, poll: OperationInput['poll'] = {}): OperationInput {
-  return {
-    operation: 'create-hostgroup',
-    tenantId: SIM_FIXTURES.tenantId,
-    input: {
-      name,
-      subtenant_id: SIM_FIXTURES.subtenantId,
-      zone: SIM_FIXTURES.zone,
-      protocol: 'iscsi',
-      os_type: 'linux',
-    },
-    poll: { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2, ...poll },
-  };
-}
 
 async function httpGet(url: string): Promise<{ status: number; body: string } | undefined> {
   try {
@@ -205,9 +191,9 @@ describe('a running nse-flow worker process', () => {
 
   it("exports the SDK's and nse-flow's metrics on the Prometheus endpoint", async () => {
     const runs = await Promise.all([
-      start(hostgroup('proc-ok-hg')),
-      start(hostgroup('fail-proc-hg')),
-      start(hostgroup('proc-adopt-hg')),
+      start(hostgroupOperation('proc-ok-hg')),
+      start(hostgroupOperation('fail-proc-hg')),
+      start(hostgroupOperation('proc-adopt-hg')),
     ]);
     const outcomes = await Promise.all(runs.map((h) => settle(h)));
     expect(outcomes.map((o) => o.error === undefined)).toEqual([true, false, true]);
@@ -239,7 +225,7 @@ describe('a running nse-flow worker process', () => {
   });
 
   it('on SIGTERM stops being ready, lets the in-flight activity finish, and exits 0 logging "worker stopped"', async () => {
-    const handle = await start(hostgroup('proc-drain-hg', { mode: 'long-poll', longPollSeconds: 60 }));
+    const handle = await start(hostgroupOperation('proc-drain-hg', { mode: 'long-poll', longPollSeconds: 60 }));
     // The long read the simulator is holding: a job read with poll_timeout that has no answer yet.
     const held = await waitFor('a held long-poll read', async () => {
       const reads = await sim.requests('GET', '/v2.1/jobs/:id');

@@ -1,0 +1,16 @@
+/** Inputs the tests share: a host group create on the simulator's seeded subtenant, polled fast. */
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import type { OperationInput, PollPolicy } from '../../src/shared/workflow-api';
+
+/** Poll as often as the dev server's timers allow (they fire with about one second of granularity). */
+export const FAST_POLL: Partial<PollPolicy> = { initialIntervalMs: 20, maxIntervalMs: 40, jitterRatio: 0.2 };
+
+/** The fields of a valid `create-hostgroup` call. */
+export function hostgroupFields(name: string): Record<string, unknown> {
+  return { name, subtenant_id: SIM_FIXTURES.subtenantId, zone: SIM_FIXTURES.zone, protocol: 'iscsi', os_type: 'linux' };
+}
+
+/** A `create-hostgroup` run for the seeded tenant; `poll` overrides {@link FAST_POLL}. */
+export function hostgroupOperation(name: string, poll: Partial<PollPolicy> = {}): OperationInput {
+  return { operation: 'create-hostgroup', tenantId: SIM_FIXTURES.tenantId, input: hostgroupFields(name), poll: { ...FAST_POLL, ...poll } };
+}
