@@ -809,6 +809,46 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   const aboutTarget = (req: SimRequest) => ({ name: bodyName(req) ?? store.getResource(req.params.id ?? '')?.name });
   const aboutAccount = () => ({ name: undefined });
 
+  /** DELETE of a disk or share, and create/delete of its snapshots: the same three calls for both (§7.1, §7.2). */
+  function deleteAndSnapshotRoutes(kind: 'disk' | 'fileshare', collection: 'disks' | 'fileshares'): ApiRoute[] {
+    const snapshotName = (req: { params: Record<string, string | undefined> }) => ({ name: req.params.name });
+    return [
+      {
+        method: 'DELETE',
+        url: `/v2.1/${collection}/:id`,
+        operation: `delete-${kind}`,
+        about: aboutTarget,
+        handle: (req, call) => submitDelete(call, `delete-${kind}`, requireResource(kind, req.params.id ?? '')),
+      },
+      {
+        method: 'POST',
+        url: `/v2.1/${collection}/:id/snapshot/:name`,
+        operation: `create-${kind}-snapshot`,
+        about: snapshotName,
+        handle: (req, call) => {
+          const parent = requireResource(kind, req.params.id ?? '');
+          const input = parse(schemas.SnapshotCreate, req.body);
+          return submitSnapshot(call, `create-${kind}-snapshot`, parent, req.params.name ?? '', 'create', input);
+        },
+      },
+      {
+        method: 'DELETE',
+        url: `/v2.1/${collection}/:id/snapshot/:name`,
+        operation: `delete-${kind}-snapshot`,
+        about: snapshotName,
+        handle: (req, call) =>
+          submitSnapshot(
+            call,
+            `delete-${kind}-snapshot`,
+            requireResource(kind, req.params.id ?? ''),
+            req.params.name ?? '',
+            'delete',
+            {},
+          ),
+      },
+    ];
+  }
+
   const routes: ApiRoute[] = [
     // Authentication
     {
@@ -1072,39 +1112,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
         return submitUpdate(call, 'update-disk', resource, input, input.name);
       },
     },
-    {
-      method: 'DELETE',
-      url: '/v2.1/disks/:id',
-      operation: 'delete-disk',
-      about: aboutTarget,
-      handle: (req, call) => submitDelete(call, 'delete-disk', requireResource('disk', req.params.id ?? '')),
-    },
-    {
-      method: 'POST',
-      url: '/v2.1/disks/:id/snapshot/:name',
-      operation: 'create-disk-snapshot',
-      about: (req) => ({ name: req.params.name }),
-      handle: (req, call) => {
-        const disk = requireResource('disk', req.params.id ?? '');
-        const input = parse(schemas.SnapshotCreate, req.body);
-        return submitSnapshot(call, 'create-disk-snapshot', disk, req.params.name ?? '', 'create', input);
-      },
-    },
-    {
-      method: 'DELETE',
-      url: '/v2.1/disks/:id/snapshot/:name',
-      operation: 'delete-disk-snapshot',
-      about: (req) => ({ name: req.params.name }),
-      handle: (req, call) =>
-        submitSnapshot(
-          call,
-          'delete-disk-snapshot',
-          requireResource('disk', req.params.id ?? ''),
-          req.params.name ?? '',
-          'delete',
-          {},
-        ),
-    },
+    ...deleteAndSnapshotRoutes('disk', 'disks'),
 
     // Host groups and initiators
     {
@@ -1336,39 +1344,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
         return submitUpdate(call, 'update-fileshare', resource, input, input.name);
       },
     },
-    {
-      method: 'DELETE',
-      url: '/v2.1/fileshares/:id',
-      operation: 'delete-fileshare',
-      about: aboutTarget,
-      handle: (req, call) => submitDelete(call, 'delete-fileshare', requireResource('fileshare', req.params.id ?? '')),
-    },
-    {
-      method: 'POST',
-      url: '/v2.1/fileshares/:id/snapshot/:name',
-      operation: 'create-fileshare-snapshot',
-      about: (req) => ({ name: req.params.name }),
-      handle: (req, call) => {
-        const share = requireResource('fileshare', req.params.id ?? '');
-        const input = parse(schemas.SnapshotCreate, req.body);
-        return submitSnapshot(call, 'create-fileshare-snapshot', share, req.params.name ?? '', 'create', input);
-      },
-    },
-    {
-      method: 'DELETE',
-      url: '/v2.1/fileshares/:id/snapshot/:name',
-      operation: 'delete-fileshare-snapshot',
-      about: (req) => ({ name: req.params.name }),
-      handle: (req, call) =>
-        submitSnapshot(
-          call,
-          'delete-fileshare-snapshot',
-          requireResource('fileshare', req.params.id ?? ''),
-          req.params.name ?? '',
-          'delete',
-          {},
-        ),
-    },
+    ...deleteAndSnapshotRoutes('fileshare', 'fileshares'),
 
     // Object storage (§7.3). Accounts have no name of their own, so name rules never match them.
     {
