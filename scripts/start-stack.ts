@@ -92,7 +92,12 @@ async function main(): Promise<void> {
 
   const nseEnv: NodeJS.ProcessEnv = externalNse
     ? {}
-    : { NSE_BASE_URL: `http://127.0.0.1:${simPort}/api`, NSE_USERNAME: DEMO_USER, NSE_PASSWORD: DEMO_PASSWORD, NSE_AUTH: 'jwt' };
+    : {
+        NSE_BASE_URL: `http://127.0.0.1:${simPort}/api`,
+        NSE_USERNAME: DEMO_USER,
+        NSE_PASSWORD: DEMO_PASSWORD,
+        NSE_AUTH: 'jwt',
+      };
   if (!externalNse) {
     startChild('simulator', ['simulator', '--port', String(simPort), '--user', `${DEMO_USER}:${DEMO_PASSWORD}`], {});
   }

@@ -125,7 +125,11 @@ async function followRun(client: NseFlowClient, workflowId: string, options: Glo
   } catch (err) {
     if (tty) process.stderr.write('\n');
     if (err instanceof RunFailedError) {
-      print(options, { workflowId, status: 'failed', failureType: err.failureType, message: err.message, details: err.details }, `failed (${err.failureType}): ${err.message}`);
+      print(
+        options,
+        { workflowId, status: 'failed', failureType: err.failureType, message: err.message, details: err.details },
+        `failed (${err.failureType}): ${err.message}`,
+      );
       throw new CliError('', ExitCode.RunFailed);
     }
     throw err;
@@ -167,7 +171,10 @@ export function buildProgram(): Command {
     .option('--idempotency-key <key>', 'same key, same run: a second start returns the first run')
     .addOption(new Option('--poll-mode <mode>', 'how the job is read').choices(Object.values(PollMode)))
     .option('--poll-interval <ms>', 'first wait between reads', positiveInt)
-    .addHelpText('after', `\nExample:\n  nse-flow run create-bucket --input '{"name":"logs-2026","subtenant_id":"<id>"}' --wait`)
+    .addHelpText(
+      'after',
+      `\nExample:\n  nse-flow run create-bucket --input '{"name":"logs-2026","subtenant_id":"<id>"}' --wait`,
+    )
     .action(async (operation: string, options: Record<string, unknown>, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       try {
@@ -182,7 +189,10 @@ export function buildProgram(): Command {
         if (options.pollMode) input.poll.mode = options.pollMode as PollMode;
         if (options.pollInterval) input.poll.initialIntervalMs = options.pollInterval as number;
       }
-      const startOptions = { workflowId: options.id as string | undefined, idempotencyKey: options.idempotencyKey as string | undefined };
+      const startOptions = {
+        workflowId: options.id as string | undefined,
+        idempotencyKey: options.idempotencyKey as string | undefined,
+      };
       await startRun(global, Boolean(options.wait), (client) => client.startOperation(input, startOptions));
     });
 
@@ -193,18 +203,23 @@ export function buildProgram(): Command {
     .option('--wait', 'follow the run until it ends')
     .option('--id <workflowId>', 'workflow id to use')
     .option('--idempotency-key <key>', 'same key, same run: a second start returns the first run')
-    .addHelpText('after', '\nExample:\n  nse-flow provision examples/block-storage.json --idempotency-key order-1234 --wait')
-    .action(async (file: string, options: { wait?: boolean; id?: string; idempotencyKey?: string }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      let plan;
-      try {
-        plan = parsePlan(parseJsonArgument(`@${file}`));
-      } catch (err) {
-        throw new CliError((err as Error).message, ExitCode.Usage);
-      }
-      const startOptions = { workflowId: options.id, idempotencyKey: options.idempotencyKey };
-      await startRun(global, Boolean(options.wait), (client) => client.startProvisioning(plan, startOptions));
-    });
+    .addHelpText(
+      'after',
+      '\nExample:\n  nse-flow provision examples/block-storage.json --idempotency-key order-1234 --wait',
+    )
+    .action(
+      async (file: string, options: { wait?: boolean; id?: string; idempotencyKey?: string }, command: Command) => {
+        const global = command.optsWithGlobals<GlobalOptions>();
+        let plan;
+        try {
+          plan = parsePlan(parseJsonArgument(`@${file}`));
+        } catch (err) {
+          throw new CliError((err as Error).message, ExitCode.Usage);
+        }
+        const startOptions = { workflowId: options.id, idempotencyKey: options.idempotencyKey };
+        await startRun(global, Boolean(options.wait), (client) => client.startProvisioning(plan, startOptions));
+      },
+    );
 
   program
     .command('list')
@@ -214,25 +229,33 @@ export function buildProgram(): Command {
     .option('--job <jobId>', 'only the run of this NSE job')
     .option('--query <visibility query>', 'any Temporal visibility query')
     .option('--limit <n>', 'at most this many runs', positiveInt, 50)
-    .addHelpText('after', `\nExample:\n  nse-flow list --state ERROR\n  nse-flow list --query "NseTenantId = 'abc' AND ExecutionStatus = 'Running'"`)
-    .action(async (options: { state?: string; phase?: string; job?: string; query?: string; limit: number }, command: Command) => {
-      const global = command.optsWithGlobals<GlobalOptions>();
-      const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
-      const clauses = [
-        "WorkflowType IN ('nseOperationWorkflow', 'provisionWorkflow')",
-        ...(options.state ? [`NseJobState = ${quote(options.state)}`] : []),
-        ...(options.phase ? [`NsePhase = ${quote(options.phase)}`] : []),
-        ...(options.job ? [`NseJobId = ${quote(options.job)}`] : []),
-        ...(options.query ? [`(${options.query})`] : []),
-      ];
-      await withClient(async (client) => {
-        const runs = await client.list(clauses.join(' AND '), options.limit);
-        const lines = runs.map(
-          (r) => `${r.workflowId}  ${r.status}  ${r.phase ?? '-'}  ${r.objectType ?? '-'}  job ${r.jobId ?? '-'} ${r.jobState ?? ''}`.trimEnd(),
-        );
-        print(global, runs, lines.length > 0 ? lines.join('\n') : 'no runs');
-      });
-    });
+    .addHelpText(
+      'after',
+      `\nExample:\n  nse-flow list --state ERROR\n  nse-flow list --query "NseTenantId = 'abc' AND ExecutionStatus = 'Running'"`,
+    )
+    .action(
+      async (
+        options: { state?: string; phase?: string; job?: string; query?: string; limit: number },
+        command: Command,
+      ) => {
+        const global = command.optsWithGlobals<GlobalOptions>();
+        const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+        const clauses = [
+          "WorkflowType IN ('nseOperationWorkflow', 'provisionWorkflow')",
+          ...(options.state ? [`NseJobState = ${quote(options.state)}`] : []),
+          ...(options.phase ? [`NsePhase = ${quote(options.phase)}`] : []),
+          ...(options.job ? [`NseJobId = ${quote(options.job)}`] : []),
+          ...(options.query ? [`(${options.query})`] : []),
+        ];
+        await withClient(async (client) => {
+          const runs = await client.list(clauses.join(' AND '), options.limit);
+          const lines = runs.map((r) =>
+            `${r.workflowId}  ${r.status}  ${r.phase ?? '-'}  ${r.objectType ?? '-'}  job ${r.jobId ?? '-'} ${r.jobState ?? ''}`.trimEnd(),
+          );
+          print(global, runs, lines.length > 0 ? lines.join('\n') : 'no runs');
+        });
+      },
+    );
 
   program
     .command('jobs')
@@ -252,7 +275,9 @@ export function buildProgram(): Command {
         } else {
           jobs.push(...(await nse.listJobs({ tenantId: options.tenant, limit: options.limit })).jobs);
         }
-        const lines = jobs.map((j) => `${j.id}  ${j.state.padEnd(16)} ${j.action.padEnd(6)} ${j.objectType} ${j.objectName}  ${j.created}`);
+        const lines = jobs.map(
+          (j) => `${j.id}  ${j.state.padEnd(16)} ${j.action.padEnd(6)} ${j.objectType} ${j.objectName}  ${j.created}`,
+        );
         print(global, jobs, lines.length > 0 ? lines.join('\n') : 'no jobs');
       } catch (err) {
         if (err instanceof NseHttpError && !err.retryable) throw new CliError(err.message, ExitCode.RunFailed);
@@ -307,18 +332,26 @@ export function buildProgram(): Command {
       const global = command.optsWithGlobals<GlobalOptions>();
       const rows = OPERATION_NAMES.map((name) => {
         const spec = OPERATIONS.get(name)!;
-        const undo = spec.undo.kind === 'none' ? `none: ${spec.undo.reason}` : `${spec.undo.operation} (${spec.undo.kind})`;
+        const undo =
+          spec.undo.kind === 'none' ? `none: ${spec.undo.reason}` : `${spec.undo.operation} (${spec.undo.kind})`;
         return { name, method: spec.method, path: spec.path, undo };
       });
       const width = Math.max(...rows.map((r) => r.name.length));
-      print(global, rows, rows.map((r) => `${r.name.padEnd(width)}  ${r.method.padEnd(6)} ${r.path}  undo: ${r.undo}`).join('\n'));
+      print(
+        global,
+        rows,
+        rows.map((r) => `${r.name.padEnd(width)}  ${r.method.padEnd(6)} ${r.path}  undo: ${r.undo}`).join('\n'),
+      );
     });
 
   program
     .command('worker')
     .description('run the nse-flow worker (reads TEMPORAL_*, NSE_* and NSE_FLOW_* variables)')
     .option('--print-config', 'print the effective configuration, secrets masked, and exit')
-    .addHelpText('after', '\nExample:\n  NSE_BASE_URL=http://localhost:8080/api NSE_USERNAME=admin NSE_PASSWORD=... nse-flow worker')
+    .addHelpText(
+      'after',
+      '\nExample:\n  NSE_BASE_URL=http://localhost:8080/api NSE_USERNAME=admin NSE_PASSWORD=... nse-flow worker',
+    )
     .action(async (options: { printConfig?: boolean }) => {
       const config = loadConfigOrFail();
       if (options.printConfig) {
@@ -333,15 +366,29 @@ export function buildProgram(): Command {
 
   program
     .command('codec-server')
-    .description('serve the payload codec (POST /encode, /decode) so the Web UI and CLI show encrypted payloads; reads NSE_FLOW_CODEC_KEYS')
+    .description(
+      'serve the payload codec (POST /encode, /decode) so the Web UI and CLI show encrypted payloads; reads NSE_FLOW_CODEC_KEYS',
+    )
     .option('--port <port>', 'port to listen on', positiveInt, 8888)
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--ui-origin <origin>', 'Web UI origin allowed by CORS (repeatable; default http://localhost:8233)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      '--ui-origin <origin>',
+      'Web UI origin allowed by CORS (repeatable; default http://localhost:8233)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--token <token>', 'require Authorization: Bearer <token> (default: NSE_FLOW_CODEC_SERVER_TOKEN)')
-    .addHelpText('after', '\nExample:\n  NSE_FLOW_CODEC_KEYS=k1:<base64 key> nse-flow codec-server --port 8888 --ui-origin http://localhost:8233')
+    .addHelpText(
+      'after',
+      '\nExample:\n  NSE_FLOW_CODEC_KEYS=k1:<base64 key> nse-flow codec-server --port 8888 --ui-origin http://localhost:8233',
+    )
     .action(async (options: { port: number; host: string; uiOrigin: string[]; token?: string }) => {
       const codec = loadCodecConfig(); // a bad key: ConfigError, exit 2 (see main)
-      if (!codec) throw new CliError('configuration: NSE_FLOW_CODEC_KEYS: not set (nor NSE_FLOW_CODEC_KEYS_FILE); the codec server needs the keys', ExitCode.Usage);
+      if (!codec)
+        throw new CliError(
+          'configuration: NSE_FLOW_CODEC_KEYS: not set (nor NSE_FLOW_CODEC_KEYS_FILE); the codec server needs the keys',
+          ExitCode.Usage,
+        );
       const uiOrigins = options.uiOrigin.length > 0 ? options.uiOrigin : ['http://localhost:8233'];
       for (const origin of uiOrigins) {
         try {
@@ -367,7 +414,12 @@ export function buildProgram(): Command {
     .description('run the NSE simulator (a local stand-in for NSE, for tests and demos)')
     .option('--port <port>', 'port to listen on', (v) => Number(v), 8080)
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--user <name:password>', 'accepted credentials (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      '--user <name:password>',
+      'accepted credentials (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--rules <file>', 'JSON rules file for job outcomes and faults')
     .addHelpText('after', '\nExample:\n  nse-flow simulator --port 8080 --user admin:secret')
     .action(async (options: { port: number; host: string; user: string[]; rules?: string }) => {

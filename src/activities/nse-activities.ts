@@ -66,7 +66,8 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
 
     async getJob({ jobId, longPollSeconds, lastModified }) {
       const context = Context.current();
-      if (!longPollSeconds) return await nse.getJob(jobId, { signal: context.cancellationSignal }).catch(rethrowAsFailure);
+      if (!longPollSeconds)
+        return await nse.getJob(jobId, { signal: context.cancellationSignal }).catch(rethrowAsFailure);
       // A long read must keep heartbeating so a lost worker is noticed and a cancellation reaches the request.
       const beat = setInterval(() => context.heartbeat(), 2_000);
       try {
@@ -88,7 +89,11 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
 function requireOperation(name: string): OperationSpec {
   const spec = findOperation(name);
   if (!spec) {
-    throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: `unknown operation '${name}'` });
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      nonRetryable: true,
+      message: `unknown operation '${name}'`,
+    });
   }
   return spec;
 }
@@ -106,7 +111,11 @@ const JOB_ACTION: Record<OperationSpec['verb'], string> = {
  * Looks for a job this submit already created: same tenant, same action, same object (by id for updates and
  * deletes, by name for creates), created after the run started. Newest first, so the scan stops early.
  */
-async function findSubmittedJob(nse: NseClient, spec: OperationSpec, request: SubmitOperationInput): Promise<Job | undefined> {
+async function findSubmittedJob(
+  nse: NseClient,
+  spec: OperationSpec,
+  request: SubmitOperationInput,
+): Promise<Job | undefined> {
   const input = request.input;
   const objectId = [input.id, input.disk_id, input.fileshare_id, input.hostgroup_id].find((v) => typeof v === 'string');
   const objectName = [input.name, input.display_name, input.alias].find((v) => typeof v === 'string');
@@ -127,10 +136,20 @@ export function rethrowAsFailure(err: unknown): never {
   if (err instanceof NseHttpError) {
     const details = [{ status: err.status, nseCode: err.nseStatus?.code }]; // never headers or bodies
     if (err.status === 404) {
-      throw ApplicationFailure.create({ type: FailureType.NseNotFound, nonRetryable: true, message: err.message, details });
+      throw ApplicationFailure.create({
+        type: FailureType.NseNotFound,
+        nonRetryable: true,
+        message: err.message,
+        details,
+      });
     }
     if (!err.retryable) {
-      throw ApplicationFailure.create({ type: FailureType.NseRejected, nonRetryable: true, message: err.message, details });
+      throw ApplicationFailure.create({
+        type: FailureType.NseRejected,
+        nonRetryable: true,
+        message: err.message,
+        details,
+      });
     }
     throw ApplicationFailure.create({
       type: FailureType.NseUnavailable,
@@ -143,6 +162,7 @@ export function rethrowAsFailure(err: unknown): never {
     // A garbled answer is usually a proxy or a half-deployed NSE: worth another try, under its own name.
     throw ApplicationFailure.create({ type: FailureType.NseProtocolError, message: err.message });
   }
-  if (err instanceof NseError) throw ApplicationFailure.create({ type: FailureType.NseUnavailable, message: err.message });
+  if (err instanceof NseError)
+    throw ApplicationFailure.create({ type: FailureType.NseUnavailable, message: err.message });
   throw err;
 }

@@ -3,7 +3,13 @@
  * conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles) and exposes typed calls.
  * @module
  */
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { ApplicationFailure, type DataConverter } from '@temporalio/common';
 import { dataConverterFor } from '../codec';
@@ -104,12 +110,17 @@ export class NseFlowClient {
   ) {}
 
   /** Starts one operation run; with an idempotency key a second start returns the running or finished first run. */
-  async startOperation(input: OperationInput, options: StartOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof nseOperationWorkflow>> {
+  async startOperation(
+    input: OperationInput,
+    options: StartOptions = {},
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof nseOperationWorkflow>> {
     const spec = findOperation(input.operation);
     const summary = spec ? describeOperation(spec, input.input) : input.operation;
     const workflowId =
       options.workflowId ??
-      (options.idempotencyKey ? workflowIdFor('op', options.idempotencyKey) : `nse-flow-op-${input.operation}-${crypto.randomUUID()}`);
+      (options.idempotencyKey
+        ? workflowIdFor('op', options.idempotencyKey)
+        : `nse-flow-op-${input.operation}-${crypto.randomUUID()}`);
     return await this.temporal.workflow.start<typeof nseOperationWorkflow>('nseOperationWorkflow', {
       taskQueue: options.taskQueue ?? this.taskQueue,
       workflowId,
@@ -130,10 +141,15 @@ export class NseFlowClient {
    * Starts a provisioning plan. With an idempotency key the workflow id derives from it and a second start, even a
    * concurrent one, returns the same run: never a second provisioning.
    */
-  async startProvisioning(plan: ProvisionPlan, options: StartOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof provisionWorkflow>> {
+  async startProvisioning(
+    plan: ProvisionPlan,
+    options: StartOptions = {},
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof provisionWorkflow>> {
     const workflowId =
       options.workflowId ??
-      (options.idempotencyKey ? workflowIdFor('plan', options.idempotencyKey) : `nse-flow-plan-${plan.name}-${crypto.randomUUID()}`);
+      (options.idempotencyKey
+        ? workflowIdFor('plan', options.idempotencyKey)
+        : `nse-flow-plan-${plan.name}-${crypto.randomUUID()}`);
     return await this.temporal.workflow.start<typeof provisionWorkflow>('provisionWorkflow', {
       taskQueue: options.taskQueue ?? this.taskQueue,
       workflowId,
@@ -152,7 +168,9 @@ export class NseFlowClient {
 
   /** The run's status query (needs a live worker): an operation's or a plan's progress. */
   async getStatus(workflowId: string): Promise<OperationStatus | ProvisionStatus> {
-    return await this.temporal.workflow.getHandle(workflowId).query<OperationStatus | ProvisionStatus>(operationStatusQuery.name);
+    return await this.temporal.workflow
+      .getHandle(workflowId)
+      .query<OperationStatus | ProvisionStatus>(operationStatusQuery.name);
   }
 
   /** Runs whose search attributes match a visibility query, newest first. */
@@ -201,7 +219,12 @@ export function toRunFailedError(workflowId: string, err: unknown): unknown {
   let cause: unknown = err.cause;
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure) {
-    return new RunFailedError(workflowId, cause.type ?? undefined, cause.message, cause.details ? [...cause.details] : []);
+    return new RunFailedError(
+      workflowId,
+      cause.type ?? undefined,
+      cause.message,
+      cause.details ? [...cause.details] : [],
+    );
   }
   const message = err.cause?.message ?? err.message;
   return new RunFailedError(workflowId, err.cause?.name, message, []);

@@ -53,7 +53,9 @@ export function devServerArgs(options: DevServerOptions): string[] {
 
 /** Spawns the dev server and resolves once its gRPC frontend answers; rejects if it exits first. */
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
-  const child = spawn(options.cliPath, devServerArgs(options), { stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'] });
+  const child = spawn(options.cliPath, devServerArgs(options), {
+    stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
+  });
   const address = `${options.ip ?? '127.0.0.1'}:${options.port}`;
   const exited = new Promise<never>((_resolve, reject) => {
     child.once('exit', (code, signal) => reject(new Error(`temporal dev server exited early (${signal ?? code})`)));

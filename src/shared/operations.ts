@@ -11,7 +11,11 @@ export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** How a completed operation is undone during compensation. */
 export type Undo =
   /** Run `operation` with the input built from the forward input and the job's `object_id`. */
-  | { kind: 'delete'; operation: string; input: (input: Record<string, unknown>, objectId: string) => Record<string, unknown> }
+  | {
+      kind: 'delete';
+      operation: string;
+      input: (input: Record<string, unknown>, objectId: string) => Record<string, unknown>;
+    }
   /** Read `readPath` before the forward call, then run `operation` with the values it had. */
   | {
       kind: 'restore';
@@ -55,7 +59,11 @@ const sizeGb = z.number().int().positive().max(1_048_576);
 const snapmirrorLabel = z.enum(['hourly', 'daily', 'weekly', 'monthly']);
 const initiator = z.object({ alias: resourceName, initiator: z.string().min(1).max(255) }).strict();
 const exportRule = z
-  .object({ client_match: z.string().min(1).max(255), access: z.string().min(1).max(32), superuser: z.string().max(32) })
+  .object({
+    client_match: z.string().min(1).max(255),
+    access: z.string().min(1).max(32),
+    superuser: z.string().max(32),
+  })
   .strict();
 const policy = z.record(z.string(), z.unknown());
 const s3Policy = z.object({ Statement: z.array(z.record(z.string(), z.unknown())).min(1) }).passthrough();
@@ -70,13 +78,20 @@ function withNetwork<T extends z.ZodRawShape>(shape: T) {
       vlan_id: z.number().int().min(1).max(4094).optional(),
     })
     .strict()
-    .refine((v: Record<string, unknown>) => v.subnet_id !== undefined || (v.subnet !== undefined && v.vlan_id !== undefined), {
-      message: 'give subnet_id, or subnet with vlan_id',
-      path: ['subnet_id'],
-    });
+    .refine(
+      (v: Record<string, unknown>) => v.subnet_id !== undefined || (v.subnet !== undefined && v.vlan_id !== undefined),
+      {
+        message: 'give subnet_id, or subnet with vlan_id',
+        path: ['subnet_id'],
+      },
+    );
 }
 
-const deleteById = (operation: string): Undo => ({ kind: 'delete', operation, input: (_input, objectId) => ({ id: objectId }) });
+const deleteById = (operation: string): Undo => ({
+  kind: 'delete',
+  operation,
+  input: (_input, objectId) => ({ id: objectId }),
+});
 
 /** Copies the fields an update changes from the record read before it, so the same call can put them back. */
 function restoreChangedFields(rename: Record<string, (value: unknown) => unknown> = {}) {
@@ -99,7 +114,9 @@ const mappingNames = (value: unknown): unknown =>
 const tagMap = (value: unknown): unknown =>
   Array.isArray(value)
     ? Object.fromEntries(
-        value.flatMap((t: unknown) => (t && typeof t === 'object' && 'key' in t && 'value' in t ? [[String(t.key), String(t.value)]] : [])),
+        value.flatMap((t: unknown) =>
+          t && typeof t === 'object' && 'key' in t && 'value' in t ? [[String(t.key), String(t.value)]] : [],
+        ),
       )
     : value;
 
@@ -131,7 +148,9 @@ const specs: OperationSpec[] = [
     resource: 'blockstore',
     method: 'PUT',
     path: '/v2.1/blockstores/{id}',
-    schema: z.object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() }).strict(),
+    schema: z
+      .object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() })
+      .strict(),
     undo: {
       kind: 'restore',
       operation: 'update-blockstore',
@@ -221,7 +240,11 @@ const specs: OperationSpec[] = [
     path: '/v2.1/disks/{disk_id}/snapshot/{name}',
     schema: z.object({ disk_id: nseId, name: resourceName, snapmirror_label: snapmirrorLabel.optional() }).strict(),
     // The job's object_id is the disk, so the undo is built from the forward input.
-    undo: { kind: 'delete', operation: 'delete-disk-snapshot', input: (input) => ({ disk_id: input.disk_id, name: input.name }) },
+    undo: {
+      kind: 'delete',
+      operation: 'delete-disk-snapshot',
+      input: (input) => ({ disk_id: input.disk_id, name: input.name }),
+    },
   },
   {
     name: 'delete-disk-snapshot',
@@ -285,7 +308,11 @@ const specs: OperationSpec[] = [
       kind: 'restore',
       operation: 'update-hostgroup-initiator',
       readPath: '/v2.1/hostgroups/{hostgroup_id}/initiators/{alias}',
-      restoreInput: (input, before) => ({ hostgroup_id: input.hostgroup_id, alias: input.alias, initiator: before.initiator }),
+      restoreInput: (input, before) => ({
+        hostgroup_id: input.hostgroup_id,
+        alias: input.alias,
+        initiator: before.initiator,
+      }),
     },
   },
   {
@@ -325,7 +352,9 @@ const specs: OperationSpec[] = [
     resource: 'fileserver',
     method: 'PUT',
     path: '/v2.1/fileservers/{id}',
-    schema: z.object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() }).strict(),
+    schema: z
+      .object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() })
+      .strict(),
     undo: {
       kind: 'restore',
       operation: 'update-fileserver',
@@ -385,7 +414,12 @@ const specs: OperationSpec[] = [
         snapshot_policy: policy.optional(),
       })
       .strict(),
-    undo: { kind: 'restore', operation: 'update-fileshare', readPath: '/v2.1/fileshares/{id}', restoreInput: restoreChangedFields() },
+    undo: {
+      kind: 'restore',
+      operation: 'update-fileshare',
+      readPath: '/v2.1/fileshares/{id}',
+      restoreInput: restoreChangedFields(),
+    },
   },
   {
     name: 'delete-fileshare',
@@ -402,7 +436,9 @@ const specs: OperationSpec[] = [
     resource: 'fileshare-snapshot',
     method: 'POST',
     path: '/v2.1/fileshares/{fileshare_id}/snapshot/{name}',
-    schema: z.object({ fileshare_id: nseId, name: resourceName, snapmirror_label: snapmirrorLabel.optional() }).strict(),
+    schema: z
+      .object({ fileshare_id: nseId, name: resourceName, snapmirror_label: snapmirrorLabel.optional() })
+      .strict(),
     undo: {
       kind: 'delete',
       operation: 'delete-fileshare-snapshot',
@@ -509,9 +545,7 @@ const specs: OperationSpec[] = [
     method: 'POST',
     path: '/v2.1/objectiam/users',
     subtenantField: 'subtenant_id',
-    schema: z
-      .object({ display_name: resourceName, subtenant_id: nseId, sg_group_membership: z.array(nseId) })
-      .strict(),
+    schema: z.object({ display_name: resourceName, subtenant_id: nseId, sg_group_membership: z.array(nseId) }).strict(),
     undo: deleteById('delete-objectiam-user'),
   },
   {

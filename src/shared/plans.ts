@@ -103,7 +103,8 @@ export function resolveStepInput(step: PlanStep, outputs: ReadonlyMap<string, St
     const output = outputs.get(ref.stepId);
     if (!output) throw invalidInput(`steps.${step.id}: ${raw} refers to a step that has not run`);
     const value = ref.field === 'input' ? output.input[ref.inputField as string] : output[ref.field];
-    if (value === undefined) throw invalidInput(`steps.${step.id}: ${raw} has no value (step '${ref.stepId}' produced none)`);
+    if (value === undefined)
+      throw invalidInput(`steps.${step.id}: ${raw} has no value (step '${ref.stepId}' produced none)`);
     return value;
   }) as Record<string, unknown>;
 }
@@ -124,19 +125,24 @@ export function parsePlan(raw: unknown): ProvisionPlan {
   });
   const outputs = new Map<string, StepOutput>();
   plan.steps.forEach((step, index) => {
-    if (!findOperation(step.operation)) throw invalidInput(`steps.${step.id}.operation: unknown operation '${step.operation}'`);
+    if (!findOperation(step.operation))
+      throw invalidInput(`steps.${step.id}.operation: unknown operation '${step.operation}'`);
     const malformed = malformedReferences(step.input);
     if (malformed.length > 0) {
-      throw invalidInput(`steps.${step.id}: ${malformed[0]} is not a reference (use \${steps.<id>.objectId|jobId|input.<field>})`);
+      throw invalidInput(
+        `steps.${step.id}: ${malformed[0]} is not a reference (use \${steps.<id>.objectId|jobId|input.<field>})`,
+      );
     }
     const placeholders = substitute(step.input, (ref, rawRef) => {
       const at = position.get(ref.stepId);
       if (at === undefined) throw invalidInput(`steps.${step.id}: ${rawRef} refers to an unknown step`);
-      if (at >= index) throw invalidInput(`steps.${step.id}: ${rawRef} refers to ${at === index ? 'itself' : 'a later step'} (cycle)`);
+      if (at >= index)
+        throw invalidInput(`steps.${step.id}: ${rawRef} refers to ${at === index ? 'itself' : 'a later step'} (cycle)`);
       const output = outputs.get(ref.stepId) as StepOutput;
       if (ref.field !== 'input') return PLACEHOLDER_ID;
       const value = output.input[ref.inputField as string];
-      if (value === undefined) throw invalidInput(`steps.${step.id}: ${rawRef}: step '${ref.stepId}' has no input field '${ref.inputField}'`);
+      if (value === undefined)
+        throw invalidInput(`steps.${step.id}: ${rawRef}: step '${ref.stepId}' has no input field '${ref.inputField}'`);
       return value;
     });
     const { fields } = parseOperationFields(step.operation, placeholders, `steps.${step.id}.input`);

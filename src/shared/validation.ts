@@ -19,7 +19,11 @@ export const pollPolicySchema = z
     maxIntervalMs: z.number().int().min(1).max(86_400_000),
     backoffCoefficient: z.number().min(1).max(10),
     jitterRatio: z.number().min(0).max(0.5),
-    timeoutMs: z.number().int().min(1).max(365 * 86_400_000),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(365 * 86_400_000),
     maxPollsPerRun: z.number().int().min(1).max(10_000),
     longPollSeconds: z.number().int().min(1).max(120),
   })
@@ -72,7 +76,8 @@ function assertPlainJson(value: unknown, where: string): void {
     if (Array.isArray(node)) return node.forEach((item, index) => visit(item, `${at}[${index}]`));
     if (node === null || typeof node !== 'object') return;
     for (const key of Object.keys(node)) {
-      if (key === '__proto__' || key === 'constructor' || key === 'prototype') throw invalidInput(`${at}.${key}: key not allowed`);
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+        throw invalidInput(`${at}.${key}: key not allowed`);
       visit((node as Record<string, unknown>)[key], `${at}.${key}`);
     }
   };
@@ -80,7 +85,11 @@ function assertPlainJson(value: unknown, where: string): void {
 }
 
 /** Validates the fields of one catalogue operation; throws `InvalidInput` naming the first bad fields. */
-export function parseOperationFields(operation: string, fields: unknown, where = 'input'): { spec: OperationSpec; fields: Record<string, unknown> } {
+export function parseOperationFields(
+  operation: string,
+  fields: unknown,
+  where = 'input',
+): { spec: OperationSpec; fields: Record<string, unknown> } {
   const spec = findOperation(operation);
   if (!spec) throw invalidInput(`operation: unknown operation '${operation}' (known: ${OPERATION_NAMES.join(', ')})`);
   assertPlainJson(fields, where);
@@ -97,6 +106,7 @@ export function parseOperationInput(raw: unknown): ValidOperation {
   const input = parsed.data as OperationInput;
   const { spec, fields } = parseOperationFields(input.operation, input.input);
   const policy: PollPolicy = { ...DEFAULT_POLL_POLICY, ...input.poll };
-  if (policy.maxIntervalMs < policy.initialIntervalMs) throw invalidInput('poll.maxIntervalMs: must be at least initialIntervalMs');
+  if (policy.maxIntervalMs < policy.initialIntervalMs)
+    throw invalidInput('poll.maxIntervalMs: must be at least initialIntervalMs');
   return { spec, fields, tenantId: input.tenantId, policy };
 }

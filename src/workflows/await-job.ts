@@ -52,7 +52,12 @@ function submitActivity(summary: string): NseActivities['submitOperation'] {
   return proxyActivities<NseActivities>({
     startToCloseTimeout: '1 minute',
     // Bounded: a submit that keeps failing is reported, not retried for ever.
-    retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT },
+    retry: {
+      initialInterval: '2 seconds',
+      maximumInterval: '30 seconds',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: PERMANENT,
+    },
     summary,
   }).submitOperation;
 }
@@ -302,7 +307,8 @@ class OperationRun {
       countJobPoll(this.spec.name, this.policy.mode); // replay-aware: not re-emitted, no history event
       if (job) {
         const changed = job.updated !== this.lastJob?.updated || job.state !== this.lastJob?.state;
-        if (!job.stateKnown && changed) log.warn('NSE job reports an unknown state; treated as running', { jobId, status: job.status });
+        if (!job.stateKnown && changed)
+          log.warn('NSE job reports an unknown state; treated as running', { jobId, status: job.status });
         if (job.state === JobState.Warning && this.lastJob?.state !== JobState.Warning) this.warnings++;
         this.lastJob = job;
         if (isTerminal(job.state)) {
@@ -325,7 +331,10 @@ class OperationRun {
           { jobId, objectId: this.lastJob?.objectId, state: this.lastJob?.state },
         );
       }
-      if (canContinueAsNew && (this.pollsThisRun >= this.policy.maxPollsPerRun || workflowInfo().continueAsNewSuggested)) {
+      if (
+        canContinueAsNew &&
+        (this.pollsThisRun >= this.policy.maxPollsPerRun || workflowInfo().continueAsNewSuggested)
+      ) {
         await this.continueAsNew();
       }
       const delay = this.jittered(this.intervalMs);
@@ -367,8 +376,10 @@ class OperationRun {
    */
   private async outcomeFromObject(job: Job): Promise<Job | undefined> {
     let path: string;
-    if (this.spec.verb === 'create' && job.objectId && !this.spec.path.includes('{')) path = `${this.spec.path}/${encodeURIComponent(job.objectId)}`;
-    else if (this.spec.verb === 'delete' && !this.spec.path.includes('/snapshot/')) path = fillPath(this.spec.path, this.fields).path;
+    if (this.spec.verb === 'create' && job.objectId && !this.spec.path.includes('{'))
+      path = `${this.spec.path}/${encodeURIComponent(job.objectId)}`;
+    else if (this.spec.verb === 'delete' && !this.spec.path.includes('/snapshot/'))
+      path = fillPath(this.spec.path, this.fields).path;
     else return undefined;
     let objectState: unknown;
     try {
@@ -413,7 +424,10 @@ class OperationRun {
     }
     countCompensation(this.spec.name, 'job-failed', this.compensation.outcome);
     this.setPhase(Phase.Failed);
-    const note = this.compensation.outcome === 'manual-cleanup-needed' ? `; manual clean-up needed: ${this.compensation.message}` : '';
+    const note =
+      this.compensation.outcome === 'manual-cleanup-needed'
+        ? `; manual clean-up needed: ${this.compensation.message}`
+        : '';
     return failure(FailureType.NseJobFailed, `${message}${note}`, { job, compensation: this.compensation });
   }
 
@@ -426,12 +440,14 @@ class OperationRun {
     const undo = this.spec.undo;
     const objectId = job.objectId || undefined;
     if (undo.kind === 'none') {
-      if (this.spec.verb !== 'create' || !objectId) return { kind: 'report', report: { outcome: 'not-needed', message: undo.reason } };
+      if (this.spec.verb !== 'create' || !objectId)
+        return { kind: 'report', report: { outcome: 'not-needed', message: undo.reason } };
       const message = `${this.spec.resource} ${objectId}: ${undo.reason}`;
       return { kind: 'report', report: { outcome: 'manual-cleanup-needed', objectId, message } };
     }
     if (undo.kind === 'restore') {
-      if (!this.before) return { kind: 'report', report: { outcome: 'not-needed', message: 'nothing was read before the update' } };
+      if (!this.before)
+        return { kind: 'report', report: { outcome: 'not-needed', message: 'nothing was read before the update' } };
       return { kind: 'run', operation: undo.operation, input: undo.restoreInput(this.fields, this.before), objectId };
     }
     if (!objectId && !this.spec.path.includes('{')) {
@@ -488,7 +504,14 @@ export async function runNestedOperation(
 ): Promise<Job | undefined> {
   const { spec, fields } = parseOperationFields(operation, input);
   const nestedPolicy = { ...policy, timeoutMs: DEFAULT_POLL_POLICY.timeoutMs };
-  const nested = new OperationRun(spec, fields, tenantId, nestedPolicy, { operation, input: fields }, { publishes: false });
+  const nested = new OperationRun(
+    spec,
+    fields,
+    tenantId,
+    nestedPolicy,
+    { operation, input: fields },
+    { publishes: false },
+  );
   const summary = describeOperation(spec, fields);
   const outcome = await submitActivity(summary)({ operation, input: fields, tenantId, notBefore: Date.now() - 60_000 });
   if (outcome.kind === 'sync') return undefined;

@@ -47,16 +47,29 @@ function rootMessage(err: unknown): { type?: string; message: string } {
 export async function provisionWorkflow(input: ProvisionPlan): Promise<ProvisionResult> {
   const plan = parsePlan(input);
   const parentId = workflowInfo().workflowId;
-  const steps: StepReport[] = plan.steps.map((step) => ({ id: step.id, operation: step.operation, outcome: 'pending' }));
+  const steps: StepReport[] = plan.steps.map((step) => ({
+    id: step.id,
+    operation: step.operation,
+    outcome: 'pending',
+  }));
   let phase: Phase = Phase.Submitting;
   const status = (): ProvisionStatus => ({ plan: plan.name, phase, steps });
   setHandler(provisionStatusQuery, status);
 
   const publish = (): void => {
     const rows = steps.map(
-      (s) => `| ${s.id} | ${s.operation} | ${s.outcome} | ${s.objectId ?? ''} | ${s.workflowId ? `\`${s.workflowId}\`` : ''} |`,
+      (s) =>
+        `| ${s.id} | ${s.operation} | ${s.outcome} | ${s.objectId ?? ''} | ${s.workflowId ? `\`${s.workflowId}\`` : ''} |`,
     );
-    setCurrentDetails([`**plan ${plan.name}**: ${phase}`, '', '| step | operation | outcome | object | run |', '|---|---|---|---|---|', ...rows].join('\n'));
+    setCurrentDetails(
+      [
+        `**plan ${plan.name}**: ${phase}`,
+        '',
+        '| step | operation | outcome | object | run |',
+        '|---|---|---|---|---|',
+        ...rows,
+      ].join('\n'),
+    );
   };
   const setPhase = (next: Phase): void => {
     phase = next;
@@ -83,7 +96,9 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
         const result = await executeChild(nseOperationWorkflow, {
           workflowId: report.workflowId,
           args: [{ operation: step.operation, input: stepInput, tenantId: plan.tenantId, poll: plan.poll }],
-          staticSummary: spec ? `${plan.name} / ${step.id}: ${describeOperation(spec, stepInput)}`.slice(0, 200) : undefined,
+          staticSummary: spec
+            ? `${plan.name} / ${step.id}: ${describeOperation(spec, stepInput)}`.slice(0, 200)
+            : undefined,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         });
         report.outcome = 'done';
@@ -126,7 +141,12 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
 }
 
 /** Undoes one completed step as a child run; records the outcome instead of throwing. */
-async function undoStep(parentId: string, report: StepReport, result: OperationResult, plan: ProvisionPlan): Promise<void> {
+async function undoStep(
+  parentId: string,
+  report: StepReport,
+  result: OperationResult,
+  plan: ProvisionPlan,
+): Promise<void> {
   const undo = result.undo;
   if (!undo || undo.kind === 'report') {
     report.outcome = undo?.report.outcome === 'manual-cleanup-needed' ? 'manual-cleanup-needed' : 'done';

@@ -23,11 +23,12 @@ import { hostgroupOperation } from '../helpers/fixtures';
 
 // The README's screenshots are refreshed only on request, so `npm test` leaves the work tree clean.
 const DOCS =
-  process.env.UPDATE_SCREENSHOTS === '1' ? path.join(__dirname, '..', '..', 'docs') : mkdtempSync(path.join(os.tmpdir(), 'nse-flow-ui-'));
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.join(__dirname, '..', '..', 'docs')
+    : mkdtempSync(path.join(os.tmpdir(), 'nse-flow-ui-'));
 /** How long a page condition may take: the first page load compiles the UI's scripts. */
 const UI_TIMEOUT_MS = 20_000;
 const VIEWPORT = { width: 1680, height: 1000 };
-
 
 /** The summary as the UI's markdown renders it (typographic quotes around the name). */
 function summaryPattern(name: string): RegExp {

@@ -12,5 +12,10 @@ export function hostgroupFields(name: string): Record<string, unknown> {
 
 /** A `create-hostgroup` run for the seeded tenant; `poll` overrides {@link FAST_POLL}. */
 export function hostgroupOperation(name: string, poll: Partial<PollPolicy> = {}): OperationInput {
-  return { operation: 'create-hostgroup', tenantId: SIM_FIXTURES.tenantId, input: hostgroupFields(name), poll: { ...FAST_POLL, ...poll } };
+  return {
+    operation: 'create-hostgroup',
+    tenantId: SIM_FIXTURES.tenantId,
+    input: hostgroupFields(name),
+    poll: { ...FAST_POLL, ...poll },
+  };
 }

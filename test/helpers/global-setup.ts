@@ -19,7 +19,10 @@ const quietLogger = { log: ignore, trace: ignore, debug: ignore, info: ignore, w
 export default async function globalSetup(): Promise<void> {
   const cliPath = installTemporalCli();
   // Bundle the workflows once for every test file: bundling is the slowest part of creating a worker.
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: quietLogger,
+  });
   const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'nse-flow-test-')), 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
   process.env.TEMPORAL_TEST_BUNDLE = bundlePath;

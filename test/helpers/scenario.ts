@@ -22,15 +22,31 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 export const HISTORY_DIR = path.join(__dirname, '..', 'replay', 'histories');
 
 /** Replays the run's own history with the current code, and records it when RECORD_HISTORIES=1. */
-export async function replayAndMaybeRecord(handle: WorkflowHandle, name: string): Promise<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>> {
+export async function replayAndMaybeRecord(
+  handle: WorkflowHandle,
+  name: string,
+): Promise<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>> {
   const history = await handle.fetchHistory();
-  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEMPORAL_TEST_BUNDLE as string } }, history, handle.workflowId);
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: process.env.TEMPORAL_TEST_BUNDLE as string } },
+    history,
+    handle.workflowId,
+  );
   if (process.env.RECORD_HISTORIES === '1') {
     mkdirSync(HISTORY_DIR, { recursive: true });
     // The CLI writes the same JSON as the Web UI's export (the SDK's historyToJSON trips over duplicated protobufjs copies).
     const json = execFileSync(
       process.env.TEMPORAL_TEST_CLI as string,
-      ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', process.env.TEMPORAL_TEST_ADDRESS as string, '--output', 'json'],
+      [
+        'workflow',
+        'show',
+        '--workflow-id',
+        handle.workflowId,
+        '--address',
+        process.env.TEMPORAL_TEST_ADDRESS as string,
+        '--output',
+        'json',
+      ],
       { encoding: 'utf8' },
     );
     // Child workflow ids derive from the parent's id, so replay needs the id the history was recorded under.

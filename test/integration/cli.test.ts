@@ -11,7 +11,13 @@ import type { NseClient } from '../../src/nse/client';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { waitFor } from '../helpers/scenario';
 import { startSimulator, type RunningSimulator } from '../helpers/simulator';
-import { connectTestTemporal, createTestWorker, testAddress, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import {
+  connectTestTemporal,
+  createTestWorker,
+  testAddress,
+  uniqueTaskQueue,
+  type TestTemporal,
+} from '../helpers/temporal';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'nse-flow.js');
 
@@ -22,7 +28,13 @@ interface CliRun {
 }
 
 function hostgroupInput(name: string): string {
-  return JSON.stringify({ name, subtenant_id: SIM_FIXTURES.subtenantId, zone: SIM_FIXTURES.zone, protocol: 'iscsi', os_type: 'linux' });
+  return JSON.stringify({
+    name,
+    subtenant_id: SIM_FIXTURES.subtenantId,
+    zone: SIM_FIXTURES.zone,
+    protocol: 'iscsi',
+    os_type: 'linux',
+  });
 }
 
 describe('nse-flow CLI', () => {
@@ -76,21 +88,48 @@ describe('nse-flow CLI', () => {
   });
 
   it('runs an operation with --wait and exits 0 with its outcome', async () => {
-    const { code, stdout, stderr } = await cli(['run', 'create-hostgroup', '--tenant', SIM_FIXTURES.tenantId, '--input', hostgroupInput('cli-hg1'), '--poll-interval', '20', '--wait']);
+    const { code, stdout, stderr } = await cli([
+      'run',
+      'create-hostgroup',
+      '--tenant',
+      SIM_FIXTURES.tenantId,
+      '--input',
+      hostgroupInput('cli-hg1'),
+      '--poll-interval',
+      '20',
+      '--wait',
+    ]);
     expect(stderr).toContain('started nse-flow-op-create-hostgroup-');
     expect(stdout).toMatch(/^completed: create-hostgroup object [0-9a-f]{24} after \d+ polls$/m);
     expect(code).toBe(0);
   });
 
   it('prints JSON for scripts with --json', async () => {
-    const { code, stdout } = await cli(['--json', 'run', 'create-hostgroup', '--input', hostgroupInput('cli-hg2'), '--poll-interval', '20', '--wait']);
+    const { code, stdout } = await cli([
+      '--json',
+      'run',
+      'create-hostgroup',
+      '--input',
+      hostgroupInput('cli-hg2'),
+      '--poll-interval',
+      '20',
+      '--wait',
+    ]);
     expect(code).toBe(0);
     const printed = JSON.parse(stdout) as { status: string; result: { job: { state: string } } };
     expect(printed).toMatchObject({ status: 'completed', result: { job: { state: 'NORMAL' } } });
   });
 
   it('exits 1 with the failure type when the run fails', async () => {
-    const { code, stdout } = await cli(['run', 'create-hostgroup', '--input', hostgroupInput('fail-cli-hg3'), '--poll-interval', '20', '--wait']);
+    const { code, stdout } = await cli([
+      'run',
+      'create-hostgroup',
+      '--input',
+      hostgroupInput('fail-cli-hg3'),
+      '--poll-interval',
+      '20',
+      '--wait',
+    ]);
     expect(code).toBe(1);
     expect(stdout).toContain('failed (NseJobFailed)');
     expect(stdout).toContain('ended ERROR');
@@ -98,7 +137,12 @@ describe('nse-flow CLI', () => {
 
   it('exits 2 on bad input, naming the field, without calling NSE', async () => {
     const before = (await sim.requests()).length;
-    const { code, stderr } = await cli(['run', 'create-hostgroup', '--input', '{"name":"x","protocol":"smoke-signals"}']);
+    const { code, stderr } = await cli([
+      'run',
+      'create-hostgroup',
+      '--input',
+      '{"name":"x","protocol":"smoke-signals"}',
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain('input.protocol');
     expect((await sim.requests()).length).toBe(before);
@@ -107,14 +151,26 @@ describe('nse-flow CLI', () => {
   });
 
   it('exits 3 when Temporal cannot be reached', async () => {
-    const { code, stderr } = await cli(['run', 'create-hostgroup', '--input', hostgroupInput('cli-hg4')], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const { code, stderr } = await cli(['run', 'create-hostgroup', '--input', hostgroupInput('cli-hg4')], {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
     expect(code).toBe(3);
     expect(stderr).toContain('cannot reach Temporal');
   });
 
   it('shows status, cancels, and lists runs by search attribute', async () => {
-    await sim.setRules([{ match: { method: 'POST', name: 'cli-long' }, states: [...Array<'RUNNING'>(8).fill('RUNNING'), 'NORMAL'] }]);
-    const started = await cli(['--json', 'run', 'create-hostgroup', '--input', hostgroupInput('cli-long-hg5'), '--poll-interval', '20']);
+    await sim.setRules([
+      { match: { method: 'POST', name: 'cli-long' }, states: [...Array<'RUNNING'>(8).fill('RUNNING'), 'NORMAL'] },
+    ]);
+    const started = await cli([
+      '--json',
+      'run',
+      'create-hostgroup',
+      '--input',
+      hostgroupInput('cli-long-hg5'),
+      '--poll-interval',
+      '20',
+    ]);
     expect(started.code).toBe(0);
     const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
     const status = await waitFor('the run to poll', async () => {
@@ -127,14 +183,20 @@ describe('nse-flow CLI', () => {
       const runs = JSON.parse(shown.stdout) as { workflowId: string }[];
       return runs.some((r) => r.workflowId === workflowId) ? runs : undefined;
     });
-    expect(listed.find((r) => r.workflowId === workflowId)).toMatchObject({ objectType: 'hostgroup', phase: 'polling' });
+    expect(listed.find((r) => r.workflowId === workflowId)).toMatchObject({
+      objectType: 'hostgroup',
+      phase: 'polling',
+    });
     const cancelled = await cli(['cancel', workflowId]);
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain(`cancellation requested for ${workflowId}`);
     const result = await cli(['result', workflowId]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('failed (CancelledFailure)');
-    expect((await sim.ledger()).events.filter((e) => e.name === 'cli-long-hg5').map((e) => e.kind)).toEqual(['create', 'delete']);
+    expect((await sim.ledger()).events.filter((e) => e.name === 'cli-long-hg5').map((e) => e.kind)).toEqual([
+      'create',
+      'delete',
+    ]);
   });
 
   it('provisions a plan file with --wait', async () => {
@@ -145,8 +207,24 @@ describe('nse-flow CLI', () => {
       JSON.stringify({
         name: 'cli-plan',
         steps: [
-          { id: 'group', operation: 'create-objectiam-group', input: { name: 'cli-group', subtenant_id: SIM_FIXTURES.otherSubtenantId, s3_policy: { Statement: [{ Effect: 'Allow' }] } } },
-          { id: 'user', operation: 'create-objectiam-user', input: { display_name: 'cli-user', subtenant_id: SIM_FIXTURES.otherSubtenantId, sg_group_membership: ['${steps.group.objectId}'] } },
+          {
+            id: 'group',
+            operation: 'create-objectiam-group',
+            input: {
+              name: 'cli-group',
+              subtenant_id: SIM_FIXTURES.otherSubtenantId,
+              s3_policy: { Statement: [{ Effect: 'Allow' }] },
+            },
+          },
+          {
+            id: 'user',
+            operation: 'create-objectiam-user',
+            input: {
+              display_name: 'cli-user',
+              subtenant_id: SIM_FIXTURES.otherSubtenantId,
+              sg_group_membership: ['${steps.group.objectId}'],
+            },
+          },
         ],
         poll: { initialIntervalMs: 20 },
       }),
@@ -167,7 +245,18 @@ describe('nse-flow CLI', () => {
   });
 
   it('shows an example in every command help', async () => {
-    for (const command of ['run', 'provision', 'status', 'result', 'cancel', 'list', 'jobs', 'operations', 'worker', 'simulator']) {
+    for (const command of [
+      'run',
+      'provision',
+      'status',
+      'result',
+      'cancel',
+      'list',
+      'jobs',
+      'operations',
+      'worker',
+      'simulator',
+    ]) {
       const { code, stdout } = await cli([command, '--help']);
       expect({ command, code }).toEqual({ command, code: 0 });
       expect(stdout).toContain('Example:');

@@ -26,7 +26,6 @@ const keysVar = (...keys: { id: string; key: Buffer }[]): string =>
 const UI = 'http://localhost:8233';
 const TOKEN = 'codec-token-1';
 
-
 /**
  * Every data payload in a history (objects with `metadata.encoding`), and every byte array or string in it. Two
  * payload-shaped things are not data and never pass through a codec: search attributes (the server indexes them) and
@@ -172,7 +171,9 @@ describe('payload encryption', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(UI);
     const { payloads } = (await response.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
     expect(Buffer.from(payloads[0]?.metadata.encoding ?? '', 'base64').toString()).toBe('json/plain');
-    expect(JSON.parse(Buffer.from(payloads[0]?.data ?? '', 'base64').toString('utf8'))).toEqual(hostgroupOperation(first.name));
+    expect(JSON.parse(Buffer.from(payloads[0]?.data ?? '', 'base64').toString('utf8'))).toEqual(
+      hostgroupOperation(first.name),
+    );
   });
 
   it('the codec server answers the Web UI preflight, and refuses other origins and requests without the token', async () => {

@@ -24,7 +24,6 @@ import {
 } from '../helpers/temporal';
 import { hostgroupOperation } from '../helpers/fixtures';
 
-
 describe('worker logs', () => {
   let temporal: TestTemporal;
   let sim: RunningSimulator;

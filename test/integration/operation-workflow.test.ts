@@ -30,7 +30,6 @@ import { FAST_POLL, hostgroupOperation } from '../helpers/fixtures';
 
 const FAST = FAST_POLL;
 
-
 /** A rule that keeps jobs of names starting with `prefix` RUNNING for `reads` reads, then NORMAL. */
 function runningFor(prefix: string, reads: number): SimRule {
   return { match: { name: prefix, method: 'POST' }, states: [...Array<'RUNNING'>(reads).fill('RUNNING'), 'NORMAL'] };
@@ -64,10 +63,17 @@ describe('nseOperationWorkflow', () => {
   });
 
   async function start(input: OperationInput): Promise<WorkflowHandle<typeof nseOperationWorkflow>> {
-    return await temporal.client.workflow.start(nseOperationWorkflow, { taskQueue, workflowId: `test-${randomUUID()}`, args: [input] });
+    return await temporal.client.workflow.start(nseOperationWorkflow, {
+      taskQueue,
+      workflowId: `test-${randomUUID()}`,
+      args: [input],
+    });
   }
 
-  async function run(input: OperationInput, record?: string): Promise<Settled<OperationResult> & { handle: WorkflowHandle }> {
+  async function run(
+    input: OperationInput,
+    record?: string,
+  ): Promise<Settled<OperationResult> & { handle: WorkflowHandle }> {
     const handle = await start(input);
     const settled = await settle<OperationResult>(handle);
     if (record) await replayAndMaybeRecord(handle, `nseOperationWorkflow-${record}`);
@@ -121,7 +127,11 @@ describe('nseOperationWorkflow', () => {
       poll: FAST,
     });
     expect(account.error).toBeUndefined();
-    const { error } = await run({ operation: 'create-bucket', input: { name: 'fail-bucket-01', subtenant_id: SIM_FIXTURES.subtenantId }, poll: FAST });
+    const { error } = await run({
+      operation: 'create-bucket',
+      input: { name: 'fail-bucket-01', subtenant_id: SIM_FIXTURES.subtenantId },
+      poll: FAST,
+    });
     expect(rootFailure(error)).toMatchObject({ type: FailureType.NseJobFailed });
     expect(rootFailure(error)?.message).toContain('manual clean-up needed');
     expect(compensationOf(error)).toMatchObject({ outcome: 'manual-cleanup-needed' });
@@ -166,11 +176,16 @@ describe('nseOperationWorkflow', () => {
 
   it('continues as new after the poll cap and keeps status and search attributes right', async () => {
     await sim.setRules([runningFor('long-hg07', 6)]);
-    const { result, error, handle } = await run(hostgroupOperation('long-hg07', { ...FAST, maxPollsPerRun: 3 }), 'continued-as-new');
+    const { result, error, handle } = await run(
+      hostgroupOperation('long-hg07', { ...FAST, maxPollsPerRun: 3 }),
+      'continued-as-new',
+    );
     expect(error).toBeUndefined();
     expect(result?.job?.state).toBe('NORMAL');
     const description = await handle.describe();
-    expect(description.runId).not.toEqual((handle as WorkflowHandle & { firstExecutionRunId?: string }).firstExecutionRunId);
+    expect(description.runId).not.toEqual(
+      (handle as WorkflowHandle & { firstExecutionRunId?: string }).firstExecutionRunId,
+    );
     const status = await handle.query(operationStatusQuery);
     expect(status.phase).toBe('succeeded');
     expect(status.polls).toBe(result?.polls);
@@ -182,7 +197,9 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('adopts the job of a submit whose answer was lost instead of creating a second resource', async () => {
-    await sim.setRules([{ match: { method: 'POST', path: '/v2.1/hostgroups' }, faults: { dropAfterProcessing: { times: 1 } } }]);
+    await sim.setRules([
+      { match: { method: 'POST', path: '/v2.1/hostgroups' }, faults: { dropAfterProcessing: { times: 1 } } },
+    ]);
     const { result, error } = await run(hostgroupOperation('hg08-adopted'), 'ambiguous-submit-adopted');
     expect(error).toBeUndefined();
     expect(result?.adopted).toBe(true);
@@ -219,7 +236,11 @@ describe('nseOperationWorkflow', () => {
       poll: FAST,
     });
     await sim.setRules([{ match: { name: 'snap-hg15' }, faults: { vanishAfterTerminal: { terminalReads: 0 } } }]);
-    const { error } = await run({ operation: 'create-disk-snapshot', input: { disk_id: disk?.objectId, name: 'snap-hg15' }, poll: FAST });
+    const { error } = await run({
+      operation: 'create-disk-snapshot',
+      input: { disk_id: disk?.objectId, name: 'snap-hg15' },
+      poll: FAST,
+    });
     const failure = rootFailure(error);
     expect(failure).toMatchObject({ type: FailureType.JobVanished, nonRetryable: true });
     const jobId = (await sim.ledger()).events.find((e) => e.name === 'snap-hg15')?.jobId;
@@ -227,7 +248,10 @@ describe('nseOperationWorkflow', () => {
   });
 
   it.each(['activity', 'long-poll'] as const)('reaches NORMAL in %s poll mode', async (mode) => {
-    const { result, error } = await run(hostgroupOperation(`hg09-${mode}`, { ...FAST, mode, longPollSeconds: 5 }), `poll-mode-${mode}`);
+    const { result, error } = await run(
+      hostgroupOperation(`hg09-${mode}`, { ...FAST, mode, longPollSeconds: 5 }),
+      `poll-mode-${mode}`,
+    );
     expect(error).toBeUndefined();
     expect(result?.job?.state).toBe('NORMAL');
   });
@@ -272,7 +296,9 @@ describe('nseOperationWorkflow', () => {
     const { handle, error } = await run(hostgroupOperation(`long-hg13-${mode}`, { ...FAST, mode }));
     expect(error).toBeUndefined();
     const history = await handle.fetchHistory();
-    const timerFired = (history.events ?? []).flatMap((event, index) => (event.timerFiredEventAttributes ? [index] : []));
+    const timerFired = (history.events ?? []).flatMap((event, index) =>
+      event.timerFiredEventAttributes ? [index] : [],
+    );
     const gaps = timerFired.slice(1).map((index, i) => index - (timerFired[i] as number));
     gaps.sort((a, b) => a - b);
     expect(gaps.length).toBeGreaterThan(5);

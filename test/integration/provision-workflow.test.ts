@@ -27,7 +27,9 @@ import {
 const FAST = { initialIntervalMs: 20, maxIntervalMs: 40 };
 
 function example(name: string): ProvisionPlan {
-  const plan = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'examples', `${name}.json`), 'utf8')) as ProvisionPlan;
+  const plan = JSON.parse(
+    readFileSync(path.join(__dirname, '..', '..', 'examples', `${name}.json`), 'utf8'),
+  ) as ProvisionPlan;
   return { ...plan, poll: FAST };
 }
 
@@ -106,13 +108,17 @@ describe('provisionWorkflow', () => {
   });
 
   it('on cancel mid-plan lets the running step clean up and undoes the finished steps', async () => {
-    await sim.setRules([{ match: { method: 'POST', name: 'db-data' }, states: [...Array<'RUNNING'>(4).fill('RUNNING'), 'NORMAL'] }]);
+    await sim.setRules([
+      { match: { method: 'POST', name: 'db-data' }, states: [...Array<'RUNNING'>(4).fill('RUNNING'), 'NORMAL'] },
+    ]);
     const handle = await client.startProvisioning(example('block-storage'));
     await waitFor('the disk step to run', async () => {
       const status = await handle.query(provisionStatusQuery);
       return status.steps[2]?.outcome === 'running' ? status : undefined;
     });
-    await waitFor('the disk job to be polled', async () => ((await sim.requests('GET', '/v2.1/jobs/:id')).length >= 4 ? true : undefined));
+    await waitFor('the disk job to be polled', async () =>
+      (await sim.requests('GET', '/v2.1/jobs/:id')).length >= 4 ? true : undefined,
+    );
     await handle.cancel();
     const { error } = await settle(handle);
     expect(error).toBeInstanceOf(WorkflowFailedError);
@@ -126,12 +132,36 @@ describe('provisionWorkflow', () => {
   });
 
   it.each([
-    ['an unknown operation', (p: ProvisionPlan) => ((p.steps[1] as { operation: string }).operation = 'create-teapot'), 'unknown operation'],
-    ['a reference to a later step', (p: ProvisionPlan) => ((p.steps[2]?.input as Record<string, unknown>).name = '${steps.snapshot.jobId}'), 'later step'],
-    ['a reference to itself', (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.snapshot.objectId}'), 'itself'],
-    ['a malformed reference', (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.disk.id}'), 'not a reference'],
-    ['an unknown step', (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.lun.objectId}'), 'unknown step'],
-    ['a bad field in the last step', (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).snapmirror_label = 'yearly'), 'snapmirror_label'],
+    [
+      'an unknown operation',
+      (p: ProvisionPlan) => ((p.steps[1] as { operation: string }).operation = 'create-teapot'),
+      'unknown operation',
+    ],
+    [
+      'a reference to a later step',
+      (p: ProvisionPlan) => ((p.steps[2]?.input as Record<string, unknown>).name = '${steps.snapshot.jobId}'),
+      'later step',
+    ],
+    [
+      'a reference to itself',
+      (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.snapshot.objectId}'),
+      'itself',
+    ],
+    [
+      'a malformed reference',
+      (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.disk.id}'),
+      'not a reference',
+    ],
+    [
+      'an unknown step',
+      (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.lun.objectId}'),
+      'unknown step',
+    ],
+    [
+      'a bad field in the last step',
+      (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).snapmirror_label = 'yearly'),
+      'snapmirror_label',
+    ],
   ])('rejects a plan with %s before any NSE call', async (_what, spoil, named) => {
     const plan = example('block-storage');
     spoil(plan);

@@ -63,7 +63,6 @@ function runCli(args: string[], env: Record<string, string>): CliProcess {
   return { child, lines, stderr: () => err, stdout: () => out, exited };
 }
 
-
 async function httpGet(url: string): Promise<{ status: number; body: string } | undefined> {
   try {
     const response = await fetch(url);

@@ -19,7 +19,9 @@ it('has recorded histories to replay', () => {
 });
 
 it.each(files)('current code replays %s', async (file) => {
-  const { workflowId, ...history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as { workflowId: string };
+  const { workflowId, ...history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as {
+    workflowId: string;
+  };
   const workflowBundle = { codePath: process.env.TEMPORAL_TEST_BUNDLE as string };
   await Worker.runReplayHistory({ workflowBundle }, history, workflowId);
 });

@@ -35,7 +35,11 @@ describe('normaliseJobState', () => {
   });
 
   it('counts only NORMAL, ERROR and PARTIAL_FAILURES as terminal', () => {
-    expect(Object.values(JobState).filter(isTerminal)).toEqual([JobState.Normal, JobState.Error, JobState.PartialFailures]);
+    expect(Object.values(JobState).filter(isTerminal)).toEqual([
+      JobState.Normal,
+      JobState.Error,
+      JobState.PartialFailures,
+    ]);
   });
 });
 
@@ -56,18 +60,27 @@ describe('operations catalogue', () => {
       path: '/v2.1/disks/abc123/snapshot/nightly%201',
       body: { snapmirror_label: 'daily' },
     });
-    expect(buildRequest(findOperation('delete-disk')!, { id: 'abc' })).toEqual({ method: 'DELETE', path: '/v2.1/disks/abc', body: undefined });
+    expect(buildRequest(findOperation('delete-disk')!, { id: 'abc' })).toEqual({
+      method: 'DELETE',
+      path: '/v2.1/disks/abc',
+      body: undefined,
+    });
   });
 
   it('summarises an operation for the Web UI', () => {
     const spec = findOperation('create-bucket')!;
-    expect(describeOperation(spec, { name: 'logs', subtenant_id: SUBTENANT })).toBe(`create bucket 'logs' for subtenant ${SUBTENANT}`);
+    expect(describeOperation(spec, { name: 'logs', subtenant_id: SUBTENANT })).toBe(
+      `create bucket 'logs' for subtenant ${SUBTENANT}`,
+    );
   });
 });
 
 describe('parseOperationInput', () => {
   it('accepts a valid input and fills the poll policy defaults', () => {
-    const valid = parseOperationInput({ operation: 'create-bucket', input: { name: 'logs-01', subtenant_id: SUBTENANT } });
+    const valid = parseOperationInput({
+      operation: 'create-bucket',
+      input: { name: 'logs-01', subtenant_id: SUBTENANT },
+    });
     expect(valid.spec.name).toBe('create-bucket');
     expect(valid.policy.mode).toBe('local');
   });
@@ -78,9 +91,18 @@ describe('parseOperationInput', () => {
     [{ operation: 'create-bucket', input: { name: 'Upper', subtenant_id: SUBTENANT } }, 'input.name'],
     [{ operation: 'create-bucket', input: { name: 'logs', subtenant_id: SUBTENANT, extra: 1 } }, 'extra'],
     [{ operation: 'create-disk', input: { name: 'x' } }, 'input.subtenant_id'],
-    [{ operation: 'create-bucket', input: JSON.parse(`{"name":"logs","subtenant_id":"${SUBTENANT}","__proto__":{"polluted":true}}`) }, '__proto__'],
+    [
+      {
+        operation: 'create-bucket',
+        input: JSON.parse(`{"name":"logs","subtenant_id":"${SUBTENANT}","__proto__":{"polluted":true}}`),
+      },
+      '__proto__',
+    ],
     [{ operation: 'create-bucket', input: { name: 'logs', subtenant_id: 'a/../../b' } }, 'input.subtenant_id'],
-    [{ operation: 'create-bucket', input: { name: 'logs', subtenant_id: SUBTENANT }, poll: { mode: 'psychic' } }, 'poll.mode'],
+    [
+      { operation: 'create-bucket', input: { name: 'logs', subtenant_id: SUBTENANT }, poll: { mode: 'psychic' } },
+      'poll.mode',
+    ],
     [{ operation: 'delete-disk', input: { id: 'x'.repeat(70_000) } }, 'bytes'],
     [{ operation: 'create-fileserver', input: { name: 'fs', subtenant_id: SUBTENANT, zone: 'z' } }, 'subnet_id'],
   ])('rejects input #%# with a message naming the culprit', (raw, named) => {
