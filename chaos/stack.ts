@@ -1,0 +1,369 @@
+/**
+ * The chaos suite's stack, all on 127.0.0.1 and all stopped by {@link ChaosStack.stop}: the real Temporal dev server
+ * (a child process on a SQLite file in a temp dir, so it can be restarted with its state), the NSE simulator
+ * (in-process, real HTTP, its clock under the suite's control so every issued token can be made to expire at once),
+ * and the worker as a child process (`node bin/nse-flow.js worker`), whose JSON log lines go to a file and which can
+ * be killed with SIGKILL and started again.
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { FastifyRequest } from 'fastify';
+import { connect, type NseFlowClient } from '../src/client';
+import { freePort } from '../src/dev/ports';
+import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
+import { buildSimulator, type SimulatorApp } from '../src/simulator/app';
+import type { Ledger } from '../src/simulator/job-store';
+import type { SimRule } from '../src/simulator/rules';
+
+/** What the suite learns about each API request the simulator serves. */
+export interface SimRequestInfo {
+  method: string;
+  /** Path after `/api`, without the query. */
+  path: string;
+  /** The name the request is about (body name, snapshot name, the created job's name, the target's name). */
+  name: string | undefined;
+  /** Set on responses. */
+  status?: number;
+  /** Job reads: the job's word after the read (undefined once it vanished). */
+  jobWord?: string;
+}
+
+/** Callbacks on simulator traffic; they run inside the simulator's request handling, so they must not block. */
+export interface SimObserver {
+  /** Before the handler runs: the request arrived whole, NSE has not acted on it yet. */
+  request?(info: SimRequestInfo): void;
+  /** After the answer was written. */
+  response?(info: SimRequestInfo): void;
+}
+
+/** Options of {@link ChaosStack.start}. */
+export interface StackOptions {
+  workDir: string;
+  username: string;
+  password: string;
+  taskQueue: string;
+  /** Lifetime of simulator tokens in seconds; {@link ChaosStack.expireTokens} jumps the clock past it. */
+  tokenTtlSeconds: number;
+  /** A prebuilt workflow bundle; one is built into `workDir` when absent. */
+  workflowBundle?: string;
+  log: (line: string) => void;
+}
+
+const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+function noop(): void {}
+
+/** A worker child process that can be killed and started again; its stdout lines are appended to `logPath`. */
+export class WorkerProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private readonly out: WriteStream;
+  private readonly err: WriteStream;
+  /** Times a worker process reached `worker started`. */
+  starts = 0;
+  /** Exits the suite did not cause. */
+  readonly crashes: string[] = [];
+  /** Called when a worker exits on its own, after it is recorded in {@link crashes}. */
+  onCrash: (() => void) | undefined;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    readonly logPath: string,
+    readonly stderrPath: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.out = createWriteStream(logPath, { flags: 'a' });
+    this.err = createWriteStream(stderrPath, { flags: 'a' });
+  }
+
+  /** True while a worker process runs. */
+  get alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.alive ? this.child?.pid : undefined;
+  }
+
+  /** Spawns the worker and resolves once it logged `worker started`; rejects if it exits first. */
+  async start(): Promise<void> {
+    if (this.alive) throw new Error('worker already running');
+    this.stopping = false;
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'nse-flow.js'), 'worker'], {
+      cwd: REPO_ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stderr?.pipe(this.err, { end: false });
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      let ready = false;
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        this.out.write(`${line}\n`);
+        if (!ready && line.includes('"worker started"')) {
+          ready = true;
+          this.starts++;
+          resolve();
+        }
+      });
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        if (!ready) reject(new Error(`worker exited before it started (${signal ?? code}); see ${this.stderrPath}`));
+        else if (!this.stopping && signal !== 'SIGKILL') {
+          this.crashes.push(`worker pid ${child.pid} exited on its own (${signal ?? code})`);
+          this.log(`worker pid ${child.pid} exited on its own (${signal ?? code})`);
+          this.onCrash?.();
+        }
+      });
+    });
+  }
+
+  /** SIGKILL, as a crashed host would; resolves once the process is gone. False when no worker ran. */
+  async kill9(): Promise<boolean> {
+    const child = this.child;
+    if (!child || !this.alive) return false;
+    child.kill('SIGKILL');
+    await this.exited;
+    return true;
+  }
+
+  /** SIGTERM (the worker drains and flushes its log), SIGKILL after `graceMs`. */
+  async stop(graceMs = 15_000): Promise<void> {
+    const child = this.child;
+    this.stopping = true;
+    if (child && this.alive) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops the worker if needed and closes the log files. */
+  async close(): Promise<void> {
+    await this.stop();
+    await Promise.all([this.out, this.err].map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
+  }
+}
+
+/** The running stack of one chaos run. */
+export class ChaosStack {
+  serverRestarts = 0;
+  tokenExpiries = 0;
+  private stopped = false;
+
+  private constructor(
+    readonly options: StackOptions,
+    readonly sim: SimulatorApp,
+    readonly simOrigin: string,
+    /** Milliseconds added to the simulator's clock. */
+    private readonly clock: { offsetMs: number },
+    private readonly observers: SimObserver[],
+    /** Every token the simulator issued (sign-in and refresh answers). */
+    readonly issuedTokens: ReadonlySet<string>,
+    private server: RunningDevServer,
+    readonly serverPort: number,
+    readonly dbFile: string,
+    readonly cliPath: string,
+    readonly worker: WorkerProcess,
+    readonly client: NseFlowClient,
+  ) {}
+
+  /** Base URL of the simulator's API. */
+  get simUrl(): string {
+    return `${this.simOrigin}/api`;
+  }
+
+  get temporalAddress(): string {
+    return this.server.address;
+  }
+
+  /** Starts everything; on failure stops what it had started and rethrows. */
+  static async start(options: StackOptions): Promise<ChaosStack> {
+    const cleanups: (() => Promise<unknown>)[] = [];
+    try {
+      const cliPath = installTemporalCli();
+      let bundle = options.workflowBundle;
+      if (!bundle) {
+        options.log('bundling the workflows');
+        const { code } = await bundleWorkflowCode({
+          workflowsPath: require.resolve('../src/workflows'),
+          logger: quiet,
+        });
+        bundle = path.join(options.workDir, 'workflow-bundle.js');
+        writeFileSync(bundle, code);
+      }
+      const dbFile = path.join(options.workDir, 'temporal.db');
+      const serverPort = await freePort();
+      const server = await ChaosStack.startServer(cliPath, serverPort, dbFile, options.workDir);
+      cleanups.push(() => server.stop());
+
+      const clock = { offsetMs: 0 };
+      const observers: SimObserver[] = [];
+      const issued = new Set<string>();
+      const sim = buildSimulator({
+        users: [{ username: options.username, password: options.password }],
+        tokenTtlSeconds: options.tokenTtlSeconds,
+        now: () => Date.now() + clock.offsetMs,
+      });
+      installHooks(sim, observers, issued);
+      await sim.listen({ port: 0, host: '127.0.0.1' });
+      cleanups.push(() => sim.close());
+      const simOrigin = `http://127.0.0.1:${(sim.server.address() as AddressInfo).port}`;
+
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: 'production',
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_NAMESPACE: 'default',
+        NSE_FLOW_TASK_QUEUE: options.taskQueue,
+        NSE_BASE_URL: `${simOrigin}/api`,
+        NSE_USERNAME: options.username,
+        NSE_PASSWORD: options.password,
+        NSE_AUTH: 'jwt',
+        // Above the 30 s start-to-close of reads, so a held read is ended by the activity timeout.
+        NSE_TIMEOUT_MS: '45000',
+        NSE_FLOW_WORKFLOW_BUNDLE: bundle,
+        NSE_FLOW_SHUTDOWN_GRACE_MS: '5000',
+        LOG_LEVEL: 'info',
+      };
+      const worker = new WorkerProcess(
+        env,
+        path.join(options.workDir, 'worker.log'),
+        path.join(options.workDir, 'worker-stderr.log'),
+        options.log,
+      );
+      cleanups.push(() => worker.close());
+      await worker.start();
+      const client = await connect({ address: server.address, taskQueue: options.taskQueue, env: {} });
+      return new ChaosStack(
+        options,
+        sim,
+        simOrigin,
+        clock,
+        observers,
+        issued,
+        server,
+        serverPort,
+        dbFile,
+        cliPath,
+        worker,
+        client,
+      );
+    } catch (err) {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(noop);
+      throw err;
+    }
+  }
+
+  private static async startServer(
+    cliPath: string,
+    port: number,
+    dbFile: string,
+    workDir: string,
+  ): Promise<RunningDevServer> {
+    const server = await startDevServer({ cliPath, port, dbFile, logLevel: 'error', output: 'pipe' });
+    const log = createWriteStream(path.join(workDir, 'temporal-server.log'), { flags: 'a' });
+    server.process.stdout?.pipe(log, { end: false });
+    server.process.stderr?.pipe(log, { end: false });
+    server.process.once('exit', () => log.end());
+    return server;
+  }
+
+  /** Adds an observer of simulator traffic. */
+  observe(observer: SimObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** Replaces the simulator's rules over HTTP, as any tool would (`PUT /_sim/rules`). */
+  async setRules(rules: SimRule[]): Promise<void> {
+    const response = await fetch(`${this.simOrigin}/_sim/rules`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rules),
+    });
+    if (!response.ok) throw new Error(`PUT /_sim/rules answered ${response.status}: ${await response.text()}`);
+  }
+
+  /** The simulator's ledger over HTTP (`GET /_sim/ledger`). */
+  async ledger(): Promise<Ledger> {
+    const response = await fetch(`${this.simOrigin}/_sim/ledger`);
+    if (!response.ok) throw new Error(`GET /_sim/ledger answered ${response.status}`);
+    return (await response.json()) as Ledger;
+  }
+
+  /** Moves the simulator's clock past the token lifetime: every token issued so far is expired from now on. */
+  expireTokens(): void {
+    this.clock.offsetMs += (this.options.tokenTtlSeconds + 1) * 1000;
+    this.tokenExpiries++;
+  }
+
+  /** Stops the dev server (SIGTERM) and starts it again on the same port and SQLite file. */
+  async restartServer(): Promise<void> {
+    await this.server.stop();
+    this.server = await ChaosStack.startServer(this.cliPath, this.serverPort, this.dbFile, this.options.workDir);
+    this.serverRestarts++;
+  }
+
+  /** Stops the worker, the client, the simulator and the dev server; safe to call more than once. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const steps: (() => Promise<unknown>)[] = [
+      () => this.worker.close(),
+      () => this.client.close(),
+      () => this.sim.close(),
+      () => this.server.stop(),
+    ];
+    for (const step of steps) await step().catch((err: unknown) => this.options.log(`stop: ${String(err)}`));
+  }
+}
+
+function notify(observers: readonly SimObserver[], kind: 'request' | 'response', info: SimRequestInfo): void {
+  for (const o of observers) o[kind]?.(info);
+}
+
+/** Hooks that report traffic to the observers and collect every token the simulator hands out. */
+function installHooks(sim: SimulatorApp, observers: SimObserver[], issued: Set<string>): void {
+  const describe = (request: FastifyRequest): SimRequestInfo | undefined => {
+    if (!request.url.startsWith('/api/')) return undefined;
+    const path = request.url.slice('/api'.length).split('?')[0] ?? '';
+    const params = (request.params ?? {}) as Record<string, string | undefined>;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    let name: string | undefined;
+    for (const key of ['name', 'display_name', 'alias'])
+      if (typeof body[key] === 'string') name ??= body[key] as string;
+    name ??= params.name ?? params.alias;
+    let jobWord: string | undefined;
+    if (/^\/v2\.1\/jobs\/[^/]+$/.test(path) && params.id) {
+      const job = sim.sim.store.getJob(params.id);
+      name = job?.matchName;
+      jobWord = job ? sim.sim.store.currentWord(job) : undefined;
+    } else if (name === undefined && params.id) {
+      name = sim.sim.store.getResource(params.id)?.name;
+    }
+    return { method: request.method, path, name, ...(jobWord !== undefined ? { jobWord } : {}) };
+  };
+  sim.addHook('preHandler', async (request) => {
+    const info = describe(request);
+    if (info) notify(observers, 'request', info);
+  });
+  sim.addHook('onSend', async (request, _reply, payload) => {
+    if (request.url.startsWith('/api/v2.1/auth/') && typeof payload === 'string') {
+      for (const match of payload.matchAll(/"token":"([^"]+)"/g)) if (match[1]) issued.add(match[1]);
+    }
+    return payload;
+  });
+  sim.addHook('onResponse', async (request, reply) => {
+    const info = describe(request);
+    if (info) notify(observers, 'response', { ...info, status: reply.statusCode });
+  });
+}
