@@ -6,8 +6,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FailureType } from './failures';
+import { JobState } from './nse-types';
 import { findOperation, OPERATION_NAMES, type OperationSpec } from './operations';
-import { DEFAULT_POLL_POLICY, PollMode, type OperationInput, type PollPolicy } from './workflow-api';
+import { DEFAULT_POLL_POLICY, Phase, PollMode, type OperationInput, type PollPolicy } from './workflow-api';
 
 /** Largest accepted input, as JSON: workflow input lives in history, and NSE bodies are small. */
 export const MAX_INPUT_BYTES = 64 * 1024;
@@ -30,13 +31,32 @@ export const pollPolicySchema = z
   .partial()
   .strict();
 
+/**
+ * What a run carries into its continuation. The workflow writes it, but any caller can send it too, so it is checked
+ * like the rest: its job id goes into an NSE path and decides which job the run follows (and may undo).
+ */
+const resumeSchema = z
+  .object({
+    jobId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be an NSE id (letters, digits, _ . : -)'),
+    phase: z.enum(Phase),
+    polls: z.number().int().min(0),
+    intervalMs: z.number().positive(),
+    deadline: z.number(),
+    startedAt: z.number(),
+    warnings: z.number().int().min(0),
+    lastState: z.enum(JobState),
+    before: z.record(z.string(), z.unknown()).optional(),
+    failedJob: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
 const operationInputSchema = z
   .object({
     operation: z.string().min(1).max(64),
     input: z.record(z.string(), z.unknown()),
     tenantId: z.string().min(1).max(64).optional(),
     poll: pollPolicySchema.optional(),
-    resume: z.record(z.string(), z.unknown()).optional(),
+    resume: resumeSchema.optional(),
   })
   .strict();
 
