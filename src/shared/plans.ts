@@ -8,7 +8,13 @@
  */
 import { z } from 'zod';
 import { findOperation } from './operations';
-import { formatIssues, invalidInput, parseOperationFields, pollPolicySchema } from './validation';
+import {
+  assertNoPrototypeKeys,
+  formatIssues,
+  invalidInput,
+  parseOperationFields,
+  pollPolicySchema,
+} from './validation';
 import type { PollPolicy } from './workflow-api';
 
 const STEP_ID = /^[a-z][a-z0-9-]{0,39}$/;
@@ -115,6 +121,7 @@ export function resolveStepInput(step: PlanStep, outputs: ReadonlyMap<string, St
  * not-yet-known object ids standing in as placeholders. Throws a non-retryable `InvalidInput` failure.
  */
 export function parsePlan(raw: unknown): ProvisionPlan {
+  assertNoPrototypeKeys(raw, 'plan');
   const parsed = planSchema.safeParse(raw);
   if (!parsed.success) throw invalidInput(`plan: ${formatIssues(parsed.error)}`);
   const plan = parsed.data as ProvisionPlan;

@@ -92,6 +92,14 @@ function assertPlainJson(value: unknown, where: string): void {
     throw invalidInput(`${where}: must be plain JSON`);
   }
   if (size > MAX_INPUT_BYTES) throw invalidInput(`${where}: ${size} bytes is more than the ${MAX_INPUT_BYTES} allowed`);
+  assertNoPrototypeKeys(value, where);
+}
+
+/**
+ * Rejects `__proto__`, `constructor` and `prototype` keys at any depth. Run it before zod: zod copies records by
+ * assignment, so an own `__proto__` key (as `JSON.parse` makes it) would silently become the copy's prototype.
+ */
+export function assertNoPrototypeKeys(value: unknown, where: string): void {
   const visit = (node: unknown, at: string): void => {
     if (Array.isArray(node)) return node.forEach((item, index) => visit(item, `${at}[${index}]`));
     if (node === null || typeof node !== 'object') return;
