@@ -123,9 +123,12 @@ async function findSubmittedJob(
   for await (const job of nse.iterateJobs(query)) {
     if (Date.parse(job.created) < request.notBefore) return undefined;
     if (job.action !== JOB_ACTION[spec.verb]) continue;
-    const sameObject =
-      spec.verb === 'create' && objectId === undefined ? job.objectName === objectName : job.objectId === objectId;
-    if (sameObject) return job;
+    // A snapshot's job carries its parent's id (nse-api.md §6.2), so the name must match too wherever it names
+    // the object: creates, and calls whose path ends in the snapshot name or initiator alias.
+    const nameIdentifies = spec.verb === 'create' || /\{(name|alias)\}/.test(spec.path);
+    const sameId = objectId === undefined || job.objectId === objectId;
+    const sameName = !nameIdentifies || job.objectName === objectName;
+    if (sameId && sameName) return job;
   }
   return undefined;
 }

@@ -115,7 +115,9 @@ export class NseFlowClient {
     options: StartOptions = {},
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof nseOperationWorkflow>> {
     const spec = findOperation(input.operation);
-    const summary = spec ? describeOperation(spec, input.input) : input.operation;
+    // The workflow validates the input; a malformed one must still start, so its run reports InvalidInput.
+    const fields = input.input !== null && typeof input.input === 'object' ? input.input : {};
+    const summary = spec ? describeOperation(spec, fields) : String(input.operation);
     const workflowId =
       options.workflowId ??
       (options.idempotencyKey
@@ -150,12 +152,14 @@ export class NseFlowClient {
       (options.idempotencyKey
         ? workflowIdFor('plan', options.idempotencyKey)
         : `nse-flow-plan-${plan.name}-${crypto.randomUUID()}`);
+    // The workflow validates the plan; a malformed one must still start, so its run reports InvalidInput.
+    const steps = Array.isArray(plan.steps) ? plan.steps : [];
     return await this.temporal.workflow.start<typeof provisionWorkflow>('provisionWorkflow', {
       taskQueue: options.taskQueue ?? this.taskQueue,
       workflowId,
       args: [plan],
-      staticSummary: `provision plan '${plan.name}' (${plan.steps.length} steps)`.slice(0, 200),
-      staticDetails: plan.steps.map((step, i) => `${i + 1}. \`${step.id}\`: ${step.operation}`).join('\n'),
+      staticSummary: `provision plan '${String(plan.name)}' (${steps.length} steps)`.slice(0, 200),
+      staticDetails: steps.map((step, i) => `${i + 1}. \`${String(step?.id)}\`: ${String(step?.operation)}`).join('\n'),
       workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
       workflowIdReusePolicy: options.idempotencyKey ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
       typedSearchAttributes: [

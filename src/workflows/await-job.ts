@@ -28,7 +28,7 @@ import type { GetJobInput, NseActivities, SubmitOutcome } from '../activities';
 import { countCompensation, countJobEnded, countJobPoll } from '../metrics/workflow-metrics';
 import { FailureType } from '../shared/failures';
 import { isFailed, isTerminal, JobState, type Job } from '../shared/nse-types';
-import { describeOperation, fillPath, type OperationSpec } from '../shared/operations';
+import { describeOperation, fillPath, findOperation, type OperationSpec } from '../shared/operations';
 import { parseOperationFields, parseOperationInput } from '../shared/validation';
 import {
   DEFAULT_POLL_POLICY,
@@ -462,7 +462,19 @@ class OperationRun {
     if (step.kind === 'report') return step.report;
     this.compensation = { outcome: 'compensated', operation: step.operation, message: `running ${step.operation}` };
     this.setPhase(Phase.Compensating);
-    const undoJob = await runNestedOperation(step.operation, step.input, this.tenantId, this.policy);
+    let undoJob: Job | undefined;
+    try {
+      undoJob = await runNestedOperation(step.operation, step.input, this.tenantId, this.policy);
+    } catch (err) {
+      // An undo that deletes something NSE no longer has has nothing left to do (a failed job may clean up itself).
+      if (failureType(err) !== FailureType.NseNotFound || findOperation(step.operation)?.verb !== 'delete') throw err;
+      return {
+        outcome: 'not-needed',
+        operation: step.operation,
+        objectId: step.objectId,
+        message: `${step.operation}: already gone (404)`,
+      };
+    }
     return {
       outcome: 'compensated',
       operation: step.operation,

@@ -1,7 +1,6 @@
 /**
- * Bugs in src/ that the chaos work found and that are not fixed yet. Each is a test of the right behaviour, marked
- * `it.failing`: it passes while the bug is there and fails once the bug is fixed, as a reminder to drop `.failing`.
- * See docs/reliability.md ("Findings") for the evidence and the suggested fix.
+ * Bugs the chaos work found in src/, kept as regression tests now that they are fixed. See docs/reliability.md
+ * ("Findings") for the evidence.
  */
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
@@ -23,7 +22,7 @@ import {
 
 const FAST = { initialIntervalMs: 20, maxIntervalMs: 40 };
 
-describe('known bugs', () => {
+describe('bugs found by the chaos suite', () => {
   let temporal: TestTemporal;
   let sim: RunningSimulator;
   let worker: Worker;
@@ -72,43 +71,34 @@ describe('known bugs', () => {
     };
   }
 
-  it.failing(
-    "a snapshot submit retried after a 500 creates the snapshot instead of adopting its disk's create job",
-    async () => {
-      const { result: disk } = await run({ operation: 'create-disk', input: diskInput('adopt-disk'), poll: FAST });
-      // Nothing is processed on a 500, so the retry has nothing to adopt; the disk's own create job (same object id,
-      // action create, less than a minute old) must not pass for the snapshot's.
-      await sim.setRules([{ match: { method: 'POST', name: 'adopt-snap' }, faults: { http500: { times: 1 } } }]);
-      const snapshot = { disk_id: disk?.objectId, name: 'adopt-snap' };
-      const { result, error } = await run({ operation: 'create-disk-snapshot', input: snapshot, poll: FAST });
-      expect(error).toBeUndefined();
-      expect(result?.job?.id).not.toBe(disk?.job?.id);
-      const creates = (await sim.ledger()).events.filter((e) => e.kind === 'create' && e.name === 'adopt-snap');
-      expect(creates).toHaveLength(1);
-    },
-  );
+  it("a snapshot submit retried after a 500 creates the snapshot instead of adopting its disk's create job", async () => {
+    const { result: disk } = await run({ operation: 'create-disk', input: diskInput('adopt-disk'), poll: FAST });
+    // Nothing is processed on a 500, so the retry has nothing to adopt; the disk's own create job (same object id,
+    // action create, less than a minute old) must not pass for the snapshot's.
+    await sim.setRules([{ match: { method: 'POST', name: 'adopt-snap' }, faults: { http500: { times: 1 } } }]);
+    const snapshot = { disk_id: disk?.objectId, name: 'adopt-snap' };
+    const { result, error } = await run({ operation: 'create-disk-snapshot', input: snapshot, poll: FAST });
+    expect(error).toBeUndefined();
+    expect(result?.job?.id).not.toBe(disk?.job?.id);
+    const creates = (await sim.ledger()).events.filter((e) => e.kind === 'create' && e.name === 'adopt-snap');
+    expect(creates).toHaveLength(1);
+  });
 
-  it.failing(
-    'a snapshot whose create ended ERROR is left alone by its undo: NseJobFailed, not CompensationFailed',
-    async () => {
-      const { result: disk } = await run({ operation: 'create-disk', input: diskInput('finding-disk'), poll: FAST });
-      const snapshot = { disk_id: disk?.objectId, name: 'fail-snap' };
-      const { error } = await run({ operation: 'create-disk-snapshot', input: snapshot, poll: FAST });
-      // The failed job already removed the snapshot, so the undo's DELETE answers 404: nothing is left to undo.
-      const deletes = await sim.requests('DELETE', '/v2.1/disks/:id/snapshot/:name');
-      expect(deletes.map((r) => r.status)).toEqual([404]);
-      expect(rootFailure(error)?.type).toBe(FailureType.NseJobFailed);
-    },
-  );
+  it('a snapshot whose create ended ERROR is left alone by its undo: NseJobFailed, not CompensationFailed', async () => {
+    const { result: disk } = await run({ operation: 'create-disk', input: diskInput('finding-disk'), poll: FAST });
+    const snapshot = { disk_id: disk?.objectId, name: 'fail-snap' };
+    const { error } = await run({ operation: 'create-disk-snapshot', input: snapshot, poll: FAST });
+    // The failed job already removed the snapshot, so the undo's DELETE answers 404: nothing is left to undo.
+    const deletes = await sim.requests('DELETE', '/v2.1/disks/:id/snapshot/:name');
+    expect(deletes.map((r) => r.status)).toEqual([404]);
+    expect(rootFailure(error)?.type).toBe(FailureType.NseJobFailed);
+  });
 
-  it.failing(
-    'the client library hands a null operation input to the workflow, which rejects it with InvalidInput',
-    async () => {
-      const input = { operation: 'create-hostgroup', input: null } as unknown as OperationInput;
-      // Today startOperation itself throws "TypeError: Cannot read properties of null (reading 'name')".
-      const handle = await client.startOperation(input);
-      const { error } = await settle(handle);
-      expect(rootFailure(error)?.type).toBe(FailureType.InvalidInput);
-    },
-  );
+  it('the client library hands a null operation input to the workflow, which rejects it with InvalidInput', async () => {
+    const input = { operation: 'create-hostgroup', input: null } as unknown as OperationInput;
+    // Today startOperation itself throws "TypeError: Cannot read properties of null (reading 'name')".
+    const handle = await client.startOperation(input);
+    const { error } = await settle(handle);
+    expect(rootFailure(error)?.type).toBe(FailureType.InvalidInput);
+  });
 });
