@@ -133,7 +133,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     username,
     password,
     taskQueue: `chaos-${options.seed}`,
-    tokenTtlSeconds: 300,
+    // Short enough that the worker renews tokens (refresh at < 60 s left) as well as meeting expired ones (clock jumps).
+    tokenTtlSeconds: 90,
     workflowBundle: options.workflowBundle,
     log,
   });
@@ -419,13 +420,15 @@ class FaultController {
     for (const s of scenarios) this.byToken.set(s.token, s);
     const n = scenarios.length;
     // Runs average about six successful job reads and none has fewer than one: thresholds between 0.2 N and 2 N
-    // are always reached, and spread over the first half of the run or so.
+    // are always reached. One threshold is drawn in each of `count` equal slices of that range, so faults of one kind
+    // are spread over the run instead of piling onto neighbouring reads (two token expiries a few milliseconds apart
+    // expire the token the worker has just signed in for: a different fault, see docs/reliability.md).
     const at = (count: number, label: string): number[] => {
       const r = rng.fork(label);
       const low = Math.ceil(n * 0.2);
-      const drawn = Array.from({ length: count }, () => r.int(low, Math.max(low, n * 2))).sort((a, b) => a - b);
-      // Distinct thresholds: two faults of one kind on the same read would count as one.
-      return drawn.map((k, i) => k + i);
+      const slice = Math.max(1, Math.floor((n * 2 - low) / Math.max(1, count)));
+      // Within the first half of each slice: neighbours stay at least half a slice of reads apart.
+      return Array.from({ length: count }, (_, i) => low + i * slice + r.int(0, Math.floor(slice / 2)));
     };
     this.restartAt = at(plan.serverRestarts, 'restarts');
     this.expireAt = at(plan.tokenExpiries, 'expiries');
