@@ -1,0 +1,21 @@
+/**
+ * Yardsticks bundled next to the real workflows (so they pay the same per-run module loading):
+ * - `baselineWorkflow`, the cheapest useful workflow, one no-op activity (11 events, two workflow tasks); whatever
+ *   rate of state transitions the server sustains for it is the server's limit;
+ * - `baselineSleepWorkflow`, which only waits on a timer: what a cached run costs in memory with no state of its own.
+ * @module
+ */
+import { proxyActivities, sleep } from '@temporalio/workflow';
+import type { BaselineActivities } from './baseline-activities';
+
+const { benchNoop } = proxyActivities<BaselineActivities>({ startToCloseTimeout: '30 seconds' });
+
+/** Runs one no-op activity and returns. */
+export async function baselineWorkflow(): Promise<void> {
+  await benchNoop();
+}
+
+/** Sleeps for an hour (the benchmark terminates it long before). */
+export async function baselineSleepWorkflow(): Promise<void> {
+  await sleep('1 hour');
+}

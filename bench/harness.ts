@@ -1,0 +1,311 @@
+/**
+ * The benchmark's stack, all on 127.0.0.1 and all stopped on exit, Ctrl-C or error: the real Temporal dev server
+ * (a child process, SQLite file with WAL pragmas in a temp dir), the NSE simulator (in-process, real HTTP), and one
+ * in-process worker built once from one bundle of the real workflows plus the baseline workflow.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createActivities } from '../src/activities';
+import { freePort } from '../src/dev/ports';
+import { installTemporalCli, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
+import { createLogger, temporalLogger } from '../src/logging';
+import { NseClient } from '../src/nse/client';
+import { buildSimulator, type SimulatorApp } from '../src/simulator/app';
+import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import type { SimRule } from '../src/simulator/rules';
+import { baselineActivities } from './baseline-activities';
+import {
+  machineBusyMs,
+  machineInfo,
+  nodeThreadsNow,
+  processCpuMs,
+  selfCpuMs,
+  threadCpuMs,
+  type MachineInfo,
+  type ThreadCpu,
+} from './proc';
+import { Starter } from './starter';
+
+/** Everything a scenario needs. */
+export interface Bench {
+  client: Client;
+  worker: Worker;
+  taskQueue: string;
+  sim: SimulatorApp;
+  simUrl: string;
+  /** A client like the worker's, for the plain-Node comparison. */
+  newNseClient(): NseClient;
+  server: RunningDevServer;
+  serverPid: number;
+  /** The child process that starts runs and waits for results (its gRPC client is not the worker's cost). */
+  starter: Starter;
+  /** CPU and wall clock now; subtract two readings with {@link meterDelta}. */
+  meter(): Meter;
+  /** The workflow bundle every worker of the run uses (src/workflows plus the baselines). */
+  bundleCode: string;
+  /** Unique per bench run, so workflow ids and resource names never collide with an earlier run. */
+  runTag: string;
+  /**
+   * Starts another worker like the main one (same activities and options; same bundle unless `bundleCode` is given)
+   * on its own task queue, for a scenario whose runs must not stay in the main worker's cache; stop it when done.
+   */
+  startWorker(taskQueue: string, bundleCode?: string): Promise<RunningWorker>;
+  /** Replaces the simulator's rules: the standing ones, with `extra` checked before the last (catch-all) one. */
+  setRules(extra: SimRule[]): void;
+  machine: MachineInfo;
+  /** Job reads the simulator answered, by job id (recorded by an onSend hook the benchmark adds). */
+  jobReads: Map<string, JobReads>;
+  /** Seconds spent starting the stack (dev server, bundle, worker). */
+  setupSeconds: { devServer: number; bundle: number; worker: number };
+  log(line: string): void;
+}
+
+/** A worker started by {@link Bench.startWorker}. */
+export interface RunningWorker {
+  worker: Worker;
+  taskQueue: string;
+  /** Shuts the worker down and waits for it (idempotent; also done at clean-up). */
+  stop(): Promise<void>;
+}
+
+/** How often one job was read and when the simulator first answered it with a terminal state (epoch ms). */
+export interface JobReads {
+  count: number;
+  firstTerminalAt?: number;
+}
+
+const TERMINAL_ANSWER = /"state":"(NORMAL|ERROR|PARTIAL_FAILURES)"/;
+
+/** CPU (ms) of each process and thread group, and the wall clock (ms). */
+export interface Meter {
+  wallMs: number;
+  /** This process: worker, simulator, plain-Node poller; all threads. */
+  workerProcessMs: number;
+  threads: ThreadCpu;
+  serverMs: number;
+  starterMs: number;
+  /** Every process of the machine, ours included: the rest is the noise of other work on the machine. */
+  machineMs: number;
+}
+
+/** CPU ms that processes other than the worker process, the dev server and the starter used. */
+export function foreignMs(delta: Meter): number {
+  return Math.max(0, delta.machineMs - delta.workerProcessMs - delta.serverMs - delta.starterMs);
+}
+
+export function meterDelta(from: Meter, to: Meter): Meter {
+  return {
+    wallMs: to.wallMs - from.wallMs,
+    workerProcessMs: to.workerProcessMs - from.workerProcessMs,
+    threads: {
+      main: to.threads.main - from.threads.main,
+      workflow: to.threads.workflow - from.threads.workflow,
+      v8AndLibuv: to.threads.v8AndLibuv - from.threads.v8AndLibuv,
+      core: to.threads.core - from.threads.core,
+    },
+    serverMs: to.serverMs - from.serverMs,
+    starterMs: to.starterMs - from.starterMs,
+    machineMs: to.machineMs - from.machineMs,
+  };
+}
+
+/** The standing simulator rules, matched by resource-name prefix: each scenario names its resources. */
+export const STANDING_RULES: SimRule[] = [
+  {
+    comment: 'events per cycle: 8 reads RUNNING, then NORMAL',
+    match: { method: 'POST', name: 'ev-' },
+    states: [...Array<'RUNNING'>(8).fill('RUNNING'), 'NORMAL'],
+  },
+  {
+    comment: 'events per change (long poll): a new RUNNING step every 700 ms, NORMAL after 6 changes',
+    match: { method: 'POST', name: 'evlp-' },
+    states: ['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'NORMAL'],
+    advance: { everyMs: 700 },
+  },
+  { comment: 'memory: jobs that never end', match: { method: 'POST', name: 'mem-' }, states: ['RUNNING'] },
+  {
+    comment: 'full operation runs: submit, three polls, NORMAL',
+    match: { method: 'POST' },
+    states: ['RUNNING', 'RUNNING', 'NORMAL'],
+  },
+];
+
+let signalled = false;
+/** True once SIGINT or SIGTERM has stopped the benchmark. */
+export function interrupted(): boolean {
+  return signalled;
+}
+
+const quiet = (): void => undefined;
+/** A logger for bundleWorkflowCode that prints nothing. */
+export const quietBundlerLogger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
+
+/**
+ * Starts the stack, runs `body`, and stops everything whatever happens, also on SIGINT/SIGTERM (then exits 130).
+ * `log` receives progress lines.
+ */
+export async function withBench<T>(log: (line: string) => void, body: (bench: Bench) => Promise<T>): Promise<T> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> => {
+    cleaning ??= (async () => {
+      for (const step of cleanups.reverse()) {
+        try {
+          await step();
+        } catch (err) {
+          log(`cleanup: ${String(err)}`);
+        }
+      }
+    })();
+    return cleaning;
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signalled = true;
+    log(`${signal}: stopping the dev server, the worker and the simulator`);
+    const hardStop = setTimeout(() => process.exit(130), 20_000);
+    hardStop.unref();
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-bench-'));
+    cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+
+    let t = Date.now();
+    const cliPath = installTemporalCli();
+    const port = await freePort();
+    const server = await startDevServer({
+      cliPath,
+      port,
+      dbFile: path.join(tmp, 'bench.db'),
+      logLevel: 'error',
+      output: 'ignore',
+    });
+    cleanups.push(() => server.stop());
+    const serverPid = server.process.pid;
+    if (serverPid === undefined) throw new Error('the dev server has no pid');
+    const devServerSeconds = (Date.now() - t) / 1000;
+    log(`dev server on ${server.address} (pid ${serverPid}, SQLite+WAL in ${tmp}) in ${devServerSeconds.toFixed(1)} s`);
+
+    const sim = buildSimulator({ rules: STANDING_RULES });
+    const jobReads = new Map<string, JobReads>();
+    // The ledger has no timestamps: note when each job read was answered, and when one first showed a terminal state.
+    sim.addHook('onSend', async (request, reply, payload) => {
+      if (request.method === 'GET' && request.routeOptions.url === '/api/v2.1/jobs/:id' && reply.statusCode === 200) {
+        const id = (request.params as { id: string }).id;
+        let reads = jobReads.get(id);
+        if (!reads) jobReads.set(id, (reads = { count: 0 }));
+        reads.count += 1;
+        if (reads.firstTerminalAt === undefined && typeof payload === 'string' && TERMINAL_ANSWER.test(payload))
+          reads.firstTerminalAt = Date.now();
+      }
+      return payload;
+    });
+    await sim.listen({ port: 0, host: '127.0.0.1' });
+    cleanups.push(() => sim.close());
+    const simUrl = `http://127.0.0.1:${(sim.server.address() as AddressInfo).port}/api`;
+
+    t = Date.now();
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./workflows'),
+      logger: quietBundlerLogger,
+    });
+    const bundleSeconds = (Date.now() - t) / 1000;
+
+    // Worker logs go to a file at the production default level (info), so their cost is counted but not printed.
+    const logger = createLogger('info', pino.destination({ dest: path.join(tmp, 'worker.log'), sync: false }));
+    Runtime.install({
+      logger: temporalLogger(logger),
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'INFO' }), forward: {} },
+      },
+      shutdownSignals: [],
+    });
+    t = Date.now();
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    cleanups.push(() => nativeConnection.close());
+
+    const nseClients: NseClient[] = [];
+    cleanups.push(() => nseClients.forEach((c) => c.close()));
+    const newNseClient = (): NseClient => {
+      const { username, password } = SIM_FIXTURES.defaultUser;
+      const nse = new NseClient({ baseUrl: simUrl, auth: { kind: 'jwt', username, password } });
+      nseClients.push(nse);
+      return nse;
+    };
+    // The production worker's options (src/worker.ts): SDK defaults for concurrency and cache; one bundle for all.
+    const activities = { ...createActivities({ nse: newNseClient() }), ...baselineActivities };
+    const startWorker = async (queue: string, bundleCode: string = code): Promise<RunningWorker> => {
+      const created = await Worker.create({
+        connection: nativeConnection,
+        taskQueue: queue,
+        workflowBundle: { code: bundleCode },
+        activities,
+      });
+      const running = created.run();
+      let stopped: Promise<void> | undefined;
+      const stop = (): Promise<void> => {
+        stopped ??= (async () => {
+          if (created.getState() === 'RUNNING') created.shutdown();
+          await running;
+        })();
+        return stopped;
+      };
+      cleanups.push(stop);
+      return { worker: created, taskQueue: queue, stop };
+    };
+    const taskQueue = `nse-flow-bench-${randomUUID()}`;
+    const nodeThreadsBefore = nodeThreadsNow();
+    const { worker } = await startWorker(taskQueue);
+    const workflowThreads = new Set([...nodeThreadsNow()].filter((tid) => !nodeThreadsBefore.has(tid)));
+    const workerSeconds = (Date.now() - t) / 1000;
+    log(`bundle ${bundleSeconds.toFixed(1)} s, worker on task queue ${taskQueue} in ${workerSeconds.toFixed(1)} s`);
+    const starter = await Starter.start(server.address, taskQueue);
+    cleanups.push(() => starter.stop());
+    const meter = (): Meter => ({
+      wallMs: performance.now(),
+      workerProcessMs: selfCpuMs(),
+      threads: threadCpuMs(workflowThreads),
+      serverMs: processCpuMs(serverPid),
+      starterMs: processCpuMs(starter.pid),
+      machineMs: machineBusyMs(),
+    });
+
+    const bench: Bench = {
+      client,
+      worker,
+      taskQueue,
+      sim,
+      simUrl,
+      newNseClient,
+      server,
+      serverPid,
+      starter,
+      meter,
+      jobReads,
+      machine: machineInfo(),
+      runTag: randomUUID().slice(0, 8),
+      startWorker,
+      bundleCode: code,
+      setRules: (extra) => sim.sim.setRules([...STANDING_RULES.slice(0, -1), ...extra, ...STANDING_RULES.slice(-1)]),
+      setupSeconds: { devServer: devServerSeconds, bundle: bundleSeconds, worker: workerSeconds },
+      log,
+    };
+    return await body(bench);
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The benchmark's Markdown table, from the scenario results.
+ * @module
+ */
+import type { MachineInfo } from './proc';
+import type { Profile } from './profile';
+import type { EventsResult, ModeEvents } from './scenarios/events';
+import type { MemoryResult } from './scenarios/memory';
+import type { NaiveResult } from './scenarios/naive';
+import type { ModeReaction } from './scenarios/reaction';
+import type { SideWindow, ThroughputResult } from './scenarios/throughput';
+import { median, type Spread } from './stats';
+
+export interface BenchResults {
+  events: EventsResult;
+  throughput: ThroughputResult;
+  reaction: { modes: ModeReaction[] };
+  memory: MemoryResult;
+  naive: NaiveResult;
+}
+
+const f = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const pct = (value: number): string => `${f(value * 100, 0)}%`;
+const ratio = (s: Spread, digits = 2): string =>
+  `**${f(s.median, digits)}** (${f(s.min, digits)}–${f(s.max, digits)}, ${s.n} blocks)`;
+
+type Row = [figure: string, name: string, result: string, notes: string];
+
+function eventRows({ modes, baseline }: EventsResult): Row[] {
+  const rows: Row[] = [];
+  for (const e of modes) {
+    if (e.mode === 'long-poll') {
+      rows.push([
+        '1',
+        'History events per job change, `long-poll`',
+        `**${f(e.eventsPerCycle, 0)}**`,
+        `median gap between getJob completions over ${e.cycles} changes (one every ${f(e.cycleMs, 0)} ms); ` +
+          `${e.reads} reads in all: a held read adds no event until the job changes`,
+      ]);
+    } else {
+      rows.push([
+        '1',
+        `History events per poll cycle, \`${e.mode}\``,
+        `**${f(e.eventsPerCycle, 0)}**`,
+        `median gap between TimerFired events over ${e.cycles} cycles; one cycle took ${f(e.cycleMs, 0)} ms`,
+      ]);
+    }
+  }
+  const cost = (c: ModeEvents['fullRun']): string => `${c.events} / ${c.stateTransitions} / ${c.workflowTasks}`;
+  rows.push([
+    '1',
+    'Full run (submit, 3 polls, NORMAL): events / state transitions / workflow tasks',
+    modes.map((e) => `${e.mode} ${cost(e.fullRun)}`).join('; '),
+    `baseline (one no-op activity) ${cost(baseline)}`,
+  ]);
+  return rows;
+}
+
+function throughputRows(t: ThroughputResult, profile: Profile, machine: MachineInfo): Row[] {
+  const at = (side: SideWindow['side'], pick: (w: SideWindow) => number): number =>
+    median(t.windows.filter((w) => w.side === side).map(pick));
+  const both = (pick: (w: SideWindow) => number, digits = 2, format = (v: number) => f(v, digits)): string =>
+    `${format(at('operation', pick))} / ${format(at('baseline', pick))}`;
+  return [
+    [
+      '2',
+      'Throughput, operation ÷ baseline: state transitions/s',
+      ratio(t.transitionRatio),
+      `operation / baseline: ${both((w) => w.transitionsPerSec, 0)} transitions/s, ${both((w) => w.workflowTasksPerSec, 0)} WFT/s, ` +
+        `${both((w) => w.runsPerSec, 1)} runs/s, ${both((w) => w.eventsPerSec, 0)} events/s (events ratio ${f(t.eventRatio.median)}); ` +
+        `closed loop of ${profile.throughput.concurrency} runs; transitions = the server's stateTransitionCount`,
+    ],
+    [
+      '2',
+      '… per CPU-second of worker + dev server',
+      ratio(t.transitionPerCpuRatio),
+      `${both((w) => w.transitionsPerCpuSec, 0)} transitions per CPU-s; the capacity ratio on a CPU-bound box, insensitive to how much CPU other processes took`,
+    ],
+    [
+      '2',
+      '… per dev-server CPU-second',
+      ratio(t.transitionPerServerCpuRatio),
+      `${both((w) => w.transitionsPerServerCpuSec, 0)} transitions per server CPU-s; the ratio when the server alone is the limit (worker elsewhere)`,
+    ],
+    [
+      '4',
+      'Worker CPU per workflow task, operation ÷ baseline',
+      ratio(t.cpuPerTaskRatio),
+      `ms per WFT, operation / baseline: worker process ${both((w) => w.cpu.workerMsPerTask)} = workflow thread ${both((w) => w.cpu.threadsMsPerTask.workflow)} ` +
+        `+ V8 GC/compiler threads ${both((w) => w.cpu.threadsMsPerTask.v8AndLibuv)} + main JS (activities, simulator) ${both((w) => w.cpu.threadsMsPerTask.main)} ` +
+        `+ Rust core ${both((w) => w.cpu.threadsMsPerTask.core)}; dev server ${both((w) => w.cpu.serverMsPerTask)}`,
+    ],
+    [
+      '4',
+      "Worker's share of worker + dev server CPU at saturation",
+      `operation **${pct(at('operation', (w) => w.cpu.workerShare))}**, baseline **${pct(at('baseline', (w) => w.cpu.workerShare))}**`,
+      `cores used, operation / baseline: worker ${both((w) => w.cpu.workerCores)}, dev server ${both((w) => w.cpu.serverCores)}, ` +
+        `workflow thread ${both((w) => w.cpu.workflowThreadBusy)}; our processes kept ${both((w) => w.cpu.machineBusy, 0, pct)} of ${machine.nproc} cores busy ` +
+        `while other processes on the machine used ${both((w) => w.cpu.foreignCores)} cores`,
+    ],
+  ];
+}
+
+function reactionRows(modes: ModeReaction[]): Row[] {
+  return modes.map((r): Row => {
+    const split = `${r.samples} runs; waiting for the read that saw it ${f(r.meanWaitMs, 0)} ms + processing ${f(r.meanProcessMs, 0)} ms (p99 ${f(r.p99ProcessMs, 0)} ms)`;
+    return r.mode === 'long-poll'
+      ? ['3', 'Reaction delay, `long-poll`', `mean **${f(r.meanMs, 0)} ms**, p99 **${f(r.p99Ms, 0)} ms**`, split]
+      : [
+          '3',
+          `Reaction delay ÷ poll interval (1 s), \`${r.mode}\``,
+          `mean **${f(r.meanIntervals)}**, p99 **${f(r.p99Intervals)}**`,
+          `${split}; mean ${f(r.meanMs, 0)} ms`,
+        ];
+  });
+}
+
+function memoryRows(m: MemoryResult): Row[] {
+  return [
+    [
+      '5',
+      `Worker RSS with ${m.runs} runs polling at once`,
+      `**${f(m.loadedRssMiB, 0)} MiB** (idle ${f(m.idleRssMiB, 0)} MiB)`,
+      `${m.cachedWorkflows} runs cached, ${m.polledRuns} polled; all settled in ${f(m.settleSeconds, 0)} s; 30 s interval here (see notes)`,
+    ],
+    [
+      '5',
+      'RSS per cached workflow',
+      `**${f(m.perCachedWorkflowMiB)} MiB**`,
+      `the SDK documents ≈ 1 MB per cached workflow (reuseV8Context); a run of a workflow that only sleeps, same bundle: ` +
+        `${f(m.perCachedSleeperMiB)} MiB; main-thread heap (simulator, activities) grew ${f(m.mainHeapDeltaMiB, 1)} MiB in all`,
+    ],
+  ];
+}
+
+function naiveRows(n: NaiveResult, profile: Profile): Row[] {
+  const med = (pick: (b: NaiveResult['blocks'][number]) => number, digits = 0): string =>
+    f(median(n.blocks.map(pick)), digits);
+  return [
+    [
+      '6',
+      'End-to-end latency, workflow ÷ plain Node loop',
+      ratio(n.latencyRatio),
+      `median: workflow ${med((b) => b.workflowLatencyMs)} ms (server start→close ${med((b) => b.workflowServerLatencyMs)} ms), ` +
+        `plain ${med((b) => b.plainLatencyMs)} ms; ${profile.naive.runs} jobs per batch, one every ${profile.naive.spacingMs} ms`,
+    ],
+    [
+      '6',
+      'CPU per job, workflow ÷ plain Node loop',
+      `worker process ${ratio(n.workerCpuRatio, 1)}; with dev server + starter ${ratio(n.totalCpuRatio, 1)}`,
+      `ms per job: worker ${med((b) => b.workflowWorkerMs, 1)} + dev server ${med((b) => b.workflowServerMs, 1)} + starter ` +
+        `${med((b) => b.workflowStarterMs, 1)} vs plain ${med((b) => b.plainMs, 1)} (both sides include the simulator)`,
+    ],
+  ];
+}
+
+export function markdownTable(results: BenchResults, profile: Profile, machine: MachineInfo): string {
+  const rows: Row[] = [
+    ...eventRows(results.events),
+    ...throughputRows(results.throughput, profile, machine),
+    ...reactionRows(results.reaction.modes),
+    ...memoryRows(results.memory),
+    ...naiveRows(results.naive, profile),
+  ].sort((a, b) => Number(a[0]) - Number(b[0]));
+  const header = ['#', 'Figure', 'Result', 'How / absolute values'];
+  const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
