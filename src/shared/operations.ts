@@ -35,6 +35,7 @@ export interface OperationSpec {
   method: HttpMethod;
   /** Path under the API base; `{field}` segments are taken (URL-encoded) from the input. */
   path: string;
+  /** Built on first use (`z.lazy`): every workflow run loads this module, and building all schemas up front cost each run milliseconds and memory. */
   schema: z.ZodType<Record<string, unknown>>;
   undo: Undo;
   /** Field holding the subtenant, used in summaries. */
@@ -131,15 +132,17 @@ const specs: OperationSpec[] = [
     method: 'POST',
     path: '/v2.1/blockstores',
     subtenantField: 'subtenant_id',
-    schema: withNetwork({
-      tenant_id: nseId.optional(),
-      subtenant_id: nseId,
-      zone,
-      service_fcp_enabled: z.boolean().optional(),
-      dr_zone: zone.optional(),
-      dr_schedule: drSchedule.optional(),
-      tags: tags.optional(),
-    }),
+    schema: z.lazy(() =>
+      withNetwork({
+        tenant_id: nseId.optional(),
+        subtenant_id: nseId,
+        zone,
+        service_fcp_enabled: z.boolean().optional(),
+        dr_zone: zone.optional(),
+        dr_schedule: drSchedule.optional(),
+        tags: tags.optional(),
+      }),
+    ),
     undo: deleteById('delete-blockstore'),
   },
   {
@@ -148,9 +151,11 @@ const specs: OperationSpec[] = [
     resource: 'blockstore',
     method: 'PUT',
     path: '/v2.1/blockstores/{id}',
-    schema: z
-      .object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() })
-      .strict(),
+    schema: z.lazy(() =>
+      z
+        .object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() })
+        .strict(),
+    ),
     undo: {
       kind: 'restore',
       operation: 'update-blockstore',
@@ -164,7 +169,7 @@ const specs: OperationSpec[] = [
     resource: 'blockstore',
     method: 'DELETE',
     path: '/v2.1/blockstores/{id}',
-    schema: byId,
+    schema: z.lazy(() => byId),
     undo: { kind: 'none', reason: 'a deleted block store cannot be restored (a new one gets a new id)' },
   },
   {
@@ -174,28 +179,30 @@ const specs: OperationSpec[] = [
     method: 'POST',
     path: '/v2.1/disks',
     subtenantField: 'subtenant_id',
-    schema: z
-      .object({
-        subtenant_id: nseId,
-        zone,
-        name: resourceName,
-        disk_path: z.string().min(1).max(255),
-        protocol: blockProtocol,
-        os_type: osType,
-        hostgroup_mappings: z.array(resourceName),
-        service_level: serviceLevel,
-        size_gb: sizeGb,
-        hostgroups: z
-          .array(z.object({ name: resourceName, initiators: z.array(initiator).optional() }).strict())
-          .optional(),
-        snapshot_policy: policy.optional(),
-        backup_policy: policy.optional(),
-        dr_enabled: z.boolean().optional(),
-        clone_from_disk_id: nseId.optional(),
-        clone_from_snapshot_name: resourceName.optional(),
-        tags: tags.optional(),
-      })
-      .strict(),
+    schema: z.lazy(() =>
+      z
+        .object({
+          subtenant_id: nseId,
+          zone,
+          name: resourceName,
+          disk_path: z.string().min(1).max(255),
+          protocol: blockProtocol,
+          os_type: osType,
+          hostgroup_mappings: z.array(resourceName),
+          service_level: serviceLevel,
+          size_gb: sizeGb,
+          hostgroups: z
+            .array(z.object({ name: resourceName, initiators: z.array(initiator).optional() }).strict())
+            .optional(),
+          snapshot_policy: policy.optional(),
+          backup_policy: policy.optional(),
+          dr_enabled: z.boolean().optional(),
+          clone_from_disk_id: nseId.optional(),
+          clone_from_snapshot_name: resourceName.optional(),
+          tags: tags.optional(),
+        })
+        .strict(),
+    ),
     undo: deleteById('delete-disk'),
   },
   {
@@ -204,18 +211,20 @@ const specs: OperationSpec[] = [
     resource: 'disk',
     method: 'PUT',
     path: '/v2.1/disks/{id}',
-    schema: z
-      .object({
-        id: nseId,
-        name: resourceName.optional(),
-        service_level: serviceLevel.optional(),
-        size_gb: sizeGb.optional(),
-        hostgroup_mappings: z.array(resourceName).optional(),
-        snapshot_policy: policy.optional(),
-        backup_policy: policy.optional(),
-        dr_enabled: z.boolean().optional(),
-      })
-      .strict(),
+    schema: z.lazy(() =>
+      z
+        .object({
+          id: nseId,
+          name: resourceName.optional(),
+          service_level: serviceLevel.optional(),
+          size_gb: sizeGb.optional(),
+          hostgroup_mappings: z.array(resourceName).optional(),
+          snapshot_policy: policy.optional(),
+          backup_policy: policy.optional(),
+          dr_enabled: z.boolean().optional(),
+        })
+        .strict(),
+    ),
     undo: {
       kind: 'restore',
       operation: 'update-disk',
@@ -229,7 +238,7 @@ const specs: OperationSpec[] = [
     resource: 'disk',
     method: 'DELETE',
     path: '/v2.1/disks/{id}',
-    schema: byId,
+    schema: z.lazy(() => byId),
     undo: { kind: 'none', reason: 'a deleted disk and its data cannot be restored' },
   },
   {
@@ -238,7 +247,9 @@ const specs: OperationSpec[] = [
     resource: 'disk-snapshot',
     method: 'POST',
     path: '/v2.1/disks/{disk_id}/snapshot/{name}',
-    schema: z.object({ disk_id: nseId, name: resourceName, snapmirror_label: snapmirrorLabel.optional() }).strict(),
+    schema: z.lazy(() =>
+      z.object({ disk_id: nseId, name: resourceName, snapmirror_label: snapmirrorLabel.optional() }).strict(),
+    ),
     // The job's object_id is the disk, so the undo is built from the forward input.
     undo: {
       kind: 'delete',
@@ -252,7 +263,7 @@ const specs: OperationSpec[] = [
     resource: 'disk-snapshot',
     method: 'DELETE',
     path: '/v2.1/disks/{disk_id}/snapshot/{name}',
-    schema: z.object({ disk_id: nseId, name: resourceName }).strict(),
+    schema: z.lazy(() => z.object({ disk_id: nseId, name: resourceName }).strict()),
     undo: { kind: 'none', reason: 'a deleted snapshot cannot be restored' },
   },
   {
@@ -262,17 +273,19 @@ const specs: OperationSpec[] = [
     method: 'POST',
     path: '/v2.1/hostgroups',
     subtenantField: 'subtenant_id',
-    schema: z
-      .object({
-        name: resourceName,
-        subtenant_id: nseId,
-        zone,
-        protocol: blockProtocol,
-        os_type: osType,
-        initiators: z.array(initiator).optional(),
-        tags: tags.optional(),
-      })
-      .strict(),
+    schema: z.lazy(() =>
+      z
+        .object({
+          name: resourceName,
+          subtenant_id: nseId,
+          zone,
+          protocol: blockProtocol,
+          os_type: osType,
+          initiators: z.array(initiator).optional(),
+          tags: tags.optional(),
+        })
+        .strict(),
+    ),
     undo: deleteById('delete-hostgroup'),
   },
   {
@@ -281,7 +294,7 @@ const specs: OperationSpec[] = [
     resource: 'hostgroup',
     method: 'DELETE',
     path: '/v2.1/hostgroups/{id}',
-    schema: byId,
+    schema: z.lazy(() => byId),
     undo: { kind: 'none', reason: 'a deleted host group gets a new id when recreated' },
   },
   {
@@ -290,7 +303,9 @@ const specs: OperationSpec[] = [
     resource: 'hostgroup-initiator',
     method: 'POST',
     path: '/v2.1/hostgroups/{hostgroup_id}/initiators',
-    schema: z.object({ hostgroup_id: nseId, alias: resourceName, initiator: z.string().min(1).max(255) }).strict(),
+    schema: z.lazy(() =>
+      z.object({ hostgroup_id: nseId, alias: resourceName, initiator: z.string().min(1).max(255) }).strict(),
+    ),
     undo: {
       kind: 'delete',
       operation: 'remove-hostgroup-initiator',
@@ -303,7 +318,9 @@ const specs: OperationSpec[] = [
     resource: 'hostgroup-initiator',
     method: 'PATCH',
     path: '/v2.1/hostgroups/{hostgroup_id}/initiators/{alias}',
-    schema: z.object({ hostgroup_id: nseId, alias: resourceName, initiator: z.string().min(1).max(255) }).strict(),
+    schema: z.lazy(() =>
+      z.object({ hostgroup_id: nseId, alias: resourceName, initiator: z.string().min(1).max(255) }).strict(),
+    ),
     undo: {
       kind: 'restore',
       operation: 'update-hostgroup-initiator',
@@ -321,7 +338,7 @@ const specs: OperationSpec[] = [
     resource: 'hostgroup-initiator',
     method: 'DELETE',
     path: '/v2.1/hostgroups/{hostgroup_id}/initiators/{alias}',
-    schema: z.object({ hostgroup_id: nseId, alias: resourceName }).strict(),
+    schema: z.lazy(() => z.object({ hostgroup_id: nseId, alias: resourceName }).strict()),
     undo: { kind: 'none', reason: 'add the initiator back with add-hostgroup-initiator' },
   },
   // File services (§7.2)
@@ -332,18 +349,20 @@ const specs: OperationSpec[] = [
     method: 'POST',
     path: '/v2.1/fileservers',
     subtenantField: 'subtenant_id',
-    schema: withNetwork({
-      name: resourceName,
-      subtenant_id: nseId,
-      zone,
-      ip_addr: z.string().max(64).optional(),
-      gateway: z.string().max(64).optional(),
-      dr_zone: zone.optional(),
-      dr_schedule: drSchedule.optional(),
-      tags: tags.optional(),
-      // CIFS needs an AD password: history is not secret-safe, so CIFS file servers are created outside nse-flow.
-      cifs_enabled: z.literal(false).optional(),
-    }),
+    schema: z.lazy(() =>
+      withNetwork({
+        name: resourceName,
+        subtenant_id: nseId,
+        zone,
+        ip_addr: z.string().max(64).optional(),
+        gateway: z.string().max(64).optional(),
+        dr_zone: zone.optional(),
+        dr_schedule: drSchedule.optional(),
+        tags: tags.optional(),
+        // CIFS needs an AD password: history is not secret-safe, so CIFS file servers are created outside nse-flow.
+        cifs_enabled: z.literal(false).optional(),
+      }),
+    ),
     undo: deleteById('delete-fileserver'),
   },
   {
@@ -352,9 +371,11 @@ const specs: OperationSpec[] = [
     resource: 'fileserver',
     method: 'PUT',
     path: '/v2.1/fileservers/{id}',
-    schema: z
-      .object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() })
-      .strict(),
+    schema: z.lazy(() =>
+      z
+        .object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() })
+        .strict(),
+    ),
     undo: {
       kind: 'restore',
       operation: 'update-fileserver',
@@ -368,7 +389,7 @@ const specs: OperationSpec[] = [
     resource: 'fileserver',
     method: 'DELETE',
     path: '/v2.1/fileservers/{id}',
-    schema: byId,
+    schema: z.lazy(() => byId),
     undo: { kind: 'none', reason: 'a deleted file server cannot be restored' },
   },
   {
@@ -377,24 +398,26 @@ const specs: OperationSpec[] = [
     resource: 'fileshare',
     method: 'POST',
     path: '/v2.1/fileshares',
-    schema: z
-      .object({
-        name: resourceName,
-        share_path: z.string().min(1).max(255),
-        fileserver_id: nseId,
-        size_gb: sizeGb,
-        service_level: serviceLevel,
-        protocol: z.enum(['nfs', 'cifs', 'multiprotocol']),
-        security_style: z.enum(['unix', 'ntfs']),
-        export_policy: z.array(exportRule),
-        snapshot_policy: policy.optional(),
-        backup_policy: policy.optional(),
-        dr_enabled: z.boolean().optional(),
-        clone_from_fileshare_id: nseId.optional(),
-        clone_from_snapshot_name: resourceName.optional(),
-        tags: tags.optional(),
-      })
-      .strict(),
+    schema: z.lazy(() =>
+      z
+        .object({
+          name: resourceName,
+          share_path: z.string().min(1).max(255),
+          fileserver_id: nseId,
+          size_gb: sizeGb,
+          service_level: serviceLevel,
+          protocol: z.enum(['nfs', 'cifs', 'multiprotocol']),
+          security_style: z.enum(['unix', 'ntfs']),
+          export_policy: z.array(exportRule),
+          snapshot_policy: policy.optional(),
+          backup_policy: policy.optional(),
+          dr_enabled: z.boolean().optional(),
+          clone_from_fileshare_id: nseId.optional(),
+          clone_from_snapshot_name: resourceName.optional(),
+          tags: tags.optional(),
+        })
+        .strict(),
+    ),
     undo: deleteById('delete-fileshare'),
   },
   {
@@ -403,17 +426,19 @@ const specs: OperationSpec[] = [
     resource: 'fileshare',
     method: 'PUT',
     path: '/v2.1/fileshares/{id}',
-    schema: z
-      .object({
-        id: nseId,
-        name: resourceName.optional(),
-        size_gb: sizeGb.optional(),
-        service_level: serviceLevel.optional(),
-        protocol: z.enum(['nfs', 'cifs', 'multiprotocol']).optional(),
-        export_policy: z.array(exportRule).optional(),
-        snapshot_policy: policy.optional(),
-      })
-      .strict(),
+    schema: z.lazy(() =>
+      z
+        .object({
+          id: nseId,
+          name: resourceName.optional(),
+          size_gb: sizeGb.optional(),
+          service_level: serviceLevel.optional(),
+          protocol: z.enum(['nfs', 'cifs', 'multiprotocol']).optional(),
+          export_policy: z.array(exportRule).optional(),
+          snapshot_policy: policy.optional(),
+        })
+        .strict(),
+    ),
     undo: {
       kind: 'restore',
       operation: 'update-fileshare',
@@ -427,7 +452,7 @@ const specs: OperationSpec[] = [
     resource: 'fileshare',
     method: 'DELETE',
     path: '/v2.1/fileshares/{id}',
-    schema: byId,
+    schema: z.lazy(() => byId),
     undo: { kind: 'none', reason: 'a deleted file share and its data cannot be restored' },
   },
   {
@@ -436,9 +461,9 @@ const specs: OperationSpec[] = [
     resource: 'fileshare-snapshot',
     method: 'POST',
     path: '/v2.1/fileshares/{fileshare_id}/snapshot/{name}',
-    schema: z
-      .object({ fileshare_id: nseId, name: resourceName, snapmirror_label: snapmirrorLabel.optional() })
-      .strict(),
+    schema: z.lazy(() =>
+      z.object({ fileshare_id: nseId, name: resourceName, snapmirror_label: snapmirrorLabel.optional() }).strict(),
+    ),
     undo: {
       kind: 'delete',
       operation: 'delete-fileshare-snapshot',
@@ -451,7 +476,7 @@ const specs: OperationSpec[] = [
     resource: 'fileshare-snapshot',
     method: 'DELETE',
     path: '/v2.1/fileshares/{fileshare_id}/snapshot/{name}',
-    schema: z.object({ fileshare_id: nseId, name: resourceName }).strict(),
+    schema: z.lazy(() => z.object({ fileshare_id: nseId, name: resourceName }).strict()),
     undo: { kind: 'none', reason: 'a deleted snapshot cannot be restored' },
   },
   // Object storage (§7.3)
@@ -462,7 +487,7 @@ const specs: OperationSpec[] = [
     method: 'POST',
     path: '/v2.1/objectstorage/accounts',
     subtenantField: 'subtenant_id',
-    schema: z.object({ subtenant_id: nseId, quota_gb: sizeGb }).strict(),
+    schema: z.lazy(() => z.object({ subtenant_id: nseId, quota_gb: sizeGb }).strict()),
     undo: deleteById('delete-objectstorage-account'),
   },
   {
@@ -472,7 +497,7 @@ const specs: OperationSpec[] = [
     method: 'PUT',
     path: '/v2.1/objectstorage/accounts/{id}',
     subtenantField: 'subtenant_id',
-    schema: z.object({ id: nseId, name: resourceName, subtenant_id: nseId, quota_gb: sizeGb }).strict(),
+    schema: z.lazy(() => z.object({ id: nseId, name: resourceName, subtenant_id: nseId, quota_gb: sizeGb }).strict()),
     undo: {
       kind: 'restore',
       operation: 'update-objectstorage-account',
@@ -486,7 +511,7 @@ const specs: OperationSpec[] = [
     resource: 'objectstorage-account',
     method: 'DELETE',
     path: '/v2.1/objectstorage/accounts/{id}',
-    schema: byId,
+    schema: z.lazy(() => byId),
     undo: { kind: 'none', reason: 'a deleted object-storage account cannot be restored' },
   },
   {
@@ -496,12 +521,16 @@ const specs: OperationSpec[] = [
     method: 'POST',
     path: '/v2.1/objectstorage/buckets',
     subtenantField: 'subtenant_id',
-    schema: z
-      .object({
-        name: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be 3-63 lowercase letters, digits, dots or dashes'),
-        subtenant_id: nseId,
-      })
-      .strict(),
+    schema: z.lazy(() =>
+      z
+        .object({
+          name: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be 3-63 lowercase letters, digits, dots or dashes'),
+          subtenant_id: nseId,
+        })
+        .strict(),
+    ),
     undo: { kind: 'none', reason: 'NSE cannot delete buckets; delete it with an S3 client' },
   },
   {
@@ -511,7 +540,7 @@ const specs: OperationSpec[] = [
     method: 'POST',
     path: '/v2.1/objectiam/groups',
     subtenantField: 'subtenant_id',
-    schema: z.object({ name: resourceName, subtenant_id: nseId, s3_policy: s3Policy }).strict(),
+    schema: z.lazy(() => z.object({ name: resourceName, subtenant_id: nseId, s3_policy: s3Policy }).strict()),
     undo: deleteById('delete-objectiam-group'),
   },
   {
@@ -521,7 +550,9 @@ const specs: OperationSpec[] = [
     method: 'PUT',
     path: '/v2.1/objectiam/groups/{id}',
     subtenantField: 'subtenant_id',
-    schema: z.object({ id: nseId, name: resourceName, subtenant_id: nseId, s3_policy: s3Policy }).strict(),
+    schema: z.lazy(() =>
+      z.object({ id: nseId, name: resourceName, subtenant_id: nseId, s3_policy: s3Policy }).strict(),
+    ),
     undo: {
       kind: 'restore',
       operation: 'update-objectiam-group',
@@ -535,7 +566,7 @@ const specs: OperationSpec[] = [
     resource: 'objectiam-group',
     method: 'DELETE',
     path: '/v2.1/objectiam/groups/{id}',
-    schema: byId,
+    schema: z.lazy(() => byId),
     undo: { kind: 'none', reason: 'a deleted group gets a new id when recreated' },
   },
   {
@@ -545,7 +576,9 @@ const specs: OperationSpec[] = [
     method: 'POST',
     path: '/v2.1/objectiam/users',
     subtenantField: 'subtenant_id',
-    schema: z.object({ display_name: resourceName, subtenant_id: nseId, sg_group_membership: z.array(nseId) }).strict(),
+    schema: z.lazy(() =>
+      z.object({ display_name: resourceName, subtenant_id: nseId, sg_group_membership: z.array(nseId) }).strict(),
+    ),
     undo: deleteById('delete-objectiam-user'),
   },
   {
@@ -555,9 +588,11 @@ const specs: OperationSpec[] = [
     method: 'PUT',
     path: '/v2.1/objectiam/users/{id}',
     subtenantField: 'subtenant_id',
-    schema: z
-      .object({ id: nseId, display_name: resourceName, subtenant_id: nseId, sg_group_membership: z.array(nseId) })
-      .strict(),
+    schema: z.lazy(() =>
+      z
+        .object({ id: nseId, display_name: resourceName, subtenant_id: nseId, sg_group_membership: z.array(nseId) })
+        .strict(),
+    ),
     undo: {
       kind: 'restore',
       operation: 'update-objectiam-user',
@@ -571,7 +606,7 @@ const specs: OperationSpec[] = [
     resource: 'objectiam-user',
     method: 'DELETE',
     path: '/v2.1/objectiam/users/{id}',
-    schema: byId,
+    schema: z.lazy(() => byId),
     undo: { kind: 'none', reason: 'a deleted user gets a new id and new keys when recreated' },
   },
 ];
