@@ -133,7 +133,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     username,
     password,
     taskQueue: `chaos-${options.seed}`,
-    // Short enough that the worker renews tokens (refresh at < 60 s left) as well as meeting expired ones (clock jumps).
+    // In simulator time; the suite's clock jumps past it at seeded moments (token expiry mid-run).
     tokenTtlSeconds: 90,
     workflowBundle: options.workflowBundle,
     log,
