@@ -27,6 +27,7 @@ export const pollPolicySchema = z
       .max(365 * 86_400_000),
     maxPollsPerRun: z.number().int().min(1).max(10_000),
     longPollSeconds: z.number().int().min(1).max(120),
+    submitTimeoutMs: z.number().int().min(1_000).max(86_400_000),
   })
   .partial()
   .strict();

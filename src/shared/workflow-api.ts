@@ -40,6 +40,8 @@ export interface PollPolicy {
   maxPollsPerRun: number;
   /** Long-poll mode: how long NSE may hold one read (the simulator's `poll_timeout` extension), in seconds. */
   longPollSeconds: number;
+  /** How long the submit keeps retrying while NSE is unavailable, before the run fails. */
+  submitTimeoutMs: number;
 }
 
 /** Defaults for a job that usually ends within minutes. */
@@ -52,6 +54,7 @@ export const DEFAULT_POLL_POLICY: PollPolicy = {
   timeoutMs: 2 * 60 * 60 * 1000,
   maxPollsPerRun: 500,
   longPollSeconds: 30,
+  submitTimeoutMs: 10 * 60 * 1000,
 };
 
 /** The phases a run goes through; also the `NsePhase` search attribute. */
