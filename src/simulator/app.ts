@@ -8,6 +8,7 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   findSubnet,
@@ -533,6 +534,36 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     });
   }
 
+  /**
+   * What a job on an existing resource takes from it for its {@link Acceptance}; `part` ("snapshot 'x'") names a
+   * part of the resource the job is about.
+   */
+  function onResource(resource: SimResource, part?: string) {
+    const family = FAMILIES[resource.type];
+    const noun = `${family.label} '${resource.name}'`;
+    return {
+      family,
+      objectId: resource.id,
+      objectName: resource.name,
+      noun: part === undefined ? noun : `${part} of ${noun}`,
+      tenantId: resource.tenantId,
+      subtenantId: resource.subtenantId,
+    };
+  }
+
+  /** Marks a resource changing for an update or delete job and records the event; refuses one being deleted. */
+  function beginChange(resource: SimResource, action: 'update' | 'delete'): string {
+    const family = FAMILIES[resource.type];
+    if (resource.state === 'Deleting') {
+      const already = action === 'delete' ? 'already ' : '';
+      throw precondition(`The ${family.label} '${resource.name}' is ${already}being deleted.`);
+    }
+    const jobId = store.newId();
+    store.setState(resource, action === 'update' ? 'Updating' : 'Deleting');
+    store.recordEvent(action, family.type, resource.id, resource.name, jobId);
+    return jobId;
+  }
+
   function submitUpdate(
     call: CallContext,
     operation: string,
@@ -540,21 +571,11 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     body: Record<string, unknown>,
     fateName: string | undefined,
   ): Answer {
-    const family = FAMILIES[resource.type];
-    if (resource.state === 'Deleting') throw precondition(`The ${family.label} '${resource.name}' is being deleted.`);
-    const jobId = store.newId();
-    store.setState(resource, 'Updating');
-    store.recordEvent('update', family.type, resource.id, resource.name, jobId);
     return accept(call, {
-      jobId,
+      jobId: beginChange(resource, 'update'),
       operation,
       action: 'update',
-      family,
-      objectId: resource.id,
-      objectName: resource.name,
-      noun: `${family.label} '${resource.name}'`,
-      tenantId: resource.tenantId,
-      subtenantId: resource.subtenantId,
+      ...onResource(resource),
       fateName,
       summary: 'Update request is successfully submitted',
       effect: { kind: 'update', id: resource.id, changes: publicFields(body) },
@@ -563,22 +584,11 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   }
 
   function submitDelete(call: CallContext, operation: string, resource: SimResource): Answer {
-    const family = FAMILIES[resource.type];
-    if (resource.state === 'Deleting')
-      throw precondition(`The ${family.label} '${resource.name}' is already being deleted.`);
-    const jobId = store.newId();
-    store.setState(resource, 'Deleting');
-    store.recordEvent('delete', family.type, resource.id, resource.name, jobId);
     return accept(call, {
-      jobId,
+      jobId: beginChange(resource, 'delete'),
       operation,
       action: 'delete',
-      family,
-      objectId: resource.id,
-      objectName: resource.name,
-      noun: `${family.label} '${resource.name}'`,
-      tenantId: resource.tenantId,
-      subtenantId: resource.subtenantId,
+      ...onResource(resource),
       fateName: undefined,
       summary: 'Delete request is successfully submitted',
       effect: { kind: 'delete', id: resource.id },
@@ -619,12 +629,8 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
       jobId,
       operation,
       action,
-      family,
-      objectId: parent.id,
+      ...onResource(parent, `snapshot '${snapshotName}'`),
       objectName: snapshotName,
-      noun: `snapshot '${snapshotName}' of ${family.label} '${parent.name}'`,
-      tenantId: parent.tenantId,
-      subtenantId: parent.subtenantId,
       fateName: action === 'create' ? snapshotName : undefined,
       summary: action === 'create' ? createSummary : 'Delete Snapshot request is successfully submitted',
       effect: { kind: action === 'create' ? 'snapshot-create' : 'snapshot-delete', id: parent.id, name: snapshotName },
@@ -633,13 +639,14 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     });
   }
 
+  /** An `add-`, `update-` or `remove-hostgroup-initiator` call, after its checks. */
   function submitInitiator(
     call: CallContext,
-    operation: string,
     hostgroup: SimResource,
     alias: string,
     change: { kind: 'add' | 'update'; initiator: string } | { kind: 'remove' },
   ): Answer {
+    const operation = `${change.kind}-hostgroup-initiator`;
     const jobId = store.newId();
     const kind = change.kind === 'add' ? 'create' : change.kind === 'update' ? 'update' : 'delete';
     store.recordEvent(kind, 'hostgroup-initiator', hostgroup.id, alias, jobId);
@@ -649,12 +656,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
       operation,
       // NSE reports initiator changes as updates of the host group (nse-api.md §6.2).
       action: 'update',
-      family: FAMILIES.hostgroup,
-      objectId: hostgroup.id,
-      objectName: hostgroup.name,
-      noun: `initiator '${alias}' of host group '${hostgroup.name}'`,
-      tenantId: hostgroup.tenantId,
-      subtenantId: hostgroup.subtenantId,
+      ...onResource(hostgroup, `initiator '${alias}'`),
       fateName: change.kind === 'remove' ? undefined : alias,
       summary: `${summary} request is successfully submitted`,
       effect:
@@ -807,47 +809,164 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   };
   const aboutBody = (req: SimRequest) => ({ name: bodyName(req) });
   const aboutTarget = (req: SimRequest) => ({ name: bodyName(req) ?? store.getResource(req.params.id ?? '')?.name });
-  const aboutAccount = () => ({ name: undefined });
+  /** For calls whose body names nothing: account calls, and a block store create (NSE names the store). */
+  const aboutNoName = () => ({ name: undefined });
 
-  /** DELETE of a disk or share, and create/delete of its snapshots: the same three calls for both (§7.1, §7.2). */
-  function deleteAndSnapshotRoutes(kind: 'disk' | 'fileshare', collection: 'disks' | 'fileshares'): ApiRoute[] {
-    const snapshotName = (req: { params: Record<string, string | undefined> }) => ({ name: req.params.name });
+  /** The resource of the path's `:id`, or a 404. */
+  const target = (type: ResourceType, req: SimRequest): SimResource => requireResource(type, req.params.id ?? '');
+
+  /** Uniqueness scopes of {@link requireUnique}: the arguments after the name. */
+  const inZone = (subtenantId: string, zone: string | undefined) =>
+    [(r: SimResource) => r.subtenantId === subtenantId && r.zone === zone, `in zone '${zone ?? ''}'`] as const;
+  const inSubtenant = (subtenantId: string) =>
+    [(r: SimResource) => r.subtenantId === subtenantId, `in subtenant '${subtenantId}'`] as const;
+
+  /** A clone's source (a disk or a file share) and, when named, its snapshot must exist. */
+  function requireCloneSource(type: 'disk' | 'fileshare', id: string | undefined, snapshot: string | undefined): void {
+    if (id === undefined) return;
+    const source = requireResource(type, id);
+    if (snapshot !== undefined && !source.snapshots.some((s) => s.name === snapshot)) {
+      throw notFound(`Snapshot '${snapshot}' of ${FAMILIES[type].label} '${source.id}'`);
+    }
+  }
+
+  /** An update may name the subtenant, but never move the resource to another one. */
+  function requireSameSubtenant(resource: SimResource, subtenantId: string, noun: string): void {
+    requireSubtenant(subtenantId);
+    if (subtenantId !== resource.subtenantId)
+      throw invalid([`'subtenant_id' is not the subtenant of ${noun} '${resource.id}'`]);
+  }
+
+  function requireInitiator(hostgroup: SimResource, alias: string): { alias: string; initiator: string } {
+    const initiator = hostgroup.initiators.find((i) => i.alias === alias);
+    if (!initiator) throw notFound(`Initiator '${alias}' of host group '${hostgroup.id}'`);
+    return initiator;
+  }
+
+  /** The host group of the path and the `:alias` of one of its initiators, or a 404. */
+  function pathInitiator(req: SimRequest): { hostgroup: SimResource; alias: string } {
+    const hostgroup = target('hostgroup', req);
+    const alias = req.params.alias ?? '';
+    requireInitiator(hostgroup, alias);
+    return { hostgroup, alias };
+  }
+
+  /** `POST` to a family's collection: the body validated by `schema`, checked and shaped by `prepare`, created. */
+  function createRoute<S extends z.ZodType>(
+    type: ResourceType,
+    schema: S,
+    about: NonNullable<ApiRoute['about']>,
+    prepare: (input: z.output<S>) => Omit<NewResource, 'operation' | 'family'>,
+  ): ApiRoute {
+    const operation = `create-${type}`;
+    return {
+      method: 'POST',
+      url: FAMILIES[type].collection,
+      operation,
+      about,
+      handle: (req, call) =>
+        submitCreate(call, { operation, family: FAMILIES[type], ...prepare(parse(schema, req.body)) }),
+    };
+  }
+
+  /** `PUT` of one resource: the body validated by `schema`, then `check`ed against the resource; `fateName` as in rules. */
+  function updateRoute<S extends z.ZodType<Record<string, unknown>>>(
+    type: ResourceType,
+    schema: S,
+    options: {
+      about?: NonNullable<ApiRoute['about']>;
+      check?: (resource: SimResource, input: z.output<S>) => void;
+      fateName?: (input: z.output<S>) => string | undefined;
+    } = {},
+  ): ApiRoute {
+    const operation = `update-${type}`;
+    return {
+      method: 'PUT',
+      url: `${FAMILIES[type].collection}/:id`,
+      operation,
+      about: options.about ?? aboutTarget,
+      handle: (req, call) => {
+        const resource = target(type, req);
+        const input = parse(schema, req.body);
+        options.check?.(resource, input);
+        return submitUpdate(call, operation, resource, input, options.fateName?.(input));
+      },
+    };
+  }
+
+  /** `DELETE` of one resource, refused by `guard` while something still depends on it. */
+  function deleteRoute(
+    type: ResourceType,
+    options: { about?: NonNullable<ApiRoute['about']>; guard?: (resource: SimResource) => void } = {},
+  ): ApiRoute {
+    const operation = `delete-${type}`;
+    return {
+      method: 'DELETE',
+      url: `${FAMILIES[type].collection}/:id`,
+      operation,
+      about: options.about ?? aboutTarget,
+      handle: (req, call) => {
+        const resource = target(type, req);
+        options.guard?.(resource);
+        return submitDelete(call, operation, resource);
+      },
+    };
+  }
+
+  /** Create and delete of a disk's or a share's snapshots: the same two calls for both (§7.1, §7.2). */
+  function snapshotRoutes(kind: 'disk' | 'fileshare'): ApiRoute[] {
+    const url = `${FAMILIES[kind].collection}/:id/snapshot/:name`;
+    const about = (req: SimRequest) => ({ name: req.params.name });
+    return (['create', 'delete'] as const).map((action) => ({
+      method: action === 'create' ? 'POST' : 'DELETE',
+      url,
+      operation: `${action}-${kind}-snapshot`,
+      about,
+      handle: (req, call) => {
+        const parent = target(kind, req);
+        const input = action === 'create' ? parse(schemas.SnapshotCreate, req.body) : {};
+        return submitSnapshot(call, `${action}-${kind}-snapshot`, parent, req.params.name ?? '', action, input);
+      },
+    }));
+  }
+
+  /** A seeded, read-only collection (tenants, subtenants, zones): filtered lists and one item by its key. */
+  function fixtureRoutes(
+    collection: string,
+    items: readonly object[],
+    filters: readonly string[],
+    byKey: { param: string; find: (key: string) => object | undefined; label: string },
+  ): ApiRoute[] {
     return [
       {
-        method: 'DELETE',
-        url: `/v2.1/${collection}/:id`,
-        operation: `delete-${kind}`,
-        about: aboutTarget,
-        handle: (req, call) => submitDelete(call, `delete-${kind}`, requireResource(kind, req.params.id ?? '')),
-      },
-      {
-        method: 'POST',
-        url: `/v2.1/${collection}/:id/snapshot/:name`,
-        operation: `create-${kind}-snapshot`,
-        about: snapshotName,
-        handle: (req, call) => {
-          const parent = requireResource(kind, req.params.id ?? '');
-          const input = parse(schemas.SnapshotCreate, req.body);
-          return submitSnapshot(call, `create-${kind}-snapshot`, parent, req.params.name ?? '', 'create', input);
-        },
-      },
-      {
-        method: 'DELETE',
-        url: `/v2.1/${collection}/:id/snapshot/:name`,
-        operation: `delete-${kind}-snapshot`,
-        about: snapshotName,
-        handle: (req, call) =>
-          submitSnapshot(
-            call,
-            `delete-${kind}-snapshot`,
-            requireResource(kind, req.params.id ?? ''),
-            req.params.name ?? '',
-            'delete',
-            {},
+        method: 'GET',
+        url: collection,
+        handle: (req) =>
+          byName(
+            filtered(
+              items.map((item) => ({ ...item })),
+              req.query,
+              filters,
+            ),
+            req,
           ),
+      },
+      {
+        method: 'GET',
+        url: `${collection}/:${byKey.param}`,
+        handle: (req) => {
+          const key = req.params[byKey.param] ?? '';
+          const item = byKey.find(key);
+          if (!item) throw notFound(`${byKey.label} '${key}'`);
+          return one({ ...item });
+        },
       },
     ];
   }
+
+  /** A page of seeded records, sorted by name unless the query says otherwise. */
+  const byName = (items: Record<string, unknown>[], req: SimRequest): Answer =>
+    page(items, req.query, FIXTURE_SORT_KEYS, { sortBy: 'name', orderBy: 'asc' });
 
   const routes: ApiRoute[] = [
     // Authentication
@@ -889,92 +1008,24 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     },
 
     // Administrator resources (synchronous, seeded)
-    {
-      method: 'GET',
-      url: '/v2.1/tenants',
-      handle: (req) =>
-        page(
-          filtered(
-            [...TENANTS].map((t) => ({ ...t })),
-            req.query,
-            ['code', 'name'],
-          ),
-          req.query,
-          FIXTURE_SORT_KEYS,
-          { sortBy: 'name', orderBy: 'asc' },
-        ),
-    },
-    {
-      method: 'GET',
-      url: '/v2.1/tenants/:id',
-      handle: (req) => {
-        const tenant = findTenant(req.params.id ?? '');
-        if (!tenant) throw notFound(`Tenant '${req.params.id ?? ''}'`);
-        return one({ ...tenant });
-      },
-    },
-    {
-      method: 'GET',
-      url: '/v2.1/subtenants',
-      handle: (req) =>
-        page(
-          filtered(
-            [...SUBTENANTS].map((s) => ({ ...s })),
-            req.query,
-            ['tenant_id', 'code', 'name'],
-          ),
-          req.query,
-          FIXTURE_SORT_KEYS,
-          {
-            sortBy: 'name',
-            orderBy: 'asc',
-          },
-        ),
-    },
-    {
-      method: 'GET',
-      url: '/v2.1/subtenants/:id',
-      handle: (req) => one({ ...requireSubtenant(req.params.id ?? '') }),
-    },
-    {
-      method: 'GET',
-      url: '/v2.1/zones',
-      handle: (req) =>
-        page(
-          filtered(
-            [...ZONES].map((z) => ({ ...z })),
-            req.query,
-            ['region_name', 'name'],
-          ),
-          req.query,
-          FIXTURE_SORT_KEYS,
-          { sortBy: 'name', orderBy: 'asc' },
-        ),
-    },
-    {
-      method: 'GET',
-      url: '/v2.1/zones/:name',
-      handle: (req) => {
-        const zone = findZone(req.params.name ?? '');
-        if (!zone) throw notFound(`Zone '${req.params.name ?? ''}'`);
-        return one({ ...zone });
-      },
-    },
-    {
-      method: 'GET',
-      url: '/v2.1/regions',
-      handle: (req) =>
-        page([{ name: SIM_FIXTURES.region }], req.query, FIXTURE_SORT_KEYS, { sortBy: 'name', orderBy: 'asc' }),
-    },
+    ...fixtureRoutes('/v2.1/tenants', TENANTS, ['code', 'name'], { param: 'id', find: findTenant, label: 'Tenant' }),
+    ...fixtureRoutes('/v2.1/subtenants', SUBTENANTS, ['tenant_id', 'code', 'name'], {
+      param: 'id',
+      find: findSubtenant,
+      label: 'Subtenant',
+    }),
+    ...fixtureRoutes('/v2.1/zones', ZONES, ['region_name', 'name'], { param: 'name', find: findZone, label: 'Zone' }),
+    { method: 'GET', url: '/v2.1/regions', handle: (req) => byName([{ name: SIM_FIXTURES.region }], req) },
     {
       method: 'GET',
       url: '/v2.1/tenants/:tenant_id/zones/:zone_name/subnets',
-      handle: (req) => {
-        const items = SUBNETS.filter(
-          (s) => s.tenant_id === req.params.tenant_id && s.zone === req.params.zone_name,
-        ).map((s) => ({ ...s }));
-        return page(items, req.query, FIXTURE_SORT_KEYS, { sortBy: 'name', orderBy: 'asc' });
-      },
+      handle: (req) =>
+        byName(
+          SUBNETS.filter((s) => s.tenant_id === req.params.tenant_id && s.zone === req.params.zone_name).map((s) => ({
+            ...s,
+          })),
+          req,
+        ),
     },
     {
       method: 'GET',
@@ -989,170 +1040,95 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     },
 
     // Block stores (§7.1)
-    {
-      method: 'POST',
-      url: '/v2.1/blockstores',
-      operation: 'create-blockstore',
-      handle: (req, call) => {
-        const input = parse(schemas.BlockstoreCreate, req.body);
-        const subtenant = requireSubtenant(input.subtenant_id);
-        if (input.tenant_id !== undefined) {
-          if (!findTenant(input.tenant_id)) throw notFound(`Tenant '${input.tenant_id}'`);
-          if (input.tenant_id !== subtenant.tenant_id)
-            throw invalid([`'tenant_id' is not the tenant of subtenant '${subtenant.id}'`]);
-        }
-        requireZone(input.zone);
+    createRoute('blockstore', schemas.BlockstoreCreate, aboutNoName, (input) => {
+      const subtenant = requireSubtenant(input.subtenant_id);
+      if (input.tenant_id !== undefined) {
+        if (!findTenant(input.tenant_id)) throw notFound(`Tenant '${input.tenant_id}'`);
+        if (input.tenant_id !== subtenant.tenant_id)
+          throw invalid([`'tenant_id' is not the tenant of subtenant '${subtenant.id}'`]);
+      }
+      requireZone(input.zone);
+      if (input.dr_zone !== undefined) requireZone(input.dr_zone);
+      if (input.subnet_id !== undefined && !findSubnet(input.subnet_id)) throw notFound(`Subnet '${input.subnet_id}'`);
+      if (
+        store.liveResources((r) => r.type === 'blockstore' && r.subtenantId === subtenant.id && r.zone === input.zone)
+          .length > 0
+      ) {
+        throw precondition(`Subtenant '${subtenant.id}' already has a block store in zone '${input.zone}'.`);
+      }
+      return {
+        name: `${subtenant.id}_${input.zone}`,
+        subtenant,
+        zone: input.zone,
+        fields: { service_fcp_enabled: false, service_iscsi_enabled: true, ...input },
+        fateName: undefined,
+      };
+    }),
+    updateRoute('blockstore', schemas.BlockstoreUpdate, {
+      check: (_resource, input) => {
         if (input.dr_zone !== undefined) requireZone(input.dr_zone);
-        if (input.subnet_id !== undefined && !findSubnet(input.subnet_id))
-          throw notFound(`Subnet '${input.subnet_id}'`);
-        if (
-          store.liveResources((r) => r.type === 'blockstore' && r.subtenantId === subtenant.id && r.zone === input.zone)
-            .length > 0
-        ) {
-          throw precondition(`Subtenant '${subtenant.id}' already has a block store in zone '${input.zone}'.`);
-        }
-        return submitCreate(call, {
-          operation: 'create-blockstore',
-          family: FAMILIES.blockstore,
-          name: `${subtenant.id}_${input.zone}`,
-          subtenant,
-          zone: input.zone,
-          fields: { service_fcp_enabled: false, service_iscsi_enabled: true, ...input },
-          fateName: undefined,
-        });
       },
-    },
-    {
-      method: 'PUT',
-      url: '/v2.1/blockstores/:id',
-      operation: 'update-blockstore',
-      about: aboutTarget,
-      handle: (req, call) => {
-        const resource = requireResource('blockstore', req.params.id ?? '');
-        const input = parse(schemas.BlockstoreUpdate, req.body);
-        if (input.dr_zone !== undefined) requireZone(input.dr_zone);
-        return submitUpdate(call, 'update-blockstore', resource, input, undefined);
-      },
-    },
-    {
-      method: 'DELETE',
-      url: '/v2.1/blockstores/:id',
-      operation: 'delete-blockstore',
-      about: aboutTarget,
-      handle: (req, call) => {
-        const resource = requireResource('blockstore', req.params.id ?? '');
+    }),
+    deleteRoute('blockstore', {
+      guard: (blockstore) => {
         const disks = store.liveResources(
-          (r) => r.type === 'disk' && r.subtenantId === resource.subtenantId && r.zone === resource.zone,
+          (r) => r.type === 'disk' && r.subtenantId === blockstore.subtenantId && r.zone === blockstore.zone,
         );
         if (disks.length > 0) {
           throw precondition(
-            `Block store '${resource.id}' still has ${disks.length} disk(s): ${disks.map((d) => d.name).join(', ')}. Delete them first.`,
+            `Block store '${blockstore.id}' still has ${disks.length} disk(s): ${disks.map((d) => d.name).join(', ')}. Delete them first.`,
           );
         }
-        return submitDelete(call, 'delete-blockstore', resource);
       },
-    },
+    }),
 
     // Disks
-    {
-      method: 'POST',
-      url: '/v2.1/disks',
-      operation: 'create-disk',
-      about: aboutBody,
-      handle: (req, call) => {
-        const input = parse(schemas.DiskCreate, req.body);
-        const subtenant = requireSubtenant(input.subtenant_id);
-        requireZone(input.zone);
-        if (input.clone_from_disk_id !== undefined) {
-          const source = requireResource('disk', input.clone_from_disk_id);
-          const snap = input.clone_from_snapshot_name;
-          if (snap !== undefined && !source.snapshots.some((s) => s.name === snap)) {
-            throw notFound(`Snapshot '${snap}' of disk '${source.id}'`);
-          }
-        }
-        const sameScope = (r: SimResource) => r.subtenantId === subtenant.id && r.zone === input.zone;
-        requireUnique('disk', input.name, sameScope, `in zone '${input.zone}'`);
-        const inline = (input.hostgroups ?? []).map((hg, index) => {
-          requireUnique('hostgroup', hg.name, sameScope, `in zone '${input.zone}'`);
-          (hg.initiators ?? []).forEach((i, j) =>
-            checkInitiator(input.protocol, i.initiator, `hostgroups.${index}.initiators.${j}.initiator`),
-          );
-          return { name: hg.name, initiators: hg.initiators ?? [] };
-        });
-        return submitCreate(call, {
-          operation: 'create-disk',
-          family: FAMILIES.disk,
-          name: input.name,
-          subtenant,
-          zone: input.zone,
-          fields: input,
-          fateName: input.name,
-          inlineHostgroups: inline,
-        });
-      },
-    },
-    {
-      method: 'PUT',
-      url: '/v2.1/disks/:id',
-      operation: 'update-disk',
-      about: aboutTarget,
-      handle: (req, call) => {
-        const resource = requireResource('disk', req.params.id ?? '');
-        const input = parse(schemas.DiskUpdate, req.body);
-        if (resource.fields.dr_enabled === true && input.dr_enabled === false)
+    createRoute('disk', schemas.DiskCreate, aboutBody, (input) => {
+      const subtenant = requireSubtenant(input.subtenant_id);
+      requireZone(input.zone);
+      requireCloneSource('disk', input.clone_from_disk_id, input.clone_from_snapshot_name);
+      requireUnique('disk', input.name, ...inZone(subtenant.id, input.zone));
+      const inline = (input.hostgroups ?? []).map((hg, index) => {
+        requireUnique('hostgroup', hg.name, ...inZone(subtenant.id, input.zone));
+        (hg.initiators ?? []).forEach((i, j) =>
+          checkInitiator(input.protocol, i.initiator, `hostgroups.${index}.initiators.${j}.initiator`),
+        );
+        return { name: hg.name, initiators: hg.initiators ?? [] };
+      });
+      return {
+        name: input.name,
+        subtenant,
+        zone: input.zone,
+        fields: input,
+        fateName: input.name,
+        inlineHostgroups: inline,
+      };
+    }),
+    updateRoute('disk', schemas.DiskUpdate, {
+      check: (disk, input) => {
+        if (disk.fields.dr_enabled === true && input.dr_enabled === false)
           throw invalid([`'dr_enabled' cannot be disabled once enabled`]);
-        if (input.name !== undefined && input.name !== resource.name) {
-          requireUnique(
-            'disk',
-            input.name,
-            (r) => r.subtenantId === resource.subtenantId && r.zone === resource.zone,
-            `in zone '${resource.zone ?? ''}'`,
-          );
-        }
-        return submitUpdate(call, 'update-disk', resource, input, input.name);
+        if (input.name !== undefined && input.name !== disk.name)
+          requireUnique('disk', input.name, ...inZone(disk.subtenantId, disk.zone));
       },
-    },
-    ...deleteAndSnapshotRoutes('disk', 'disks'),
+      fateName: (input) => input.name,
+    }),
+    deleteRoute('disk'),
+    ...snapshotRoutes('disk'),
 
     // Host groups and initiators
-    {
-      method: 'POST',
-      url: '/v2.1/hostgroups',
-      operation: 'create-hostgroup',
-      about: aboutBody,
-      handle: (req, call) => {
-        const input = parse(schemas.HostgroupCreate, req.body);
-        const subtenant = requireSubtenant(input.subtenant_id);
-        requireZone(input.zone);
-        requireUnique(
-          'hostgroup',
-          input.name,
-          (r) => r.subtenantId === subtenant.id && r.zone === input.zone,
-          `in zone '${input.zone}'`,
-        );
-        const initiators = input.initiators ?? [];
-        initiators.forEach((i, index) => checkInitiator(input.protocol, i.initiator, `initiators.${index}.initiator`));
-        if (new Set(initiators.map((i) => i.alias)).size !== initiators.length)
-          throw invalid([`'initiators' has a duplicate alias`]);
-        return submitCreate(call, {
-          operation: 'create-hostgroup',
-          family: FAMILIES.hostgroup,
-          name: input.name,
-          subtenant,
-          zone: input.zone,
-          fields: input,
-          fateName: input.name,
-          initiators,
-        });
-      },
-    },
-    {
-      method: 'DELETE',
-      url: '/v2.1/hostgroups/:id',
-      operation: 'delete-hostgroup',
-      about: aboutTarget,
-      handle: (req, call) => {
-        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
+    createRoute('hostgroup', schemas.HostgroupCreate, aboutBody, (input) => {
+      const subtenant = requireSubtenant(input.subtenant_id);
+      requireZone(input.zone);
+      requireUnique('hostgroup', input.name, ...inZone(subtenant.id, input.zone));
+      const initiators = input.initiators ?? [];
+      initiators.forEach((i, index) => checkInitiator(input.protocol, i.initiator, `initiators.${index}.initiator`));
+      if (new Set(initiators.map((i) => i.alias)).size !== initiators.length)
+        throw invalid([`'initiators' has a duplicate alias`]);
+      return { name: input.name, subtenant, zone: input.zone, fields: input, fateName: input.name, initiators };
+    }),
+    deleteRoute('hostgroup', {
+      guard: (hostgroup) => {
         const mapped = store.liveResources(
           (r) =>
             r.type === 'disk' &&
@@ -1166,31 +1142,23 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
             `Host group '${hostgroup.name}' is still mapped by disk(s): ${mapped.map((d) => d.name).join(', ')}.`,
           );
         }
-        return submitDelete(call, 'delete-hostgroup', hostgroup);
       },
-    },
+    }),
     {
       method: 'GET',
       url: '/v2.1/hostgroups/:id/initiators',
-      handle: (req) => {
-        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
-        return page(
-          hostgroup.initiators.map((i) => ({ ...i })),
+      handle: (req) =>
+        page(
+          target('hostgroup', req).initiators.map((i) => ({ ...i })),
           req.query,
           ['alias', 'initiator'],
           { sortBy: 'alias', orderBy: 'asc' },
-        );
-      },
+        ),
     },
     {
       method: 'GET',
       url: '/v2.1/hostgroups/:id/initiators/:alias',
-      handle: (req) => {
-        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
-        const initiator = hostgroup.initiators.find((i) => i.alias === req.params.alias);
-        if (!initiator) throw notFound(`Initiator '${req.params.alias ?? ''}' of host group '${hostgroup.id}'`);
-        return one({ ...initiator });
-      },
+      handle: (req) => one({ ...requireInitiator(target('hostgroup', req), req.params.alias ?? '') }),
     },
     {
       method: 'POST',
@@ -1198,16 +1166,13 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
       operation: 'add-hostgroup-initiator',
       about: aboutBody,
       handle: (req, call) => {
-        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
+        const hostgroup = target('hostgroup', req);
         const input = parse(schemas.InitiatorAdd, req.body);
         checkInitiator(hostgroup.fields.protocol, input.initiator, 'initiator');
         if (hostgroup.initiators.some((i) => i.alias === input.alias)) {
           throw precondition(`Host group '${hostgroup.name}' already has an initiator with alias '${input.alias}'.`);
         }
-        return submitInitiator(call, 'add-hostgroup-initiator', hostgroup, input.alias, {
-          kind: 'add',
-          initiator: input.initiator,
-        });
+        return submitInitiator(call, hostgroup, input.alias, { kind: 'add', initiator: input.initiator });
       },
     },
     {
@@ -1216,16 +1181,10 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
       operation: 'update-hostgroup-initiator',
       about: (req) => ({ name: req.params.alias }),
       handle: (req, call) => {
-        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
-        const alias = req.params.alias ?? '';
-        if (!hostgroup.initiators.some((i) => i.alias === alias))
-          throw notFound(`Initiator '${alias}' of host group '${hostgroup.id}'`);
+        const { hostgroup, alias } = pathInitiator(req);
         const input = parse(schemas.InitiatorUpdate, req.body);
         checkInitiator(hostgroup.fields.protocol, input.initiator, 'initiator');
-        return submitInitiator(call, 'update-hostgroup-initiator', hostgroup, alias, {
-          kind: 'update',
-          initiator: input.initiator,
-        });
+        return submitInitiator(call, hostgroup, alias, { kind: 'update', initiator: input.initiator });
       },
     },
     {
@@ -1234,166 +1193,75 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
       operation: 'remove-hostgroup-initiator',
       about: (req) => ({ name: req.params.alias }),
       handle: (req, call) => {
-        const hostgroup = requireResource('hostgroup', req.params.id ?? '');
-        const alias = req.params.alias ?? '';
-        if (!hostgroup.initiators.some((i) => i.alias === alias))
-          throw notFound(`Initiator '${alias}' of host group '${hostgroup.id}'`);
-        return submitInitiator(call, 'remove-hostgroup-initiator', hostgroup, alias, { kind: 'remove' });
+        const { hostgroup, alias } = pathInitiator(req);
+        return submitInitiator(call, hostgroup, alias, { kind: 'remove' });
       },
     },
 
     // File servers and shares (§7.2)
-    {
-      method: 'POST',
-      url: '/v2.1/fileservers',
-      operation: 'create-fileserver',
-      about: aboutBody,
-      handle: (req, call) => {
-        const input = parse(schemas.FileserverCreate, req.body);
-        const subtenant = requireSubtenant(input.subtenant_id);
-        requireZone(input.zone);
+    createRoute('fileserver', schemas.FileserverCreate, aboutBody, (input) => {
+      const subtenant = requireSubtenant(input.subtenant_id);
+      requireZone(input.zone);
+      if (input.dr_zone !== undefined) requireZone(input.dr_zone);
+      if (input.subnet_id !== undefined && !findSubnet(input.subnet_id)) throw notFound(`Subnet '${input.subnet_id}'`);
+      requireUnique('fileserver', input.name, ...inSubtenant(subtenant.id));
+      return { name: input.name, subtenant, zone: input.zone, fields: input, fateName: input.name };
+    }),
+    updateRoute('fileserver', schemas.FileserverUpdate, {
+      check: (_resource, input) => {
         if (input.dr_zone !== undefined) requireZone(input.dr_zone);
-        if (input.subnet_id !== undefined && !findSubnet(input.subnet_id))
-          throw notFound(`Subnet '${input.subnet_id}'`);
-        requireUnique(
-          'fileserver',
-          input.name,
-          (r) => r.subtenantId === subtenant.id,
-          `in subtenant '${subtenant.id}'`,
-        );
-        return submitCreate(call, {
-          operation: 'create-fileserver',
-          family: FAMILIES.fileserver,
-          name: input.name,
-          subtenant,
-          zone: input.zone,
-          fields: input,
-          fateName: input.name,
-        });
       },
-    },
-    {
-      method: 'PUT',
-      url: '/v2.1/fileservers/:id',
-      operation: 'update-fileserver',
-      about: aboutTarget,
-      handle: (req, call) => {
-        const resource = requireResource('fileserver', req.params.id ?? '');
-        const input = parse(schemas.FileserverUpdate, req.body);
-        if (input.dr_zone !== undefined) requireZone(input.dr_zone);
-        return submitUpdate(call, 'update-fileserver', resource, input, input.name);
-      },
-    },
-    {
-      method: 'DELETE',
-      url: '/v2.1/fileservers/:id',
-      operation: 'delete-fileserver',
-      about: aboutTarget,
-      handle: (req, call) => {
-        const fileserver = requireResource('fileserver', req.params.id ?? '');
+      fateName: (input) => input.name,
+    }),
+    deleteRoute('fileserver', {
+      guard: (fileserver) => {
         const shares = store.liveResources((r) => r.type === 'fileshare' && r.fields.fileserver_id === fileserver.id);
         if (shares.length > 0) {
           throw precondition(
             `File server '${fileserver.name}' still has ${shares.length} share(s): ${shares.map((s) => s.name).join(', ')}. Delete them first.`,
           );
         }
-        return submitDelete(call, 'delete-fileserver', fileserver);
       },
-    },
-    {
-      method: 'POST',
-      url: '/v2.1/fileshares',
-      operation: 'create-fileshare',
-      about: aboutBody,
-      handle: (req, call) => {
-        const input = parse(schemas.FileshareCreate, req.body);
-        const fileserver = requireResource('fileserver', input.fileserver_id);
-        const subtenant = requireSubtenant(fileserver.subtenantId);
-        if (input.clone_from_fileshare_id !== undefined) {
-          const source = requireResource('fileshare', input.clone_from_fileshare_id);
-          const snap = input.clone_from_snapshot_name;
-          if (snap !== undefined && !source.snapshots.some((s) => s.name === snap)) {
-            throw notFound(`Snapshot '${snap}' of file share '${source.id}'`);
-          }
-        }
-        requireUnique(
-          'fileshare',
-          input.name,
-          (r) => r.fields.fileserver_id === fileserver.id,
-          `on file server '${fileserver.name}'`,
-        );
-        return submitCreate(call, {
-          operation: 'create-fileshare',
-          family: FAMILIES.fileshare,
-          name: input.name,
-          subtenant,
-          zone: fileserver.zone,
-          fields: input,
-          fateName: input.name,
-        });
-      },
-    },
-    {
-      method: 'PUT',
-      url: '/v2.1/fileshares/:id',
-      operation: 'update-fileshare',
-      about: aboutTarget,
-      handle: (req, call) => {
-        const resource = requireResource('fileshare', req.params.id ?? '');
-        const input = parse(schemas.FileshareUpdate, req.body);
-        return submitUpdate(call, 'update-fileshare', resource, input, input.name);
-      },
-    },
-    ...deleteAndSnapshotRoutes('fileshare', 'fileshares'),
+    }),
+    createRoute('fileshare', schemas.FileshareCreate, aboutBody, (input) => {
+      const fileserver = requireResource('fileserver', input.fileserver_id);
+      const subtenant = requireSubtenant(fileserver.subtenantId);
+      requireCloneSource('fileshare', input.clone_from_fileshare_id, input.clone_from_snapshot_name);
+      requireUnique(
+        'fileshare',
+        input.name,
+        (r) => r.fields.fileserver_id === fileserver.id,
+        `on file server '${fileserver.name}'`,
+      );
+      return { name: input.name, subtenant, zone: fileserver.zone, fields: input, fateName: input.name };
+    }),
+    updateRoute('fileshare', schemas.FileshareUpdate, { fateName: (input) => input.name }),
+    deleteRoute('fileshare'),
+    ...snapshotRoutes('fileshare'),
 
     // Object storage (§7.3). Accounts have no name of their own, so name rules never match them.
-    {
-      method: 'POST',
-      url: '/v2.1/objectstorage/accounts',
-      operation: 'create-objectstorage-account',
-      about: aboutAccount,
-      handle: (req, call) => {
-        const input = parse(schemas.AccountCreate, req.body);
-        const subtenant = requireSubtenant(input.subtenant_id);
-        if (
-          store.liveResources((r) => r.type === 'objectstorage-account' && r.subtenantId === subtenant.id).length > 0
-        ) {
-          throw precondition(`Subtenant '${subtenant.id}' already has an object storage account.`);
-        }
-        const tenant = findTenant(subtenant.tenant_id);
-        const name = `${tenant?.name ?? subtenant.tenant_id} - ${subtenant.name}`;
-        return submitCreate(call, {
-          operation: 'create-objectstorage-account',
-          family: FAMILIES['objectstorage-account'],
-          name,
-          subtenant,
-          fields: { name, ...input },
-          fateName: undefined,
-          summary: `Activate request for Sub Tenant ${subtenant.name} is successfully submitted`,
-        });
-      },
-    },
-    {
-      method: 'PUT',
-      url: '/v2.1/objectstorage/accounts/:id',
-      operation: 'update-objectstorage-account',
-      about: aboutAccount,
-      handle: (req, call) => {
-        const account = requireResource('objectstorage-account', req.params.id ?? '');
-        const input = parse(schemas.AccountUpdate, req.body);
-        requireSubtenant(input.subtenant_id);
-        if (input.subtenant_id !== account.subtenantId)
-          throw invalid([`'subtenant_id' is not the subtenant of account '${account.id}'`]);
-        return submitUpdate(call, 'update-objectstorage-account', account, input, undefined);
-      },
-    },
-    {
-      method: 'DELETE',
-      url: '/v2.1/objectstorage/accounts/:id',
-      operation: 'delete-objectstorage-account',
-      about: aboutAccount,
-      handle: (req, call) => {
-        const account = requireResource('objectstorage-account', req.params.id ?? '');
+    createRoute('objectstorage-account', schemas.AccountCreate, aboutNoName, (input) => {
+      const subtenant = requireSubtenant(input.subtenant_id);
+      if (store.liveResources((r) => r.type === 'objectstorage-account' && r.subtenantId === subtenant.id).length > 0) {
+        throw precondition(`Subtenant '${subtenant.id}' already has an object storage account.`);
+      }
+      const tenant = findTenant(subtenant.tenant_id);
+      const name = `${tenant?.name ?? subtenant.tenant_id} - ${subtenant.name}`;
+      return {
+        name,
+        subtenant,
+        fields: { name, ...input },
+        fateName: undefined,
+        summary: `Activate request for Sub Tenant ${subtenant.name} is successfully submitted`,
+      };
+    }),
+    updateRoute('objectstorage-account', schemas.AccountUpdate, {
+      about: aboutNoName,
+      check: (account, input) => requireSameSubtenant(account, input.subtenant_id, 'account'),
+    }),
+    deleteRoute('objectstorage-account', {
+      about: aboutNoName,
+      guard: (account) => {
         const blockers = store.liveResources(
           (r) =>
             r.subtenantId === account.subtenantId &&
@@ -1403,137 +1271,62 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
           const list = blockers.map((r) => `${FAMILIES[r.type].label} '${r.name}'`).join(', ');
           throw precondition(`Object storage account '${account.id}' still has groups, users or buckets: ${list}.`);
         }
-        return submitDelete(call, 'delete-objectstorage-account', account);
       },
-    },
-    {
-      method: 'POST',
-      url: '/v2.1/objectstorage/buckets',
-      operation: 'create-bucket',
-      about: aboutBody,
-      handle: (req, call) => {
-        const input = parse(schemas.BucketCreate, req.body);
-        const subtenant = requireSubtenant(input.subtenant_id);
-        const account = store.liveResources(
-          (r) => r.type === 'objectstorage-account' && r.subtenantId === subtenant.id,
-        )[0];
-        if (!account || account.state !== 'Operational') {
-          throw precondition(
-            `The object storage account of subtenant '${subtenant.id}' is ${account ? `'${account.state}'` : 'not activated'}; buckets need an Operational account.`,
-          );
-        }
-        // S3 bucket names are global, not per subtenant.
-        requireUnique('bucket', input.name, () => true, 'in the grid');
-        return submitCreate(call, {
-          operation: 'create-bucket',
-          family: FAMILIES.bucket,
-          name: input.name,
-          subtenant,
-          fields: input,
-          fateName: input.name,
-          summary: 'Create S3 bucket for Sub Tenant',
-        });
-      },
-    },
-    {
-      method: 'POST',
-      url: '/v2.1/objectiam/groups',
-      operation: 'create-objectiam-group',
-      about: aboutBody,
-      handle: (req, call) => {
-        const input = parse(schemas.GroupBody, req.body);
-        const subtenant = requireSubtenant(input.subtenant_id);
-        requireUnique(
-          'objectiam-group',
-          input.name,
-          (r) => r.subtenantId === subtenant.id,
-          `in subtenant '${subtenant.id}'`,
+    }),
+    createRoute('bucket', schemas.BucketCreate, aboutBody, (input) => {
+      const subtenant = requireSubtenant(input.subtenant_id);
+      const account = store.liveResources(
+        (r) => r.type === 'objectstorage-account' && r.subtenantId === subtenant.id,
+      )[0];
+      if (!account || account.state !== 'Operational') {
+        throw precondition(
+          `The object storage account of subtenant '${subtenant.id}' is ${account ? `'${account.state}'` : 'not activated'}; buckets need an Operational account.`,
         );
-        return submitCreate(call, {
-          operation: 'create-objectiam-group',
-          family: FAMILIES['objectiam-group'],
-          name: input.name,
-          subtenant,
-          fields: input,
-          fateName: input.name,
-        });
-      },
-    },
-    {
-      method: 'PUT',
-      url: '/v2.1/objectiam/groups/:id',
-      operation: 'update-objectiam-group',
-      about: aboutTarget,
-      handle: (req, call) => {
-        const group = requireResource('objectiam-group', req.params.id ?? '');
-        const input = parse(schemas.GroupBody, req.body);
-        requireSubtenant(input.subtenant_id);
-        if (input.subtenant_id !== group.subtenantId)
-          throw invalid([`'subtenant_id' is not the subtenant of group '${group.id}'`]);
-        return submitUpdate(call, 'update-objectiam-group', group, input, input.name);
-      },
-    },
-    {
-      method: 'DELETE',
-      url: '/v2.1/objectiam/groups/:id',
-      operation: 'delete-objectiam-group',
-      about: aboutTarget,
-      handle: (req, call) =>
-        submitDelete(call, 'delete-objectiam-group', requireResource('objectiam-group', req.params.id ?? '')),
-    },
-    {
-      method: 'POST',
-      url: '/v2.1/objectiam/users',
-      operation: 'create-objectiam-user',
-      about: aboutBody,
-      handle: (req, call) => {
-        const input = parse(schemas.UserBody, req.body);
-        const subtenant = requireSubtenant(input.subtenant_id);
-        for (const groupId of input.sg_group_membership) {
-          const group = requireResource('objectiam-group', groupId);
-          if (group.subtenantId !== subtenant.id)
-            throw notFound(`Object IAM group '${groupId}' in subtenant '${subtenant.id}'`);
-        }
-        requireUnique(
-          'objectiam-user',
-          input.display_name,
-          (r) => r.subtenantId === subtenant.id,
-          `in subtenant '${subtenant.id}'`,
-        );
-        return submitCreate(call, {
-          operation: 'create-objectiam-user',
-          family: FAMILIES['objectiam-user'],
-          name: input.display_name,
-          subtenant,
-          fields: input,
-          fateName: input.display_name,
-          summary: 'Activate request is successfully submitted',
-        });
-      },
-    },
-    {
-      method: 'PUT',
-      url: '/v2.1/objectiam/users/:id',
-      operation: 'update-objectiam-user',
-      about: aboutTarget,
-      handle: (req, call) => {
-        const user = requireResource('objectiam-user', req.params.id ?? '');
-        const input = parse(schemas.UserBody, req.body);
-        requireSubtenant(input.subtenant_id);
-        if (input.subtenant_id !== user.subtenantId)
-          throw invalid([`'subtenant_id' is not the subtenant of user '${user.id}'`]);
+      }
+      // S3 bucket names are global, not per subtenant.
+      requireUnique('bucket', input.name, () => true, 'in the grid');
+      return {
+        name: input.name,
+        subtenant,
+        fields: input,
+        fateName: input.name,
+        summary: 'Create S3 bucket for Sub Tenant',
+      };
+    }),
+    createRoute('objectiam-group', schemas.GroupBody, aboutBody, (input) => {
+      const subtenant = requireSubtenant(input.subtenant_id);
+      requireUnique('objectiam-group', input.name, ...inSubtenant(subtenant.id));
+      return { name: input.name, subtenant, fields: input, fateName: input.name };
+    }),
+    updateRoute('objectiam-group', schemas.GroupBody, {
+      check: (group, input) => requireSameSubtenant(group, input.subtenant_id, 'group'),
+      fateName: (input) => input.name,
+    }),
+    deleteRoute('objectiam-group'),
+    createRoute('objectiam-user', schemas.UserBody, aboutBody, (input) => {
+      const subtenant = requireSubtenant(input.subtenant_id);
+      for (const groupId of input.sg_group_membership) {
+        const group = requireResource('objectiam-group', groupId);
+        if (group.subtenantId !== subtenant.id)
+          throw notFound(`Object IAM group '${groupId}' in subtenant '${subtenant.id}'`);
+      }
+      requireUnique('objectiam-user', input.display_name, ...inSubtenant(subtenant.id));
+      return {
+        name: input.display_name,
+        subtenant,
+        fields: input,
+        fateName: input.display_name,
+        summary: 'Activate request is successfully submitted',
+      };
+    }),
+    updateRoute('objectiam-user', schemas.UserBody, {
+      check: (user, input) => {
+        requireSameSubtenant(user, input.subtenant_id, 'user');
         for (const groupId of input.sg_group_membership) requireResource('objectiam-group', groupId);
-        return submitUpdate(call, 'update-objectiam-user', user, input, input.display_name);
       },
-    },
-    {
-      method: 'DELETE',
-      url: '/v2.1/objectiam/users/:id',
-      operation: 'delete-objectiam-user',
-      about: aboutTarget,
-      handle: (req, call) =>
-        submitDelete(call, 'delete-objectiam-user', requireResource('objectiam-user', req.params.id ?? '')),
-    },
+      fateName: (input) => input.display_name,
+    }),
+    deleteRoute('objectiam-user'),
   ];
 
   // Collection and by-id reads of every resource family.
