@@ -253,7 +253,7 @@ async function drive(
     },
     workerStarts: stack.worker.starts,
     workerCrashes: stack.worker.crashes,
-    adoptions: (workerLog.match(/adopting NSE job created by an earlier attempt/g) ?? []).length,
+    adoptions: (workerLog.match(/adopting NSE job created by (an earlier|the last submit) attempt/g) ?? []).length,
     nseRequests: requests.length,
     jobReadsWithCredentials: requests.filter(
       (r) => r.method === 'GET' && /^\/v2\.1\/jobs\/[^/]+$/.test(r.path) && r.status === 200,

@@ -36,6 +36,8 @@ export interface GetJobInput {
 export interface NseActivities {
   /** Sends one async NSE call; a retry first adopts the job an ambiguous earlier attempt may have created. */
   submitOperation(request: SubmitOperationInput): Promise<SubmitOutcome>;
+  /** Finds the job a submit created (null if none): what the workflow asks after the submit's last attempt failed. */
+  findSubmittedJob(request: SubmitOperationInput): Promise<Job | null>;
   /** Reads a job once (or holds the read in long-poll mode). When to stop polling is the workflow's decision. */
   getJob(request: GetJobInput): Promise<Job>;
   /** Reads one resource record, e.g. the values an update is about to change. */
@@ -48,42 +50,64 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
     async submitOperation(request) {
       const spec = requireOperation(request.operation);
       const { attempt } = Context.current().info;
-      if (attempt > 1) {
-        // An earlier attempt may have reached NSE before its answer was lost: never create a second resource.
-        const existing = await findSubmittedJob(nse, spec, request).catch(rethrowAsFailure);
-        if (existing) {
-          log.warn('adopting NSE job created by an earlier attempt', { jobId: existing.id, attempt });
-          countSubmitAdoption(spec.name);
-          return { kind: 'job', httpStatus: 202, job: existing, adopted: true };
+      return await whileHeartbeating(async () => {
+        if (attempt > 1) {
+          // An earlier attempt may have reached NSE before its answer was lost: never create a second resource.
+          const existing = await findJob(nse, spec, request).catch(rethrowAsFailure);
+          if (existing) {
+            log.warn('adopting NSE job created by an earlier attempt', { jobId: existing.id, attempt });
+            countSubmitAdoption(spec.name);
+            return { kind: 'job', httpStatus: 202, job: existing, adopted: true };
+          }
         }
+        const { method, path, body } = buildRequest(spec, request.input);
+        log.info('submitting NSE operation', { operation: spec.name, summary: describeOperation(spec, request.input) });
+        const signal = Context.current().cancellationSignal;
+        const result = await nse.submit(method, path, body, { signal }).catch(rethrowAsFailure);
+        return { ...result, adopted: false };
+      });
+    },
+
+    async findSubmittedJob(request) {
+      const spec = requireOperation(request.operation);
+      const job = await whileHeartbeating(() => findJob(nse, spec, request).catch(rethrowAsFailure));
+      if (job) {
+        log.warn('adopting NSE job created by the last submit attempt', { jobId: job.id });
+        countSubmitAdoption(spec.name);
       }
-      const { method, path, body } = buildRequest(spec, request.input);
-      log.info('submitting NSE operation', { operation: spec.name, summary: describeOperation(spec, request.input) });
-      const signal = Context.current().cancellationSignal;
-      const result = await nse.submit(method, path, body, { signal }).catch(rethrowAsFailure);
-      return { ...result, adopted: false };
+      return job ?? null;
     },
 
     async getJob({ jobId, longPollSeconds, lastModified }) {
       const context = Context.current();
       if (!longPollSeconds)
         return await nse.getJob(jobId, { signal: context.cancellationSignal }).catch(rethrowAsFailure);
-      // A long read must keep heartbeating so a lost worker is noticed and a cancellation reaches the request.
-      const beat = setInterval(() => context.heartbeat(), 2_000);
-      try {
-        context.heartbeat();
-        return await nse
+      context.heartbeat();
+      return await whileHeartbeating(() =>
+        nse
           .getJob(jobId, { pollTimeoutSeconds: longPollSeconds, lastModified, signal: context.cancellationSignal })
-          .catch(rethrowAsFailure);
-      } finally {
-        clearInterval(beat);
-      }
+          .catch(rethrowAsFailure),
+      );
     },
 
     async readResource(path) {
       return await nse.getResource(path, { signal: Context.current().cancellationSignal }).catch(rethrowAsFailure);
     },
   };
+}
+
+/**
+ * Heartbeats every 2 s while `work` runs, so a lost worker is noticed within the activity's heartbeat timeout instead
+ * of its start-to-close timeout, and a cancellation reaches the request. A call that ends within 2 s sends none.
+ */
+async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const beat = setInterval(() => context.heartbeat(), 2_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 function requireOperation(name: string): OperationSpec {
@@ -111,11 +135,7 @@ const JOB_ACTION: Record<OperationSpec['verb'], string> = {
  * Looks for a job this submit already created: same tenant, same action, same object (by id for updates and
  * deletes, by name for creates), created after the run started. Newest first, so the scan stops early.
  */
-async function findSubmittedJob(
-  nse: NseClient,
-  spec: OperationSpec,
-  request: SubmitOperationInput,
-): Promise<Job | undefined> {
+async function findJob(nse: NseClient, spec: OperationSpec, request: SubmitOperationInput): Promise<Job | undefined> {
   const input = request.input;
   const objectId = [input.id, input.disk_id, input.fileshare_id, input.hostgroup_id].find((v) => typeof v === 'string');
   const objectName = [input.name, input.display_name, input.alias].find((v) => typeof v === 'string');
@@ -138,6 +158,14 @@ export function rethrowAsFailure(err: unknown): never {
   countNseRequestError(err);
   if (err instanceof NseHttpError) {
     const details = [{ status: err.status, nseCode: err.nseStatus?.code }]; // never headers or bodies
+    if (err.status === 401) {
+      // The client already signed in afresh and was refused again; NSE did nothing, so another attempt is safe.
+      throw ApplicationFailure.create({
+        type: FailureType.NseUnauthorized,
+        message: `${err.message}: NSE refused the worker's credentials; check them if this persists`,
+        details,
+      });
+    }
     if (err.status === 404) {
       throw ApplicationFailure.create({
         type: FailureType.NseNotFound,

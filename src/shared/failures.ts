@@ -3,6 +3,8 @@
  * these strings, never error classes (the SDK forbids subclassing `ApplicationFailure`).
  * @module
  */
+import { ApplicationFailure } from '@temporalio/common';
+
 export const FailureType = {
   /** Workflow input or a plan failed validation; raised before any NSE call. */
   InvalidInput: 'InvalidInput',
@@ -10,6 +12,11 @@ export const FailureType = {
   NseRejected: 'NseRejected',
   /** NSE answered 404 for the object or job asked for. */
   NseNotFound: 'NseNotFound',
+  /**
+   * NSE refused the worker's credentials (401) even after a fresh sign-in. NSE did nothing, so it is retried (a
+   * token that expired twice in a row, a restarted NSE); if it persists, the worker's NSE credentials are wrong.
+   */
+  NseUnauthorized: 'NseUnauthorized',
   /** NSE could not be reached or answered 408/429/5xx: retried by the activity retry policy. */
   NseUnavailable: 'NseUnavailable',
   /** NSE answered something that does not follow its documented API. */
@@ -26,3 +33,13 @@ export const FailureType = {
   ProvisioningFailed: 'ProvisioningFailed',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/**
+ * The message that says what went wrong in a failure chain: the first `ApplicationFailure` (what NSE answered, as an
+ * activity reported it) or the innermost cause, rather than a wrapper's "Activity task failed".
+ */
+export function rootMessage(err: unknown): string {
+  let cause: unknown = err;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(cause);
+}

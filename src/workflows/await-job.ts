@@ -24,9 +24,9 @@ import {
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
-import type { GetJobInput, NseActivities, SubmitOutcome } from '../activities';
+import type { GetJobInput, NseActivities, SubmitOperationInput, SubmitOutcome } from '../activities';
 import { countCompensation, countJobEnded, countJobPoll } from '../metrics/workflow-metrics';
-import { FailureType } from '../shared/failures';
+import { FailureType, rootMessage } from '../shared/failures';
 import { isFailed, isTerminal, JobState, type Job } from '../shared/nse-types';
 import { describeOperation, fillPath, findOperation, type OperationSpec } from '../shared/operations';
 import { parseOperationFields, parseOperationInput } from '../shared/validation';
@@ -48,18 +48,52 @@ const READ_RETRY = { initialInterval: '1 second', maximumInterval: '10 seconds',
 // Failures that another attempt cannot fix; everything else is retried by the server.
 const PERMANENT = [FailureType.NseRejected, FailureType.NseNotFound, FailureType.InvalidInput];
 
-function submitActivity(summary: string): NseActivities['submitOperation'] {
-  return proxyActivities<NseActivities>({
-    startToCloseTimeout: '1 minute',
-    // Bounded: a submit that keeps failing is reported, not retried for ever.
-    retry: {
-      initialInterval: '2 seconds',
-      maximumInterval: '30 seconds',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: PERMANENT,
-    },
+/**
+ * Submits one call and returns its job (or synchronous answer); it cannot be cancelled half-way, since that would
+ * lose the id of a job NSE may have accepted. Attempts are bounded by time (`policy.submitTimeoutMs`), not by count,
+ * so attempts lost to worker crashes do not use up the budget of an NSE outage. When the last attempt failed in a
+ * way that leaves open whether NSE acted (no answer, a timeout), NSE is asked for the job once more (for at most the
+ * same time), and a job found is adopted: a resource NSE created is never left behind unreported.
+ */
+async function submitOperation(
+  summary: string,
+  request: SubmitOperationInput,
+  policy: PollPolicy,
+): Promise<SubmitOutcome> {
+  const activities = proxyActivities<NseActivities>({
+    scheduleToCloseTimeout: policy.submitTimeoutMs,
+    // Covers an adoption look-up and the call; a lost worker is noticed through the heartbeat within 15 s.
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '15 seconds',
+    retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
     summary,
-  }).submitOperation;
+  });
+  return await CancellationScope.nonCancellable(async () => {
+    try {
+      return await activities.submitOperation(request);
+    } catch (submitError) {
+      if (PERMANENT.some((type) => type === failureType(submitError))) throw submitError;
+      let job: Job | null;
+      try {
+        job = await proxyActivities<NseActivities>({
+          scheduleToCloseTimeout: policy.submitTimeoutMs,
+          startToCloseTimeout: '2 minutes',
+          heartbeatTimeout: '15 seconds',
+          retry: { ...READ_RETRY, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
+          summary: `look for the job of: ${summary}`,
+        }).findSubmittedJob(request);
+      } catch (lookupError) {
+        throw failure(
+          (failureType(submitError) as FailureType | undefined) ?? FailureType.NseUnavailable,
+          `${summary}: the submit failed (${rootMessage(submitError)}) and NSE could not be asked whether its last ` +
+            `attempt was acted on (${rootMessage(lookupError)}): check NSE for it before retrying or cleaning up`,
+          { operation: request.operation },
+        );
+      }
+      if (!job) throw submitError;
+      return { kind: 'job', httpStatus: 202, job, adopted: true };
+    }
+  });
 }
 
 function readResourceActivity(summary: string): NseActivities['readResource'] {
@@ -256,15 +290,13 @@ class OperationRun {
       const { path } = fillPath(undo.readPath, this.fields);
       this.before = await readResourceActivity(`read ${path} before update`)(path);
     }
-    // Once sent, a submit must finish: cancelling it half-way would lose the id of a job NSE may have accepted.
-    const outcome = await CancellationScope.nonCancellable(() =>
-      submitActivity(this.summary)({
-        operation: this.spec.name,
-        input: this.fields,
-        tenantId: this.tenantId,
-        notBefore: workflowInfo().runStartTime.getTime() - 60_000, // NSE's clock may lag ours a little
-      }),
-    );
+    const request = {
+      operation: this.spec.name,
+      input: this.fields,
+      tenantId: this.tenantId,
+      notBefore: workflowInfo().runStartTime.getTime() - 60_000, // NSE's clock may lag ours a little
+    };
+    const outcome = await submitOperation(this.summary, request, this.policy);
     if (outcome.kind === 'job') {
       this.jobId = outcome.job.id;
       this.lastJob = outcome.job;
@@ -300,7 +332,7 @@ class OperationRun {
           return settled ? { job: settled, vanished: false } : { job: this.lastJob, vanished: true };
         }
         if (type === FailureType.NseRejected || type === FailureType.NseNotFound) throw err;
-        log.warn('NSE job read failed; polling goes on', { jobId, error: String(err) });
+        log.warn('NSE job read failed; polling goes on', { jobId, error: rootMessage(err) });
       }
       this.polls++;
       this.pollsThisRun++;
@@ -414,10 +446,10 @@ class OperationRun {
     try {
       this.compensation = await CancellationScope.nonCancellable(() => this.undo(job));
     } catch (err) {
-      this.compensation = { outcome: 'failed', message: `undo failed: ${String(err)}` };
+      this.compensation = { outcome: 'failed', message: `undo failed: ${rootMessage(err)}` };
       countCompensation(this.spec.name, 'job-failed', 'failed');
       this.setPhase(Phase.Failed);
-      return failure(FailureType.CompensationFailed, `${message}; then compensation failed: ${String(err)}`, {
+      return failure(FailureType.CompensationFailed, `${message}; then compensation failed: ${rootMessage(err)}`, {
         job,
         compensation: this.compensation,
       });
@@ -494,8 +526,8 @@ class OperationRun {
           this.compensation = await this.undo(job);
         }
       } catch (err) {
-        this.compensation = { outcome: 'failed', message: `clean-up after cancel failed: ${String(err)}` };
-        log.error('clean-up after cancel failed', { jobId: this.jobId, error: String(err) });
+        this.compensation = { outcome: 'failed', message: `clean-up after cancel failed: ${rootMessage(err)}` };
+        log.error('clean-up after cancel failed', { jobId: this.jobId, error: rootMessage(err) });
       }
     }
     if (this.compensation) countCompensation(this.spec.name, 'cancelled', this.compensation.outcome);
@@ -524,8 +556,8 @@ export async function runNestedOperation(
     { operation, input: fields },
     { publishes: false },
   );
-  const summary = describeOperation(spec, fields);
-  const outcome = await submitActivity(summary)({ operation, input: fields, tenantId, notBefore: Date.now() - 60_000 });
+  const request = { operation, input: fields, tenantId, notBefore: Date.now() - 60_000 };
+  const outcome = await submitOperation(nested.summary, request, nestedPolicy);
   if (outcome.kind === 'sync') return undefined;
   nested.jobId = outcome.job.id;
   nested.lastJob = outcome.job;

@@ -18,7 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { FailureType } from '../shared/failures';
+import { FailureType, rootMessage } from '../shared/failures';
 import { describeOperation, findOperation } from '../shared/operations';
 import { parsePlan, resolveStepInput, type ProvisionPlan, type StepOutput } from '../shared/plans';
 import {
@@ -31,17 +31,6 @@ import {
   type StepReport,
 } from '../shared/workflow-api';
 import { nseOperationWorkflow } from './await-job';
-
-/** The failure at the root of a child-workflow failure, for the step report. */
-function rootMessage(err: unknown): { type?: string; message: string } {
-  let cause: unknown = err;
-  while (cause instanceof Error) {
-    if (cause instanceof ApplicationFailure) return { type: cause.type ?? undefined, message: cause.message };
-    if (!cause.cause) break;
-    cause = cause.cause;
-  }
-  return { message: cause instanceof Error ? cause.message : String(cause) };
-}
 
 /** Runs a provisioning plan to its end; see the module comment for the durable behaviour. */
 export async function provisionWorkflow(input: ProvisionPlan): Promise<ProvisionResult> {
@@ -111,7 +100,7 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
           report.outcome = 'cancelled';
         } else {
           report.outcome = 'failed';
-          report.message = rootMessage(err).message;
+          report.message = rootMessage(err);
         }
         throw err;
       } finally {
@@ -134,7 +123,7 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
     throw ApplicationFailure.create({
       type: FailureType.ProvisioningFailed,
       nonRetryable: true,
-      message: `plan ${plan.name}: step '${failed?.id ?? '?'}' failed: ${failed?.message ?? rootMessage(err).message} (${summary})`,
+      message: `plan ${plan.name}: step '${failed?.id ?? '?'}' failed: ${failed?.message ?? rootMessage(err)} (${summary})`,
       details: [{ plan: plan.name, steps }],
     });
   }
@@ -163,7 +152,7 @@ async function undoStep(
     report.message = `undone by ${undo.operation}`;
   } catch (err) {
     report.outcome = 'manual-cleanup-needed';
-    report.message = `undo ${undo.operation} failed: ${rootMessage(err).message}`;
+    report.message = `undo ${undo.operation} failed: ${rootMessage(err)}`;
     log.error('undo of a provisioning step failed', { step: report.id, error: report.message });
   }
 }

@@ -102,41 +102,110 @@ describe('bugs found by the chaos suite', () => {
     expect(rootFailure(error)?.type).toBe(FailureType.InvalidInput);
   });
 
-  // Open: see docs/reliability.md, finding 6. `it.failing` passes while the bug is there; drop `.failing` once fixed.
-  it.failing(
-    'a submit whose last allowed attempt is answered by a dropped connection does not leave an unreported resource',
-    async () => {
-      // Four 500s use attempts 1-4 of the submit's 5; NSE acts on attempt 5 and the connection drops before the answer.
-      await sim.setRules([
-        {
-          match: { method: 'POST', name: 'last-try-hg' },
-          faults: { http500: { times: 4 }, dropAfterProcessing: { times: 1 } },
-        },
-      ]);
-      const { error } = await run({
-        operation: 'create-hostgroup',
-        input: {
-          name: 'last-try-hg',
-          subtenant_id: SIM_FIXTURES.subtenantId,
-          zone: SIM_FIXTURES.zone,
-          protocol: 'iscsi',
-          os_type: 'linux',
-        },
-        poll: FAST,
+  function hostgroupInput(name: string): Record<string, unknown> {
+    return {
+      name,
+      subtenant_id: SIM_FIXTURES.subtenantId,
+      zone: SIM_FIXTURES.zone,
+      protocol: 'iscsi',
+      os_type: 'linux',
+    };
+  }
+
+  async function createsOf(name: string) {
+    return (await sim.ledger()).events.filter((e) => e.kind === 'create' && e.name === name);
+  }
+
+  it('when the last attempt of a submit goes unanswered after NSE acted, the run looks for the job and adopts it', async () => {
+    // A 1 s budget ends the submit with its first attempt (the next would start after 2 s), whose answer is lost.
+    await sim.setRules([
+      { match: { method: 'POST', name: 'last-try-hg' }, faults: { dropAfterProcessing: { times: 1 } } },
+    ]);
+    const { result, error } = await run({
+      operation: 'create-hostgroup',
+      input: hostgroupInput('last-try-hg'),
+      poll: { ...FAST, submitTimeoutMs: 1_000 },
+    });
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ adopted: true, objectId: (await createsOf('last-try-hg'))[0]?.id });
+    expect(await createsOf('last-try-hg')).toHaveLength(1);
+  }, 90_000);
+
+  it('a submit that NSE never answers fails NseUnavailable once NSE shows no job for it', async () => {
+    await sim.setRules([{ match: { method: 'POST', name: 'never-hg' }, faults: { http500: {} } }]);
+    const listsBefore = (await sim.requests('GET', '/v2.1/jobs')).length;
+    const { error } = await run({
+      operation: 'create-hostgroup',
+      input: hostgroupInput('never-hg'),
+      poll: { ...FAST, submitTimeoutMs: 1_000 },
+    });
+    expect(rootFailure(error)?.type).toBe(FailureType.NseUnavailable);
+    expect(await createsOf('never-hg')).toHaveLength(0);
+    // The run asked NSE for the job before failing.
+    expect((await sim.requests('GET', '/v2.1/jobs')).length).toBeGreaterThan(listsBefore);
+  }, 90_000);
+
+  it('when NSE cannot be asked after a lost answer, the failure says the object may exist and names it', async () => {
+    await sim.setRules([
+      { match: { method: 'POST', name: 'unknown-hg' }, faults: { dropAfterProcessing: { times: 1 } } },
+      { match: { method: 'GET', path: '/v2.1/jobs' }, faults: { http500: {} } },
+    ]);
+    const { error } = await run({
+      operation: 'create-hostgroup',
+      input: hostgroupInput('unknown-hg'),
+      poll: { ...FAST, submitTimeoutMs: 1_000 },
+    });
+    const failure = rootFailure(error);
+    expect(failure?.type).toBe(FailureType.NseUnavailable);
+    expect(failure?.nonRetryable).toBe(true);
+    expect(failure?.message).toMatch(/NSE could not be asked whether its last attempt was acted on .*check NSE for it/);
+    expect(failure?.message).toContain('unknown-hg');
+  }, 90_000);
+
+  it('a 401 after a fresh sign-in is retried like an outage, then fails NseUnauthorized; nothing is created', async () => {
+    const refusing = await startSimulator({ tokenTtlSeconds: 0 }); // every token it issues has already expired
+    const queue = uniqueTaskQueue('finding-401');
+    const { worker: refusedWorker, nse: refusedNse } = await createTestWorker(temporal, refusing, queue);
+    try {
+      const handle = await temporal.client.workflow.start('nseOperationWorkflow', {
+        taskQueue: queue,
+        workflowId: `finding-${randomUUID()}`,
+        args: [
+          {
+            operation: 'create-hostgroup',
+            input: hostgroupInput('refused-hg'),
+            poll: { ...FAST, submitTimeoutMs: 5_000 },
+          },
+        ],
       });
-      const created = (await sim.ledger()).resources.filter((r) => r.name === 'last-try-hg');
-      expect(created).toHaveLength(1);
-      // Today the run fails with NseUnavailable ("got no HTTP answer") and never mentions the host group NSE created.
-      const failure = rootFailure(error);
-      const reported = `${failure?.message ?? ''} ${JSON.stringify(failure?.details ?? [])}`.includes(
-        created[0]?.id ?? '?',
-      );
-      expect({ succeeded: error === undefined, undone: created[0]?.deleted !== undefined, reported }).not.toEqual({
-        succeeded: false,
-        undone: false,
-        reported: false,
-      });
-    },
-    90_000,
-  );
+      const { error } = await refusedWorker.runUntil(settle(handle));
+      expect(rootFailure(error)?.type).toBe(FailureType.NseUnauthorized);
+      const { events } = await handle.fetchHistory();
+      const submitAttempts = events
+        ?.map((e) => e.activityTaskStartedEventAttributes?.attempt)
+        .filter((attempt) => attempt !== undefined && attempt !== null);
+      expect(submitAttempts?.[0]).toBeGreaterThanOrEqual(2); // before the fix: one attempt, NseRejected
+      expect((await refusing.ledger()).events).toHaveLength(0);
+    } finally {
+      refusedNse.close();
+      await refusing.close();
+    }
+  }, 90_000);
+
+  it('a failed compensation reports what NSE answered, not "Activity task failed"', async () => {
+    await sim.setRules([
+      { match: { method: 'POST', name: 'fail-undo-hg' }, outcome: 'ERROR' },
+      { match: { method: 'DELETE', name: 'fail-undo-hg' }, faults: { http500: {} } },
+    ]);
+    const { error } = await run({
+      operation: 'create-hostgroup',
+      input: hostgroupInput('fail-undo-hg'),
+      poll: { ...FAST, submitTimeoutMs: 1_000 },
+    });
+    const failure = rootFailure(error);
+    expect(failure?.type).toBe(FailureType.CompensationFailed);
+    expect(failure?.message).toMatch(
+      /then compensation failed: NSE DELETE \/v2\.1\/hostgroups\/\S+ failed with HTTP 500/,
+    );
+  }, 90_000);
 });
