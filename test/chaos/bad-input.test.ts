@@ -5,45 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Worker } from '@temporalio/worker';
 import { BAD_INPUTS, type BadInput } from '../../chaos/bad-inputs';
-import type { NseClient } from '../../src/nse/client';
 import { buildSimulator, type SimulatorApp } from '../../src/simulator/app';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { signJwt } from '../../src/simulator/jwt';
 import { FailureType } from '../../src/shared/failures';
-import { startSimulator, type RunningSimulator } from '../helpers/simulator';
-import {
-  connectTestTemporal,
-  createTestWorker,
-  rootFailure,
-  settle,
-  uniqueTaskQueue,
-  type TestTemporal,
-} from '../helpers/temporal';
+import { rootFailure, settle } from '../helpers/temporal';
+import { useTestWorker } from '../helpers/worker';
 
 describe('malformed workflow input', () => {
-  let temporal: TestTemporal;
-  let sim: RunningSimulator;
-  let worker: Worker;
-  let nse: NseClient;
-  let running: Promise<void>;
-  let taskQueue: string;
-
-  beforeAll(async () => {
-    temporal = await connectTestTemporal();
-    sim = await startSimulator();
-    taskQueue = uniqueTaskQueue('bad-input');
-    ({ worker, nse } = await createTestWorker(temporal, sim, taskQueue));
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    nse?.close();
-    await sim?.close();
-    await temporal?.close();
-  });
+  const harness = useTestWorker({ queue: 'bad-input' });
 
   it('has a corpus of at least 30 cases with distinct names', () => {
     expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(30);
@@ -53,9 +24,9 @@ describe('malformed workflow input', () => {
   it.each(BAD_INPUTS.map((bad): [string, BadInput] => [bad.name, bad]))(
     '%s: fails in its first workflow task with InvalidInput and no NSE call',
     async (_name, bad) => {
-      const before = (await sim.ledger()).requests.length;
-      const handle = await temporal.client.workflow.start(bad.workflow, {
-        taskQueue,
+      const before = (await harness.sim.ledger()).requests.length;
+      const handle = await harness.temporal.client.workflow.start(bad.workflow, {
+        taskQueue: harness.taskQueue,
         workflowId: `bad-input-${randomUUID()}`,
         args: [bad.input],
         // A safety net only: a run that wrongly accepts its input must not poll for the rest of the test run.
@@ -74,7 +45,7 @@ describe('malformed workflow input', () => {
       );
       expect(scheduled).toEqual([]);
       expect(events.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
-      expect((await sim.ledger()).requests.slice(before)).toEqual([]);
+      expect((await harness.sim.ledger()).requests.slice(before)).toEqual([]);
     },
   );
 });

@@ -7,18 +7,15 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { connect, type NseFlowClient } from '../../src/client';
 import { freePort } from '../../src/dev/ports';
 import { startDevServer, type RunningDevServer } from '../../src/dev/temporal-dev-server';
-import type { NseClient } from '../../src/nse/client';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { SearchAttributes, type OperationInput } from '../../src/shared/workflow-api';
 import { waitFor } from '../helpers/scenario';
-import { startSimulator, type RunningSimulator } from '../helpers/simulator';
-import { createTestWorker, settle, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
-import { connectTemporalAt, launchChromium } from '../helpers/ui';
+import { settle } from '../helpers/temporal';
+import { launchChromium } from '../helpers/ui';
+import { useTestWorker } from '../helpers/worker';
 import { hostgroupOperation } from '../helpers/fixtures';
 
 // The README's screenshots are refreshed only on request, so `npm test` leaves the work tree clean.
@@ -42,30 +39,23 @@ interface FinishedRun {
 
 describe('Temporal Web UI', () => {
   let server: RunningDevServer | undefined;
-  let sim: RunningSimulator | undefined;
-  let temporal: TestTemporal | undefined;
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
-  let nse: NseClient | undefined;
-  let client: NseFlowClient | undefined;
   let browser: Browser | undefined;
   let page: Page;
   let uiUrl: string;
   let succeeded: FinishedRun;
   let failed: FinishedRun;
 
+  // A dev server of its own, with the Web UI; stopped in the last afterAll, after the worker's.
   beforeAll(async () => {
     const cliPath = process.env.TEMPORAL_TEST_CLI;
     if (!cliPath) throw new Error('TEMPORAL_TEST_CLI is not set: run the tests through jest (global-setup.ts)');
     const [port, uiPort] = [await freePort(), await freePort()];
     server = await startDevServer({ cliPath, port, uiPort, logLevel: 'error', output: 'ignore' });
     uiUrl = server.uiUrl as string;
-    sim = await startSimulator();
-    temporal = await connectTemporalAt(server.address);
-    const taskQueue = uniqueTaskQueue('web-ui');
-    ({ worker, nse } = await createTestWorker(temporal, sim, taskQueue));
-    running = worker.run();
-    client = await connect({ address: server.address, taskQueue, env: {} });
+  });
+  const harness = useTestWorker({ queue: 'web-ui', client: true, address: () => (server as RunningDevServer).address });
+
+  beforeAll(async () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: VIEWPORT });
     page.setDefaultTimeout(UI_TIMEOUT_MS);
@@ -78,18 +68,12 @@ describe('Temporal Web UI', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await client?.close();
-    worker?.shutdown();
-    await running;
-    nse?.close();
-    await temporal?.close();
-    await sim?.close();
     await server?.stop();
   }, 30_000);
 
   /** Starts a run through the client library, waits for its end, and for visibility to know its NseJobId. */
   async function finishedRun(input: OperationInput): Promise<FinishedRun> {
-    const nseFlow = client as NseFlowClient;
+    const nseFlow = harness.client;
     const handle = await nseFlow.startOperation(input);
     await settle(handle);
     const jobId = (await handle.describe()).typedSearchAttributes.get(SearchAttributes.NseJobId);

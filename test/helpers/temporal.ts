@@ -23,32 +23,37 @@ const sink = new Writable({
 /** The pino root used by the test workers; its lines land in {@link capturedLogLines}. */
 export const testLogger = createLogger('info', sink);
 
-let runtimeInstalled = false;
-function ensureRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: temporalLogger(testLogger), shutdownSignals: [] });
-  runtimeInstalled = true;
-}
-
 export function testAddress(): string {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests through jest (global-setup.ts)');
   return address;
 }
 
+/** The prebuilt workflow bundle of the run (see global-setup.ts). */
+export function testBundlePath(): string {
+  const bundlePath = process.env.TEMPORAL_TEST_BUNDLE;
+  if (!bundlePath) throw new Error('TEMPORAL_TEST_BUNDLE is not set: run the tests through jest (global-setup.ts)');
+  return bundlePath;
+}
+
 export interface TestTemporal {
+  /** The dev server's frontend address, for clients of their own (the CLI, the client library). */
+  address: string;
   client: Client;
   nativeConnection: NativeConnection;
   close(): Promise<void>;
 }
 
-/** Connects a client and a worker connection to the test dev server. */
-export async function connectTestTemporal(): Promise<TestTemporal> {
-  ensureRuntime();
-  const address = testAddress();
+/**
+ * Connects a client and a worker connection to the dev server at `address`; installs the quiet test runtime unless
+ * this test file already has one.
+ */
+export async function connectTemporal(address: string): Promise<TestTemporal> {
+  if (!Runtime._instance) Runtime.install({ logger: temporalLogger(testLogger), shutdownSignals: [] });
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {
+    address,
     client: new Client({ connection }),
     nativeConnection,
     async close() {
@@ -56,6 +61,11 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
       await connection.close();
     },
   };
+}
+
+/** Connects a client and a worker connection to the test dev server. */
+export async function connectTestTemporal(): Promise<TestTemporal> {
+  return await connectTemporal(testAddress());
 }
 
 /** A fresh task queue per test keeps workers of different tests apart. */
@@ -74,12 +84,10 @@ export async function createTestWorker(
     auth: { kind: 'jwt', username: sim.username, password: sim.password },
     logger: testLogger.child({ component: 'nse-client' }),
   });
-  const bundlePath = process.env.TEMPORAL_TEST_BUNDLE;
-  if (!bundlePath) throw new Error('TEMPORAL_TEST_BUNDLE is not set: run the tests through jest (global-setup.ts)');
   const worker = await Worker.create({
     connection: temporal.nativeConnection,
     taskQueue,
-    workflowBundle: { codePath: bundlePath },
+    workflowBundle: { codePath: testBundlePath() },
     activities: createActivities({ nse }),
   });
   return { worker, nse };

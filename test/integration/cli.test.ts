@@ -6,18 +6,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
-import type { NseClient } from '../../src/nse/client';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { hostgroupFields } from '../helpers/fixtures';
 import { waitFor } from '../helpers/scenario';
-import { startSimulator, type RunningSimulator } from '../helpers/simulator';
-import {
-  connectTestTemporal,
-  createTestWorker,
-  testAddress,
-  uniqueTaskQueue,
-  type TestTemporal,
-} from '../helpers/temporal';
+import { testAddress } from '../helpers/temporal';
+import { useTestWorker } from '../helpers/worker';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'nse-flow.js');
 
@@ -28,37 +21,11 @@ interface CliRun {
 }
 
 function hostgroupInput(name: string): string {
-  return JSON.stringify({
-    name,
-    subtenant_id: SIM_FIXTURES.subtenantId,
-    zone: SIM_FIXTURES.zone,
-    protocol: 'iscsi',
-    os_type: 'linux',
-  });
+  return JSON.stringify(hostgroupFields(name));
 }
 
 describe('nse-flow CLI', () => {
-  let temporal: TestTemporal;
-  let sim: RunningSimulator;
-  let worker: Worker;
-  let nse: NseClient;
-  let running: Promise<void>;
-  let taskQueue: string;
-
-  beforeAll(async () => {
-    temporal = await connectTestTemporal();
-    sim = await startSimulator();
-    taskQueue = uniqueTaskQueue('cli');
-    ({ worker, nse } = await createTestWorker(temporal, sim, taskQueue));
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    nse?.close();
-    await sim?.close();
-    await temporal?.close();
-  });
+  const harness = useTestWorker({ queue: 'cli' });
 
   function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
     return new Promise((resolve) => {
@@ -66,10 +33,10 @@ describe('nse-flow CLI', () => {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         TEMPORAL_ADDRESS: testAddress(),
-        NSE_FLOW_TASK_QUEUE: taskQueue,
-        NSE_BASE_URL: sim.url,
-        NSE_USERNAME: sim.username,
-        NSE_PASSWORD: sim.password,
+        NSE_FLOW_TASK_QUEUE: harness.taskQueue,
+        NSE_BASE_URL: harness.sim.url,
+        NSE_USERNAME: harness.sim.username,
+        NSE_PASSWORD: harness.sim.password,
         ...env,
       };
       execFile(process.execPath, [BIN, ...args], { env: childEnv, timeout: 120_000 }, (error, stdout, stderr) => {
@@ -136,7 +103,7 @@ describe('nse-flow CLI', () => {
   });
 
   it('exits 2 on bad input, naming the field, without calling NSE', async () => {
-    const before = (await sim.requests()).length;
+    const before = (await harness.sim.requests()).length;
     const { code, stderr } = await cli([
       'run',
       'create-hostgroup',
@@ -145,7 +112,7 @@ describe('nse-flow CLI', () => {
     ]);
     expect(code).toBe(2);
     expect(stderr).toContain('input.protocol');
-    expect((await sim.requests()).length).toBe(before);
+    expect((await harness.sim.requests()).length).toBe(before);
     expect((await cli(['run', 'create-hostgroup', '--input', '{not json'])).code).toBe(2);
     expect((await cli(['frobnicate'])).code).toBe(2);
   });
@@ -159,7 +126,7 @@ describe('nse-flow CLI', () => {
   });
 
   it('shows status, cancels, and lists runs by search attribute', async () => {
-    await sim.setRules([
+    await harness.sim.setRules([
       { match: { method: 'POST', name: 'cli-long' }, states: [...Array<'RUNNING'>(8).fill('RUNNING'), 'NORMAL'] },
     ]);
     const started = await cli([
@@ -193,7 +160,7 @@ describe('nse-flow CLI', () => {
     const result = await cli(['result', workflowId]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('failed (CancelledFailure)');
-    expect((await sim.ledger()).events.filter((e) => e.name === 'cli-long-hg5').map((e) => e.kind)).toEqual([
+    expect((await harness.sim.ledger()).events.filter((e) => e.name === 'cli-long-hg5').map((e) => e.kind)).toEqual([
       'create',
       'delete',
     ]);
@@ -239,7 +206,7 @@ describe('nse-flow CLI', () => {
     const { code, stdout } = await cli(['--json', 'jobs', '--tenant', SIM_FIXTURES.tenantId, '--limit', '2', '--all']);
     expect(code).toBe(0);
     const jobs = JSON.parse(stdout) as { id: string }[];
-    const created = (await sim.ledger()).events.filter((e) => e.kind === 'create').length;
+    const created = (await harness.sim.ledger()).events.filter((e) => e.kind === 'create').length;
     expect(jobs.length).toBeGreaterThanOrEqual(Math.min(created, 3));
     expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
   });

@@ -11,11 +11,9 @@ import type { Payload } from '@temporalio/common';
 import { connect, type NseFlowClient } from '../../src/client';
 import { AesGcmCodec, ENCODING_ENCRYPTED, METADATA_KEY_ID } from '../../src/codec';
 import { startCodecServer, type RunningCodecServer } from '../../src/codec/codec-server';
-import { loadConfig } from '../../src/config';
 import type { OperationResult } from '../../src/shared/workflow-api';
-import { createNseWorker } from '../../src/worker';
-import { startSimulator, type RunningSimulator } from '../helpers/simulator';
-import { connectTestTemporal, testAddress, testLogger, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { testAddress, testLogger } from '../helpers/temporal';
+import { createConfiguredWorker, useTestWorker } from '../helpers/worker';
 import { hostgroupOperation } from '../helpers/fixtures';
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-codec-')); // no user temporal.toml
@@ -63,18 +61,13 @@ const toJson = (p: Payload) => ({
 });
 
 describe('payload encryption', () => {
-  let temporal: TestTemporal;
-  let sim: RunningSimulator;
-  let taskQueue: string;
+  const harness = useTestWorker({ queue: 'codec', worker: false });
   let codecServer: RunningCodecServer;
   const clients: NseFlowClient[] = [];
   /** The first run, sealed with k1. */
   let first: { workflowId: string; name: string; result: OperationResult };
 
   beforeAll(async () => {
-    temporal = await connectTestTemporal();
-    sim = await startSimulator();
-    taskQueue = uniqueTaskQueue('codec');
     codecServer = await startCodecServer({
       codec: new AesGcmCodec({ activeKeyId: 'k1', keys: [k1] }),
       port: 0,
@@ -86,13 +79,16 @@ describe('payload encryption', () => {
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await codecServer?.close();
-    await sim?.close();
-    await temporal?.close();
   });
 
   async function clientWith(keys: string | undefined): Promise<NseFlowClient> {
     const client = await connect({
-      env: { HOME: home, TEMPORAL_ADDRESS: testAddress(), NSE_FLOW_TASK_QUEUE: taskQueue, NSE_FLOW_CODEC_KEYS: keys },
+      env: {
+        HOME: home,
+        TEMPORAL_ADDRESS: testAddress(),
+        NSE_FLOW_TASK_QUEUE: harness.taskQueue,
+        NSE_FLOW_CODEC_KEYS: keys,
+      },
     });
     clients.push(client);
     return client;
@@ -100,21 +96,7 @@ describe('payload encryption', () => {
 
   /** Runs `fn` while a worker built from the production config (with these codec keys) serves the task queue. */
   async function withWorker<T>(keys: string, fn: () => Promise<T>): Promise<T> {
-    const config = loadConfig({
-      HOME: home,
-      TEMPORAL_ADDRESS: testAddress(),
-      NSE_BASE_URL: sim.url,
-      NSE_USERNAME: sim.username,
-      NSE_PASSWORD: sim.password,
-      NSE_FLOW_TASK_QUEUE: taskQueue,
-      NSE_FLOW_CODEC_KEYS: keys,
-    });
-    const { worker, nse } = await createNseWorker({
-      config,
-      logger: testLogger,
-      connection: temporal.nativeConnection,
-      source: { workflowBundle: { codePath: process.env.TEMPORAL_TEST_BUNDLE as string } },
-    });
+    const { worker, nse } = await createConfiguredWorker(harness, { HOME: home, NSE_FLOW_CODEC_KEYS: keys });
     try {
       return await worker.runUntil(fn());
     } finally {
@@ -133,7 +115,7 @@ describe('payload encryption', () => {
 
   /** The history as a client without the codec sees it. */
   async function rawHistory(workflowId: string) {
-    return scan(await temporal.client.workflow.getHandle(workflowId).fetchHistory());
+    return scan(await harness.temporal.client.workflow.getHandle(workflowId).fetchHistory());
   }
 
   it('leaves only ciphertext in history, while the worker and a client with the key work as usual', async () => {
@@ -151,11 +133,13 @@ describe('payload encryption', () => {
     }
     // Not in any payload, nor anywhere else in the history (summaries and details are payloads too).
     expect(blobs.filter((b) => b.includes(name))).toEqual([]);
-    await expect(temporal.client.workflow.getHandle(run.workflowId).result()).rejects.toThrow(/binary\/encrypted/);
+    await expect(harness.temporal.client.workflow.getHandle(run.workflowId).result()).rejects.toThrow(
+      /binary\/encrypted/,
+    );
   });
 
   it('the codec server decodes history payloads back to the original JSON for the Web UI', async () => {
-    const history = await temporal.client.workflow.getHandle(first.workflowId).fetchHistory();
+    const history = await harness.temporal.client.workflow.getHandle(first.workflowId).fetchHistory();
     const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads as Payload[];
     const response = await fetch(`${codecServer.url}/decode`, {
       method: 'POST',

@@ -8,51 +8,30 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { loadConfig } from '../../src/config';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { nseOperationWorkflow } from '../../src/workflows';
-import { createNseWorker } from '../../src/worker';
-import { startSimulator, type RunningSimulator } from '../helpers/simulator';
-import {
-  capturedLogLines,
-  connectTestTemporal,
-  settle,
-  testAddress,
-  testLogger,
-  uniqueTaskQueue,
-  type TestTemporal,
-} from '../helpers/temporal';
+import { capturedLogLines, settle } from '../helpers/temporal';
+import { createConfiguredWorker, useTestWorker } from '../helpers/worker';
 import { hostgroupOperation } from '../helpers/fixtures';
 
 describe('worker logs', () => {
-  let temporal: TestTemporal;
-  let sim: RunningSimulator;
-  const handles: WorkflowHandle[] = [];
-
-  beforeAll(async () => {
-    temporal = await connectTestTemporal();
-    sim = await startSimulator({
+  const harness = useTestWorker({
+    queue: 'logging',
+    worker: false,
+    simulator: {
       rules: [
         // The submit is processed but its answer lost: the retry (attempt 2) adopts the job.
         { match: { method: 'POST', name: 'log-adopt' }, faults: { dropAfterProcessing: { times: 1 } } },
         // Long enough to continue as new (a workflow log line) after two polls.
         { match: { method: 'POST', name: 'log-long' }, states: ['RUNNING', 'RUNNING', 'RUNNING', 'NORMAL'] },
       ],
-    });
-    const taskQueue = uniqueTaskQueue('logging');
-    const config = loadConfig({
+    },
+  });
+  const handles: WorkflowHandle[] = [];
+
+  beforeAll(async () => {
+    const { worker, nse } = await createConfiguredWorker(harness, {
       HOME: mkdtempSync(path.join(os.tmpdir(), 'nse-flow-logging-')),
-      TEMPORAL_ADDRESS: testAddress(),
-      NSE_BASE_URL: sim.url,
-      NSE_USERNAME: sim.username,
-      NSE_PASSWORD: sim.password,
-      NSE_FLOW_TASK_QUEUE: taskQueue,
-    });
-    const { worker, nse } = await createNseWorker({
-      config,
-      logger: testLogger,
-      connection: temporal.nativeConnection,
-      source: { workflowBundle: { codePath: process.env.TEMPORAL_TEST_BUNDLE as string } },
     });
     const inputs = [
       hostgroupOperation('log-adopt-hg'),
@@ -63,8 +42,8 @@ describe('worker logs', () => {
       await worker.runUntil(async () => {
         for (const input of inputs) {
           handles.push(
-            await temporal.client.workflow.start(nseOperationWorkflow, {
-              taskQueue,
+            await harness.temporal.client.workflow.start(nseOperationWorkflow, {
+              taskQueue: harness.taskQueue,
               workflowId: `log-${randomUUID()}`,
               args: [input],
             }),
@@ -75,10 +54,6 @@ describe('worker logs', () => {
     } finally {
       nse.close();
     }
-  });
-  afterAll(async () => {
-    await sim?.close();
-    await temporal?.close();
   });
 
   it('are JSON lines with the SDK component of every kind', () => {
@@ -121,7 +96,11 @@ describe('worker logs', () => {
   });
 
   it('never hold a password, token, Authorization header, task token or request_payload credential', () => {
-    const secrets = [sim.password, SIM_FIXTURES.fakeSecrets.orgPassword, SIM_FIXTURES.fakeSecrets.adminPassword];
+    const secrets = [
+      harness.sim.password,
+      SIM_FIXTURES.fakeSecrets.orgPassword,
+      SIM_FIXTURES.fakeSecrets.adminPassword,
+    ];
     for (const line of capturedLogLines) {
       const text = JSON.stringify(line);
       for (const secret of secrets) expect(text).not.toContain(secret);

@@ -3,8 +3,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
-import type { NseClient } from '../../src/nse/client';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { nseOperationWorkflow } from '../../src/workflows';
@@ -15,17 +13,10 @@ import {
   type OperationResult,
 } from '../../src/shared/workflow-api';
 import type { CompensationReport } from '../../src/shared/workflow-api';
-import { startSimulator, type RunningSimulator, type SimRule } from '../helpers/simulator';
+import type { SimRule } from '../helpers/simulator';
 import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
-import {
-  connectTestTemporal,
-  createTestWorker,
-  rootFailure,
-  settle,
-  uniqueTaskQueue,
-  type Settled,
-  type TestTemporal,
-} from '../helpers/temporal';
+import { rootFailure, settle, type Settled } from '../helpers/temporal';
+import { useTestWorker } from '../helpers/worker';
 import { FAST_POLL, hostgroupOperation } from '../helpers/fixtures';
 
 const FAST = FAST_POLL;
@@ -36,35 +27,11 @@ function runningFor(prefix: string, reads: number): SimRule {
 }
 
 describe('nseOperationWorkflow', () => {
-  let temporal: TestTemporal;
-  let sim: RunningSimulator;
-  let worker: Worker;
-  let nse: NseClient;
-  let taskQueue: string;
-  let running: Promise<void>;
-
-  beforeAll(async () => {
-    temporal = await connectTestTemporal();
-  });
-  afterAll(async () => {
-    await temporal?.close();
-  });
-  beforeEach(async () => {
-    sim = await startSimulator();
-    taskQueue = uniqueTaskQueue('operation');
-    ({ worker, nse } = await createTestWorker(temporal, sim, taskQueue));
-    running = worker.run();
-  });
-  afterEach(async () => {
-    worker.shutdown();
-    await running;
-    nse.close();
-    await sim.close();
-  });
+  const harness = useTestWorker({ queue: 'operation', per: 'each' });
 
   async function start(input: OperationInput): Promise<WorkflowHandle<typeof nseOperationWorkflow>> {
-    return await temporal.client.workflow.start(nseOperationWorkflow, {
-      taskQueue,
+    return await harness.temporal.client.workflow.start(nseOperationWorkflow, {
+      taskQueue: harness.taskQueue,
       workflowId: `test-${randomUUID()}`,
       args: [input],
     });
@@ -93,7 +60,7 @@ describe('nseOperationWorkflow', () => {
     const status = await handle.query(operationStatusQuery);
     expect(status).toMatchObject({ phase: 'succeeded', jobState: 'NORMAL' });
     expect(status.warnings).toBeGreaterThanOrEqual(1);
-    const ledger = await sim.ledger();
+    const ledger = await harness.sim.ledger();
     expect(ledger.events.filter((e) => e.kind === 'create')).toHaveLength(1);
   });
 
@@ -102,7 +69,7 @@ describe('nseOperationWorkflow', () => {
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(rootFailure(error)).toMatchObject({ type: FailureType.NseJobFailed, nonRetryable: true });
     expect(compensationOf(error)).toMatchObject({ outcome: 'compensated', operation: 'delete-hostgroup' });
-    const ledger = await sim.ledger();
+    const ledger = await harness.sim.ledger();
     const created = ledger.events.find((e) => e.kind === 'create');
     expect(ledger.events.map((e) => [e.kind, e.id])).toEqual([
       ['create', created?.id],
@@ -115,7 +82,7 @@ describe('nseOperationWorkflow', () => {
     expect(rootFailure(error)).toMatchObject({ type: FailureType.NseJobFailed });
     expect(rootFailure(error)?.message).toContain('PARTIAL_FAILURES');
     expect(compensationOf(error)).toMatchObject({ outcome: 'compensated' });
-    const kinds = (await sim.ledger()).events.map((e) => e.kind);
+    const kinds = (await harness.sim.ledger()).events.map((e) => e.kind);
     expect(kinds).toEqual(['create', 'delete']);
   });
 
@@ -135,11 +102,11 @@ describe('nseOperationWorkflow', () => {
     expect(rootFailure(error)).toMatchObject({ type: FailureType.NseJobFailed });
     expect(rootFailure(error)?.message).toContain('manual clean-up needed');
     expect(compensationOf(error)).toMatchObject({ outcome: 'manual-cleanup-needed' });
-    expect((await sim.ledger()).events.filter((e) => e.kind === 'delete')).toHaveLength(0);
+    expect((await harness.sim.ledger()).events.filter((e) => e.kind === 'delete')).toHaveLength(0);
   });
 
   it('fails with CompensationFailed when the undo job fails too', async () => {
-    await sim.setRules([{ match: { method: 'DELETE', path: '/v2.1/hostgroups/*' }, outcome: 'ERROR' }]);
+    await harness.sim.setRules([{ match: { method: 'DELETE', path: '/v2.1/hostgroups/*' }, outcome: 'ERROR' }]);
     const { error } = await run(hostgroupOperation('fail-hg04'), 'compensation-failed');
     const failure = rootFailure(error);
     expect(failure).toMatchObject({ type: FailureType.CompensationFailed });
@@ -151,14 +118,14 @@ describe('nseOperationWorkflow', () => {
     const { error } = await run(hostgroupOperation('slow-hg05', { ...FAST, timeoutMs: 150 }), 'deadline');
     const failure = rootFailure(error);
     expect(failure).toMatchObject({ type: FailureType.PollDeadlineExceeded, nonRetryable: true });
-    const ledger = await sim.ledger();
+    const ledger = await harness.sim.ledger();
     const jobId = ledger.events[0]?.jobId;
     expect(failure?.message).toContain(String(jobId));
     expect(ledger.events.map((e) => e.kind)).toEqual(['create']);
   });
 
   it('on cancel stops polling, waits for the accepted job, undoes it and ends cancelled', async () => {
-    await sim.setRules([runningFor('long-hg06', 4)]);
+    await harness.sim.setRules([runningFor('long-hg06', 4)]);
     const handle = await start(hostgroupOperation('long-hg06'));
     await waitFor('the job to be polled', async () => {
       const status = await handle.query(operationStatusQuery);
@@ -170,12 +137,12 @@ describe('nseOperationWorkflow', () => {
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     const status = await handle.query(operationStatusQuery);
     expect(status).toMatchObject({ phase: 'cancelled', jobState: 'NORMAL', compensation: { outcome: 'compensated' } });
-    expect((await sim.ledger()).events.map((e) => e.kind)).toEqual(['create', 'delete']);
+    expect((await harness.sim.ledger()).events.map((e) => e.kind)).toEqual(['create', 'delete']);
     await replayAndMaybeRecord(handle, 'nseOperationWorkflow-cancelled');
   });
 
   it('continues as new after the poll cap and keeps status and search attributes right', async () => {
-    await sim.setRules([runningFor('long-hg07', 6)]);
+    await harness.sim.setRules([runningFor('long-hg07', 6)]);
     const { result, error, handle } = await run(
       hostgroupOperation('long-hg07', { ...FAST, maxPollsPerRun: 3 }),
       'continued-as-new',
@@ -193,30 +160,32 @@ describe('nseOperationWorkflow', () => {
     expect(description.typedSearchAttributes.get(SearchAttributes.NseJobState)).toBe('NORMAL');
     expect(description.typedSearchAttributes.get(SearchAttributes.NseJobId)).toBe(result?.job?.id);
     // Exactly one job read per poll, across every run of the chain.
-    expect(await sim.requests('GET', '/v2.1/jobs/:id')).toHaveLength(result?.polls ?? -1);
+    expect(await harness.sim.requests('GET', '/v2.1/jobs/:id')).toHaveLength(result?.polls ?? -1);
   });
 
   it('adopts the job of a submit whose answer was lost instead of creating a second resource', async () => {
-    await sim.setRules([
+    await harness.sim.setRules([
       { match: { method: 'POST', path: '/v2.1/hostgroups' }, faults: { dropAfterProcessing: { times: 1 } } },
     ]);
     const { result, error } = await run(hostgroupOperation('hg08-adopted'), 'ambiguous-submit-adopted');
     expect(error).toBeUndefined();
     expect(result?.adopted).toBe(true);
-    const ledger = await sim.ledger();
+    const ledger = await harness.sim.ledger();
     expect(ledger.events.filter((e) => e.kind === 'create')).toHaveLength(1);
-    expect(await sim.requests('POST', '/v2.1/hostgroups')).toHaveLength(1);
+    expect(await harness.sim.requests('POST', '/v2.1/hostgroups')).toHaveLength(1);
   });
 
   it('takes the outcome from the object when NSE forgets a finished job (404 after it was seen)', async () => {
-    await sim.setRules([{ match: { name: 'gone-hg14' }, faults: { vanishAfterTerminal: { terminalReads: 0 } } }]);
+    await harness.sim.setRules([
+      { match: { name: 'gone-hg14' }, faults: { vanishAfterTerminal: { terminalReads: 0 } } },
+    ]);
     const { result, error } = await run(hostgroupOperation('gone-hg14'), 'vanished-job-object-operational');
     expect(error).toBeUndefined();
     expect(result?.job).toMatchObject({ state: 'NORMAL' });
     expect(result?.job?.statusDetail).toContain('no longer kept by NSE');
-    const reads = await sim.requests('GET', '/v2.1/jobs/:id');
+    const reads = await harness.sim.requests('GET', '/v2.1/jobs/:id');
     expect(reads.at(-1)?.status).toBe(404);
-    expect(await sim.requests('GET', '/v2.1/hostgroups/:id')).toHaveLength(1);
+    expect(await harness.sim.requests('GET', '/v2.1/hostgroups/:id')).toHaveLength(1);
   });
 
   it('fails with JobVanished naming the job when the object cannot tell the outcome', async () => {
@@ -235,7 +204,9 @@ describe('nseOperationWorkflow', () => {
       },
       poll: FAST,
     });
-    await sim.setRules([{ match: { name: 'snap-hg15' }, faults: { vanishAfterTerminal: { terminalReads: 0 } } }]);
+    await harness.sim.setRules([
+      { match: { name: 'snap-hg15' }, faults: { vanishAfterTerminal: { terminalReads: 0 } } },
+    ]);
     const { error } = await run({
       operation: 'create-disk-snapshot',
       input: { disk_id: disk?.objectId, name: 'snap-hg15' },
@@ -243,7 +214,7 @@ describe('nseOperationWorkflow', () => {
     });
     const failure = rootFailure(error);
     expect(failure).toMatchObject({ type: FailureType.JobVanished, nonRetryable: true });
-    const jobId = (await sim.ledger()).events.find((e) => e.name === 'snap-hg15')?.jobId;
+    const jobId = (await harness.sim.ledger()).events.find((e) => e.name === 'snap-hg15')?.jobId;
     expect(failure?.message).toContain(String(jobId));
   });
 
@@ -257,11 +228,11 @@ describe('nseOperationWorkflow', () => {
   });
 
   it('retries transient read failures and still finishes', async () => {
-    await sim.setRules([{ match: { method: 'GET', path: '/v2.1/jobs/*' }, faults: { http500: { times: 3 } } }]);
+    await harness.sim.setRules([{ match: { method: 'GET', path: '/v2.1/jobs/*' }, faults: { http500: { times: 3 } } }]);
     const { result, error } = await run(hostgroupOperation('hg10-transient'));
     expect(error).toBeUndefined();
     expect(result?.job?.state).toBe('NORMAL');
-    const reads = await sim.requests('GET', '/v2.1/jobs/:id');
+    const reads = await harness.sim.requests('GET', '/v2.1/jobs/:id');
     expect(reads.filter((r) => r.status === 500)).toHaveLength(3);
   });
 
@@ -271,7 +242,7 @@ describe('nseOperationWorkflow', () => {
     const { error } = await run(bad);
     expect(rootFailure(error)).toMatchObject({ type: FailureType.InvalidInput, nonRetryable: true });
     expect(rootFailure(error)?.message).toContain('input.protocol');
-    expect(await sim.requests()).toHaveLength(0);
+    expect(await harness.sim.requests()).toHaveLength(0);
   });
 
   it('is found through its NseJobId search attribute', async () => {
@@ -280,7 +251,7 @@ describe('nseOperationWorkflow', () => {
     const query = `NseJobId = '${jobId}' AND NsePhase = 'succeeded' AND NseObjectType = 'hostgroup' AND NseTenantId = '${SIM_FIXTURES.tenantId}'`;
     const found = await waitFor('visibility to index the run', async () => {
       const ids: string[] = [];
-      for await (const execution of temporal.client.workflow.list({ query })) {
+      for await (const execution of harness.temporal.client.workflow.list({ query })) {
         ids.push(execution.workflowId);
       }
       return ids.length > 0 ? ids : undefined;
@@ -292,7 +263,7 @@ describe('nseOperationWorkflow', () => {
     ['local', 6],
     ['activity', 11],
   ] as const)('spends %s-mode history on each poll cycle as designed (%i events)', async (mode, designed) => {
-    await sim.setRules([runningFor('long-hg13', 8)]);
+    await harness.sim.setRules([runningFor('long-hg13', 8)]);
     const { handle, error } = await run(hostgroupOperation(`long-hg13-${mode}`, { ...FAST, mode }));
     expect(error).toBeUndefined();
     const history = await handle.fetchHistory();

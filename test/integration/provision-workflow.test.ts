@@ -5,24 +5,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
-import { connect, type NseFlowClient } from '../../src/client';
-import type { NseClient } from '../../src/nse/client';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import type { ProvisionPlan } from '../../src/shared/plans';
 import { provisionStatusQuery, type ProvisionResult, type StepReport } from '../../src/shared/workflow-api';
 import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
-import { startSimulator, type RunningSimulator } from '../helpers/simulator';
-import {
-  connectTestTemporal,
-  createTestWorker,
-  rootFailure,
-  settle,
-  testAddress,
-  uniqueTaskQueue,
-  type TestTemporal,
-} from '../helpers/temporal';
+import { rootFailure, settle } from '../helpers/temporal';
+import { useTestWorker } from '../helpers/worker';
 
 const FAST = { initialIntervalMs: 20, maxIntervalMs: 40 };
 
@@ -34,49 +23,25 @@ function example(name: string): ProvisionPlan {
 }
 
 describe('provisionWorkflow', () => {
-  let temporal: TestTemporal;
-  let client: NseFlowClient;
-  let sim: RunningSimulator;
-  let worker: Worker;
-  let nse: NseClient;
-  let running: Promise<void>;
-
-  beforeAll(async () => {
-    temporal = await connectTestTemporal();
-  });
-  afterAll(async () => {
-    await temporal?.close();
-  });
-  beforeEach(async () => {
-    sim = await startSimulator();
-    const taskQueue = uniqueTaskQueue('provision');
-    ({ worker, nse } = await createTestWorker(temporal, sim, taskQueue));
-    running = worker.run();
-    client = await connect({ address: testAddress(), taskQueue, env: {} });
-  });
-  afterEach(async () => {
-    await client.close();
-    worker.shutdown();
-    await running;
-    nse.close();
-    await sim.close();
-  });
+  const harness = useTestWorker({ queue: 'provision', per: 'each', client: true });
 
   async function ledgerLine(): Promise<string[]> {
-    return (await sim.ledger()).events.map((e) => `${e.kind} ${e.type} ${e.name ?? ''}`.trim());
+    return (await harness.sim.ledger()).events.map((e) => `${e.kind} ${e.type} ${e.name ?? ''}`.trim());
   }
 
   it.each(['block-storage', 'file-storage', 'object-storage'])('provisions the %s example end to end', async (name) => {
     const plan = example(name);
-    const handle = await client.startProvisioning(plan);
+    const handle = await harness.client.startProvisioning(plan);
     const { result, error } = await settle<ProvisionResult>(handle);
     expect(error).toBeUndefined();
     expect(result?.steps.map((s) => s.outcome)).toEqual(plan.steps.map(() => 'done'));
-    const ledger = await sim.ledger();
+    const ledger = await harness.sim.ledger();
     expect(ledger.events.filter((e) => e.kind === 'create')).toHaveLength(plan.steps.length);
     expect(ledger.events.filter((e) => e.kind === 'delete')).toHaveLength(0);
     // Each step is its own run, linked to the plan's run by its id.
-    const child = await temporal.client.workflow.getHandle(`${handle.workflowId}/${plan.steps[0]?.id}`).describe();
+    const child = await harness.temporal.client.workflow
+      .getHandle(`${handle.workflowId}/${plan.steps[0]?.id}`)
+      .describe();
     expect(child.parentExecution?.workflowId).toBe(handle.workflowId);
     await replayAndMaybeRecord(handle, `provisionWorkflow-${name}`);
   });
@@ -84,7 +49,7 @@ describe('provisionWorkflow', () => {
   it('undoes steps two and one, newest first, when the third step fails', async () => {
     const plan = example('block-storage');
     (plan.steps[2] as { input: Record<string, unknown> }).input.name = 'fail-db-data';
-    const handle = await client.startProvisioning(plan);
+    const handle = await harness.client.startProvisioning(plan);
     const { error } = await settle(handle);
     const failure = rootFailure(error);
     expect(failure).toMatchObject({ type: FailureType.ProvisioningFailed, nonRetryable: true });
@@ -108,16 +73,16 @@ describe('provisionWorkflow', () => {
   });
 
   it('on cancel mid-plan lets the running step clean up and undoes the finished steps', async () => {
-    await sim.setRules([
+    await harness.sim.setRules([
       { match: { method: 'POST', name: 'db-data' }, states: [...Array<'RUNNING'>(4).fill('RUNNING'), 'NORMAL'] },
     ]);
-    const handle = await client.startProvisioning(example('block-storage'));
+    const handle = await harness.client.startProvisioning(example('block-storage'));
     await waitFor('the disk step to run', async () => {
       const status = await handle.query(provisionStatusQuery);
       return status.steps[2]?.outcome === 'running' ? status : undefined;
     });
     await waitFor('the disk job to be polled', async () =>
-      (await sim.requests('GET', '/v2.1/jobs/:id')).length >= 4 ? true : undefined,
+      (await harness.sim.requests('GET', '/v2.1/jobs/:id')).length >= 4 ? true : undefined,
     );
     await handle.cancel();
     const { error } = await settle(handle);
@@ -126,7 +91,7 @@ describe('provisionWorkflow', () => {
     const status = await handle.query(provisionStatusQuery);
     expect(status.phase).toBe('cancelled');
     expect(status.steps.map((s) => s.outcome)).toEqual(['compensated', 'compensated', 'cancelled', 'pending']);
-    const resources = (await sim.ledger()).resources;
+    const resources = (await harness.sim.ledger()).resources;
     expect(resources.filter((r) => !r.deleted)).toEqual([]);
     await replayAndMaybeRecord(handle, 'provisionWorkflow-cancelled');
   });
@@ -165,28 +130,28 @@ describe('provisionWorkflow', () => {
   ])('rejects a plan with %s before any NSE call', async (_what, spoil, named) => {
     const plan = example('block-storage');
     spoil(plan);
-    const { error } = await settle(await client.startProvisioning(plan));
+    const { error } = await settle(await harness.client.startProvisioning(plan));
     expect(rootFailure(error)).toMatchObject({ type: FailureType.InvalidInput, nonRetryable: true });
     expect(rootFailure(error)?.message).toContain(named);
-    expect(await sim.requests()).toHaveLength(0);
+    expect(await harness.sim.requests()).toHaveLength(0);
   });
 
   it('starts one run and one set of resources for the same idempotency key, even concurrently', async () => {
     const plan = example('file-storage');
     const key = `order-${Date.now()}`;
     const [first, second] = await Promise.all([
-      client.startProvisioning(plan, { idempotencyKey: key }),
-      client.startProvisioning(plan, { idempotencyKey: key }),
+      harness.client.startProvisioning(plan, { idempotencyKey: key }),
+      harness.client.startProvisioning(plan, { idempotencyKey: key }),
     ]);
     expect(second.workflowId).toBe(first.workflowId);
     expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
     await settle(first);
-    const again = await client.startProvisioning(plan, { idempotencyKey: key }).then(
+    const again = await harness.client.startProvisioning(plan, { idempotencyKey: key }).then(
       (handle) => handle.firstExecutionRunId,
       (err: unknown) => (err as Error).name,
     );
     expect(again).toBe('WorkflowExecutionAlreadyStartedError'); // a finished run is never repeated
-    const creates = (await sim.ledger()).events.filter((e) => e.kind === 'create');
+    const creates = (await harness.sim.ledger()).events.filter((e) => e.kind === 'create');
     expect(creates).toHaveLength(plan.steps.length);
   });
 });
