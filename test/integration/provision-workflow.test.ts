@@ -22,6 +22,13 @@ function example(name: string): ProvisionPlan {
   return { ...plan, poll: FAST };
 }
 
+/** A change to a plan: `field` of step `step`'s input set to `value`. */
+function stepInput(step: number, field: string, value: unknown): (plan: ProvisionPlan) => void {
+  return (plan) => {
+    (plan.steps[step]?.input as Record<string, unknown>)[field] = value;
+  };
+}
+
 describe('provisionWorkflow', () => {
   const harness = useTestWorker({ queue: 'provision', per: 'each', client: true });
 
@@ -102,31 +109,11 @@ describe('provisionWorkflow', () => {
       (p: ProvisionPlan) => ((p.steps[1] as { operation: string }).operation = 'create-teapot'),
       'unknown operation',
     ],
-    [
-      'a reference to a later step',
-      (p: ProvisionPlan) => ((p.steps[2]?.input as Record<string, unknown>).name = '${steps.snapshot.jobId}'),
-      'later step',
-    ],
-    [
-      'a reference to itself',
-      (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.snapshot.objectId}'),
-      'itself',
-    ],
-    [
-      'a malformed reference',
-      (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.disk.id}'),
-      'not a reference',
-    ],
-    [
-      'an unknown step',
-      (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).disk_id = '${steps.lun.objectId}'),
-      'unknown step',
-    ],
-    [
-      'a bad field in the last step',
-      (p: ProvisionPlan) => ((p.steps[3]?.input as Record<string, unknown>).snapmirror_label = 'yearly'),
-      'snapmirror_label',
-    ],
+    ['a reference to a later step', stepInput(2, 'name', '${steps.snapshot.jobId}'), 'later step'],
+    ['a reference to itself', stepInput(3, 'disk_id', '${steps.snapshot.objectId}'), 'itself'],
+    ['a malformed reference', stepInput(3, 'disk_id', '${steps.disk.id}'), 'not a reference'],
+    ['an unknown step', stepInput(3, 'disk_id', '${steps.lun.objectId}'), 'unknown step'],
+    ['a bad field in the last step', stepInput(3, 'snapmirror_label', 'yearly'), 'snapmirror_label'],
   ])('rejects a plan with %s before any NSE call', async (_what, spoil, named) => {
     const plan = example('block-storage');
     spoil(plan);
