@@ -1,10 +1,10 @@
 /**
  * The catalogue of NSE asynchronous calls (nse-api.md §7.1-7.3): for each operation its HTTP call, its input
- * schema and how to undo it. Pure data and zod: safe in the workflow sandbox, where inputs are validated before
- * any activity runs.
+ * schema and how to undo it. Pure data and zod/mini: safe in the workflow sandbox, where inputs are validated before
+ * any activity runs. Loading it builds no schema: each is built when an input is checked (see {@link OperationSpec.schema}).
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -35,56 +35,61 @@ export interface OperationSpec {
   method: HttpMethod;
   /** Path under the API base; `{field}` segments are taken (URL-encoded) from the input. */
   path: string;
-  /** Built on first use (`z.lazy`): every workflow run loads this module, and building all schemas up front cost each run milliseconds and memory. */
-  schema: z.ZodType<Record<string, unknown>>;
+  /**
+   * The input schema (zod/mini), built anew on each read: every workflow run loads this module, so nothing is built
+   * at load and nothing is kept once the input is checked. Parse it with `safeParse` of ./zod-kit.
+   */
+  readonly schema: z.ZodMiniType<Record<string, unknown>>;
   undo: Undo;
   /** Field holding the subtenant, used in summaries. */
   subtenantField?: string;
 }
 
+type Schema = z.ZodMiniType<Record<string, unknown>>;
+
+// Field schemas are functions, so that loading this module builds none of them (every workflow run loads it).
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 // NSE ids are 24-hex ObjectIds; accept any short token without '/', '?', '#' so an id can never rewrite the path.
-const nseId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be an NSE id (letters, digits, _ . : -)');
-const resourceName = z
-  .string()
-  .min(1)
-  .max(255)
-  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-  .regex(/^[^\u0000-\u001f/\\?#]+$/, 'must not contain control characters, slashes, ? or #');
-const zone = z.string().min(1).max(128);
-const tags = z.record(z.string().max(128), z.string().max(256));
-const serviceLevel = z.enum(['standard', 'premium', 'extreme', 'premium-tiering', 'extreme-tiering']);
-const drSchedule = z.enum(['hourly', 'four-hourly', 'daily']);
-const osType = z.enum(['windows', 'linux', 'solaris', 'vmware']);
-const blockProtocol = z.enum(['iscsi', 'fcp']);
-const sizeGb = z.number().int().positive().max(1_048_576);
-const snapmirrorLabel = z.enum(['hourly', 'daily', 'weekly', 'monthly']);
-const initiator = z.object({ alias: resourceName, initiator: z.string().min(1).max(255) }).strict();
-const exportRule = z
-  .object({
-    client_match: z.string().min(1).max(255),
-    access: z.string().min(1).max(32),
-    superuser: z.string().max(32),
-  })
-  .strict();
-const policy = z.record(z.string(), z.unknown());
-const s3Policy = z.object({ Statement: z.array(z.record(z.string(), z.unknown())).min(1) }).passthrough();
+const nseId = () => z.string().check(z.regex(ID_PATTERN, 'must be an NSE id (letters, digits, _ . : -)'));
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const resourceName = () =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(255),
+    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+    z.regex(/^[^\u0000-\u001f/\\?#]+$/, 'must not contain control characters, slashes, ? or #'),
+  );
+const zone = () => text(1, 128);
+const tags = () => z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(256)));
+const serviceLevel = () => z.enum(['standard', 'premium', 'extreme', 'premium-tiering', 'extreme-tiering']);
+const drSchedule = () => z.enum(['hourly', 'four-hourly', 'daily']);
+const osType = () => z.enum(['windows', 'linux', 'solaris', 'vmware']);
+const blockProtocol = () => z.enum(['iscsi', 'fcp']);
+const shareProtocol = () => z.enum(['nfs', 'cifs', 'multiprotocol']);
+const sizeGb = () => z.number().check(z.int(), z.positive(), z.maximum(1_048_576));
+const snapmirrorLabel = () => z.enum(['hourly', 'daily', 'weekly', 'monthly']);
+const initiator = () => z.strictObject({ alias: resourceName(), initiator: text(1, 255) });
+const exportRule = () =>
+  z.strictObject({ client_match: text(1, 255), access: text(1, 32), superuser: z.string().check(z.maxLength(32)) });
+const policy = () => z.record(z.string(), z.unknown());
+const s3Policy = () => z.looseObject({ Statement: z.array(z.record(z.string(), z.unknown())).check(z.minLength(1)) });
+const opt = z.optional;
 
 /** Gen-1 (`subnet` + `vlan_id`) and Gen-2 (`subnet_id`) network fields: one of the two is required. */
-function withNetwork<T extends z.ZodRawShape>(shape: T) {
+function withNetwork(shape: Record<string, z.ZodMiniType>): Schema {
   return z
-    .object({
+    .strictObject({
       ...shape,
-      subnet_id: nseId.optional(),
-      subnet: z.string().min(1).max(64).optional(),
-      vlan_id: z.number().int().min(1).max(4094).optional(),
+      subnet_id: opt(nseId()),
+      subnet: opt(text(1, 64)),
+      vlan_id: opt(z.number().check(z.int(), z.minimum(1), z.maximum(4094))),
     })
-    .strict()
-    .refine(
-      (v: Record<string, unknown>) => v.subnet_id !== undefined || (v.subnet !== undefined && v.vlan_id !== undefined),
-      {
-        message: 'give subnet_id, or subnet with vlan_id',
-        path: ['subnet_id'],
-      },
+    .check(
+      z.refine(
+        (v: Record<string, unknown>) =>
+          v.subnet_id !== undefined || (v.subnet !== undefined && v.vlan_id !== undefined),
+        { error: 'give subnet_id, or subnet with vlan_id', path: ['subnet_id'] },
+      ),
     );
 }
 
@@ -121,498 +126,339 @@ const tagMap = (value: unknown): unknown =>
       )
     : value;
 
-const byId = z.object({ id: nseId }).strict();
+/** A catalogue entry as written below: its schema as a function that builds it. */
+type Entry = Omit<OperationSpec, 'schema'> & { build: () => Schema };
 
-const specs: OperationSpec[] = [
+/** `<verb>-<resource>` on `path`. */
+function entry(
+  verb: OperationSpec['verb'],
+  resource: string,
+  method: HttpMethod,
+  path: string,
+  build: () => Schema,
+  undo: Undo,
+  subtenantField?: string,
+): Entry {
+  return { name: `${verb}-${resource}`, verb, resource, method, path, build, undo, subtenantField };
+}
+
+/** `create-<resource>`: POST to the collection, undone by `delete-<resource>` of the job's object id. */
+const create = (resource: string, collection: string, build: () => Schema, subtenantField?: string): Entry =>
+  entry('create', resource, 'POST', collection, build, deleteById(`delete-${resource}`), subtenantField);
+
+/** `update-<resource>`: a call on `{id}`, undone by the same call with the values read before it. */
+function update(
+  resource: string,
+  method: HttpMethod,
+  path: string,
+  build: () => Schema,
+  restoreInput: Extract<Undo, { kind: 'restore' }>['restoreInput'] = restoreChangedFields(),
+  subtenantField?: string,
+): Entry {
+  const undo: Undo = { kind: 'restore', operation: `update-${resource}`, readPath: path, restoreInput };
+  return entry('update', resource, method, path, build, undo, subtenantField);
+}
+
+/** `delete-<resource>` of `{id}`, which cannot be undone (`reason` says why). */
+const deleteOne = (resource: string, path: string, reason: string): Entry =>
+  entry('delete', resource, 'DELETE', path, () => z.strictObject({ id: nseId() }), { kind: 'none', reason });
+
+const specs: Entry[] = [
   // Block storage (§7.1)
-  {
-    name: 'create-blockstore',
-    verb: 'create',
-    resource: 'blockstore',
-    method: 'POST',
-    path: '/v2.1/blockstores',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() =>
+  create(
+    'blockstore',
+    '/v2.1/blockstores',
+    () =>
       withNetwork({
-        tenant_id: nseId.optional(),
-        subtenant_id: nseId,
-        zone,
-        service_fcp_enabled: z.boolean().optional(),
-        dr_zone: zone.optional(),
-        dr_schedule: drSchedule.optional(),
-        tags: tags.optional(),
+        tenant_id: opt(nseId()),
+        subtenant_id: nseId(),
+        zone: zone(),
+        service_fcp_enabled: opt(z.boolean()),
+        dr_zone: opt(zone()),
+        dr_schedule: opt(drSchedule()),
+        tags: opt(tags()),
       }),
-    ),
-    undo: deleteById('delete-blockstore'),
-  },
-  {
-    name: 'update-blockstore',
-    verb: 'update',
-    resource: 'blockstore',
-    method: 'PUT',
-    path: '/v2.1/blockstores/{id}',
-    schema: z.lazy(() =>
-      z
-        .object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() })
-        .strict(),
-    ),
-    undo: {
-      kind: 'restore',
-      operation: 'update-blockstore',
-      readPath: '/v2.1/blockstores/{id}',
-      restoreInput: restoreChangedFields({ tags: tagMap }),
-    },
-  },
-  {
-    name: 'delete-blockstore',
-    verb: 'delete',
-    resource: 'blockstore',
-    method: 'DELETE',
-    path: '/v2.1/blockstores/{id}',
-    schema: z.lazy(() => byId),
-    undo: { kind: 'none', reason: 'a deleted block store cannot be restored (a new one gets a new id)' },
-  },
-  {
-    name: 'create-disk',
-    verb: 'create',
-    resource: 'disk',
-    method: 'POST',
-    path: '/v2.1/disks',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() =>
-      z
-        .object({
-          subtenant_id: nseId,
-          zone,
-          name: resourceName,
-          disk_path: z.string().min(1).max(255),
-          protocol: blockProtocol,
-          os_type: osType,
-          hostgroup_mappings: z.array(resourceName),
-          service_level: serviceLevel,
-          size_gb: sizeGb,
-          hostgroups: z
-            .array(z.object({ name: resourceName, initiators: z.array(initiator).optional() }).strict())
-            .optional(),
-          snapshot_policy: policy.optional(),
-          backup_policy: policy.optional(),
-          dr_enabled: z.boolean().optional(),
-          clone_from_disk_id: nseId.optional(),
-          clone_from_snapshot_name: resourceName.optional(),
-          tags: tags.optional(),
-        })
-        .strict(),
-    ),
-    undo: deleteById('delete-disk'),
-  },
-  {
-    name: 'update-disk',
-    verb: 'update',
-    resource: 'disk',
-    method: 'PUT',
-    path: '/v2.1/disks/{id}',
-    schema: z.lazy(() =>
-      z
-        .object({
-          id: nseId,
-          name: resourceName.optional(),
-          service_level: serviceLevel.optional(),
-          size_gb: sizeGb.optional(),
-          hostgroup_mappings: z.array(resourceName).optional(),
-          snapshot_policy: policy.optional(),
-          backup_policy: policy.optional(),
-          dr_enabled: z.boolean().optional(),
-        })
-        .strict(),
-    ),
-    undo: {
-      kind: 'restore',
-      operation: 'update-disk',
-      readPath: '/v2.1/disks/{id}',
-      restoreInput: restoreChangedFields({ hostgroup_mappings: mappingNames }),
-    },
-  },
-  {
-    name: 'delete-disk',
-    verb: 'delete',
-    resource: 'disk',
-    method: 'DELETE',
-    path: '/v2.1/disks/{id}',
-    schema: z.lazy(() => byId),
-    undo: { kind: 'none', reason: 'a deleted disk and its data cannot be restored' },
-  },
-  {
-    name: 'create-disk-snapshot',
-    verb: 'create',
-    resource: 'disk-snapshot',
-    method: 'POST',
-    path: '/v2.1/disks/{disk_id}/snapshot/{name}',
-    schema: z.lazy(() =>
-      z.object({ disk_id: nseId, name: resourceName, snapmirror_label: snapmirrorLabel.optional() }).strict(),
-    ),
+    'subtenant_id',
+  ),
+  update(
+    'blockstore',
+    'PUT',
+    '/v2.1/blockstores/{id}',
+    () => z.strictObject({ id: nseId(), dr_zone: opt(zone()), dr_schedule: opt(drSchedule()), tags: opt(tags()) }),
+    restoreChangedFields({ tags: tagMap }),
+  ),
+  deleteOne(
+    'blockstore',
+    '/v2.1/blockstores/{id}',
+    'a deleted block store cannot be restored (a new one gets a new id)',
+  ),
+  create(
+    'disk',
+    '/v2.1/disks',
+    () =>
+      z.strictObject({
+        subtenant_id: nseId(),
+        zone: zone(),
+        name: resourceName(),
+        disk_path: text(1, 255),
+        protocol: blockProtocol(),
+        os_type: osType(),
+        hostgroup_mappings: z.array(resourceName()),
+        service_level: serviceLevel(),
+        size_gb: sizeGb(),
+        hostgroups: opt(z.array(z.strictObject({ name: resourceName(), initiators: opt(z.array(initiator())) }))),
+        snapshot_policy: opt(policy()),
+        backup_policy: opt(policy()),
+        dr_enabled: opt(z.boolean()),
+        clone_from_disk_id: opt(nseId()),
+        clone_from_snapshot_name: opt(resourceName()),
+        tags: opt(tags()),
+      }),
+    'subtenant_id',
+  ),
+  update(
+    'disk',
+    'PUT',
+    '/v2.1/disks/{id}',
+    () =>
+      z.strictObject({
+        id: nseId(),
+        name: opt(resourceName()),
+        service_level: opt(serviceLevel()),
+        size_gb: opt(sizeGb()),
+        hostgroup_mappings: opt(z.array(resourceName())),
+        snapshot_policy: opt(policy()),
+        backup_policy: opt(policy()),
+        dr_enabled: opt(z.boolean()),
+      }),
+    restoreChangedFields({ hostgroup_mappings: mappingNames }),
+  ),
+  deleteOne('disk', '/v2.1/disks/{id}', 'a deleted disk and its data cannot be restored'),
+  entry(
+    'create',
+    'disk-snapshot',
+    'POST',
+    '/v2.1/disks/{disk_id}/snapshot/{name}',
+    () => z.strictObject({ disk_id: nseId(), name: resourceName(), snapmirror_label: opt(snapmirrorLabel()) }),
     // The job's object_id is the disk, so the undo is built from the forward input.
-    undo: {
+    {
       kind: 'delete',
       operation: 'delete-disk-snapshot',
       input: (input) => ({ disk_id: input.disk_id, name: input.name }),
     },
-  },
-  {
-    name: 'delete-disk-snapshot',
-    verb: 'delete',
-    resource: 'disk-snapshot',
-    method: 'DELETE',
-    path: '/v2.1/disks/{disk_id}/snapshot/{name}',
-    schema: z.lazy(() => z.object({ disk_id: nseId, name: resourceName }).strict()),
-    undo: { kind: 'none', reason: 'a deleted snapshot cannot be restored' },
-  },
-  {
-    name: 'create-hostgroup',
-    verb: 'create',
-    resource: 'hostgroup',
-    method: 'POST',
-    path: '/v2.1/hostgroups',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() =>
-      z
-        .object({
-          name: resourceName,
-          subtenant_id: nseId,
-          zone,
-          protocol: blockProtocol,
-          os_type: osType,
-          initiators: z.array(initiator).optional(),
-          tags: tags.optional(),
-        })
-        .strict(),
-    ),
-    undo: deleteById('delete-hostgroup'),
-  },
-  {
-    name: 'delete-hostgroup',
-    verb: 'delete',
-    resource: 'hostgroup',
-    method: 'DELETE',
-    path: '/v2.1/hostgroups/{id}',
-    schema: z.lazy(() => byId),
-    undo: { kind: 'none', reason: 'a deleted host group gets a new id when recreated' },
-  },
-  {
-    name: 'add-hostgroup-initiator',
-    verb: 'add',
-    resource: 'hostgroup-initiator',
-    method: 'POST',
-    path: '/v2.1/hostgroups/{hostgroup_id}/initiators',
-    schema: z.lazy(() =>
-      z.object({ hostgroup_id: nseId, alias: resourceName, initiator: z.string().min(1).max(255) }).strict(),
-    ),
-    undo: {
+  ),
+  entry(
+    'delete',
+    'disk-snapshot',
+    'DELETE',
+    '/v2.1/disks/{disk_id}/snapshot/{name}',
+    () => z.strictObject({ disk_id: nseId(), name: resourceName() }),
+    { kind: 'none', reason: 'a deleted snapshot cannot be restored' },
+  ),
+  create(
+    'hostgroup',
+    '/v2.1/hostgroups',
+    () =>
+      z.strictObject({
+        name: resourceName(),
+        subtenant_id: nseId(),
+        zone: zone(),
+        protocol: blockProtocol(),
+        os_type: osType(),
+        initiators: opt(z.array(initiator())),
+        tags: opt(tags()),
+      }),
+    'subtenant_id',
+  ),
+  deleteOne('hostgroup', '/v2.1/hostgroups/{id}', 'a deleted host group gets a new id when recreated'),
+  entry(
+    'add',
+    'hostgroup-initiator',
+    'POST',
+    '/v2.1/hostgroups/{hostgroup_id}/initiators',
+    () => z.strictObject({ hostgroup_id: nseId(), alias: resourceName(), initiator: text(1, 255) }),
+    {
       kind: 'delete',
       operation: 'remove-hostgroup-initiator',
       input: (input) => ({ hostgroup_id: input.hostgroup_id, alias: input.alias }),
     },
-  },
-  {
-    name: 'update-hostgroup-initiator',
-    verb: 'update',
-    resource: 'hostgroup-initiator',
-    method: 'PATCH',
-    path: '/v2.1/hostgroups/{hostgroup_id}/initiators/{alias}',
-    schema: z.lazy(() =>
-      z.object({ hostgroup_id: nseId, alias: resourceName, initiator: z.string().min(1).max(255) }).strict(),
-    ),
-    undo: {
-      kind: 'restore',
-      operation: 'update-hostgroup-initiator',
-      readPath: '/v2.1/hostgroups/{hostgroup_id}/initiators/{alias}',
-      restoreInput: (input, before) => ({
-        hostgroup_id: input.hostgroup_id,
-        alias: input.alias,
-        initiator: before.initiator,
-      }),
-    },
-  },
-  {
-    name: 'remove-hostgroup-initiator',
-    verb: 'remove',
-    resource: 'hostgroup-initiator',
-    method: 'DELETE',
-    path: '/v2.1/hostgroups/{hostgroup_id}/initiators/{alias}',
-    schema: z.lazy(() => z.object({ hostgroup_id: nseId, alias: resourceName }).strict()),
-    undo: { kind: 'none', reason: 'add the initiator back with add-hostgroup-initiator' },
-  },
+  ),
+  update(
+    'hostgroup-initiator',
+    'PATCH',
+    '/v2.1/hostgroups/{hostgroup_id}/initiators/{alias}',
+    () => z.strictObject({ hostgroup_id: nseId(), alias: resourceName(), initiator: text(1, 255) }),
+    (input, before) => ({ hostgroup_id: input.hostgroup_id, alias: input.alias, initiator: before.initiator }),
+  ),
+  entry(
+    'remove',
+    'hostgroup-initiator',
+    'DELETE',
+    '/v2.1/hostgroups/{hostgroup_id}/initiators/{alias}',
+    () => z.strictObject({ hostgroup_id: nseId(), alias: resourceName() }),
+    { kind: 'none', reason: 'add the initiator back with add-hostgroup-initiator' },
+  ),
   // File services (§7.2)
-  {
-    name: 'create-fileserver',
-    verb: 'create',
-    resource: 'fileserver',
-    method: 'POST',
-    path: '/v2.1/fileservers',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() =>
+  create(
+    'fileserver',
+    '/v2.1/fileservers',
+    () =>
       withNetwork({
-        name: resourceName,
-        subtenant_id: nseId,
-        zone,
-        ip_addr: z.string().max(64).optional(),
-        gateway: z.string().max(64).optional(),
-        dr_zone: zone.optional(),
-        dr_schedule: drSchedule.optional(),
-        tags: tags.optional(),
+        name: resourceName(),
+        subtenant_id: nseId(),
+        zone: zone(),
+        ip_addr: opt(z.string().check(z.maxLength(64))),
+        gateway: opt(z.string().check(z.maxLength(64))),
+        dr_zone: opt(zone()),
+        dr_schedule: opt(drSchedule()),
+        tags: opt(tags()),
         // CIFS needs an AD password: history is not secret-safe, so CIFS file servers are created outside nse-flow.
-        cifs_enabled: z.literal(false).optional(),
+        cifs_enabled: opt(z.literal(false)),
       }),
-    ),
-    undo: deleteById('delete-fileserver'),
-  },
-  {
-    name: 'update-fileserver',
-    verb: 'update',
-    resource: 'fileserver',
-    method: 'PUT',
-    path: '/v2.1/fileservers/{id}',
-    schema: z.lazy(() =>
-      z
-        .object({ id: nseId, dr_zone: zone.optional(), dr_schedule: drSchedule.optional(), tags: tags.optional() })
-        .strict(),
-    ),
-    undo: {
-      kind: 'restore',
-      operation: 'update-fileserver',
-      readPath: '/v2.1/fileservers/{id}',
-      restoreInput: restoreChangedFields({ tags: tagMap }),
-    },
-  },
-  {
-    name: 'delete-fileserver',
-    verb: 'delete',
-    resource: 'fileserver',
-    method: 'DELETE',
-    path: '/v2.1/fileservers/{id}',
-    schema: z.lazy(() => byId),
-    undo: { kind: 'none', reason: 'a deleted file server cannot be restored' },
-  },
-  {
-    name: 'create-fileshare',
-    verb: 'create',
-    resource: 'fileshare',
-    method: 'POST',
-    path: '/v2.1/fileshares',
-    schema: z.lazy(() =>
-      z
-        .object({
-          name: resourceName,
-          share_path: z.string().min(1).max(255),
-          fileserver_id: nseId,
-          size_gb: sizeGb,
-          service_level: serviceLevel,
-          protocol: z.enum(['nfs', 'cifs', 'multiprotocol']),
-          security_style: z.enum(['unix', 'ntfs']),
-          export_policy: z.array(exportRule),
-          snapshot_policy: policy.optional(),
-          backup_policy: policy.optional(),
-          dr_enabled: z.boolean().optional(),
-          clone_from_fileshare_id: nseId.optional(),
-          clone_from_snapshot_name: resourceName.optional(),
-          tags: tags.optional(),
-        })
-        .strict(),
-    ),
-    undo: deleteById('delete-fileshare'),
-  },
-  {
-    name: 'update-fileshare',
-    verb: 'update',
-    resource: 'fileshare',
-    method: 'PUT',
-    path: '/v2.1/fileshares/{id}',
-    schema: z.lazy(() =>
-      z
-        .object({
-          id: nseId,
-          name: resourceName.optional(),
-          size_gb: sizeGb.optional(),
-          service_level: serviceLevel.optional(),
-          protocol: z.enum(['nfs', 'cifs', 'multiprotocol']).optional(),
-          export_policy: z.array(exportRule).optional(),
-          snapshot_policy: policy.optional(),
-        })
-        .strict(),
-    ),
-    undo: {
-      kind: 'restore',
-      operation: 'update-fileshare',
-      readPath: '/v2.1/fileshares/{id}',
-      restoreInput: restoreChangedFields(),
-    },
-  },
-  {
-    name: 'delete-fileshare',
-    verb: 'delete',
-    resource: 'fileshare',
-    method: 'DELETE',
-    path: '/v2.1/fileshares/{id}',
-    schema: z.lazy(() => byId),
-    undo: { kind: 'none', reason: 'a deleted file share and its data cannot be restored' },
-  },
-  {
-    name: 'create-fileshare-snapshot',
-    verb: 'create',
-    resource: 'fileshare-snapshot',
-    method: 'POST',
-    path: '/v2.1/fileshares/{fileshare_id}/snapshot/{name}',
-    schema: z.lazy(() =>
-      z.object({ fileshare_id: nseId, name: resourceName, snapmirror_label: snapmirrorLabel.optional() }).strict(),
-    ),
-    undo: {
+    'subtenant_id',
+  ),
+  update(
+    'fileserver',
+    'PUT',
+    '/v2.1/fileservers/{id}',
+    () => z.strictObject({ id: nseId(), dr_zone: opt(zone()), dr_schedule: opt(drSchedule()), tags: opt(tags()) }),
+    restoreChangedFields({ tags: tagMap }),
+  ),
+  deleteOne('fileserver', '/v2.1/fileservers/{id}', 'a deleted file server cannot be restored'),
+  create('fileshare', '/v2.1/fileshares', () =>
+    z.strictObject({
+      name: resourceName(),
+      share_path: text(1, 255),
+      fileserver_id: nseId(),
+      size_gb: sizeGb(),
+      service_level: serviceLevel(),
+      protocol: shareProtocol(),
+      security_style: z.enum(['unix', 'ntfs']),
+      export_policy: z.array(exportRule()),
+      snapshot_policy: opt(policy()),
+      backup_policy: opt(policy()),
+      dr_enabled: opt(z.boolean()),
+      clone_from_fileshare_id: opt(nseId()),
+      clone_from_snapshot_name: opt(resourceName()),
+      tags: opt(tags()),
+    }),
+  ),
+  update('fileshare', 'PUT', '/v2.1/fileshares/{id}', () =>
+    z.strictObject({
+      id: nseId(),
+      name: opt(resourceName()),
+      size_gb: opt(sizeGb()),
+      service_level: opt(serviceLevel()),
+      protocol: opt(shareProtocol()),
+      export_policy: opt(z.array(exportRule())),
+      snapshot_policy: opt(policy()),
+    }),
+  ),
+  deleteOne('fileshare', '/v2.1/fileshares/{id}', 'a deleted file share and its data cannot be restored'),
+  entry(
+    'create',
+    'fileshare-snapshot',
+    'POST',
+    '/v2.1/fileshares/{fileshare_id}/snapshot/{name}',
+    () => z.strictObject({ fileshare_id: nseId(), name: resourceName(), snapmirror_label: opt(snapmirrorLabel()) }),
+    {
       kind: 'delete',
       operation: 'delete-fileshare-snapshot',
       input: (input) => ({ fileshare_id: input.fileshare_id, name: input.name }),
     },
-  },
-  {
-    name: 'delete-fileshare-snapshot',
-    verb: 'delete',
-    resource: 'fileshare-snapshot',
-    method: 'DELETE',
-    path: '/v2.1/fileshares/{fileshare_id}/snapshot/{name}',
-    schema: z.lazy(() => z.object({ fileshare_id: nseId, name: resourceName }).strict()),
-    undo: { kind: 'none', reason: 'a deleted snapshot cannot be restored' },
-  },
+  ),
+  entry(
+    'delete',
+    'fileshare-snapshot',
+    'DELETE',
+    '/v2.1/fileshares/{fileshare_id}/snapshot/{name}',
+    () => z.strictObject({ fileshare_id: nseId(), name: resourceName() }),
+    { kind: 'none', reason: 'a deleted snapshot cannot be restored' },
+  ),
   // Object storage (§7.3)
-  {
-    name: 'create-objectstorage-account',
-    verb: 'create',
-    resource: 'objectstorage-account',
-    method: 'POST',
-    path: '/v2.1/objectstorage/accounts',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() => z.object({ subtenant_id: nseId, quota_gb: sizeGb }).strict()),
-    undo: deleteById('delete-objectstorage-account'),
-  },
-  {
-    name: 'update-objectstorage-account',
-    verb: 'update',
-    resource: 'objectstorage-account',
-    method: 'PUT',
-    path: '/v2.1/objectstorage/accounts/{id}',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() => z.object({ id: nseId, name: resourceName, subtenant_id: nseId, quota_gb: sizeGb }).strict()),
-    undo: {
-      kind: 'restore',
-      operation: 'update-objectstorage-account',
-      readPath: '/v2.1/objectstorage/accounts/{id}',
-      restoreInput: restoreChangedFields(),
-    },
-  },
-  {
-    name: 'delete-objectstorage-account',
-    verb: 'delete',
-    resource: 'objectstorage-account',
-    method: 'DELETE',
-    path: '/v2.1/objectstorage/accounts/{id}',
-    schema: z.lazy(() => byId),
-    undo: { kind: 'none', reason: 'a deleted object-storage account cannot be restored' },
-  },
-  {
-    name: 'create-bucket',
-    verb: 'create',
-    resource: 'bucket',
-    method: 'POST',
-    path: '/v2.1/objectstorage/buckets',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() =>
-      z
-        .object({
-          name: z
-            .string()
-            .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be 3-63 lowercase letters, digits, dots or dashes'),
-          subtenant_id: nseId,
-        })
-        .strict(),
-    ),
-    undo: { kind: 'none', reason: 'NSE cannot delete buckets; delete it with an S3 client' },
-  },
-  {
-    name: 'create-objectiam-group',
-    verb: 'create',
-    resource: 'objectiam-group',
-    method: 'POST',
-    path: '/v2.1/objectiam/groups',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() => z.object({ name: resourceName, subtenant_id: nseId, s3_policy: s3Policy }).strict()),
-    undo: deleteById('delete-objectiam-group'),
-  },
-  {
-    name: 'update-objectiam-group',
-    verb: 'update',
-    resource: 'objectiam-group',
-    method: 'PUT',
-    path: '/v2.1/objectiam/groups/{id}',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() =>
-      z.object({ id: nseId, name: resourceName, subtenant_id: nseId, s3_policy: s3Policy }).strict(),
-    ),
-    undo: {
-      kind: 'restore',
-      operation: 'update-objectiam-group',
-      readPath: '/v2.1/objectiam/groups/{id}',
-      restoreInput: restoreChangedFields(),
-    },
-  },
-  {
-    name: 'delete-objectiam-group',
-    verb: 'delete',
-    resource: 'objectiam-group',
-    method: 'DELETE',
-    path: '/v2.1/objectiam/groups/{id}',
-    schema: z.lazy(() => byId),
-    undo: { kind: 'none', reason: 'a deleted group gets a new id when recreated' },
-  },
-  {
-    name: 'create-objectiam-user',
-    verb: 'create',
-    resource: 'objectiam-user',
-    method: 'POST',
-    path: '/v2.1/objectiam/users',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() =>
-      z.object({ display_name: resourceName, subtenant_id: nseId, sg_group_membership: z.array(nseId) }).strict(),
-    ),
-    undo: deleteById('delete-objectiam-user'),
-  },
-  {
-    name: 'update-objectiam-user',
-    verb: 'update',
-    resource: 'objectiam-user',
-    method: 'PUT',
-    path: '/v2.1/objectiam/users/{id}',
-    subtenantField: 'subtenant_id',
-    schema: z.lazy(() =>
-      z
-        .object({ id: nseId, display_name: resourceName, subtenant_id: nseId, sg_group_membership: z.array(nseId) })
-        .strict(),
-    ),
-    undo: {
-      kind: 'restore',
-      operation: 'update-objectiam-user',
-      readPath: '/v2.1/objectiam/users/{id}',
-      restoreInput: restoreChangedFields(),
-    },
-  },
-  {
-    name: 'delete-objectiam-user',
-    verb: 'delete',
-    resource: 'objectiam-user',
-    method: 'DELETE',
-    path: '/v2.1/objectiam/users/{id}',
-    schema: z.lazy(() => byId),
-    undo: { kind: 'none', reason: 'a deleted user gets a new id and new keys when recreated' },
-  },
+  create(
+    'objectstorage-account',
+    '/v2.1/objectstorage/accounts',
+    () => z.strictObject({ subtenant_id: nseId(), quota_gb: sizeGb() }),
+    'subtenant_id',
+  ),
+  update(
+    'objectstorage-account',
+    'PUT',
+    '/v2.1/objectstorage/accounts/{id}',
+    () => z.strictObject({ id: nseId(), name: resourceName(), subtenant_id: nseId(), quota_gb: sizeGb() }),
+    undefined,
+    'subtenant_id',
+  ),
+  deleteOne(
+    'objectstorage-account',
+    '/v2.1/objectstorage/accounts/{id}',
+    'a deleted object-storage account cannot be restored',
+  ),
+  entry(
+    'create',
+    'bucket',
+    'POST',
+    '/v2.1/objectstorage/buckets',
+    () =>
+      z.strictObject({
+        name: z
+          .string()
+          .check(z.regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be 3-63 lowercase letters, digits, dots or dashes')),
+        subtenant_id: nseId(),
+      }),
+    { kind: 'none', reason: 'NSE cannot delete buckets; delete it with an S3 client' },
+    'subtenant_id',
+  ),
+  create(
+    'objectiam-group',
+    '/v2.1/objectiam/groups',
+    () => z.strictObject({ name: resourceName(), subtenant_id: nseId(), s3_policy: s3Policy() }),
+    'subtenant_id',
+  ),
+  update(
+    'objectiam-group',
+    'PUT',
+    '/v2.1/objectiam/groups/{id}',
+    () => z.strictObject({ id: nseId(), name: resourceName(), subtenant_id: nseId(), s3_policy: s3Policy() }),
+    undefined,
+    'subtenant_id',
+  ),
+  deleteOne('objectiam-group', '/v2.1/objectiam/groups/{id}', 'a deleted group gets a new id when recreated'),
+  create(
+    'objectiam-user',
+    '/v2.1/objectiam/users',
+    () =>
+      z.strictObject({ display_name: resourceName(), subtenant_id: nseId(), sg_group_membership: z.array(nseId()) }),
+    'subtenant_id',
+  ),
+  update(
+    'objectiam-user',
+    'PUT',
+    '/v2.1/objectiam/users/{id}',
+    () =>
+      z.strictObject({
+        id: nseId(),
+        display_name: resourceName(),
+        subtenant_id: nseId(),
+        sg_group_membership: z.array(nseId()),
+      }),
+    undefined,
+    'subtenant_id',
+  ),
+  deleteOne('objectiam-user', '/v2.1/objectiam/users/{id}', 'a deleted user gets a new id and new keys when recreated'),
 ];
 
+/** The spec of an entry: the entry's fields, and `schema` as a getter that builds a new schema on each read. */
+function toSpec({ build, subtenantField, undo, ...rest }: Entry): OperationSpec {
+  const spec = { ...rest, ...(subtenantField ? { subtenantField } : {}), undo };
+  return Object.defineProperty(spec, 'schema', { get: build, enumerable: false }) as OperationSpec;
+}
+
 /** Every operation by name. */
-export const OPERATIONS: ReadonlyMap<string, OperationSpec> = new Map(specs.map((spec) => [spec.name, spec]));
+export const OPERATIONS: ReadonlyMap<string, OperationSpec> = new Map(
+  specs.map((entry) => [entry.name, toSpec(entry)]),
+);
 
 /** Operation names in catalogue order. */
 export const OPERATION_NAMES: readonly string[] = specs.map((spec) => spec.name);

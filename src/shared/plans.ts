@@ -6,7 +6,7 @@
  * `${steps.<id>.input.<field>}` is replaced by that value of the earlier step `<id>`, keeping its type.
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { findOperation } from './operations';
 import {
   assertNoPrototypeKeys,
@@ -16,6 +16,7 @@ import {
   pollPolicySchema,
 } from './validation';
 import type { PollPolicy } from './workflow-api';
+import { safeParse } from './zod-kit';
 
 const STEP_ID = /^[a-z][a-z0-9-]{0,39}$/;
 const REFERENCE = /^\$\{steps\.([^.}]+)\.(objectId|jobId|input\.([A-Za-z0-9_]+))\}$/;
@@ -47,25 +48,26 @@ export interface StepOutput {
   input: Record<string, unknown>;
 }
 
-const planSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, 'must be 1-64 letters, digits, spaces, _ . -'),
-    tenantId: z.string().min(1).max(64).optional(),
+// Built when a plan is checked, never at load: every workflow run loads this module.
+const planSchema = () =>
+  z.strictObject({
+    name: z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, 'must be 1-64 letters, digits, spaces, _ . -')),
+    tenantId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
     steps: z
       .array(
-        z
-          .object({
-            id: z.string().regex(STEP_ID, 'must be lowercase letters, digits and dashes, starting with a letter'),
-            operation: z.string().min(1).max(64),
-            input: z.record(z.string(), z.unknown()),
-          })
-          .strict(),
+        z.strictObject({
+          id: z
+            .string()
+            .check(z.regex(STEP_ID, 'must be lowercase letters, digits and dashes, starting with a letter')),
+          operation: z.string().check(z.minLength(1), z.maxLength(64)),
+          input: z.record(z.string(), z.unknown()),
+        }),
       )
-      .min(1)
-      .max(50),
-    poll: pollPolicySchema.optional(),
-  })
-  .strict();
+      .check(z.minLength(1), z.maxLength(50)),
+    poll: z.optional(pollPolicySchema()),
+  });
 
 /** A parsed reference: which step and which of its outputs. */
 interface Reference {
@@ -122,7 +124,7 @@ export function resolveStepInput(step: PlanStep, outputs: ReadonlyMap<string, St
  */
 export function parsePlan(raw: unknown): ProvisionPlan {
   assertNoPrototypeKeys(raw, 'plan');
-  const parsed = planSchema.safeParse(raw);
+  const parsed = safeParse(planSchema(), raw);
   if (!parsed.success) throw invalidInput(`plan: ${formatIssues(parsed.error)}`);
   const plan = parsed.data as ProvisionPlan;
   const position = new Map<string, number>();

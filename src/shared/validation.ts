@@ -4,62 +4,65 @@
  * @module
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FailureType } from './failures';
 import { JobState } from './nse-types';
 import { findOperation, OPERATION_NAMES, type OperationSpec } from './operations';
+import { safeParse, type SchemaError } from './zod-kit';
 import { DEFAULT_POLL_POLICY, Phase, PollMode, type OperationInput, type PollPolicy } from './workflow-api';
 
 /** Largest accepted input, as JSON: workflow input lives in history, and NSE bodies are small. */
 export const MAX_INPUT_BYTES = 64 * 1024;
 
-export const pollPolicySchema = z
-  .object({
-    mode: z.enum([PollMode.Local, PollMode.Activity, PollMode.LongPoll]),
-    initialIntervalMs: z.number().int().min(1).max(3_600_000),
-    maxIntervalMs: z.number().int().min(1).max(86_400_000),
-    backoffCoefficient: z.number().min(1).max(10),
-    jitterRatio: z.number().min(0).max(0.5),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(1)
-      .max(365 * 86_400_000),
-    maxPollsPerRun: z.number().int().min(1).max(10_000),
-    longPollSeconds: z.number().int().min(1).max(120),
-    submitTimeoutMs: z.number().int().min(1_000).max(86_400_000),
-  })
-  .partial()
-  .strict();
+const int = (min: number, max?: number) =>
+  z.number().check(z.int(), z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)]));
+const boundedText = () => z.string().check(z.minLength(1), z.maxLength(64));
+
+/** The poll policy a caller may set (every field optional); built on each call, as every schema here. */
+export function pollPolicySchema() {
+  return z.partial(
+    z.strictObject({
+      mode: z.enum([PollMode.Local, PollMode.Activity, PollMode.LongPoll]),
+      initialIntervalMs: int(1, 3_600_000),
+      maxIntervalMs: int(1, 86_400_000),
+      backoffCoefficient: z.number().check(z.minimum(1), z.maximum(10)),
+      jitterRatio: z.number().check(z.minimum(0), z.maximum(0.5)),
+      timeoutMs: int(1, 365 * 86_400_000),
+      maxPollsPerRun: int(1, 10_000),
+      longPollSeconds: int(1, 120),
+    }),
+  );
+}
 
 /**
  * What a run carries into its continuation. The workflow writes it, but any caller can send it too, so it is checked
  * like the rest: its job id goes into an NSE path and decides which job the run follows (and may undo).
  */
-const resumeSchema = z
-  .object({
-    jobId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be an NSE id (letters, digits, _ . : -)'),
+const resumeSchema = () =>
+  z.strictObject({
+    jobId: z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be an NSE id (letters, digits, _ . : -)')),
     phase: z.enum(Phase),
-    polls: z.number().int().min(0),
-    intervalMs: z.number().positive(),
+    polls: int(0),
+    intervalMs: z.number().check(z.positive()),
     deadline: z.number(),
     startedAt: z.number(),
-    warnings: z.number().int().min(0),
+    warnings: int(0),
     lastState: z.enum(JobState),
-    before: z.record(z.string(), z.unknown()).optional(),
-    failedJob: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
+    before: z.optional(z.record(z.string(), z.unknown())),
+    failedJob: z.optional(z.record(z.string(), z.unknown())),
+  });
 
-const operationInputSchema = z
-  .object({
-    operation: z.string().min(1).max(64),
+// Every workflow run loads this module: schemas are built when an input is checked, never at load.
+const operationInputSchema = () =>
+  z.strictObject({
+    operation: boundedText(),
     input: z.record(z.string(), z.unknown()),
-    tenantId: z.string().min(1).max(64).optional(),
-    poll: pollPolicySchema.optional(),
-    resume: resumeSchema.optional(),
-  })
-  .strict();
+    tenantId: z.optional(boundedText()),
+    poll: z.optional(pollPolicySchema()),
+    resume: z.optional(resumeSchema()),
+  });
 
 /** A validated operation: its spec, the parsed fields and the full poll policy. */
 export interface ValidOperation {
@@ -70,7 +73,7 @@ export interface ValidOperation {
 }
 
 /** Formats zod issues as `input.size_gb: Invalid input: expected number` lines. */
-export function formatIssues(error: z.ZodError, prefix = ''): string {
+export function formatIssues(error: SchemaError, prefix = ''): string {
   return error.issues
     .map((issue) => {
       const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
@@ -122,7 +125,7 @@ export function parseOperationFields(
   const spec = findOperation(operation);
   if (!spec) throw invalidInput(`operation: unknown operation '${operation}' (known: ${OPERATION_NAMES.join(', ')})`);
   assertPlainJson(fields, where);
-  const parsed = spec.schema.safeParse(fields);
+  const parsed = safeParse(spec.schema, fields);
   if (!parsed.success) throw invalidInput(`${operation}: ${formatIssues(parsed.error, where)}`);
   return { spec, fields: parsed.data };
 }
@@ -130,7 +133,7 @@ export function parseOperationFields(
 /** Validates {@link OperationInput}; throws a non-retryable `InvalidInput` failure naming the field. */
 export function parseOperationInput(raw: unknown): ValidOperation {
   assertPlainJson(raw, '(input)');
-  const parsed = operationInputSchema.safeParse(raw);
+  const parsed = safeParse(operationInputSchema(), raw);
   if (!parsed.success) throw invalidInput(formatIssues(parsed.error));
   const input = parsed.data as OperationInput;
   const { spec, fields } = parseOperationFields(input.operation, input.input);

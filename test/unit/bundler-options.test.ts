@@ -1,0 +1,39 @@
+/**
+ * The workflow bundle preloads src/shared/zod-kit.ts (src/bundler-options.ts): zod's modules are then evaluated once
+ * per worker thread and deep-frozen, instead of once per run. The bundle must really contain the preload (zod's
+ * packages declare no side effects, so a preload webpack can drop would silently do nothing), and runs on it must
+ * validate and replay exactly as before: every recorded history replays on the SDK's own reusable V8 context.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { workflowBundlerOptions } from '../../src/bundler-options';
+import { workflowSource } from '../../src/worker';
+import { HISTORY_DIR } from '../helpers/scenario';
+
+const ignore = (): void => undefined;
+const quiet = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+const histories = readdirSync(HISTORY_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
+
+let bundle: WorkflowBundleWithSourceMap;
+beforeAll(async () => {
+  Runtime.install({ logger: quiet });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: quiet,
+    ...workflowBundlerOptions,
+  });
+});
+
+it('preloads the zod kit, and the worker bundles the sources with the same options', () => {
+  const preload = /function preloadModules\(\) \{([\s\S]*?)\n\}/.exec(bundle.code)?.[1] ?? '';
+  expect(preload).toContain('src/shared/zod-kit.ts');
+  expect(workflowSource(undefined)).toMatchObject({ bundlerOptions: workflowBundlerOptions });
+});
+
+it.each(histories)('a preloaded bundle replays %s', async (file) => {
+  const { workflowId, ...history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as {
+    workflowId: string;
+  };
+  await Worker.runReplayHistory({ workflowBundle: { code: bundle.code } }, history, workflowId);
+});
