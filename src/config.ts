@@ -42,6 +42,19 @@ const Env = z.object({
   NSE_FLOW_HEALTH_PORT: optionalPort,
   NSE_FLOW_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   NSE_FLOW_WORKFLOW_BUNDLE: optionalText,
+  NSE_FLOW_MAX_CACHED_WORKFLOWS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : Number(v)))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(1_000_000)
+        .refine((n) => n !== 1, 'must be 0 (no cache) or at least 2')
+        .optional(),
+    ),
 });
 
 /** Raised for a bad variable; entry points print `message` alone and exit 2. */
@@ -86,6 +99,11 @@ export interface Config {
   health: ListenAddress | undefined;
   /** A prebuilt workflow bundle to load instead of bundling the sources at start. */
   workflowBundle: string | undefined;
+  /**
+   * Runs kept in the worker's sticky cache (`NSE_FLOW_MAX_CACHED_WORKFLOWS`; 0 turns the cache off); undefined
+   * leaves the SDK's default, sized from the V8 heap limit. Each cached run holds its own copy of the workflow modules.
+   */
+  maxCachedWorkflows: number | undefined;
 }
 
 function readSecretFile(variable: string, file: string): string {
@@ -240,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics,
     health,
     workflowBundle: e.NSE_FLOW_WORKFLOW_BUNDLE,
+    maxCachedWorkflows: e.NSE_FLOW_MAX_CACHED_WORKFLOWS,
   };
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from './activities';
+import { workflowBundlerOptions } from './bundler-options';
 import { dataConverterFor } from './codec';
 import { maskConfig, type Config, type ListenAddress } from './config';
 import { temporalLogger } from './logging';
@@ -20,10 +21,12 @@ import { NseClient } from './nse/client';
 export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js'); // exists only next to the compiled lib/worker.js
 
 /** Where the worker takes its workflow code from: the configured bundle, the prebuilt one, or the sources. */
-export function workflowSource(bundle?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowSource(
+  bundle?: string,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   if (bundle) return { workflowBundle: { codePath: bundle } };
   if (existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
-  return { workflowsPath: require.resolve('./workflows') };
+  return { workflowsPath: require.resolve('./workflows'), bundlerOptions: workflowBundlerOptions };
 }
 
 /** `host:port` as the Prometheus exporter takes it (IPv6 hosts in brackets). */
@@ -63,7 +66,7 @@ export async function createNseWorker(options: {
   config: Config;
   logger: PinoLogger;
   connection: NativeConnection;
-  source?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  source?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
 }): Promise<{ worker: Worker; nse: NseClient }> {
   const { config, logger, connection } = options;
   const nse = new NseClient({ ...config.nse, logger: logger.child({ component: 'nse-client' }) });
@@ -78,6 +81,7 @@ export async function createNseWorker(options: {
       // Codecs run in the worker's main thread, outside the workflow sandbox, so a prebuilt bundle needs nothing else.
       ...(dataConverter ? { dataConverter } : {}),
       shutdownGraceTime: config.shutdownGraceMs,
+      ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
     });
     return { worker, nse };
   } catch (err) {

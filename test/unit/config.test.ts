@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       codec: undefined,
       metrics: undefined,
       health: undefined,
+      maxCachedWorkflows: undefined,
     });
   });
 
@@ -94,11 +95,27 @@ describe('loadConfig', () => {
     ['NSE_FLOW_HEALTH_PORT', { NSE_FLOW_METRICS_PORT: '9464', NSE_FLOW_HEALTH_PORT: '9464' }],
     ['NSE_FLOW_WORKFLOW_BUNDLE', { NSE_FLOW_WORKFLOW_BUNDLE: path.join(dir, 'no-bundle.js') }],
     ['NSE_USERNAME', { NSE_USERNAME: undefined }],
+    ['NSE_FLOW_MAX_CACHED_WORKFLOWS', { NSE_FLOW_MAX_CACHED_WORKFLOWS: 'many' }],
+    ['NSE_FLOW_MAX_CACHED_WORKFLOWS', { NSE_FLOW_MAX_CACHED_WORKFLOWS: '-5' }],
+    ['NSE_FLOW_MAX_CACHED_WORKFLOWS', { NSE_FLOW_MAX_CACHED_WORKFLOWS: '2.5' }],
+    ['NSE_FLOW_MAX_CACHED_WORKFLOWS', { NSE_FLOW_MAX_CACHED_WORKFLOWS: '1' }],
   ])('reports a bad %s in one line that starts with its name', (variable, extra) => {
     const error = errorOf(() => loadConfig(env(extra)));
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
     expect(error.message).not.toContain('\n');
   });
+
+  it.each([
+    ['', undefined],
+    ['0', 0],
+    ['2', 2],
+    ['5000', 5000],
+  ])(
+    'takes the workflow cache size from NSE_FLOW_MAX_CACHED_WORKFLOWS=%j (unset or empty: the SDK default)',
+    (value, expected) => {
+      expect(loadConfig(env({ NSE_FLOW_MAX_CACHED_WORKFLOWS: value })).maxCachedWorkflows).toBe(expected);
+    },
+  );
 
   it('serves health probes on the metrics port + 1 unless NSE_FLOW_HEALTH_PORT says otherwise', () => {
     expect(loadConfig(env({ NSE_FLOW_METRICS_PORT: '9464' }))).toMatchObject({
