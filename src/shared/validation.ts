@@ -30,6 +30,7 @@ export function pollPolicySchema() {
       timeoutMs: int(1, 365 * 86_400_000),
       maxPollsPerRun: int(1, 10_000),
       longPollSeconds: int(1, 120),
+      submitTimeoutMs: int(1_000, 86_400_000),
     }),
   );
 }
