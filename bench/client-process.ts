@@ -4,7 +4,7 @@
  * ({@link StarterRequest} in, {@link StarterReply} out); it exits when told to or when the parent goes away.
  * @module
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { runFromTemplate, type RunTemplate } from './inputs';
 import { mapLimit } from './stats';
 
@@ -63,6 +63,24 @@ function failureText(err: unknown): string {
     : String(err);
 }
 
+/** Starts one run; the outcome's settle time is filled in by the caller. */
+async function startRun(
+  client: Client,
+  taskQueue: string,
+  run: RunSpec,
+): Promise<{ handle: WorkflowHandle; outcome: RunOutcome }> {
+  const startCalledAt = Date.now();
+  const handle = await client.workflow.start(run.workflowType, {
+    taskQueue,
+    workflowId: run.workflowId,
+    args: run.args,
+  });
+  return {
+    handle,
+    outcome: { workflowId: run.workflowId, runId: handle.firstExecutionRunId, startCalledAt, startedAt: Date.now() },
+  };
+}
+
 async function runBatch(client: Client, request: Extract<StarterRequest, { kind: 'batch' }>): Promise<RunOutcome[]> {
   const settled: Array<Promise<void>> = [];
   const t0 = Date.now();
@@ -70,18 +88,7 @@ async function runBatch(client: Client, request: Extract<StarterRequest, { kind:
   const lanes = spacing === undefined ? request.startConcurrency : request.runs.length;
   const outcomes = await mapLimit(request.runs, lanes, async (run, index) => {
     if (spacing !== undefined) await new Promise((resolve) => setTimeout(resolve, t0 + index * spacing - Date.now())); // arrival time
-    const startCalledAt = Date.now();
-    const handle = await client.workflow.start(run.workflowType, {
-      taskQueue: request.taskQueue,
-      workflowId: run.workflowId,
-      args: run.args,
-    });
-    const outcome: RunOutcome = {
-      workflowId: run.workflowId,
-      runId: handle.firstExecutionRunId,
-      startCalledAt,
-      startedAt: Date.now(),
-    };
+    const { handle, outcome } = await startRun(client, request.taskQueue, run);
     if (request.wait) {
       settled.push(
         handle.result().then(
@@ -113,19 +120,7 @@ async function sustain(client: Client, request: Extract<StarterRequest, { kind: 
     // Lanes start spread over the first second, so the runs do not move through the loop in lockstep.
     await new Promise((resolve) => setTimeout(resolve, (laneIndex * 1000) / request.concurrency));
     while (Date.now() < stopAt) {
-      const run = runFromTemplate(request.template, next++);
-      const startCalledAt = Date.now();
-      const handle = await client.workflow.start(run.workflowType, {
-        taskQueue: request.taskQueue,
-        workflowId: run.workflowId,
-        args: run.args,
-      });
-      const outcome: RunOutcome = {
-        workflowId: run.workflowId,
-        runId: handle.firstExecutionRunId,
-        startCalledAt,
-        startedAt: Date.now(),
-      };
+      const { handle, outcome } = await startRun(client, request.taskQueue, runFromTemplate(request.template, next++));
       outcomes.push(outcome);
       try {
         await handle.result();

@@ -13,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities';
+import { workflowBundlerOptions } from '../src/bundler-options';
 import { freePort } from '../src/dev/ports';
 import { installTemporalCli, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
 import { createLogger, temporalLogger } from '../src/logging';
@@ -217,6 +218,7 @@ export async function withBench<T>(log: (line: string) => void, body: (bench: Be
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('./workflows'),
       logger: quietBundlerLogger,
+      ...workflowBundlerOptions,
     });
     const bundleSeconds = (Date.now() - t) / 1000;
 

@@ -6,10 +6,12 @@
  * trivial workflows on two workers of the same process: one with the real bundle (src/workflows plus the
  * baselines, as `npm run bench` uses) and one with a bundle of the baselines alone, alternating in blocks, and
  * prints per run: workflow-thread CPU, V8 helper-thread CPU (garbage collection), and RSS per cached sleeping run.
- * The difference is the price of what src/workflows imports (the operations catalogue and its zod schemas).
+ * The difference is the price of what src/workflows imports (the operations catalogue, zod). `bench/module-eval.ts`
+ * measures the module evaluation alone, without a worker, in seconds.
  * @module
  */
-import { bundleWorkflowCode } from '@temporalio/worker';
+import path from 'node:path';
+import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { quietBundlerLogger, withBench, type Bench, type RunningWorker } from './harness';
 import { collectGarbage, nodeThreadsNow, rssBytes, threadCpuMs } from './proc';
 import { median } from './stats';
@@ -20,7 +22,7 @@ const SLEEPERS = 300;
 const MiB = 2 ** 20;
 
 interface Side {
-  key: 'full' | 'bare';
+  key: string;
   name: string;
   code: string;
 }
@@ -84,20 +86,33 @@ async function rssPerSleeper(bench: Bench, side: Side): Promise<number> {
   }
 }
 
+/**
+ * Options: `--no-preload-row` adds the deployed sources bundled without the preload; `--before=DIR` adds the bundle of
+ * an earlier checkout (e.g. `git archive <commit> | tar -x -C DIR`, with `node_modules` linked into it).
+ */
+const compareWithoutPreload = process.argv.includes('--no-preload-row');
+const before = process.argv.find((a) => a.startsWith('--before='))?.slice('--before='.length);
+
 async function main(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`[module-cost] ${line}\n`);
   const rows = await withBench(log, async (bench) => {
-    const bare = await bundleWorkflowCode({
-      workflowsPath: require.resolve('./baseline-workflows'),
-      logger: quietBundlerLogger,
-    });
-    const sides: Side[] = [
-      { key: 'full', name: 'src/workflows + baselines (as deployed)', code: bench.bundleCode },
-      { key: 'bare', name: 'baselines only', code: bare.code },
-    ];
+    const bundle = async (workflowsPath: string, options: BundleOptions['preloadModules'] = []): Promise<string> =>
+      (await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger, preloadModules: options })).code;
+    const sides: Side[] = [{ key: 'full', name: 'src/workflows + baselines (as deployed)', code: bench.bundleCode }];
+    if (compareWithoutPreload) {
+      const code = await bundle(require.resolve('./workflows'));
+      sides.push({ key: 'no-preload', name: 'same, zod not preloaded', code });
+    }
+    if (before) {
+      const code = await bundle(path.join(before, 'bench', 'workflows.ts'));
+      sides.push({ key: 'before', name: `src/workflows + baselines of ${path.basename(before)}`, code });
+    }
+    sides.push({ key: 'bare', name: 'baselines only', code: await bundle(require.resolve('./baseline-workflows')) });
     const cpu = new Map<Side['key'], Array<{ workflowMs: number; helpersMs: number }>>(sides.map((s) => [s.key, []]));
     for (let block = 0; block < BLOCKS; block++) {
-      for (const side of block % 2 === 0 ? sides : [...sides].reverse()) {
+      // Each block starts with a different side, and every other block runs them in reverse order.
+      const rotated = [...sides.slice(block % sides.length), ...sides.slice(0, block % sides.length)];
+      for (const side of block % 2 === 0 ? rotated : rotated.reverse()) {
         const result = await cpuPerRun(bench, side, block);
         cpu.get(side.key)?.push(result);
         log(
