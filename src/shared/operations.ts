@@ -163,6 +163,34 @@ function update(
 const deleteOne = (resource: string, path: string, reason: string): Entry =>
   entry('delete', resource, 'DELETE', path, () => z.strictObject({ id: nseId() }), { kind: 'none', reason });
 
+/**
+ * `create-<parent>-snapshot` and `delete-<parent>-snapshot` of a named snapshot of `<parent>_id`. The create job's
+ * object_id is the parent, so its undo is built from the forward input.
+ */
+function snapshots(parent: 'disk' | 'fileshare', collection: string): Entry[] {
+  const parentId = `${parent}_id`;
+  const path = `${collection}/{${parentId}}/snapshot/{name}`;
+  const resource = `${parent}-snapshot`;
+  return [
+    entry(
+      'create',
+      resource,
+      'POST',
+      path,
+      () => z.strictObject({ [parentId]: nseId(), name: resourceName(), snapmirror_label: opt(snapmirrorLabel()) }),
+      {
+        kind: 'delete',
+        operation: `delete-${resource}`,
+        input: (input) => ({ [parentId]: input[parentId], name: input.name }),
+      },
+    ),
+    entry('delete', resource, 'DELETE', path, () => z.strictObject({ [parentId]: nseId(), name: resourceName() }), {
+      kind: 'none',
+      reason: 'a deleted snapshot cannot be restored',
+    }),
+  ];
+}
+
 const specs: Entry[] = [
   // Block storage (§7.1)
   create(
@@ -234,27 +262,7 @@ const specs: Entry[] = [
     restoreChangedFields({ hostgroup_mappings: mappingNames }),
   ),
   deleteOne('disk', '/v2.1/disks/{id}', 'a deleted disk and its data cannot be restored'),
-  entry(
-    'create',
-    'disk-snapshot',
-    'POST',
-    '/v2.1/disks/{disk_id}/snapshot/{name}',
-    () => z.strictObject({ disk_id: nseId(), name: resourceName(), snapmirror_label: opt(snapmirrorLabel()) }),
-    // The job's object_id is the disk, so the undo is built from the forward input.
-    {
-      kind: 'delete',
-      operation: 'delete-disk-snapshot',
-      input: (input) => ({ disk_id: input.disk_id, name: input.name }),
-    },
-  ),
-  entry(
-    'delete',
-    'disk-snapshot',
-    'DELETE',
-    '/v2.1/disks/{disk_id}/snapshot/{name}',
-    () => z.strictObject({ disk_id: nseId(), name: resourceName() }),
-    { kind: 'none', reason: 'a deleted snapshot cannot be restored' },
-  ),
+  ...snapshots('disk', '/v2.1/disks'),
   create(
     'hostgroup',
     '/v2.1/hostgroups',
@@ -355,26 +363,7 @@ const specs: Entry[] = [
     }),
   ),
   deleteOne('fileshare', '/v2.1/fileshares/{id}', 'a deleted file share and its data cannot be restored'),
-  entry(
-    'create',
-    'fileshare-snapshot',
-    'POST',
-    '/v2.1/fileshares/{fileshare_id}/snapshot/{name}',
-    () => z.strictObject({ fileshare_id: nseId(), name: resourceName(), snapmirror_label: opt(snapmirrorLabel()) }),
-    {
-      kind: 'delete',
-      operation: 'delete-fileshare-snapshot',
-      input: (input) => ({ fileshare_id: input.fileshare_id, name: input.name }),
-    },
-  ),
-  entry(
-    'delete',
-    'fileshare-snapshot',
-    'DELETE',
-    '/v2.1/fileshares/{fileshare_id}/snapshot/{name}',
-    () => z.strictObject({ fileshare_id: nseId(), name: resourceName() }),
-    { kind: 'none', reason: 'a deleted snapshot cannot be restored' },
-  ),
+  ...snapshots('fileshare', '/v2.1/fileshares'),
   // Object storage (§7.3)
   create(
     'objectstorage-account',
