@@ -15,6 +15,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  patched,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -43,6 +44,12 @@ import {
   type PollPolicy,
   type UndoStep,
 } from '../shared/workflow-api';
+
+/** Changes of history shape; replay of a run started before one takes the earlier path. */
+const Patches = {
+  /** Search attributes are upserted once per workflow task (before waiting), not after every change. */
+  OneUpsertPerTask: 'one-search-attribute-upsert-per-task',
+} as const;
 
 const READ_RETRY = { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2 } as const;
 // Failures that another attempt cannot fix; everything else is retried by the server.
@@ -164,6 +171,7 @@ class OperationRun {
   compensation: CompensationReport | undefined;
   adopted = false;
   private readonly published = new Map<string, string>();
+  private readonly upsertEveryChange: boolean;
 
   constructor(
     readonly spec: OperationSpec,
@@ -175,6 +183,7 @@ class OperationRun {
     private readonly options: { publishes: boolean } = { publishes: true },
   ) {
     this.summary = describeOperation(spec, fields);
+    this.upsertEveryChange = options.publishes && !patched(Patches.OneUpsertPerTask);
     const resume = input.resume;
     this.startedAt = resume?.startedAt ?? Date.now(); // Date.now() is the deterministic workflow clock
     this.deadline = resume?.deadline ?? this.startedAt + policy.timeoutMs;
@@ -208,7 +217,11 @@ class OperationRun {
     };
   }
 
-  /** Upserts the search attributes that changed (each upsert is a history event) and refreshes current details. */
+  /**
+   * Upserts the search attributes that changed since the last call, in one history event. Called only when the run
+   * is about to wait beyond the current workflow task (an activity, a timer, a nested run) and when it ends, so a
+   * workflow task records at most one upsert however many changes it makes.
+   */
   publish(): void {
     if (!this.options.publishes) return;
     const wanted: Record<string, string | undefined> = {
@@ -226,7 +239,18 @@ class OperationRun {
       upsertSearchAttributes(changes.map(([name, value]) => ({ key: SearchAttributes[name], value })));
       for (const [name, value] of changes) this.published.set(name, value);
     }
-    setCurrentDetails(this.details());
+    this.refreshDetails();
+  }
+
+  /** Current details are not history events: they follow every change at once. */
+  private refreshDetails(): void {
+    if (this.options.publishes) setCurrentDetails(this.details());
+  }
+
+  /** After a change of state: runs started before the one-upsert-per-task patch upsert at once, as they did. */
+  private changed(): void {
+    if (this.upsertEveryChange) this.publish();
+    else this.refreshDetails();
   }
 
   private details(): string {
@@ -247,11 +271,11 @@ class OperationRun {
 
   setPhase(phase: Phase): void {
     this.phase = phase;
-    this.publish();
+    this.changed();
   }
 
   async execute(): Promise<OperationResult> {
-    this.publish();
+    this.changed();
     try {
       if (!this.jobId) {
         const submitted = await this.submit();
@@ -279,6 +303,8 @@ class OperationRun {
       if (isCancellation(err)) await CancellationScope.nonCancellable(() => this.cleanUpAfterCancel());
       else if (this.phase !== Phase.Succeeded && failureType(err) !== undefined) this.setPhase(Phase.Failed);
       throw err;
+    } finally {
+      this.publish();
     }
   }
 
@@ -286,6 +312,7 @@ class OperationRun {
   private async submit(): Promise<SubmitOutcome> {
     this.setPhase(Phase.Submitting);
     const undo = this.spec.undo;
+    this.publish();
     if (undo.kind === 'restore' && !this.before) {
       const { path } = fillPath(undo.readPath, this.fields);
       this.before = await readResourceActivity(`read ${path} before update`)(path);
@@ -320,6 +347,7 @@ class OperationRun {
           request.longPollSeconds = this.policy.longPollSeconds;
           request.lastModified = this.lastJob?.updated || undefined;
         }
+        if (this.policy.mode !== PollMode.Local) this.publish(); // a local read ends inside this workflow task
         job = await read(request);
       } catch (err) {
         if (isCancellation(err)) throw err;
@@ -328,7 +356,7 @@ class OperationRun {
           // Like ONTAP, NSE may forget finished jobs: the object itself then tells how the job ended.
           const settled = await this.outcomeFromObject(this.lastJob);
           if (settled) this.lastJob = settled;
-          this.publish();
+          this.changed();
           return settled ? { job: settled, vanished: false } : { job: this.lastJob, vanished: true };
         }
         if (type === FailureType.NseRejected || type === FailureType.NseNotFound) throw err;
@@ -346,12 +374,12 @@ class OperationRun {
         if (isTerminal(job.state)) {
           countJobEnded(this.spec.name, job.state, Date.now() - this.startedAt);
           this.nextPollAt = undefined;
-          this.publish();
+          this.changed();
           return { job, vanished: false };
         }
         // A long read that saw a change can read again at once; an unchanged one means NSE ignored the extension.
         if (this.policy.mode === PollMode.LongPoll && changed) {
-          this.publish();
+          this.changed();
           continue;
         }
       }
@@ -384,6 +412,7 @@ class OperationRun {
   }
 
   private async continueAsNew(): Promise<never> {
+    this.publish(); // the next run starts from the search attributes this one carries
     log.info('continuing as new', { jobId: this.jobId, polls: this.polls });
     return await continueAsNew<typeof nseOperationWorkflow>({
       ...this.input,
@@ -414,6 +443,7 @@ class OperationRun {
       path = fillPath(this.spec.path, this.fields).path;
     else return undefined;
     let objectState: unknown;
+    this.publish();
     try {
       objectState = (await readResourceActivity(`read ${path} after its job vanished`)(path)).state;
     } catch (err) {
@@ -494,6 +524,7 @@ class OperationRun {
     if (step.kind === 'report') return step.report;
     this.compensation = { outcome: 'compensated', operation: step.operation, message: `running ${step.operation}` };
     this.setPhase(Phase.Compensating);
+    this.publish();
     let undoJob: Job | undefined;
     try {
       undoJob = await runNestedOperation(step.operation, step.input, this.tenantId, this.policy);

@@ -275,4 +275,27 @@ describe('nseOperationWorkflow', () => {
     expect(gaps.length).toBeGreaterThan(5);
     expect(gaps[Math.floor(gaps.length / 2)]).toBe(designed);
   });
+
+  it.each(['local', 'activity'] as const)(
+    'upserts its search attributes at most once per workflow task in %s mode, ending with the final values',
+    async (mode) => {
+      await harness.sim.setRules([runningFor('upsert-hg16', 2)]);
+      const { handle, result, error } = await run(hostgroupOperation(`upsert-hg16-${mode}`, { ...FAST, mode }));
+      expect(error).toBeUndefined();
+      const ours = new Set(Object.values(SearchAttributes).map((key) => key.name));
+      const upsertsPerTask: number[] = [];
+      for (const event of (await handle.fetchHistory()).events ?? []) {
+        if (event.workflowTaskCompletedEventAttributes) upsertsPerTask.push(0);
+        // The SDK upserts TemporalChangeVersion on its own when a run first meets a patch: not ours to count.
+        const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
+        if (Object.keys(fields).some((name) => ours.has(name))) upsertsPerTask[upsertsPerTask.length - 1]! += 1;
+      }
+      expect(Math.max(...upsertsPerTask)).toBe(1);
+      const attributes = (await handle.describe()).typedSearchAttributes;
+      expect(attributes.get(SearchAttributes.NsePhase)).toBe('succeeded');
+      expect(attributes.get(SearchAttributes.NseJobState)).toBe('NORMAL');
+      expect(attributes.get(SearchAttributes.NseJobId)).toBe(result?.job?.id);
+      expect(attributes.get(SearchAttributes.NseObjectType)).toBe('hostgroup');
+    },
+  );
 });

@@ -1,13 +1,15 @@
 /**
  * Recorded histories are the compatibility contract: a DeterminismViolationError here means a change would break
- * runs already in flight. Re-record with `npm run record-histories` only for a deliberate, versioned change.
+ * runs already in flight. `npm run record-histories` records the current shape at the top of `histories/`; when a
+ * deliberate change (behind `patched()`) alters the shape, the earlier recordings move to a subfolder named after
+ * the patch and keep replaying, until the patch is removed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Runtime, Worker } from '@temporalio/worker';
 import { HISTORY_DIR } from '../helpers/scenario';
 
-const files = readdirSync(HISTORY_DIR).filter((file) => file.endsWith('.json'));
+const files = readdirSync(HISTORY_DIR, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.json'));
 
 beforeAll(() => {
   const ignore = (): void => undefined;
