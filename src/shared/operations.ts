@@ -1,7 +1,8 @@
 /**
  * The catalogue of NSE asynchronous calls (nse-api.md §7.1-7.3): for each operation its HTTP call, its input
  * schema and how to undo it. Pure data and zod/mini: safe in the workflow sandbox, where inputs are validated before
- * any activity runs. Loading it builds no schema: each is built when an input is checked (see {@link OperationSpec.schema}).
+ * any activity runs. Loading it builds no schema: each is built when an input is checked
+ * (see {@link OperationSpec.schema}).
  * @module
  */
 import * as z from 'zod/mini';
@@ -146,7 +147,7 @@ function entry(
 const create = (resource: string, collection: string, build: () => Schema, subtenantField?: string): Entry =>
   entry('create', resource, 'POST', collection, build, deleteById(`delete-${resource}`), subtenantField);
 
-/** `update-<resource>`: a call on `{id}`, undone by the same call with the values read before it. */
+/** `update-<resource>`: undone by the same call with the values read from `path` before it. */
 function update(
   resource: string,
   method: HttpMethod,
