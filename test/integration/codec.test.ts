@@ -25,9 +25,10 @@ const UI = 'http://localhost:8233';
 const TOKEN = 'codec-token-1';
 
 /**
- * Every data payload in a history (objects with `metadata.encoding`), and every byte array or string in it. Two
- * payload-shaped things are not data and never pass through a codec: search attributes (the server indexes them) and
- * the `data` entry of a local-activity marker (Core's bookkeeping: seq, attempt, activity type; the result is beside it).
+ * Every data payload in a history (objects with `metadata.encoding`), and every byte array or string in it. Three
+ * payload-shaped things are not data and never pass through a codec: search attributes (the server indexes them), the
+ * `data` entry of a local-activity marker (Core's bookkeeping: seq, attempt, activity type; the result is beside it)
+ * and the `patch-data` entry of a `patched()` marker (the patch id and whether it is deprecated).
  */
 function scan(
   value: unknown,
@@ -45,7 +46,9 @@ function scan(
         child,
         found,
         childKey,
-        exempt || childKey === 'searchAttributes' || (key === 'details' && childKey === 'data'),
+        exempt ||
+          childKey === 'searchAttributes' ||
+          (key === 'details' && (childKey === 'data' || childKey === 'patch-data')),
       );
     }
   }
