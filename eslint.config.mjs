@@ -4,7 +4,18 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['lib/**', 'node_modules/**', '.tools/**', '.temporal/**', 'coverage/**', 'bench-results/**', 'bin/**', '*.config.*js'] },
+  {
+    ignores: [
+      'lib/**',
+      'node_modules/**',
+      '.tools/**',
+      '.temporal/**',
+      'coverage/**',
+      'bench-results/**',
+      'bin/**',
+      '*.config.*js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
