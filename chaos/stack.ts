@@ -13,6 +13,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { FastifyRequest } from 'fastify';
+import { workflowBundlerOptions } from '../src/bundler-options';
 import { connect, type NseFlowClient } from '../src/client';
 import { freePort } from '../src/dev/ports';
 import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
@@ -196,6 +197,7 @@ export class ChaosStack {
         const { code } = await bundleWorkflowCode({
           workflowsPath: require.resolve('../src/workflows'),
           logger: quiet,
+          ...workflowBundlerOptions,
         });
         bundle = path.join(options.workDir, 'workflow-bundle.js');
         writeFileSync(bundle, code);

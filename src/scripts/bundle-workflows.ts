@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { LogMetadata, Logger } from '@temporalio/common';
+import { workflowBundlerOptions } from '../bundler-options';
 
 /** `lib/workflow-bundle.js` from both lib/scripts (compiled) and src/scripts (ts-node), as worker.ts resolves it. */
 export const DEFAULT_OUT_FILE = path.resolve(__dirname, '..', '..', 'lib', 'workflow-bundle.js');
@@ -31,7 +32,7 @@ export async function bundleWorkflows(
   outFile: string = DEFAULT_OUT_FILE,
   workflowsPath: string = require.resolve('../workflows'),
 ): Promise<number> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger, ...workflowBundlerOptions });
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return Buffer.byteLength(code);

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundlerOptions } from '../../src/bundler-options';
 import { freePort } from '../../src/dev/ports';
 import { installTemporalCli, startDevServer, type RunningDevServer } from '../../src/dev/temporal-dev-server';
 
@@ -22,6 +23,7 @@ export default async function globalSetup(): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
     logger: quietLogger,
+    ...workflowBundlerOptions,
   });
   const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'nse-flow-test-')), 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
