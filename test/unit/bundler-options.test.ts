@@ -2,12 +2,15 @@
  * The workflow bundle preloads src/shared/zod-kit.ts (src/bundler-options.ts): zod's modules are then evaluated once
  * per worker thread and deep-frozen, instead of once per run. The bundle must really contain the preload (zod's
  * packages declare no side effects, so a preload webpack can drop would silently do nothing), and runs on it must
- * validate and replay exactly as before: every recorded history replays on the SDK's own reusable V8 context.
+ * validate and replay exactly as before: every recorded history replays on the SDK's own reusable V8 context. The
+ * bundle under test is the one `npm run build` writes (src/scripts/bundle-workflows.ts), which the Docker image runs.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import { workflowBundlerOptions } from '../../src/bundler-options';
+import { bundleWorkflows } from '../../src/scripts/bundle-workflows';
 import { workflowSource } from '../../src/worker';
 import { HISTORY_DIR } from '../helpers/scenario';
 
@@ -15,17 +18,20 @@ const ignore = (): void => undefined;
 const quiet = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
 const histories = readdirSync(HISTORY_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
 
-let bundle: WorkflowBundleWithSourceMap;
+let bundle: { code: string };
 beforeAll(async () => {
   Runtime.install({ logger: quiet });
-  bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: quiet,
-    ...workflowBundlerOptions,
-  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-bundle-'));
+  try {
+    const file = path.join(dir, 'workflow-bundle.js');
+    await bundleWorkflows(file);
+    bundle = { code: readFileSync(file, 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
-it('preloads the zod kit, and the worker bundles the sources with the same options', () => {
+it('the built bundle preloads the zod kit, and the worker bundles the sources with the same options', () => {
   const preload = /function preloadModules\(\) \{([\s\S]*?)\n\}/.exec(bundle.code)?.[1] ?? '';
   expect(preload).toContain('src/shared/zod-kit.ts');
   expect(workflowSource(undefined)).toMatchObject({ bundlerOptions: workflowBundlerOptions });
