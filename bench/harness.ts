@@ -1,12 +1,12 @@
 /**
  * The benchmark's stack, all on 127.0.0.1 and all stopped on exit, Ctrl-C or error: the real Temporal dev server
- * (a child process, SQLite file with WAL pragmas in a temp dir), the NSE simulator (in-process, real HTTP), and one
+ * (a child process, SQLite file with WAL pragmas in a temp dir), the NSE simulator (real HTTP, on a thread of its own
+ * so its CPU is not counted as the worker's: bench/sim-thread.ts), and one
  * in-process worker built once from one bundle of the real workflows plus the baseline workflow.
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -18,7 +18,6 @@ import { freePort } from '../src/dev/ports';
 import { installTemporalCli, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
 import { createLogger, temporalLogger } from '../src/logging';
 import { NseClient } from '../src/nse/client';
-import { buildSimulator, type SimulatorApp } from '../src/simulator/app';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
 import type { SimRule } from '../src/simulator/rules';
 import { baselineActivities } from './baseline-activities';
@@ -32,6 +31,7 @@ import {
   type MachineInfo,
   type ThreadCpu,
 } from './proc';
+import { startSimulatorThread, type SimJobView } from './sim-thread';
 import { Starter } from './starter';
 
 /** Everything a scenario needs. */
@@ -39,8 +39,9 @@ export interface Bench {
   client: Client;
   worker: Worker;
   taskQueue: string;
-  sim: SimulatorApp;
   simUrl: string;
+  /** The simulator's jobs whose resource name starts with `namePrefix`, with their reads. */
+  simJobs(namePrefix?: string): Promise<SimJobView[]>;
   /** A client like the worker's, for the plain-Node comparison. */
   newNseClient(): NseClient;
   server: RunningDevServer;
@@ -59,10 +60,8 @@ export interface Bench {
    */
   startWorker(taskQueue: string, bundleCode?: string): Promise<RunningWorker>;
   /** Replaces the simulator's rules: the standing ones, with `extra` checked before the last (catch-all) one. */
-  setRules(extra: SimRule[]): void;
+  setRules(extra: SimRule[]): Promise<void>;
   machine: MachineInfo;
-  /** Job reads the simulator answered, by job id (recorded by an onSend hook the benchmark adds). */
-  jobReads: Map<string, JobReads>;
   /** Seconds spent starting the stack (dev server, bundle, worker). */
   setupSeconds: { devServer: number; bundle: number; worker: number };
   log(line: string): void;
@@ -76,20 +75,14 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** How often one job was read and when the simulator first answered it with a terminal state (epoch ms). */
-export interface JobReads {
-  count: number;
-  firstTerminalAt?: number;
-}
-
-const TERMINAL_ANSWER = /"state":"(NORMAL|ERROR|PARTIAL_FAILURES)"/;
-
 /** CPU (ms) of each process and thread group, and the wall clock (ms). */
 export interface Meter {
   wallMs: number;
-  /** This process: worker, simulator, plain-Node poller; all threads. */
+  /** This process but the simulator's thread: worker (and the plain-Node poller of scenario 6); all threads. */
   workerProcessMs: number;
   threads: ThreadCpu;
+  /** The simulator's thread. */
+  simulatorMs: number;
   serverMs: number;
   starterMs: number;
   /** Every process of the machine, ours included: the rest is the noise of other work on the machine. */
@@ -98,7 +91,7 @@ export interface Meter {
 
 /** CPU ms that processes other than the worker process, the dev server and the starter used. */
 export function foreignMs(delta: Meter): number {
-  return Math.max(0, delta.machineMs - delta.workerProcessMs - delta.serverMs - delta.starterMs);
+  return Math.max(0, delta.machineMs - delta.workerProcessMs - delta.simulatorMs - delta.serverMs - delta.starterMs);
 }
 
 export function meterDelta(from: Meter, to: Meter): Meter {
@@ -110,7 +103,9 @@ export function meterDelta(from: Meter, to: Meter): Meter {
       workflow: to.threads.workflow - from.threads.workflow,
       v8AndLibuv: to.threads.v8AndLibuv - from.threads.v8AndLibuv,
       core: to.threads.core - from.threads.core,
+      simulator: to.threads.simulator - from.threads.simulator,
     },
+    simulatorMs: to.simulatorMs - from.simulatorMs,
     serverMs: to.serverMs - from.serverMs,
     starterMs: to.starterMs - from.starterMs,
     machineMs: to.machineMs - from.machineMs,
@@ -196,23 +191,9 @@ export async function withBench<T>(log: (line: string) => void, body: (bench: Be
     const devServerSeconds = (Date.now() - t) / 1000;
     log(`dev server on ${server.address} (pid ${serverPid}, SQLite+WAL in ${tmp}) in ${devServerSeconds.toFixed(1)} s`);
 
-    const sim = buildSimulator({ rules: STANDING_RULES });
-    const jobReads = new Map<string, JobReads>();
-    // The ledger has no timestamps: note when each job read was answered, and when one first showed a terminal state.
-    sim.addHook('onSend', async (request, reply, payload) => {
-      if (request.method === 'GET' && request.routeOptions.url === '/api/v2.1/jobs/:id' && reply.statusCode === 200) {
-        const id = (request.params as { id: string }).id;
-        let reads = jobReads.get(id);
-        if (!reads) jobReads.set(id, (reads = { count: 0 }));
-        reads.count += 1;
-        if (reads.firstTerminalAt === undefined && typeof payload === 'string' && TERMINAL_ANSWER.test(payload))
-          reads.firstTerminalAt = Date.now();
-      }
-      return payload;
-    });
-    await sim.listen({ port: 0, host: '127.0.0.1' });
-    cleanups.push(() => sim.close());
-    const simUrl = `http://127.0.0.1:${(sim.server.address() as AddressInfo).port}/api`;
+    const sim = await startSimulatorThread(STANDING_RULES);
+    cleanups.push(() => sim.stop());
+    const simUrl = sim.url;
 
     t = Date.now();
     const { code } = await bundleWorkflowCode({
@@ -275,32 +256,35 @@ export async function withBench<T>(log: (line: string) => void, body: (bench: Be
     log(`bundle ${bundleSeconds.toFixed(1)} s, worker on task queue ${taskQueue} in ${workerSeconds.toFixed(1)} s`);
     const starter = await Starter.start(server.address, taskQueue);
     cleanups.push(() => starter.stop());
-    const meter = (): Meter => ({
-      wallMs: performance.now(),
-      workerProcessMs: selfCpuMs(),
-      threads: threadCpuMs(workflowThreads),
+    const meter = (): Meter => {
+      const threads = threadCpuMs(workflowThreads, sim.threadIds);
+      return {
+        wallMs: performance.now(),
+        workerProcessMs: selfCpuMs() - threads.simulator,
+        threads,
+        simulatorMs: threads.simulator,
       serverMs: processCpuMs(serverPid),
       starterMs: processCpuMs(starter.pid),
-      machineMs: machineBusyMs(),
-    });
+        machineMs: machineBusyMs(),
+      };
+    };
 
     const bench: Bench = {
       client,
       worker,
       taskQueue,
-      sim,
       simUrl,
+      simJobs: (namePrefix) => sim.jobs(namePrefix),
       newNseClient,
       server,
       serverPid,
       starter,
       meter,
-      jobReads,
       machine: machineInfo(),
       runTag: randomUUID().slice(0, 8),
       startWorker,
       bundleCode: code,
-      setRules: (extra) => sim.sim.setRules([...STANDING_RULES.slice(0, -1), ...extra, ...STANDING_RULES.slice(-1)]),
+      setRules: (extra) => sim.setRules([...STANDING_RULES.slice(0, -1), ...extra, ...STANDING_RULES.slice(-1)]),
       setupSeconds: { devServer: devServerSeconds, bundle: bundleSeconds, worker: workerSeconds },
       log,
     };

@@ -45,7 +45,7 @@ export function selfCpuMs(): number {
 
 /** Thread groups of this process, as the report shows them. */
 export interface ThreadCpu {
-  /** The main JS thread: activities, the in-process simulator, the SDK's JS side. */
+  /** The main JS thread: activities, the SDK's JS side (and the plain-Node poller of scenario 6). */
   main: number;
   /** The worker's workflow thread(s), which run workflow code in the V8 sandbox. */
   workflow: number;
@@ -53,6 +53,8 @@ export interface ThreadCpu {
   v8AndLibuv: number;
   /** Threads of the Rust core (tokio runtime, workflow processing). */
   core: number;
+  /** The NSE simulator's own thread (bench/sim-thread.ts): a stand-in for NSE, not part of the worker's cost. */
+  simulator: number;
 }
 
 function threadIds(): string[] {
@@ -81,9 +83,15 @@ function threadMs(tid: string): number {
   }
 }
 
-/** CPU ms of this process's threads by group; `workflowThreads` are the thread ids Worker.create added. */
-export function threadCpuMs(workflowThreads: ReadonlySet<string>): ThreadCpu {
-  const out: ThreadCpu = { main: 0, workflow: 0, v8AndLibuv: 0, core: 0 };
+/**
+ * CPU ms of this process's threads by group; `workflowThreads` are the thread ids Worker.create added,
+ * `simulatorThreads` those the simulator thread added.
+ */
+export function threadCpuMs(
+  workflowThreads: ReadonlySet<string>,
+  simulatorThreads: ReadonlySet<string> = new Set(),
+): ThreadCpu {
+  const out: ThreadCpu = { main: 0, workflow: 0, v8AndLibuv: 0, core: 0, simulator: 0 };
   for (const tid of threadIds()) {
     const comm = readComm(tid);
     if (comm === '') continue; // ended meanwhile
@@ -96,6 +104,7 @@ export function threadCpuMs(workflowThreads: ReadonlySet<string>): ThreadCpu {
     if (tid === String(process.pid)) out.main += ms;
     else if (comm !== 'node') out.core += ms;
     else if (workflowThreads.has(tid)) out.workflow += ms;
+    else if (simulatorThreads.has(tid)) out.simulator += ms;
     else out.v8AndLibuv += ms;
   }
   return out;

@@ -98,7 +98,7 @@ export async function measureEvents(bench: Bench, profile: Profile): Promise<Eve
   const records = new Map(
     (await readRuns(bench.client, [...runs.map((r) => r.workflowId), baselineId])).map((r) => [r.workflowId, r]),
   );
-  const jobs = new Map(bench.sim.sim.store.allJobs().map((job) => [job.objectName, job.id]));
+  const jobs = new Map((await bench.simJobs()).map((job) => [job.objectName, job]));
 
   const modes = POLL_MODES.map((mode) => {
     const gaps: number[] = [];
@@ -109,7 +109,7 @@ export async function measureEvents(bench: Bench, profile: Profile): Promise<Eve
       const is = mode === 'long-poll' ? getJobCompletions(events) : isTimerFired;
       gaps.push(...gapsBetween(events, is));
       times.push(...timeGapsBetween(events, is));
-      reads += bench.jobReads.get(jobs.get(run.name) ?? '')?.count ?? 0;
+      reads += jobs.get(run.name)?.reads ?? 0;
     }
     const full = records.get(runs.find((r) => r.mode === mode && r.kind === 'full')?.workflowId ?? '');
     return {

@@ -27,7 +27,7 @@ export interface MemoryResult {
   perCachedWorkflowMiB: number;
   /** The same for `baselineSleepWorkflow` runs cached on top: the share a run's own state has in the figure above. */
   perCachedSleeperMiB: number;
-  /** Main-thread V8 heap growth (simulator state, activity bookkeeping), MiB: part of the RSS growth. */
+  /** Main-thread V8 heap growth (activity bookkeeping), MiB: part of the RSS growth; the simulator has its own heap. */
   mainHeapDeltaMiB: number;
   /** Time to start every run and see it cached and polled, s. */
   settleSeconds: number;
@@ -54,9 +54,9 @@ async function sampleRss(samples = 5, everyMs = 400): Promise<{ rss: number; hea
   return { rss: median(rss), heap: median(heap) };
 }
 
-async function waitUntil(what: string, timeoutMs: number, check: () => boolean): Promise<void> {
+async function waitUntil(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
   const giveUpAt = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > giveUpAt) throw new Error(`memory scenario: timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250)); // re-check interval of a condition
   }
@@ -92,13 +92,9 @@ export async function measureMemory(bench: Bench, profile: Profile): Promise<Mem
       })),
       { wait: false, startConcurrency: 16, taskQueue },
     );
-    const jobIds = (): string[] =>
-      bench.sim.sim.store
-        .allJobs()
-        .filter((job) => job.objectName.startsWith(`mem-${bench.runTag}-`))
-        .map((job) => job.id);
-    const polled = (): number => jobIds().filter((id) => (bench.jobReads.get(id)?.count ?? 0) > 0).length;
-    await waitUntil(`${runs} runs to poll their job`, 30_000 + runs * 200, () => polled() >= runs);
+    const polled = async (): Promise<number> =>
+      (await bench.simJobs(`mem-${bench.runTag}-`)).filter((job) => job.reads > 0).length;
+    await waitUntil(`${runs} runs to poll their job`, 30_000 + runs * 200, async () => (await polled()) >= runs);
     // A run is cached from its first task; wait until each has also finished the task after its first read.
     await quiet();
     const settleSeconds = (Date.now() - t0) / 1000;
@@ -121,7 +117,7 @@ export async function measureMemory(bench: Bench, profile: Profile): Promise<Mem
     return {
       runs,
       cachedWorkflows,
-      polledRuns: polled(),
+      polledRuns: await polled(),
       idleRssMiB: idle.rss / MiB,
       loadedRssMiB: loaded.rss / MiB,
       perCachedWorkflowMiB: (loaded.rss - idle.rss) / MiB / cachedWorkflows,

@@ -33,6 +33,9 @@ export interface NaiveBlock {
   workflowWorkerMs: number;
   workflowServerMs: number;
   workflowStarterMs: number;
+  /** The simulator's thread, workflow side (the plain side's is in `plainThreadsMs.simulator`); in neither ratio. */
+  workflowSimulatorMs: number;
+  /** The plain loop: this process but the idle worker's threads and the simulator's. */
   plainMs: number;
   /** The plain side's CPU per job by thread group, including the idle worker's threads left out of `plainMs`. */
   plainThreadsMs: ThreadCpu;
@@ -42,7 +45,7 @@ export interface NaiveResult {
   blocks: NaiveBlock[];
   /** Median per-block ratio of median latencies, workflow over plain. */
   latencyRatio: Spread;
-  /** Worker process CPU (worker + simulator) over plain process CPU (loop + simulator). */
+  /** Worker process CPU over plain process CPU (the loop and its client); the simulator is in neither. */
   workerCpuRatio: Spread;
   /** Worker process + dev server + starter over plain process. */
   totalCpuRatio: Spread;
@@ -136,7 +139,9 @@ export async function measureNaive(bench: Bench, profile: Profile): Promise<Naiv
         workflow: plain.cpu.threads.workflow / n,
         v8AndLibuv: plain.cpu.threads.v8AndLibuv / n,
         core: plain.cpu.threads.core / n,
+        simulator: plain.cpu.threads.simulator / n,
       },
+      workflowSimulatorMs: workflow.cpu.simulatorMs / n,
     });
     bench.log(
       `  naive block ${block + 1}/${profile.naive.blocks}: latency workflow ${workflowLatency} ms, plain ${plain.latency} ms; ` +

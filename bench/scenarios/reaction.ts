@@ -73,7 +73,7 @@ export async function measureReaction(
       states: ['RUNNING', 'RUNNING', 'NORMAL'],
       advance: { everyMs: run.everyMs },
     }));
-    bench.setRules(rules);
+    await bench.setRules(rules);
     const outcomes = await bench.starter.run(
       runs.map((run) => ({
         workflowType: 'nseOperationWorkflow',
@@ -94,11 +94,11 @@ export async function measureReaction(
         )
       ).map((r) => [r.workflowId, r]),
     );
-    const jobs = new Map(bench.sim.sim.store.allJobs().map((job) => [job.objectName, job]));
+    const jobs = new Map((await bench.simJobs()).map((job) => [job.objectName, job]));
     for (const run of runs) {
       const job = jobs.get(run.name);
       const closeMs = records.get(run.workflowId)?.closeMs;
-      const answeredAt = job ? bench.jobReads.get(job.id)?.firstTerminalAt : undefined;
+      const answeredAt = job?.firstTerminalAt;
       if (!job || closeMs === undefined || answeredAt === undefined)
         throw new Error(`reaction scenario: no job, close or terminal answer for ${run.name}`);
       const terminalAt = job.updated; // created + 3 * everyMs for a wall-clock job
@@ -112,7 +112,7 @@ export async function measureReaction(
     }
     bench.log(`  reaction block ${block + 1}/${profile.reaction.blocks}: ${runs.length} runs`);
   }
-  bench.setRules([]);
+  await bench.setRules([]);
   const modes = POLL_MODES.map((mode): ModeReaction => {
     const own = samples.filter((s) => s.mode === mode);
     const delays = own.map((s) => s.delayMs);

@@ -40,14 +40,14 @@ export interface SideWindow {
   runLatencyMs: number;
   failures: number;
   cpu: {
-    /** This process (worker, simulator) per workflow task, ms. */
+    /** This process but the simulator's thread (so: the worker) per workflow task, ms. */
     workerMsPerTask: number;
     threadsMsPerTask: ThreadCpu;
     serverMsPerTask: number;
     starterMsPerTask: number;
     /** This process's share of worker + dev server CPU. */
     workerShare: number;
-    /** Worker + server + starter CPU over (window x cores). */
+    /** Worker + simulator + server + starter CPU over (window x cores). */
     machineBusy: number;
     /** Busiest single resource: the workflow thread's CPU over the window (1 = one core all the time). */
     workflowThreadBusy: number;
@@ -137,11 +137,12 @@ async function measureSide(bench: Bench, profile: Profile, side: Side, block: nu
         workflow: perTask(cpu.threads.workflow),
         v8AndLibuv: perTask(cpu.threads.v8AndLibuv),
         core: perTask(cpu.threads.core),
+        simulator: perTask(cpu.threads.simulator),
       },
       serverMsPerTask: perTask(cpu.serverMs),
       starterMsPerTask: perTask(cpu.starterMs),
       workerShare: cpu.workerProcessMs / (cpu.workerProcessMs + cpu.serverMs),
-      machineBusy: (cpu.workerProcessMs + cpu.serverMs + cpu.starterMs) / (cpu.wallMs * cores),
+      machineBusy: (cpu.workerProcessMs + cpu.simulatorMs + cpu.serverMs + cpu.starterMs) / (cpu.wallMs * cores),
       workflowThreadBusy: cpu.threads.workflow / cpu.wallMs,
       serverCores: cpu.serverMs / cpu.wallMs,
       workerCores: cpu.workerProcessMs / cpu.wallMs,
