@@ -3,54 +3,21 @@
  * ("Findings") for the evidence.
  */
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
-import { connect, type NseFlowClient } from '../../src/client';
-import type { NseClient } from '../../src/nse/client';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import type { OperationInput, OperationResult } from '../../src/shared/workflow-api';
-import { startSimulator, type RunningSimulator } from '../helpers/simulator';
-import {
-  connectTestTemporal,
-  createTestWorker,
-  rootFailure,
-  settle,
-  testAddress,
-  uniqueTaskQueue,
-  type TestTemporal,
-} from '../helpers/temporal';
+import { startSimulator } from '../helpers/simulator';
+import { createTestWorker, rootFailure, settle, uniqueTaskQueue } from '../helpers/temporal';
+import { useTestWorker } from '../helpers/worker';
 
 const FAST = { initialIntervalMs: 20, maxIntervalMs: 40 };
 
 describe('bugs found by the chaos suite', () => {
-  let temporal: TestTemporal;
-  let sim: RunningSimulator;
-  let worker: Worker;
-  let nse: NseClient;
-  let running: Promise<void>;
-  let taskQueue: string;
-  let client: NseFlowClient;
-
-  beforeAll(async () => {
-    temporal = await connectTestTemporal();
-    sim = await startSimulator();
-    taskQueue = uniqueTaskQueue('findings');
-    ({ worker, nse } = await createTestWorker(temporal, sim, taskQueue));
-    running = worker.run();
-    client = await connect({ address: testAddress(), taskQueue, env: {} });
-  });
-  afterAll(async () => {
-    await client?.close();
-    worker?.shutdown();
-    await running;
-    nse?.close();
-    await sim?.close();
-    await temporal?.close();
-  });
+  const setup = useTestWorker({ queue: 'findings', client: true });
 
   async function run(input: OperationInput) {
-    const handle = await temporal.client.workflow.start('nseOperationWorkflow', {
-      taskQueue,
+    const handle = await setup.temporal.client.workflow.start('nseOperationWorkflow', {
+      taskQueue: setup.taskQueue,
       workflowId: `finding-${randomUUID()}`,
       args: [input],
     });
@@ -75,12 +42,12 @@ describe('bugs found by the chaos suite', () => {
     const { result: disk } = await run({ operation: 'create-disk', input: diskInput('adopt-disk'), poll: FAST });
     // Nothing is processed on a 500, so the retry has nothing to adopt; the disk's own create job (same object id,
     // action create, less than a minute old) must not pass for the snapshot's.
-    await sim.setRules([{ match: { method: 'POST', name: 'adopt-snap' }, faults: { http500: { times: 1 } } }]);
+    await setup.sim.setRules([{ match: { method: 'POST', name: 'adopt-snap' }, faults: { http500: { times: 1 } } }]);
     const snapshot = { disk_id: disk?.objectId, name: 'adopt-snap' };
     const { result, error } = await run({ operation: 'create-disk-snapshot', input: snapshot, poll: FAST });
     expect(error).toBeUndefined();
     expect(result?.job?.id).not.toBe(disk?.job?.id);
-    const creates = (await sim.ledger()).events.filter((e) => e.kind === 'create' && e.name === 'adopt-snap');
+    const creates = (await setup.sim.ledger()).events.filter((e) => e.kind === 'create' && e.name === 'adopt-snap');
     expect(creates).toHaveLength(1);
   });
 
@@ -89,7 +56,7 @@ describe('bugs found by the chaos suite', () => {
     const snapshot = { disk_id: disk?.objectId, name: 'fail-snap' };
     const { error } = await run({ operation: 'create-disk-snapshot', input: snapshot, poll: FAST });
     // The failed job already removed the snapshot, so the undo's DELETE answers 404: nothing is left to undo.
-    const deletes = await sim.requests('DELETE', '/v2.1/disks/:id/snapshot/:name');
+    const deletes = await setup.sim.requests('DELETE', '/v2.1/disks/:id/snapshot/:name');
     expect(deletes.map((r) => r.status)).toEqual([404]);
     expect(rootFailure(error)?.type).toBe(FailureType.NseJobFailed);
   });
@@ -97,7 +64,7 @@ describe('bugs found by the chaos suite', () => {
   it('the client library hands a null operation input to the workflow, which rejects it with InvalidInput', async () => {
     const input = { operation: 'create-hostgroup', input: null } as unknown as OperationInput;
     // Today startOperation itself throws "TypeError: Cannot read properties of null (reading 'name')".
-    const handle = await client.startOperation(input);
+    const handle = await setup.client.startOperation(input);
     const { error } = await settle(handle);
     expect(rootFailure(error)?.type).toBe(FailureType.InvalidInput);
   });
@@ -113,12 +80,12 @@ describe('bugs found by the chaos suite', () => {
   }
 
   async function createsOf(name: string) {
-    return (await sim.ledger()).events.filter((e) => e.kind === 'create' && e.name === name);
+    return (await setup.sim.ledger()).events.filter((e) => e.kind === 'create' && e.name === name);
   }
 
   it('when the last attempt of a submit goes unanswered after NSE acted, the run looks for the job and adopts it', async () => {
     // A 1 s budget ends the submit with its first attempt (the next would start after 2 s), whose answer is lost.
-    await sim.setRules([
+    await setup.sim.setRules([
       { match: { method: 'POST', name: 'last-try-hg' }, faults: { dropAfterProcessing: { times: 1 } } },
     ]);
     const { result, error } = await run({
@@ -132,8 +99,8 @@ describe('bugs found by the chaos suite', () => {
   }, 90_000);
 
   it('a submit that NSE never answers fails NseUnavailable once NSE shows no job for it', async () => {
-    await sim.setRules([{ match: { method: 'POST', name: 'never-hg' }, faults: { http500: {} } }]);
-    const listsBefore = (await sim.requests('GET', '/v2.1/jobs')).length;
+    await setup.sim.setRules([{ match: { method: 'POST', name: 'never-hg' }, faults: { http500: {} } }]);
+    const listsBefore = (await setup.sim.requests('GET', '/v2.1/jobs')).length;
     const { error } = await run({
       operation: 'create-hostgroup',
       input: hostgroupInput('never-hg'),
@@ -142,11 +109,11 @@ describe('bugs found by the chaos suite', () => {
     expect(rootFailure(error)?.type).toBe(FailureType.NseUnavailable);
     expect(await createsOf('never-hg')).toHaveLength(0);
     // The run asked NSE for the job before failing.
-    expect((await sim.requests('GET', '/v2.1/jobs')).length).toBeGreaterThan(listsBefore);
+    expect((await setup.sim.requests('GET', '/v2.1/jobs')).length).toBeGreaterThan(listsBefore);
   }, 90_000);
 
   it('when NSE cannot be asked after a lost answer, the failure says the object may exist and names it', async () => {
-    await sim.setRules([
+    await setup.sim.setRules([
       { match: { method: 'POST', name: 'unknown-hg' }, faults: { dropAfterProcessing: { times: 1 } } },
       { match: { method: 'GET', path: '/v2.1/jobs' }, faults: { http500: {} } },
     ]);
@@ -165,9 +132,9 @@ describe('bugs found by the chaos suite', () => {
   it('a 401 after a fresh sign-in is retried like an outage, then fails NseUnauthorized; nothing is created', async () => {
     const refusing = await startSimulator({ tokenTtlSeconds: 0 }); // every token it issues has already expired
     const queue = uniqueTaskQueue('finding-401');
-    const { worker: refusedWorker, nse: refusedNse } = await createTestWorker(temporal, refusing, queue);
+    const { worker: refusedWorker, nse: refusedNse } = await createTestWorker(setup.temporal, refusing, queue);
     try {
-      const handle = await temporal.client.workflow.start('nseOperationWorkflow', {
+      const handle = await setup.temporal.client.workflow.start('nseOperationWorkflow', {
         taskQueue: queue,
         workflowId: `finding-${randomUUID()}`,
         args: [
@@ -193,7 +160,7 @@ describe('bugs found by the chaos suite', () => {
   }, 90_000);
 
   it('a failed compensation reports what NSE answered, not "Activity task failed"', async () => {
-    await sim.setRules([
+    await setup.sim.setRules([
       { match: { method: 'POST', name: 'fail-undo-hg' }, outcome: 'ERROR' },
       { match: { method: 'DELETE', name: 'fail-undo-hg' }, faults: { http500: {} } },
     ]);
