@@ -80,9 +80,8 @@ export interface Meter {
   wallMs: number;
   /** This process but the simulator's thread: worker (and the plain-Node poller of scenario 6); all threads. */
   workerProcessMs: number;
+  /** By thread group; `threads.simulator` is the simulator's thread, which `workerProcessMs` leaves out. */
   threads: ThreadCpu;
-  /** The simulator's thread. */
-  simulatorMs: number;
   serverMs: number;
   starterMs: number;
   /** Every process of the machine, ours included: the rest is the noise of other work on the machine. */
@@ -91,7 +90,10 @@ export interface Meter {
 
 /** CPU ms that processes other than the worker process, the dev server and the starter used. */
 export function foreignMs(delta: Meter): number {
-  return Math.max(0, delta.machineMs - delta.workerProcessMs - delta.simulatorMs - delta.serverMs - delta.starterMs);
+  return Math.max(
+    0,
+    delta.machineMs - delta.workerProcessMs - delta.threads.simulator - delta.serverMs - delta.starterMs,
+  );
 }
 
 export function meterDelta(from: Meter, to: Meter): Meter {
@@ -105,7 +107,6 @@ export function meterDelta(from: Meter, to: Meter): Meter {
       core: to.threads.core - from.threads.core,
       simulator: to.threads.simulator - from.threads.simulator,
     },
-    simulatorMs: to.simulatorMs - from.simulatorMs,
     serverMs: to.serverMs - from.serverMs,
     starterMs: to.starterMs - from.starterMs,
     machineMs: to.machineMs - from.machineMs,
@@ -262,9 +263,8 @@ export async function withBench<T>(log: (line: string) => void, body: (bench: Be
         wallMs: performance.now(),
         workerProcessMs: selfCpuMs() - threads.simulator,
         threads,
-        simulatorMs: threads.simulator,
-      serverMs: processCpuMs(serverPid),
-      starterMs: processCpuMs(starter.pid),
+        serverMs: processCpuMs(serverPid),
+        starterMs: processCpuMs(starter.pid),
         machineMs: machineBusyMs(),
       };
     };

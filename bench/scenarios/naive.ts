@@ -141,7 +141,7 @@ export async function measureNaive(bench: Bench, profile: Profile): Promise<Naiv
         core: plain.cpu.threads.core / n,
         simulator: plain.cpu.threads.simulator / n,
       },
-      workflowSimulatorMs: workflow.cpu.simulatorMs / n,
+      workflowSimulatorMs: workflow.cpu.threads.simulator / n,
     });
     bench.log(
       `  naive block ${block + 1}/${profile.naive.blocks}: latency workflow ${workflowLatency} ms, plain ${plain.latency} ms; ` +

@@ -142,7 +142,7 @@ async function measureSide(bench: Bench, profile: Profile, side: Side, block: nu
       serverMsPerTask: perTask(cpu.serverMs),
       starterMsPerTask: perTask(cpu.starterMs),
       workerShare: cpu.workerProcessMs / (cpu.workerProcessMs + cpu.serverMs),
-      machineBusy: (cpu.workerProcessMs + cpu.simulatorMs + cpu.serverMs + cpu.starterMs) / (cpu.wallMs * cores),
+      machineBusy: (cpu.workerProcessMs + cpu.threads.simulator + cpu.serverMs + cpu.starterMs) / (cpu.wallMs * cores),
       workflowThreadBusy: cpu.threads.workflow / cpu.wallMs,
       serverCores: cpu.serverMs / cpu.wallMs,
       workerCores: cpu.workerProcessMs / cpu.wallMs,
