@@ -7,16 +7,15 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { FastifyRequest } from 'fastify';
-import { workflowBundlerOptions } from '../src/bundler-options';
 import { connect, type NseFlowClient } from '../src/client';
 import { freePort } from '../src/dev/ports';
 import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
+import { bundleWorkflows } from '../src/scripts/bundle-workflows';
 import { buildSimulator, type SimulatorApp } from '../src/simulator/app';
 import type { Ledger } from '../src/simulator/job-store';
 import type { SimRule } from '../src/simulator/rules';
@@ -55,7 +54,6 @@ export interface StackOptions {
   log: (line: string) => void;
 }
 
-const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 function noop(): void {}
 
 /** A worker child process that can be killed and started again; its stdout lines are appended to `logPath`. */
@@ -194,13 +192,8 @@ export class ChaosStack {
       let bundle = options.workflowBundle;
       if (!bundle) {
         options.log('bundling the workflows');
-        const { code } = await bundleWorkflowCode({
-          workflowsPath: require.resolve('../src/workflows'),
-          logger: quiet,
-          ...workflowBundlerOptions,
-        });
         bundle = path.join(options.workDir, 'workflow-bundle.js');
-        writeFileSync(bundle, code);
+        await bundleWorkflows(bundle);
       }
       const dbFile = path.join(options.workDir, 'temporal.db');
       const serverPort = await freePort();

@@ -1,7 +1,7 @@
 /**
- * How workflow bundles of nse-flow are built: the worker's own bundling at start (`Worker.create`'s `bundlerOptions`)
- * and the benchmarks pass these options; every other `bundleWorkflowCode` call (`npm run build`, the test and chaos
- * set-ups) should spread them too.
+ * How workflow bundles of nse-flow are built: the worker's own bundling at start (`Worker.create`'s `bundlerOptions`),
+ * `bundleWorkflows` (src/scripts/bundle-workflows.ts: `npm run build`, the test and chaos set-ups) and the
+ * benchmarks pass these options.
  *
  * `preloadModules`: with `reuseV8Context` (the SDK default) each run the worker instantiates evaluates the bundle's
  * modules afresh and keeps its own copy while cached. Preloaded modules are evaluated once per worker thread and

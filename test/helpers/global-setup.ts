@@ -2,31 +2,22 @@
  * Jest global setup: one real Temporal dev server for the whole test run, started from the installed CLI with
  * the project's search attributes. Tests find it through TEMPORAL_TEST_ADDRESS.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowBundlerOptions } from '../../src/bundler-options';
 import { freePort } from '../../src/dev/ports';
 import { installTemporalCli, startDevServer, type RunningDevServer } from '../../src/dev/temporal-dev-server';
+import { bundleWorkflows } from '../../src/scripts/bundle-workflows';
 
 declare global {
   var __TEMPORAL_DEV_SERVER__: RunningDevServer | undefined;
 }
 
-const ignore = (): void => undefined;
-const quietLogger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
-
 export default async function globalSetup(): Promise<void> {
   const cliPath = installTemporalCli();
   // Bundle the workflows once for every test file: bundling is the slowest part of creating a worker.
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: quietLogger,
-    ...workflowBundlerOptions,
-  });
   const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'nse-flow-test-')), 'workflow-bundle.js');
-  writeFileSync(bundlePath, code);
+  await bundleWorkflows(bundlePath);
   process.env.TEMPORAL_TEST_BUNDLE = bundlePath;
   const port = await freePort();
   const server = await startDevServer({ cliPath, port, logLevel: 'error', output: 'ignore' });
