@@ -62,7 +62,13 @@ export async function startSimulatorThread(rules: SimRule[]): Promise<SimulatorT
     if (reply.error !== undefined) waiter?.reject(new Error(`simulator thread: ${reply.error}`));
     else waiter?.resolve(reply);
   });
-  thread.on('error', (err) => pending.forEach((waiter) => waiter.reject(err)));
+  // A thread that dies would otherwise leave every question unanswered and the benchmark waiting for ever.
+  const failAll = (err: Error): void => {
+    pending.forEach((waiter) => waiter.reject(err));
+    pending.clear();
+  };
+  thread.on('error', failAll);
+  thread.on('exit', (code) => failAll(new Error(`simulator thread exited (code ${code})`)));
   const ask = (request: Question): Promise<Reply> =>
     new Promise((resolve, reject) => {
       seq += 1;
