@@ -27,7 +27,7 @@ import {
   type RunRecord,
   type Violation,
 } from './invariants';
-import { createRng, type Rng } from './prng';
+import { createRng, type Rng } from '../src/shared/prng';
 import { KillMoment, planScenarios, allRules, type Outcome, type Scenario } from './scenarios';
 import { chaosSecrets, scanLines, scanValue, type Leak } from './secrets';
 import { ChaosStack, type SimRequestInfo } from './stack';

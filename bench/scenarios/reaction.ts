@@ -15,6 +15,7 @@ import { hostgroupInput, POLL_INTERVAL_MS, pollEverySecond } from '../inputs';
 import type { Profile } from '../profile';
 import { mean, percentile } from '../stats';
 import type { SimRule } from '../../src/simulator/rules';
+import { createRng } from '../../src/shared/prng';
 import type { PollMode } from '../../src/shared/workflow-api';
 import { POLL_MODES } from './events';
 
@@ -42,23 +43,11 @@ export interface ModeReaction {
   p99ProcessMs: number;
 }
 
-/** mulberry32: a small seeded PRNG, so every benchmark run draws the same phases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function measureReaction(
   bench: Bench,
   profile: Profile,
 ): Promise<{ modes: ModeReaction[]; samples: ReactionSample[] }> {
-  const random = prng(20_240_601);
+  const random = createRng(20_240_601).next; // every benchmark run draws the same phases
   const samples: ReactionSample[] = [];
   for (let block = 0; block < profile.reaction.blocks; block++) {
     const runs: Array<{ mode: PollMode; name: string; everyMs: number; workflowId: string }> = [];

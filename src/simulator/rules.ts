@@ -55,6 +55,7 @@
  * @module
  */
 import { z } from 'zod';
+import { createRng } from '../shared/prng';
 
 /** The words a job step can show: two in-progress words of `status`, and the four `state` words of §6.4. */
 export const StateWord = {
@@ -275,18 +276,6 @@ export function planJob(
   return { steps, advance: rule?.advance ?? { perRead: 1 } };
 }
 
-/** mulberry32: a tiny seeded PRNG, so a `rate` fault fires on the same requests in every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface FaultCounter {
   considered: number;
   fired: number;
@@ -328,7 +317,7 @@ export class RuleSet {
     let counter = this.counters.get(key);
     if (!counter) {
       const seed = (control.seed ?? 1) * 7919 + matched.index * 104729 + kind.length;
-      counter = { considered: 0, fired: 0, random: seededRandom(seed) };
+      counter = { considered: 0, fired: 0, random: createRng(seed).next };
       this.counters.set(key, counter);
     }
     counter.considered += 1;

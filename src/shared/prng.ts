@@ -1,6 +1,6 @@
 /**
- * The chaos suite's only source of randomness: a seeded PRNG (mulberry32), so one seed gives the same scenarios,
- * the same fault plan and the same kill moments on every run.
+ * The project's one seeded PRNG (mulberry32): the simulator's `rate` faults, the chaos suite's scenarios, fault plans
+ * and kill moments, and the bench's drawn phases all come from it, so one seed gives the same run every time.
  * @module
  */
 
