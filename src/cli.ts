@@ -15,6 +15,7 @@ import type * as SimulatorModule from './simulator/main';
 import { AesGcmCodec } from './codec';
 import { normaliseOrigin, runCodecServer } from './codec/codec-server';
 import type * as WorkerModule from './worker';
+import { fullContract, operationContract } from './contract/json-schema';
 import { OPERATION_NAMES, OPERATIONS } from './shared/operations';
 import { parseOperationFields } from './shared/validation';
 import { parsePlan } from './shared/plans';
@@ -342,6 +343,18 @@ export function buildProgram(): Command {
         rows,
         rows.map((r) => `${r.name.padEnd(width)}  ${r.method.padEnd(6)} ${r.path}  undo: ${r.undo}`).join('\n'),
       );
+    });
+
+  program
+    .command('schema')
+    .description("print the JSON Schema of the contract (docs/contract.md), or of one operation's workflow input")
+    .argument('[operation]', 'catalogue name, see `nse-flow operations`')
+    .addHelpText('after', '\nExamples:\n  nse-flow schema\n  nse-flow schema create-disk > create-disk.schema.json')
+    .action((operation: string | undefined) => {
+      if (operation !== undefined && !OPERATIONS.has(operation))
+        throw new CliError(`unknown operation '${operation}' (see nse-flow operations)`, ExitCode.Usage);
+      const schema = operation === undefined ? fullContract() : operationContract(operation);
+      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 
   program

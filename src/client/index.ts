@@ -47,7 +47,11 @@ export class RunFailedError extends Error {
 }
 
 export interface StartOptions {
-  /** Same key, same run: the workflow id derives from it and a second start returns the first run. */
+  /**
+   * Same key, same run: the workflow id derives from it (`nse-flow-op-<key>`, `nse-flow-plan-<key>`). A second start
+   * while the first run is open returns that run; once it has closed, the start throws
+   * `WorkflowExecutionAlreadyStartedError` (the key is spent: read the first run by its workflow id).
+   */
   idempotencyKey?: string;
   workflowId?: string;
   taskQueue?: string;
@@ -109,7 +113,10 @@ export class NseFlowClient {
     readonly taskQueue: string,
   ) {}
 
-  /** Starts one operation run; with an idempotency key a second start returns the running or finished first run. */
+  /**
+   * Starts one operation run. With an idempotency key, a second start returns the first run while it is open and
+   * throws `WorkflowExecutionAlreadyStartedError` once it has closed: never a second NSE call for one key.
+   */
   async startOperation(
     input: OperationInput,
     options: StartOptions = {},
@@ -140,8 +147,9 @@ export class NseFlowClient {
   }
 
   /**
-   * Starts a provisioning plan. With an idempotency key the workflow id derives from it and a second start, even a
-   * concurrent one, returns the same run: never a second provisioning.
+   * Starts a provisioning plan. With an idempotency key the workflow id derives from it; a second start, even a
+   * concurrent one, returns the same run while it is open and throws `WorkflowExecutionAlreadyStartedError` once it
+   * has closed: never a second provisioning.
    */
   async startProvisioning(
     plan: ProvisionPlan,

@@ -48,8 +48,11 @@ export interface StepOutput {
   input: Record<string, unknown>;
 }
 
-// Built when a plan is checked, never at load: every workflow run loads this module.
-const planSchema = () =>
+/**
+ * A plan's shape (step inputs are checked apart, by operation). Built when a plan is checked, never at load: every
+ * workflow run loads this module.
+ */
+export const planSchema = () =>
   z.strictObject({
     name: z
       .string()

@@ -55,8 +55,11 @@ const resumeSchema = () =>
     failedJob: z.optional(z.record(z.string(), z.unknown())),
   });
 
-// Every workflow run loads this module: schemas are built when an input is checked, never at load.
-const operationInputSchema = () =>
+/**
+ * The workflow input's envelope (`input` is checked apart, by operation). Every workflow run loads this module:
+ * schemas are built when an input is checked, never at load.
+ */
+export const operationInputSchema = () =>
   z.strictObject({
     operation: boundedText(),
     input: z.record(z.string(), z.unknown()),

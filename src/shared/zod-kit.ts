@@ -21,7 +21,24 @@ z.object({});
 /** What a failed parse reports. */
 export type SchemaError = z.core.$ZodError;
 
+/**
+ * zod's English messages, except that a required field left out reads as missing ("required field missing,
+ * expected one of ..."), where zod would call it a bad value ("Invalid option: expected one of ...").
+ */
+function missingOrLocaleError(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.input !== undefined || issue.path === undefined || issue.path.length === 0) return messageOf(issue);
+  if (issue.code === 'invalid_type') return `required field missing, expected ${issue.expected}`;
+  if (issue.code === 'invalid_value')
+    return `required field missing, expected one of ${issue.values.map((value) => JSON.stringify(value)).join('|')}`;
+  return messageOf(issue);
+}
+
+function messageOf(issue: z.core.$ZodRawIssue): string | undefined {
+  const message = localeError(issue);
+  return typeof message === 'string' ? message : message?.message;
+}
+
 /** Parses `value` with English messages and without generated code; never throws for invalid data. */
 export function safeParse<T>(schema: z.ZodMiniType<T>, value: unknown): z.core.util.SafeParseResult<T> {
-  return schema.safeParse(value, { error: localeError, jitless: true });
+  return schema.safeParse(value, { error: missingOrLocaleError, jitless: true });
 }
