@@ -1,3 +1,3 @@
 /** The worker's `workflowsPath` target: workflow functions only. */
-export { nseOperationWorkflow } from './await-job';
+export { nseOperationWorkflow } from './operation';
 export { provisionWorkflow } from './provision';

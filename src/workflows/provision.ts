@@ -13,9 +13,7 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
-  setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType, rootMessage } from '../shared/failures';
@@ -24,13 +22,13 @@ import { parsePlan, resolveStepInput, type ProvisionPlan, type StepOutput } from
 import {
   Phase,
   provisionStatusQuery,
-  SearchAttributes,
   type OperationResult,
   type ProvisionResult,
   type ProvisionStatus,
   type StepReport,
 } from '../shared/workflow-api';
-import { nseOperationWorkflow } from './await-job';
+import { nseOperationWorkflow } from './operation';
+import { progressPublisher, type ProgressView } from './progress';
 
 /** Runs a provisioning plan to its end; see the module comment for the durable behaviour. */
 export async function provisionWorkflow(input: ProvisionPlan): Promise<ProvisionResult> {
@@ -41,34 +39,16 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
     operation: step.operation,
     outcome: 'pending',
   }));
-  let phase: Phase = Phase.Submitting;
-  const status = (): ProvisionStatus => ({ plan: plan.name, phase, steps });
+  // No phase until the first is set: the run's first upsert names the object type and tenant alone.
+  let phase: Phase | undefined;
+  const status = (): ProvisionStatus => ({ plan: plan.name, phase: phase ?? Phase.Submitting, steps });
   setHandler(provisionStatusQuery, status);
-
-  const publish = (): void => {
-    const rows = steps.map(
-      (s) =>
-        `| ${s.id} | ${s.operation} | ${s.outcome} | ${s.objectId ?? ''} | ${s.workflowId ? `\`${s.workflowId}\`` : ''} |`,
-    );
-    setCurrentDetails(
-      [
-        `**plan ${plan.name}**: ${phase}`,
-        '',
-        '| step | operation | outcome | object | run |',
-        '|---|---|---|---|---|',
-        ...rows,
-      ].join('\n'),
-    );
-  };
+  const progress = progressPublisher(() => provisionView(plan, phase, steps), { ignoresStartAttributes: true });
   const setPhase = (next: Phase): void => {
     phase = next;
-    upsertSearchAttributes([{ key: SearchAttributes.NsePhase, value: next }]);
-    publish();
+    progress.changed();
   };
-  upsertSearchAttributes([
-    { key: SearchAttributes.NseObjectType, value: 'plan' },
-    ...(plan.tenantId ? [{ key: SearchAttributes.NseTenantId, value: plan.tenantId }] : []),
-  ]);
+  progress.changed();
   setPhase(Phase.Submitting);
 
   const outputs = new Map<string, StepOutput>();
@@ -80,7 +60,7 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
       const spec = findOperation(step.operation);
       report.workflowId = `${parentId}/${step.id}`;
       report.outcome = 'running';
-      publish();
+      progress.publish();
       try {
         const result = await executeChild(nseOperationWorkflow, {
           workflowId: report.workflowId,
@@ -104,19 +84,24 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
         }
         throw err;
       } finally {
-        publish();
+        progress.changed();
       }
     }
     setPhase(Phase.Succeeded);
+    progress.publish();
     return { plan: plan.name, steps };
   } catch (err) {
     // Undo newest first; neither a cancellation of this run nor a failing undo stops the other undos.
     await CancellationScope.nonCancellable(async () => {
       setPhase(Phase.Compensating);
-      for (const { report, result } of [...done].reverse()) await undoStep(parentId, report, result, plan);
+      for (const { report, result } of [...done].reverse()) {
+        progress.publish();
+        await undoStep(parentId, report, result, plan);
+      }
     });
     const cancelled = isCancellation(err);
     setPhase(cancelled ? Phase.Cancelled : Phase.Failed);
+    progress.publish();
     if (cancelled) throw err;
     const failed = steps.find((s) => s.outcome === 'failed');
     const summary = steps.map((s) => `${s.id}: ${s.outcome}`).join(', ');
@@ -155,4 +140,20 @@ async function undoStep(
     report.message = `undo ${undo.operation} failed: ${rootMessage(err)}`;
     log.error('undo of a provisioning step failed', { step: report.id, error: report.message });
   }
+}
+
+/** The plan's search attributes and its steps as a markdown table. */
+function provisionView(plan: ProvisionPlan, phase: Phase | undefined, steps: StepReport[]): ProgressView {
+  const rows = steps.map(
+    (s) =>
+      `| ${s.id} | ${s.operation} | ${s.outcome} | ${s.objectId ?? ''} | ${s.workflowId ? `\`${s.workflowId}\`` : ''} |`,
+  );
+  const details = [
+    `**plan ${plan.name}**: ${phase ?? Phase.Submitting}`,
+    '',
+    '| step | operation | outcome | object | run |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+  return { searchAttributes: { NseObjectType: 'plan', NseTenantId: plan.tenantId, NsePhase: phase }, details };
 }

@@ -1,0 +1,93 @@
+/**
+ * The activity proxies the operation workflow calls NSE through, with their timeouts and retry policies, and the
+ * helpers that build and read the failures crossing that boundary.
+ * @module
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
+import type { NseActivities } from '../activities';
+import { FailureType } from '../shared/failures';
+import { PollMode, type PollPolicy } from '../shared/workflow-api';
+
+export const READ_RETRY = {
+  initialInterval: '1 second',
+  maximumInterval: '10 seconds',
+  backoffCoefficient: 2,
+} as const;
+/** Failures that another attempt cannot fix; everything else is retried by the server. */
+export const PERMANENT = [FailureType.NseRejected, FailureType.NseNotFound, FailureType.InvalidInput];
+
+/** The submit activity: bounded by time, not count, so attempts lost to worker crashes do not use up the budget. */
+export function submitActivities(summary: string, policy: PollPolicy): NseActivities {
+  return proxyActivities<NseActivities>({
+    scheduleToCloseTimeout: policy.submitTimeoutMs,
+    // Covers an adoption look-up and the call; a lost worker is noticed through the heartbeat within 15 s.
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '15 seconds',
+    retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
+    summary,
+  });
+}
+
+/** The look-up after a submit whose last attempt left open whether NSE acted. */
+export function lookupActivities(summary: string, policy: PollPolicy): NseActivities {
+  return proxyActivities<NseActivities>({
+    scheduleToCloseTimeout: policy.submitTimeoutMs,
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '15 seconds',
+    retry: { ...READ_RETRY, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
+    summary: `look for the job of: ${summary}`,
+  });
+}
+
+export function readResourceActivity(summary: string): NseActivities['readResource'] {
+  return proxyActivities<NseActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { ...READ_RETRY, maximumAttempts: 10, nonRetryableErrorTypes: PERMANENT },
+    summary,
+  }).readResource;
+}
+
+/** The read used by the poll loop, by mode: one local activity, one activity, or one heartbeating long read. */
+export function getJobActivity(policy: PollPolicy, summary: string): NseActivities['getJob'] {
+  const retry = { ...READ_RETRY, nonRetryableErrorTypes: PERMANENT };
+  if (policy.mode === PollMode.Local) {
+    const options: LocalActivityOptions = {
+      startToCloseTimeout: '30 seconds',
+      scheduleToCloseTimeout: '2 minutes',
+      // Longer back-offs wait on a server timer instead of holding the workflow task open.
+      localRetryThreshold: '2 seconds',
+      retry,
+      summary,
+    };
+    return proxyLocalActivities<NseActivities>(options).getJob;
+  }
+  const options: ActivityOptions =
+    policy.mode === PollMode.LongPoll
+      ? {
+          startToCloseTimeout: (policy.longPollSeconds + 30) * 1000,
+          heartbeatTimeout: '10 seconds',
+          scheduleToCloseTimeout: '10 minutes',
+          retry,
+          summary,
+        }
+      : { startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry, summary };
+  return proxyActivities<NseActivities>(options).getJob;
+}
+
+/** A non-retryable failure of the run. */
+export function failure(type: FailureType, message: string, ...details: unknown[]): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details });
+}
+
+/** The failure type of an error (through an activity failure), if it has one. */
+export function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}

@@ -1,0 +1,56 @@
+/**
+ * Durable execution of one NSE asynchronous call. The run validates its input, submits the call once (a retry
+ * adopts the job an ambiguous earlier attempt created), then waits for the job (./await-job) until it is terminal,
+ * continuing as new on a long wait. A job that ends ERROR or PARTIAL_FAILURES is undone (./compensation; a
+ * cancellation cannot interrupt the undo) and the run fails with `NseJobFailed`. A cancelled run stops polling,
+ * waits for an accepted job to end, undoes it and ends cancelled.
+ * @module
+ */
+import { CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
+import { JobState } from '../shared/nse-types';
+import { parseOperationInput } from '../shared/validation';
+import { operationStatusQuery, Phase, type OperationInput, type OperationResult } from '../shared/workflow-api';
+import { awaitJob, vanishedFailure } from './await-job';
+import { cleanUpAfterCancel, compensateFailedJob, undoStep } from './compensation';
+import { failureType } from './nse-calls';
+import { progressPublisher } from './progress';
+import { OperationRun } from './run';
+import { operationStatus, operationView } from './run-view';
+import { submitRun } from './submit';
+
+/** Runs one NSE asynchronous call to its end; see the module comment for the durable behaviour. */
+export async function nseOperationWorkflow(input: OperationInput): Promise<OperationResult> {
+  const run = new OperationRun(parseOperationInput(input), input);
+  run.progress = progressPublisher(() => operationView(run));
+  setHandler(operationStatusQuery, () => operationStatus(run));
+  run.progress.changed();
+  try {
+    if (!run.jobId) {
+      const submitted = await submitRun(run);
+      if (submitted.kind === 'sync') {
+        run.setPhase(Phase.Succeeded);
+        return { operation: run.spec.name, polls: 0, adopted: false };
+      }
+    }
+    run.setPhase(Phase.Polling);
+    const { job, vanished } = await awaitJob(run, { canContinueAsNew: true });
+    if (vanished) throw vanishedFailure(run, job);
+    if (job.state !== JobState.Normal) throw await compensateFailedJob(run, job);
+    run.setPhase(Phase.Succeeded);
+    const objectId = job.objectId || undefined;
+    return {
+      operation: run.spec.name,
+      job,
+      objectId,
+      polls: run.polls,
+      adopted: run.adopted,
+      undo: undoStep(run, job),
+    };
+  } catch (err) {
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => cleanUpAfterCancel(run));
+    else if (run.phase !== Phase.Succeeded && failureType(err) !== undefined) run.setPhase(Phase.Failed);
+    throw err;
+  } finally {
+    run.progress.publish();
+  }
+}

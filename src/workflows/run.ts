@@ -1,0 +1,72 @@
+/**
+ * The state of one operation run, in one place: the submit, the poll loop, compensation, the run's view and any
+ * update handler read and change this object. Everything a continued run needs is copied into `resume`.
+ * @module
+ */
+import type { Job } from '../shared/nse-types';
+import { describeOperation, type OperationSpec } from '../shared/operations';
+import type { ValidOperation } from '../shared/validation';
+import {
+  Phase,
+  type CompensationReport,
+  type OperationInput,
+  type PollPolicy,
+  type ResumeState,
+} from '../shared/workflow-api';
+import { NO_PROGRESS, type Progress } from './progress';
+
+/** Mutable state of one run (or of an undo run nested inside it). */
+export class OperationRun {
+  readonly spec: OperationSpec;
+  readonly fields: Record<string, unknown>;
+  readonly tenantId: string | undefined;
+  /** The poll policy; an update may change it while the run waits. */
+  policy: PollPolicy;
+  readonly summary: string;
+  phase: Phase = Phase.Validating;
+  jobId: string | undefined;
+  lastJob: Job | undefined;
+  /** Reads of the job across continue-as-new, and in this run alone. */
+  polls = 0;
+  pollsThisRun = 0;
+  warnings = 0;
+  intervalMs: number;
+  /** When the wait for the job gives up (workflow clock, ms); an update may move it. */
+  deadline: number;
+  readonly startedAt: number;
+  nextPollAt: number | undefined;
+  /** Values read before an update, for its undo. */
+  before: Record<string, unknown> | undefined;
+  compensation: CompensationReport | undefined;
+  adopted = false;
+  /** Publishes this state; {@link NO_PROGRESS} until the workflow attaches its publisher. */
+  progress: Progress = NO_PROGRESS;
+
+  constructor(
+    valid: ValidOperation,
+    /** The input as the caller gave it; continue-as-new passes it on. */
+    readonly input: OperationInput,
+  ) {
+    this.spec = valid.spec;
+    this.fields = valid.fields;
+    this.tenantId = valid.tenantId;
+    this.policy = valid.policy;
+    this.summary = describeOperation(this.spec, this.fields);
+    const resume: ResumeState | undefined = input.resume;
+    this.startedAt = resume?.startedAt ?? Date.now(); // Date.now() is the deterministic workflow clock
+    this.deadline = resume?.deadline ?? this.startedAt + this.policy.timeoutMs;
+    this.intervalMs = resume?.intervalMs ?? this.policy.initialIntervalMs;
+    if (resume) {
+      this.jobId = resume.jobId;
+      this.phase = resume.phase;
+      this.polls = resume.polls;
+      this.warnings = resume.warnings;
+      this.before = resume.before;
+    }
+  }
+
+  setPhase(phase: Phase): void {
+    this.phase = phase;
+    this.progress.changed();
+  }
+}
