@@ -4,9 +4,17 @@
  * its own and never imports the client's catalogue, so a client bug is caught instead of mirrored.
  *
  * Every `/api` answer uses NSE's envelope `{ status: { user_message, verbose_message, code }, result }` with
- * `code` equal to the HTTP status; errors carry `result: {}`.
+ * `code` equal to the HTTP status; errors carry `result: {}`. The exceptions are the `http302Login` and
+ * `http403Html` faults, which answer as a proxy or a firewall in front of NSE would (HTML).
+ *
+ * What tests and chaos can select: job shapes, texts, outcomes and faults by rule (`jobShape`, `outcome`,
+ * `states`, `faults`; see ./rules.ts); users scoped to their tenancies (`SimUser.tenancies`, default users in
+ * ./fixtures.ts), who get 403 on another tenant's jobs, resources and subtenants; inline host groups of a disk,
+ * created as their own objects and tasks of the disk's job; nameless creates (block store per subtenant and zone,
+ * object storage account per subtenant) answering 412 to a second one.
  * @module
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -52,6 +60,7 @@ import {
   type Answer,
   type SimRequest,
 } from './http';
+import { renderJob } from './job-render';
 import { signJwt, verifyJwt } from './jwt';
 import * as schemas from './request-schemas';
 import {
@@ -69,7 +78,10 @@ import {
 
 /** Options of {@link buildSimulator}. */
 export interface SimulatorOptions {
-  /** Accepted users; default one user, {@link SIM_FIXTURES}.defaultUser. */
+  /**
+   * Accepted users; default {@link SIM_FIXTURES}.defaultUser (every tenant), `.tenantUser` (Acme only) and
+   * `.otherTenantUser` (Globex only).
+   */
   users?: readonly SimUser[];
   /** Rules in force at start and after `POST /_sim/reset`; validated, so a bad rule throws `RulesError`. */
   rules?: readonly SimRule[];
@@ -273,7 +285,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   const secret = options.jwtSecret ?? randomBytes(32).toString('hex');
   const users = new Map<string, UserRecord>(
-    (options.users ?? [SIM_FIXTURES.defaultUser]).map((u) => [
+    (options.users ?? [SIM_FIXTURES.defaultUser, SIM_FIXTURES.tenantUser, SIM_FIXTURES.otherTenantUser]).map((u) => [
       u.username,
       { ...u, id: createHash('sha1').update(`user:${u.username}`).digest('hex').slice(0, 24) },
     ]),
@@ -285,6 +297,8 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   const longPolls = new Set<() => void>();
   const pauses = new Set<() => void>();
   const entries = new WeakMap<FastifyRequest, ReturnType<JobStore['recordRequest']>>();
+  /** The call a handler runs for, so look-ups deep in a handler can check the user's tenancies. */
+  const currentCall = new AsyncLocalStorage<CallContext>();
 
   const app: FastifyInstance = options.logger
     ? Fastify({ loggerInstance: options.logger })
@@ -322,7 +336,12 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
 
   function tokenAnswer(user: UserRecord): Answer {
     const token = signJwt({ username: user.username, exp: Math.floor(now() / 1000) + tokenTtlSeconds }, secret);
-    const tenancies = TENANTS.map((t) => ({ id: t.id, name: t.name, code: t.code, role: 'admin' }));
+    const tenancies = TENANTS.filter((t) => user.tenancies?.includes(t.id) ?? true).map((t) => ({
+      id: t.id,
+      name: t.name,
+      code: t.code,
+      role: user.tenancies ? 'user' : 'admin',
+    }));
     const record = {
       user: {
         id: user.id,
@@ -341,11 +360,24 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     };
   }
 
-  // ---- look-ups that answer 404 ----
+  // ---- tenancies (403) and look-ups that answer 404 ----
+
+  /** True when the user of the current call may see tenant `tenantId`'s things. */
+  function inTenancy(tenantId: string): boolean {
+    return currentCall.getStore()?.user?.tenancies?.includes(tenantId) ?? true;
+  }
+
+  /** Answers 403 when the user of the current call has no tenancy in `tenantId`. */
+  function requireTenancy(tenantId: string, what: string): void {
+    if (inTenancy(tenantId)) return;
+    const username = currentCall.getStore()?.user?.username ?? '';
+    throw new SimHttpError(403, 'Forbidden.', `User '${username}' may not access ${what} of tenant '${tenantId}'.`);
+  }
 
   function requireSubtenant(id: string): SimSubtenant {
     const subtenant = findSubtenant(id);
     if (!subtenant) throw notFound(`Subtenant '${id}'`);
+    requireTenancy(subtenant.tenant_id, `subtenant '${id}'`);
     return subtenant;
   }
 
@@ -356,6 +388,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   function requireResource(type: ResourceType, id: string): SimResource {
     const resource = store.getResource(id, type);
     if (!resource) throw notFound(`${capitalise(FAMILIES[type].label)} '${id}'`);
+    requireTenancy(resource.tenantId, `${FAMILIES[type].label} '${id}'`);
     return resource;
   }
 
@@ -454,7 +487,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
       status: 202,
       body: envelope(202, 'Okay. Accepted for processing.', '', {
         returned_records: 1,
-        records: [store.renderJob(job, { tasks: false })],
+        records: [renderJob(job, store.currentWord(job), { tasks: false })],
       }),
     };
   }
@@ -679,7 +712,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
       status: 200,
       body: envelope(200, records(1), '', {
         total_records: 1,
-        records: [store.renderJob(job, { tasks: true, unknownWord })],
+        records: [renderJob(job, store.currentWord(job), { tasks: true, unknownWord })],
       }),
     };
   }
@@ -743,6 +776,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     const id = req.params.id ?? '';
     const job = store.getJob(id);
     if (!job) throw notFound(`Job '${id}'`);
+    requireTenancy(job.tenantId, `job '${id}'`);
     const pollTimeout = queryValue(req.query, 'poll_timeout');
     if (pollTimeout === undefined) return readJobOnce(job, call);
     // Long polling is NOT NSE behaviour: NSE documents no parameter for it. This extension follows ONTAP Select
@@ -771,12 +805,14 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   function listJobs(req: SimRequest): Answer {
     const tenantFilter = queryValue(req.query, 'tenant_id');
     const subtenantFilter = queryValue(req.query, 'subtenant_id');
+    if (tenantFilter !== undefined && findTenant(tenantFilter)) requireTenancy(tenantFilter, 'the jobs');
     const jobs = store
       .allJobs()
+      .filter((job) => inTenancy(job.tenantId))
       .filter((job) => !tenantFilter || filterMatches(tenantFilter, job.tenantId))
       .filter((job) => !subtenantFilter || filterMatches(subtenantFilter, job.subtenantId));
     // Listing shows each job as it is now but never counts as a read: jobs move only when read by id.
-    const rendered = jobs.map((job) => store.renderJob(job, { tasks: true }));
+    const rendered = jobs.map((job) => renderJob(job, store.currentWord(job), { tasks: true }));
     return page(rendered, req.query, JOB_SORT_KEYS, { sortBy: 'created', orderBy: 'desc' });
   }
 
@@ -784,7 +820,9 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
 
   function listResources(type: ResourceType, req: SimRequest): Answer {
     store.allJobs(); // brings wall-clock jobs, and so their resources, up to date
-    const items = store.liveResources((r) => r.type === type).map((r) => store.renderResource(r));
+    const items = store
+      .liveResources((r) => r.type === type && inTenancy(r.tenantId))
+      .map((r) => store.renderResource(r));
     return page(
       filtered(items, req.query, ['tenant_id', 'subtenant_id', 'zone', 'name', 'state']),
       req.query,
@@ -936,6 +974,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     items: readonly object[],
     filters: readonly string[],
     byKey: { param: string; find: (key: string) => object | undefined; label: string },
+    tenantOf: (item: object) => string | undefined,
   ): ApiRoute[] {
     return [
       {
@@ -944,7 +983,12 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
         handle: (req) =>
           byName(
             filtered(
-              items.map((item) => ({ ...item })),
+              items
+                .filter((item) => {
+                  const tenantId = tenantOf(item);
+                  return tenantId === undefined || inTenancy(tenantId);
+                })
+                .map((item) => ({ ...item })),
               req.query,
               filters,
             ),
@@ -958,6 +1002,8 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
           const key = req.params[byKey.param] ?? '';
           const item = byKey.find(key);
           if (!item) throw notFound(`${byKey.label} '${key}'`);
+          const tenantId = tenantOf(item);
+          if (tenantId !== undefined) requireTenancy(tenantId, `${byKey.label.toLowerCase()} '${key}'`);
           return one({ ...item });
         },
       },
@@ -1008,29 +1054,46 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     },
 
     // Administrator resources (synchronous, seeded)
-    ...fixtureRoutes('/v2.1/tenants', TENANTS, ['code', 'name'], { param: 'id', find: findTenant, label: 'Tenant' }),
-    ...fixtureRoutes('/v2.1/subtenants', SUBTENANTS, ['tenant_id', 'code', 'name'], {
-      param: 'id',
-      find: findSubtenant,
-      label: 'Subtenant',
-    }),
-    ...fixtureRoutes('/v2.1/zones', ZONES, ['region_name', 'name'], { param: 'name', find: findZone, label: 'Zone' }),
+    ...fixtureRoutes(
+      '/v2.1/tenants',
+      TENANTS,
+      ['code', 'name'],
+      { param: 'id', find: findTenant, label: 'Tenant' },
+      (tenant) => (tenant as { id: string }).id,
+    ),
+    ...fixtureRoutes(
+      '/v2.1/subtenants',
+      SUBTENANTS,
+      ['tenant_id', 'code', 'name'],
+      { param: 'id', find: findSubtenant, label: 'Subtenant' },
+      (subtenant) => (subtenant as SimSubtenant).tenant_id,
+    ),
+    ...fixtureRoutes(
+      '/v2.1/zones',
+      ZONES,
+      ['region_name', 'name'],
+      { param: 'name', find: findZone, label: 'Zone' },
+      () => undefined,
+    ),
     { method: 'GET', url: '/v2.1/regions', handle: (req) => byName([{ name: SIM_FIXTURES.region }], req) },
     {
       method: 'GET',
       url: '/v2.1/tenants/:tenant_id/zones/:zone_name/subnets',
-      handle: (req) =>
-        byName(
+      handle: (req) => {
+        requireTenancy(req.params.tenant_id ?? '', 'the subnets');
+        return byName(
           SUBNETS.filter((s) => s.tenant_id === req.params.tenant_id && s.zone === req.params.zone_name).map((s) => ({
             ...s,
           })),
           req,
-        ),
+        );
+      },
     },
     {
       method: 'GET',
       url: '/v2.1/tenants/:tenant_id/zones/:zone_name/subnets/:id',
       handle: (req) => {
+        requireTenancy(req.params.tenant_id ?? '', 'the subnets');
         const subnet = findSubnet(req.params.id ?? '');
         if (!subnet || subnet.tenant_id !== req.params.tenant_id || subnet.zone !== req.params.zone_name) {
           throw notFound(`Subnet '${req.params.id ?? ''}'`);
@@ -1356,6 +1419,38 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     });
   }
 
+  /**
+   * The answers of what stands in front of NSE rather than NSE itself: a proxy's redirect to its login page, a web
+   * application firewall's HTML 403, and a bare 400. Not envelopes, except the 400.
+   */
+  function foreignAnswer(
+    call: CallContext,
+    url: string,
+  ): { status: number; headers: Record<string, string>; body: string | object } | undefined {
+    if (call.fire('http302Login')) {
+      return {
+        status: 302,
+        headers: { location: `/login?next=${encodeURIComponent(url)}`, 'content-type': 'text/html; charset=utf-8' },
+        body: '<html><head><title>Sign in</title></head><body><form action="/login" method="post">Session expired. Please sign in.</form></body></html>',
+      };
+    }
+    if (call.fire('http403Html')) {
+      return {
+        status: 403,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+        body: '<html><head><title>403 Forbidden</title></head><body><h1>Request blocked</h1><p>The web application firewall refused this request. Support ID: 4711</p></body></html>',
+      };
+    }
+    if (call.fire('http400')) {
+      return {
+        status: 400,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: envelope(400, 'Invalid request.', 'Simulated fault: http400.', {}),
+      };
+    }
+    return undefined;
+  }
+
   function send(reply: FastifyReply, answer: Answer): FastifyReply {
     return reply
       .code(answer.status)
@@ -1421,9 +1516,11 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
         body: envelope(500, 'Internal server error.', 'Simulated fault: http500.', {}),
       });
     }
+    const foreign = foreignAnswer(call, request.url);
+    if (foreign) return reply.code(foreign.status).headers(foreign.headers).send(foreign.body);
     let answer: Answer;
     try {
-      answer = await route.handle(req, call);
+      answer = await currentCall.run(call, () => route.handle(req, call));
     } catch (err) {
       if (!(err instanceof SimHttpError)) throw err;
       answer = { status: err.status, body: envelope(err.status, err.userMessage, err.verbose, {}) };

@@ -41,6 +41,11 @@ export interface SimSubnet {
 export interface SimUser {
   username: string;
   password: string;
+  /**
+   * Ids of the tenants the user may act in; absent = every tenant (an administrator). Anything about another
+   * tenant (its jobs, resources, subtenants, a create in one of its subtenants) answers 403, and lists leave it out.
+   */
+  tenancies?: readonly string[];
 }
 
 /**
@@ -60,8 +65,16 @@ export const SIM_FIXTURES = {
   subnetId: '5f1a00000000000000000021',
   /** Gen-2 subnet of `otherSubtenantId` in `zone`. */
   otherSubnetId: '5f1a00000000000000000022',
-  /** The user configured when none is given. */
+  /** The user configured when none is given: an administrator of every tenant. */
   defaultUser: { username: 'admin', password: 'nse-simulator-password' },
+  /** Configured too when no users are given: scoped to `tenantId` (Acme); 403 on anything of `otherTenantId`. */
+  tenantUser: { username: 'acme-user', password: 'nse-simulator-acme', tenancies: ['5f1a00000000000000000001'] },
+  /** Configured too when no users are given: scoped to `otherTenantId` (Globex). */
+  otherTenantUser: {
+    username: 'globex-user',
+    password: 'nse-simulator-globex',
+    tenancies: ['5f1a00000000000000000002'],
+  },
   /**
    * Fake credentials echoed in every job task's `request_payload`, as real NSE echoes StorageGRID and ONTAP
    * passwords; a client that logs or stores a job unredacted leaks one of these strings.

@@ -165,18 +165,6 @@ export interface Ledger {
   requests: LedgerRequest[];
 }
 
-/** Job `status` words for each step word; `state` is set only for the four documented state words. */
-const STATUS_OF: Readonly<Record<StateWord, string>> = {
-  PENDING: 'pending',
-  RUNNING: 'running',
-  WARNING: 'running',
-  NORMAL: 'successful',
-  ERROR: 'failed',
-  PARTIAL_FAILURES: 'partial_failures',
-};
-
-const DETAIL_VERB: Readonly<Record<JobAction, string>> = { create: 'Creation', update: 'Update', delete: 'Deletion' };
-
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
@@ -404,7 +392,7 @@ export class JobStore {
       case 'snapshot-create': {
         const snap = target.snapshots.find((s) => s.name === effect.name);
         if (!snap) return;
-        if (word === 'ERROR') target.snapshots = target.snapshots.filter((s) => s !== snap);
+        if (word === 'ERROR' || word === 'CANCELLED') target.snapshots = target.snapshots.filter((s) => s !== snap);
         else snap.state = ok ? 'Operational' : 'Contact support';
         return;
       }
@@ -422,92 +410,6 @@ export class JobStore {
         if (ok || partial) target.initiators = target.initiators.filter((i) => i.alias !== effect.alias);
         return;
     }
-  }
-
-  /**
-   * The job as NSE shows it. `job_tasks` is null in the 202 answer and an array afterwards; `state` is present only
-   * for the four documented state words, so a pending or running job has `status` alone (nse-api.md §6.4, §11).
-   */
-  renderJob(job: SimJob, options: { tasks: boolean; unknownWord?: string | undefined }): Record<string, unknown> {
-    const word = this.currentWord(job);
-    const unknown = options.unknownWord;
-    const status = unknown !== undefined ? unknown.toLowerCase() : STATUS_OF[word];
-    const state =
-      unknown !== undefined ? unknown.toUpperCase() : word === 'PENDING' || word === 'RUNNING' ? undefined : word;
-    const verb = DETAIL_VERB[job.action];
-    const failedTask = job.tasks.at(-1);
-    let statusDetail = '';
-    let lastError = '';
-    if (unknown !== undefined) statusDetail = `Job is ${unknown.toLowerCase()}.`;
-    else if (word === 'RUNNING') statusDetail = 'Job is in progress.';
-    else if (word === 'WARNING') statusDetail = 'Job is in progress with warnings: simulated warning.';
-    else if (word === 'NORMAL') statusDetail = `${verb} of ${job.noun} completed successfully.`;
-    else if (word === 'ERROR') {
-      statusDetail = `${verb} of ${job.noun} failed.`;
-      lastError = `Simulated failure: task ${job.tasks[0]?.resourceType ?? job.objectType} failed.`;
-    } else if (word === 'PARTIAL_FAILURES') {
-      statusDetail = `${verb} of ${job.noun} completed with partial failures.`;
-      lastError = `Simulated partial failure: task ${failedTask?.resourceType ?? job.objectType} failed.`;
-    }
-    return {
-      id: job.id,
-      action: job.action,
-      job_summary: job.summary,
-      created: iso(job.created),
-      updated: iso(job.updated),
-      object_id: job.objectId,
-      type: job.type,
-      object_type: job.objectType,
-      object_name: job.objectName,
-      status,
-      ...(state !== undefined ? { state } : {}),
-      status_detail: statusDetail,
-      last_error: lastError,
-      user_id: job.userId,
-      job_tasks: options.tasks
-        ? job.tasks.map((task, index) => this.renderTask(job, task, index, word, unknown))
-        : null,
-    };
-  }
-
-  private renderTask(
-    job: SimJob,
-    task: SimJob['tasks'][number],
-    index: number,
-    word: StateWord,
-    unknown: string | undefined,
-  ): Record<string, unknown> {
-    const last = index === job.tasks.length - 1;
-    let status: string;
-    let lastError = '';
-    if (word === 'PENDING') status = 'pending';
-    else if (word === 'RUNNING' || word === 'WARNING' || unknown !== undefined)
-      status = index === 0 ? 'running' : 'pending';
-    else if (word === 'NORMAL') status = 'successful';
-    else if (word === 'ERROR') status = index === 0 ? 'failed' : 'cancelled';
-    else status = last ? 'failed' : 'successful';
-    if (status === 'failed') lastError = `Simulated failure of ${task.resourceType} ${task.objectId}.`;
-    const detail: Record<string, string> = {
-      pending: 'Task is waiting.',
-      running: 'Worker is running the task.',
-      successful: 'Worker completed task successfully.',
-      failed: 'Worker failed the task.',
-      cancelled: 'Task was cancelled after an earlier failure.',
-    };
-    return {
-      id: task.id,
-      job_id: job.id,
-      action: task.action,
-      driver: job.driver,
-      object_id: task.objectId,
-      object_type: task.objectType,
-      resource_type: task.resourceType,
-      status,
-      status_detail: detail[status] ?? '',
-      last_error: lastError,
-      user_id: job.userId,
-      request_payload: { ...job.payload },
-    };
   }
 
   /** The resource as `GET` by id answers it. */

@@ -69,6 +69,9 @@ export async function runSimulator(options: RunSimulatorOptions = {}): Promise<S
     // The built-in user is a published default, not a secret; configured passwords are never printed.
     const { username, password } = SIM_FIXTURES.defaultUser;
     print(`  user: ${username} / ${password} (default; HTTP Basic, or POST /v2.1/auth/signin for a JWT)`);
+    for (const scoped of [SIM_FIXTURES.tenantUser, SIM_FIXTURES.otherTenantUser]) {
+      print(`  user: ${scoped.username} / ${scoped.password} (tenant ${scoped.tenancies.join(', ')} only)`);
+    }
   } else {
     print(`  users: ${options.users.map((u) => u.username).join(', ')}`);
   }

@@ -18,21 +18,43 @@
  *   so one rule can script a job and the faults of its reads. A rule with only `name` therefore also catches the
  *   reads, updates and deletes of that resource: add `method`, `path` or `operation` to narrow it.
  * - Job fate, decided when the job is created:
- *   - `outcome`: `NORMAL`, `ERROR` or `PARTIAL_FAILURES`; the job answers RUNNING on the first read, then this.
+ *   - `outcome`: `NORMAL`, `ERROR`, `PARTIAL_FAILURES` or `CANCELLED`; the job answers RUNNING on the first read,
+ *     then this. `CANCELLED` (status `cancelled`, no documented state) ends a job with nothing done, like `ERROR`.
  *   - `states`: the answer of each read of the job, in order (`PENDING`, `RUNNING`, `WARNING`, `NORMAL`, `ERROR`,
- *     `PARTIAL_FAILURES`). The 202 answer is always PENDING. The job stops at the first terminal word; without one
+ *     `PARTIAL_FAILURES`, `CANCELLED`). The 202 answer is always PENDING. The job stops at the first terminal word; without one
  *     it keeps the last word forever. `states` wins over `outcome`.
  *   - `advance`: `{ "perRead": n }` moves one step every n reads of that job (default n = 1; listing never
  *     advances a job), `{ "everyMs": n }` moves one step every n ms of wall-clock time since the job was created.
  *   Without `outcome` and `states` the name decides, for creates and updates only: `fail-` ERROR, `partial-`
  *   PARTIAL_FAILURES, `warn-` WARNING on two reads then NORMAL, `slow-` NORMAL on the 20th read; any other name,
  *   and every delete (compensation), RUNNING then NORMAL on the 2nd read.
+ * - `jobShape`: how the jobs this rule creates look, decided when the job is created (nse-api.md §6, §9). Every
+ *   field is optional; the defaults are the first value of each list.
+ *   - `fields`: `both` (a `status` word always, and `state` once the step is one of the four documented state
+ *     words), `status` (the seed's shape: `status` only, `pending` ... `successful`, never a `state`), or `state`
+ *     (`state` only: `PENDING`, `RUNNING`, `WARNING`, `NORMAL`, ...; no `status`).
+ *   - `statusWords`: `status` (`pending`, `running`, `successful`, `failed`, `partial_failures`, `cancelled`) or
+ *     `state` (the state word itself in `status`: `status: "NORMAL"`, `"ERROR"`, ...).
+ *   - `typeField`: `both` (`type` and `object_type`), `type` (only `type`, singular: `disk`), `object_type` (only
+ *     `object_type`, plural: `ontap_disks`), or `documented` (the field each endpoint's doc example uses, §6.3:
+ *     `type` for block stores, disks, host groups and the file-server create; `object_type` for disk snapshots,
+ *     file-server updates and deletes, file shares and object storage).
+ *   - `requestPayload`: `object` (tasks echo the request as a JSON object) or `string` (the same, as a JSON string).
+ *   - `texts`: `plain` (short simulated messages) or `quoting`: `last_error`, `status_detail` and task texts quote
+ *     the request's values and the driver's credentials the way real failures do (an Ansible `FAILED! => {...}`
+ *     dump with its `module_args`, passwords included), and a job that ends NORMAL carries a benign `last_error`
+ *     (a retried step) that must not change its state.
  * - `faults`: each is `{ times?, skip?, rate?, seed? }` plus its own fields. A fault is considered on each request
  *   it applies to: the first `skip` considerations pass, then it fires (with probability `rate`, default 1, drawn
  *   from a PRNG seeded by `seed`, so a run is repeatable) until it has fired `times` times (default: no limit).
  *   - `latencyMs`: `{ ms }` or just a number: wait before answering.
  *   - `http429`: `{ retryAfterSeconds }` (default 1): answer 429 with `Retry-After`; nothing is processed.
  *   - `http500`: answer 500; nothing is processed.
+ *   - `http302Login`: answer 302 to a login page (`Location: /login?next=...`, an HTML body), as a proxy in front
+ *     of NSE does when its session lapses; nothing is processed.
+ *   - `http403Html`: answer 403 with a web application firewall's HTML page instead of an envelope; nothing is
+ *     processed.
+ *   - `http400`: answer 400 with an envelope ("Invalid request."), whatever the request; nothing is processed.
  *   - `dropAfterProcessing`: process the request fully (job, resource, ledger), then destroy the socket without
  *     answering: an ambiguous submit. Only 2xx answers are dropped.
  *   - `malformedJson`: process the request, then send its 2xx answer with the JSON body cut in half.
@@ -57,21 +79,15 @@
 import { z } from 'zod';
 import { createRng } from '../shared/prng';
 
-/** The words a job step can show: two in-progress words of `status`, and the four `state` words of §6.4. */
-export const StateWord = {
-  Pending: 'PENDING',
-  Running: 'RUNNING',
-  Warning: 'WARNING',
-  Normal: 'NORMAL',
-  Error: 'ERROR',
-  PartialFailures: 'PARTIAL_FAILURES',
-} as const;
-export type StateWord = (typeof StateWord)[keyof typeof StateWord];
+/**
+ * The words a job step can show: two in-progress words of `status`, the four `state` words of §6.4, and
+ * `CANCELLED`, a status word with no documented state.
+ */
+const STATE_WORDS = ['PENDING', 'RUNNING', 'WARNING', 'NORMAL', 'ERROR', 'PARTIAL_FAILURES', 'CANCELLED'] as const;
+export type StateWord = (typeof STATE_WORDS)[number];
+const TERMINAL_WORDS: ReadonlySet<StateWord> = new Set<StateWord>(['NORMAL', 'ERROR', 'PARTIAL_FAILURES', 'CANCELLED']);
 
-const STATE_WORDS = ['PENDING', 'RUNNING', 'WARNING', 'NORMAL', 'ERROR', 'PARTIAL_FAILURES'] as const;
-const TERMINAL_WORDS: ReadonlySet<StateWord> = new Set<StateWord>(['NORMAL', 'ERROR', 'PARTIAL_FAILURES']);
-
-/** True for the words that end a job: NORMAL, ERROR and PARTIAL_FAILURES. */
+/** True for the words that end a job: NORMAL, ERROR, PARTIAL_FAILURES and CANCELLED. */
 export function isTerminalWord(word: StateWord): boolean {
   return TERMINAL_WORDS.has(word);
 }
@@ -115,19 +131,43 @@ const FaultsSchema = z.strictObject({
     .optional(),
   http429: z.strictObject({ ...faultControl, retryAfterSeconds: z.number().int().min(0).optional() }).optional(),
   http500: plainFault.optional(),
+  http302Login: plainFault.optional(),
+  http403Html: plainFault.optional(),
+  http400: plainFault.optional(),
   dropAfterProcessing: plainFault.optional(),
   malformedJson: plainFault.optional(),
   unknownState: z.strictObject({ ...faultControl, word: z.string().min(1).max(64).optional() }).optional(),
   vanishAfterTerminal: z.strictObject({ ...faultControl, terminalReads: count.optional() }).optional(),
 });
 
+const JobShapeSchema = z.strictObject({
+  fields: z.enum(['both', 'status', 'state']).optional(),
+  statusWords: z.enum(['status', 'state']).optional(),
+  typeField: z.enum(['both', 'type', 'object_type', 'documented']).optional(),
+  requestPayload: z.enum(['object', 'string']).optional(),
+  texts: z.enum(['plain', 'quoting']).optional(),
+});
+
+/** How a job looks (see `jobShape` in the module comment), every choice made. */
+export type JobShape = Required<z.output<typeof JobShapeSchema>>;
+
+/** Today's shape, and the one a job gets when its rule says nothing. */
+export const DEFAULT_JOB_SHAPE: Readonly<JobShape> = {
+  fields: 'both',
+  statusWords: 'status',
+  typeField: 'both',
+  requestPayload: 'object',
+  texts: 'plain',
+};
+
 /** zod schema of one rule; see the module comment for the meaning of each field. */
 export const SimRuleSchema = z.strictObject({
   comment: z.string().optional(),
   match: MatchSchema.optional(),
-  outcome: z.enum(['NORMAL', 'ERROR', 'PARTIAL_FAILURES']).optional(),
+  outcome: z.enum(['NORMAL', 'ERROR', 'PARTIAL_FAILURES', 'CANCELLED']).optional(),
   states: z.array(z.enum(STATE_WORDS)).min(1).max(10_000).optional(),
   advance: AdvanceSchema.optional(),
+  jobShape: JobShapeSchema.optional(),
   faults: FaultsSchema.optional(),
 });
 
@@ -147,6 +187,7 @@ export type Advance = { perRead: number } | { everyMs: number };
 export interface JobPlan {
   steps: StateWord[];
   advance: Advance;
+  shape: JobShape;
 }
 
 /** What a request is matched on. */
@@ -273,7 +314,7 @@ export function planJob(
     : rule?.outcome
       ? (['RUNNING', rule.outcome] satisfies StateWord[])
       : defaultSteps(action, fateName);
-  return { steps, advance: rule?.advance ?? { perRead: 1 } };
+  return { steps, advance: rule?.advance ?? { perRead: 1 }, shape: { ...DEFAULT_JOB_SHAPE, ...rule?.jobShape } };
 }
 
 interface FaultCounter {
