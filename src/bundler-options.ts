@@ -8,12 +8,33 @@
  * shared, deep-frozen, by every run. Only `src/shared/zod-kit.ts` is preloaded: it brings zod's own modules, which
  * keep no per-run state, and it leaves no write for later. A bundle built without these options works the same,
  * only each run pays for evaluating zod (about 0.4 MiB and 2 ms of CPU per run; docs/benchmarks.md).
+ *
+ * `webpackConfigHook`: the bundle's source maps name files relative to the project (`src/workflows/...`), not by
+ * the SDK's absolute path, so the stack traces of workflow failures (in history and the Web UI) carry no path of
+ * the machine that ran the worker.
  * @module
  */
+import path from 'node:path';
 import type { BundleOptions } from '@temporalio/worker';
 
+/** The project root, from src/ (ts-node) and lib/ (compiled) alike. */
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** A module's file relative to the project; webpack's ids of ignored modules embed the absolute path in a string. */
+function relativeToProject(file: string): string {
+  return path.isAbsolute(file) ? path.relative(PROJECT_ROOT, file) : file.replaceAll(`${PROJECT_ROOT}${path.sep}`, '');
+}
+
 /** Options for `bundleWorkflowCode` besides `workflowsPath` and `logger`. */
-export const workflowBundlerOptions: Pick<BundleOptions, 'preloadModules'> = {
+export const workflowBundlerOptions: Pick<BundleOptions, 'preloadModules' | 'webpackConfigHook'> = {
   // zod's packages declare no side effects, so naming `zod/mini` here would be tree-shaken to nothing.
   preloadModules: [require.resolve('./shared/zod-kit')],
+  webpackConfigHook: (config) => ({
+    ...config,
+    output: {
+      ...config.output,
+      devtoolModuleFilenameTemplate: (info: { absoluteResourcePath: string }) =>
+        relativeToProject(info.absoluteResourcePath),
+    },
+  }),
 };

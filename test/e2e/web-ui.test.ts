@@ -26,6 +26,7 @@ const DOCS =
 /** How long a page condition may take: the first page load compiles the UI's scripts. */
 const UI_TIMEOUT_MS = 20_000;
 const VIEWPORT = { width: 1680, height: 1000 };
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 /** The summary as the UI's markdown renders it (typographic quotes around the name). */
 function summaryPattern(name: string): RegExp {
@@ -154,6 +155,12 @@ describe('Temporal Web UI', () => {
       .getByText(/delete hostgroup '[0-9a-f]{24}'/)
       .first()
       .waitFor();
+    // The failure's stack trace names the workflow's files relative to the project (src/bundler-options.ts).
+    await page
+      .getByText(/at \S+ \(src\/workflows\//)
+      .first()
+      .waitFor();
+    await expect(page.getByText(PROJECT_ROOT).count()).resolves.toBe(0);
     await screenshot('web-ui-failed-run.png');
 
     const details = await expectMetadata('fail-ui-hg02', 'failed');

@@ -1,19 +1,23 @@
 /**
- * Helpers for browser tests: a headless Debian chromium for playwright-core. (A test that brings up its own dev server
- * connects to it with `connectTemporal` of ./temporal.ts.)
+ * Helpers for browser tests: the headless Chromium that `npm ci` installs (`@sparticuz/chromium` ships it inside the
+ * npm package), driven by playwright-core. (A test that brings up its own dev server connects to it with
+ * `connectTemporal` of ./temporal.ts.)
  */
-import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sparticuzChromium from '@sparticuz/chromium';
 import { chromium, type Browser } from 'playwright-core';
 
-/** Debian's chromium; the tests never download a browser. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-
-/** Launches headless chromium from {@link CHROMIUM_PATH}; fails with the install command when it is missing. */
+/**
+ * Launches the npm-shipped Chromium, whatever browser the machine has: the first call unpacks it to the temp
+ * directory. Fonts come from the package too (Open Sans, unpacked beside it), so screenshots look the same everywhere.
+ */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: apt-get install -y chromium`);
+  const executablePath = await sparticuzChromium.executablePath();
   return await chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: sparticuzChromium.args,
+    env: { ...process.env, FONTCONFIG_PATH: path.join(os.tmpdir(), 'fonts') },
   });
 }

@@ -37,6 +37,14 @@ it('the built bundle preloads the zod kit, and the worker bundles the sources wi
   expect(workflowSource(undefined)).toMatchObject({ bundlerOptions: workflowBundlerOptions });
 });
 
+it('names source files relative to the project, so workflow stack traces carry no machine path', () => {
+  const inlineMap = /\/\/# sourceMappingURL=data:application\/json;[^,]*base64,(\S+)\s*$/.exec(bundle.code)?.[1];
+  expect(inlineMap).toBeDefined();
+  const { sources } = JSON.parse(Buffer.from(inlineMap ?? '', 'base64').toString('utf8')) as { sources: string[] };
+  expect(sources).toEqual(expect.arrayContaining(['src/workflows/index.ts']));
+  expect(sources.filter((source) => path.isAbsolute(source) || source.includes(process.cwd()))).toEqual([]);
+});
+
 it.each(histories)('a preloaded bundle replays %s', async (file) => {
   const { workflowId, ...history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as {
     workflowId: string;
