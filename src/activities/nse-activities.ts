@@ -6,10 +6,17 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { countNseRequestError, countSubmitAdoption } from '../metrics/activity-metrics';
 import type { NseClient } from '../nse/client';
-import { NseError, NseHttpError, NseProtocolError } from '../nse/errors';
+import { NseError, NseHttpError, NseProtocolError, NseUnsafePathError } from '../nse/errors';
 import { FailureType } from '../shared/failures';
 import type { Job, SubmitResult } from '../shared/nse-types';
-import { buildRequest, describeOperation, findOperation, type OperationSpec } from '../shared/operations';
+import {
+  buildRequest,
+  describeOperation,
+  findOperation,
+  UnsafePathValueError,
+  type NseRequest,
+  type OperationSpec,
+} from '../shared/operations';
 
 /** Input of {@link NseActivities.submitOperation}. */
 export interface SubmitOperationInput {
@@ -60,7 +67,7 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
             return { kind: 'job', httpStatus: 202, job: existing, adopted: true };
           }
         }
-        const { method, path, body } = buildRequest(spec, request.input);
+        const { method, path, body } = buildSafeRequest(spec, request.input);
         log.info('submitting NSE operation', { operation: spec.name, summary: describeOperation(spec, request.input) });
         const signal = Context.current().cancellationSignal;
         const result = await nse.submit(method, path, body, { signal }).catch(rethrowAsFailure);
@@ -153,6 +160,15 @@ async function findJob(nse: NseClient, spec: OperationSpec, request: SubmitOpera
   return undefined;
 }
 
+/** The NSE call of an input; a value that would rewrite the path fails the run (non-retryable InvalidInput). */
+function buildSafeRequest(spec: OperationSpec, input: Record<string, unknown>): NseRequest {
+  try {
+    return buildRequest(spec, input);
+  } catch (err) {
+    return rethrowAsFailure(err);
+  }
+}
+
 /** Translates client errors for the retry policy. Anything unrecognised stays retryable. */
 export function rethrowAsFailure(err: unknown): never {
   countNseRequestError(err);
@@ -188,6 +204,9 @@ export function rethrowAsFailure(err: unknown): never {
       details,
       nextRetryDelay: err.retryAfterMs,
     });
+  }
+  if (err instanceof NseUnsafePathError || err instanceof UnsafePathValueError) {
+    throw ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message: err.message });
   }
   if (err instanceof NseProtocolError) {
     // A garbled answer is usually a proxy or a half-deployed NSE: worth another try, under its own name.

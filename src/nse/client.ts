@@ -21,7 +21,14 @@ import {
   recordsOf,
   type NseEnvelope,
 } from './envelope';
-import { NseError, NseHttpError, NseNetworkError, NseProtocolError, NseTimeoutError } from './errors';
+import {
+  NseError,
+  NseHttpError,
+  NseNetworkError,
+  NseProtocolError,
+  NseTimeoutError,
+  NseUnsafePathError,
+} from './errors';
 
 /** How the client authenticates; every variant's secrets stay inside the client. */
 export type NseAuth =
@@ -266,6 +273,9 @@ export class NseClient {
 
   /** One logical call: authentication, the single re-sign-in on a 401, non-2xx → NseHttpError, GET retries. */
   private async call(method: Method, path: string, spec: CallSpec): Promise<Exchange> {
+    // The last guard of every request: the path NSE receives is the one asked for, or nothing is sent.
+    const asked = this.basePath + (path.startsWith('/') ? path : `/${path}`);
+    if (new URL(this.origin + asked).pathname !== asked.split('?')[0]) throw new NseUnsafePathError(method, path);
     if (this.closed) throw new Error('NseClient is closed');
     if (method !== 'GET' || this.getRetries === 0) return await this.authorised(method, path, spec);
     for (let attempt = 0; ; attempt++) {

@@ -111,6 +111,18 @@ export class NseProtocolError extends NseError {
 }
 
 /**
+ * The request path would not reach NSE as written: URL normalisation would change it (a `.` or `..` segment, an id
+ * from NSE that is one). Never sent, and never worth retrying.
+ */
+export class NseUnsafePathError extends NseError {
+  override readonly name = 'NseUnsafePathError';
+
+  constructor(method: string, path: string) {
+    super(method, path, `NSE ${method} ${path} not sent: URL normalisation would change its path`);
+  }
+}
+
+/**
  * True when the call may have reached NSE although no answer came back (a network error after the request was
  * sent, or a timeout): the caller should look for a job or object the call may have created before repeating it.
  */

@@ -48,18 +48,36 @@ export interface OperationSpec {
 
 type Schema = z.ZodMiniType<Record<string, unknown>>;
 
+/**
+ * What a value placed in a URL path may be: not `.` or `..` (nor any other run of dots, which some servers trim to
+ * those), no leading or trailing white space (trimmed by some servers), no control characters, and none of
+ * `/ \\ ? # %` (a separator, a query, a fragment, or an escape a second decoding would turn into one). What is left
+ * comes through `encodeURIComponent` and URL normalisation unchanged, so the request path is exactly the template
+ * with the encoded value.
+ */
+export function isSafePathSegment(value: string): boolean {
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+  return value !== '' && !/^\.+$/.test(value) && !/^\s|\s$|[\u0000-\u001f\u007f-\u009f/\\?#%]/.test(value);
+}
+
+/** How {@link isSafePathSegment} is explained in an `InvalidInput` message. */
+export const PATH_SEGMENT_RULE =
+  'must not be . or .., start or end with a space, or contain control characters, slashes, ?, # or %';
+
+/** A `{field}` value that is not a safe path segment (see {@link isSafePathSegment}); thrown by {@link fillPath}. */
+export class UnsafePathValueError extends Error {
+  override readonly name = 'UnsafePathValueError';
+}
+
 // Field schemas are functions, so that loading this module builds none of them (every workflow run loads it).
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 // NSE ids are 24-hex ObjectIds; accept any short token without '/', '?', '#' so an id can never rewrite the path.
 const nseId = () => z.string().check(z.regex(ID_PATTERN, 'must be an NSE id (letters, digits, _ . : -)'));
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+// Names may end up in a URL path (snapshot names, initiator aliases, and every name an undo sends back), so they
+// follow the path-segment rule too.
 const resourceName = () =>
-  z.string().check(
-    z.minLength(1),
-    z.maxLength(255),
-    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-    z.regex(/^[^\u0000-\u001f/\\?#]+$/, 'must not contain control characters, slashes, ? or #'),
-  );
+  z.string().check(z.minLength(1), z.maxLength(255), z.refine(isSafePathSegment, PATH_SEGMENT_RULE));
 const zone = () => text(1, 128);
 const tags = () => z.record(z.string().check(z.maxLength(128)), z.string().check(z.maxLength(256)));
 const serviceLevel = () => z.enum(['standard', 'premium', 'extreme', 'premium-tiering', 'extreme-tiering']);
@@ -442,7 +460,18 @@ const specs: Entry[] = [
 /** The spec of an entry: the entry's fields, and `schema` as a getter that builds a new schema on each read. */
 function toSpec({ build, subtenantField, undo, ...rest }: Entry): OperationSpec {
   const spec = { ...rest, ...(subtenantField ? { subtenantField } : {}), undo };
-  return Object.defineProperty(spec, 'schema', { get: build, enumerable: false }) as OperationSpec;
+  const fields = pathFields(rest.path);
+  // Whatever a field's own schema allows, a value the path takes must be a safe path segment.
+  const schema = (): Schema =>
+    build().check(
+      ...fields.map((field) =>
+        z.refine((input: unknown) => isSafePathSegment(String((input as Record<string, unknown>)[field])), {
+          error: PATH_SEGMENT_RULE,
+          path: [field],
+        }),
+      ),
+    );
+  return Object.defineProperty(spec, 'schema', { get: schema, enumerable: false }) as OperationSpec;
 }
 
 /** Every operation by name. */
@@ -465,12 +494,24 @@ export interface NseRequest {
   body: Record<string, unknown> | undefined;
 }
 
-/** Fills `{field}` segments of `template` from `values`, URL-encoded; returns the path and the fields it used. */
+/** The `{field}` names of a path template, in order. */
+export function pathFields(template: string): string[] {
+  return [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
+}
+
+/**
+ * Fills `{field}` segments of `template` from `values`, URL-encoded; returns the path and the fields it used. Schemas
+ * refuse unsafe values first; this check is the last line, for a value that came some other way (a job's object id).
+ * Throws {@link UnsafePathValueError} naming the field, never the value.
+ */
 export function fillPath(template: string, values: Record<string, unknown>): { path: string; used: Set<string> } {
   const used = new Set<string>();
   const path = template.replace(/\{(\w+)\}/g, (_match, field: string) => {
     used.add(field);
-    return encodeURIComponent(String(values[field]));
+    const value = values[field];
+    if ((typeof value !== 'string' && typeof value !== 'number') || !isSafePathSegment(String(value)))
+      throw new UnsafePathValueError(`${field}: ${PATH_SEGMENT_RULE}`);
+    return encodeURIComponent(String(value));
   });
   return { path, used };
 }

@@ -78,12 +78,12 @@ export interface ValidOperation {
 
 /** Formats zod issues as `input.size_gb: Invalid input: expected number` lines. */
 export function formatIssues(error: SchemaError, prefix = ''): string {
-  return error.issues
-    .map((issue) => {
-      const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-      return `${where || '(input)'}: ${issue.message}`;
-    })
-    .join('; ');
+  const lines = error.issues.map((issue) => {
+    const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    return `${where || '(input)'}: ${issue.message}`;
+  });
+  // A field's own rule and the path-segment rule may say the same thing twice.
+  return [...new Set(lines)].join('; ');
 }
 
 /** The failure every validation error becomes: non-retryable, so the run fails instead of retrying forever. */
@@ -91,33 +91,76 @@ export function invalidInput(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message });
 }
 
-/** Checks that a value is plain JSON data without keys that could pollute prototypes. */
-function assertPlainJson(value: unknown, where: string): void {
+/** Deepest nesting of objects and arrays accepted anywhere in workflow input (NSE bodies nest a few levels). */
+export const MAX_DEPTH = 32;
+
+/** Most values (of any kind) one input may hold; checked before anything walks it. */
+export const MAX_VALUES = 100_000;
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Checks that `value` is plain JSON data within the limits, before anything else walks it: at most
+ * {@link MAX_DEPTH} levels of nesting and {@link MAX_VALUES} values (checked without recursion, so no input can
+ * exhaust the stack), no keys that could pollute prototypes, and at most `maxBytes` as JSON. Throws `InvalidInput`
+ * and nothing else: in a workflow any other error fails the task, which is retried forever.
+ */
+export function assertWithinLimits(value: unknown, where: string, maxBytes: number = MAX_INPUT_BYTES): void {
+  try {
+    walkWithinLimits(value, where);
+  } catch (err) {
+    throw asInvalidInput(err, `${where}: must be plain JSON`);
+  }
   let size: number;
   try {
+    // Safe now: the walk has bounded its depth and its size.
     size = JSON.stringify(value)?.length ?? 0;
   } catch {
     throw invalidInput(`${where}: must be plain JSON`);
   }
-  if (size > MAX_INPUT_BYTES) throw invalidInput(`${where}: ${size} bytes is more than the ${MAX_INPUT_BYTES} allowed`);
-  assertNoPrototypeKeys(value, where);
+  if (size > maxBytes) throw invalidInput(`${where}: ${size} bytes is more than the ${maxBytes} allowed`);
+}
+
+function walkWithinLimits(root: unknown, where: string): void {
+  const pending: { node: unknown; at: string; depth: number }[] = [{ node: root, at: where, depth: 0 }];
+  let values = 1;
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { node, at, depth } = next;
+    const kind = typeof node;
+    if (kind === 'function' || kind === 'symbol' || kind === 'bigint') throw invalidInput(`${at}: must be plain JSON`);
+    if (node === null || kind !== 'object') continue;
+    if (depth >= MAX_DEPTH) throw invalidInput(`${at}: nested more than ${MAX_DEPTH} levels deep`);
+    const keys = Array.isArray(node) ? undefined : Object.keys(node as object);
+    values += keys ? keys.length : (node as unknown[]).length;
+    if (values > MAX_VALUES) throw invalidInput(`${where}: holds more than ${MAX_VALUES} values`);
+    if (keys === undefined) {
+      (node as unknown[]).forEach((item, index) =>
+        pending.push({ node: item, at: `${at}[${index}]`, depth: depth + 1 }),
+      );
+      continue;
+    }
+    for (const key of keys) {
+      if (FORBIDDEN_KEYS.has(key)) throw invalidInput(`${at}.${key}: key not allowed`);
+      pending.push({ node: (node as Record<string, unknown>)[key], at: `${at}.${key}`, depth: depth + 1 });
+    }
+  }
+}
+
+/** `err` when it is already an `InvalidInput` failure, else an `InvalidInput` failure with `message`. */
+function asInvalidInput(err: unknown, message: string): ApplicationFailure {
+  return err instanceof ApplicationFailure && err.type === FailureType.InvalidInput ? err : invalidInput(message);
 }
 
 /**
- * Rejects `__proto__`, `constructor` and `prototype` keys at any depth. Run it before zod: zod copies records by
- * assignment, so an own `__proto__` key (as `JSON.parse` makes it) would silently become the copy's prototype.
+ * Runs a validation step so that whatever goes wrong inside it (a getter that throws, a library's own error) comes
+ * out as `InvalidInput`, the only error validation may throw.
  */
-export function assertNoPrototypeKeys(value: unknown, where: string): void {
-  const visit = (node: unknown, at: string): void => {
-    if (Array.isArray(node)) return node.forEach((item, index) => visit(item, `${at}[${index}]`));
-    if (node === null || typeof node !== 'object') return;
-    for (const key of Object.keys(node)) {
-      if (key === '__proto__' || key === 'constructor' || key === 'prototype')
-        throw invalidInput(`${at}.${key}: key not allowed`);
-      visit((node as Record<string, unknown>)[key], `${at}.${key}`);
-    }
-  };
-  visit(value, where);
+export function validating<T>(where: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    throw asInvalidInput(err, `${where}: could not be validated`);
+  }
 }
 
 /** Validates the fields of one catalogue operation; throws `InvalidInput` naming the first bad fields. */
@@ -126,20 +169,24 @@ export function parseOperationFields(
   fields: unknown,
   where = 'input',
 ): { spec: OperationSpec; fields: Record<string, unknown> } {
-  const spec = findOperation(operation);
+  const spec = typeof operation === 'string' ? findOperation(operation) : undefined;
   if (!spec) throw invalidInput(`operation: unknown operation '${operation}' (known: ${OPERATION_NAMES.join(', ')})`);
-  assertPlainJson(fields, where);
-  const parsed = safeParse(spec.schema, fields);
-  if (!parsed.success) throw invalidInput(`${operation}: ${formatIssues(parsed.error, where)}`);
-  return { spec, fields: parsed.data };
+  assertWithinLimits(fields, where);
+  return validating(where, () => {
+    const parsed = safeParse(spec.schema, fields);
+    if (!parsed.success) throw invalidInput(`${operation}: ${formatIssues(parsed.error, where)}`);
+    return { spec, fields: parsed.data };
+  });
 }
 
 /** Validates {@link OperationInput}; throws a non-retryable `InvalidInput` failure naming the field. */
 export function parseOperationInput(raw: unknown): ValidOperation {
-  assertPlainJson(raw, '(input)');
-  const parsed = safeParse(operationInputSchema(), raw);
-  if (!parsed.success) throw invalidInput(formatIssues(parsed.error));
-  const input = parsed.data as OperationInput;
+  assertWithinLimits(raw, '(input)');
+  const input = validating('(input)', () => {
+    const parsed = safeParse(operationInputSchema(), raw);
+    if (!parsed.success) throw invalidInput(formatIssues(parsed.error));
+    return parsed.data as OperationInput;
+  });
   const { spec, fields } = parseOperationFields(input.operation, input.input);
   const policy: PollPolicy = { ...DEFAULT_POLL_POLICY, ...input.poll };
   if (policy.maxIntervalMs < policy.initialIntervalMs)
