@@ -9,14 +9,18 @@
 import * as z from 'zod/mini';
 import { findOperation } from './operations';
 import {
-  assertNoPrototypeKeys,
+  assertWithinLimits,
   formatIssues,
   invalidInput,
   parseOperationFields,
   pollPolicySchema,
+  validating,
 } from './validation';
 import type { PollPolicy } from './workflow-api';
 import { safeParse } from './zod-kit';
+
+/** Largest accepted plan, as JSON: at most 50 steps, each a small NSE body. */
+export const MAX_PLAN_BYTES = 256 * 1024;
 
 const STEP_ID = /^[a-z][a-z0-9-]{0,39}$/;
 const REFERENCE = /^\$\{steps\.([^.}]+)\.(objectId|jobId|input\.([A-Za-z0-9_]+))\}$/;
@@ -126,7 +130,11 @@ export function resolveStepInput(step: PlanStep, outputs: ReadonlyMap<string, St
  * not-yet-known object ids standing in as placeholders. Throws a non-retryable `InvalidInput` failure.
  */
 export function parsePlan(raw: unknown): ProvisionPlan {
-  assertNoPrototypeKeys(raw, 'plan');
+  assertWithinLimits(raw, 'plan', MAX_PLAN_BYTES);
+  return validating('plan', () => checkPlan(raw));
+}
+
+function checkPlan(raw: unknown): ProvisionPlan {
   const parsed = safeParse(planSchema(), raw);
   if (!parsed.success) throw invalidInput(`plan: ${formatIssues(parsed.error)}`);
   const plan = parsed.data as ProvisionPlan;
