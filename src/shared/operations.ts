@@ -93,6 +93,8 @@ const exportRule = () =>
 const policy = () => z.record(z.string(), z.unknown());
 const s3Policy = () => z.looseObject({ Statement: z.array(z.record(z.string(), z.unknown())).check(z.minLength(1)) });
 const opt = z.optional;
+/** A VLAN id written as text, 1-4094 without leading zeros. */
+const vlanText = () => z.string().check(z.regex(/^(?:[1-9]\d{0,2}|[1-3]\d{3}|40[0-8]\d|409[0-4])$/, 'must be 1-4094'));
 
 /** Gen-1 (`subnet` + `vlan_id`) and Gen-2 (`subnet_id`) network fields: one of the two is required. */
 function withNetwork(shape: Record<string, z.ZodMiniType>): Schema {
@@ -101,7 +103,8 @@ function withNetwork(shape: Record<string, z.ZodMiniType>): Schema {
       ...shape,
       subnet_id: opt(nseId()),
       subnet: opt(text(1, 64)),
-      vlan_id: opt(z.number().check(z.int(), z.minimum(1), z.maximum(4094))),
+      // The docs' own examples send the VLAN as a string ("881"): both forms pass, sent as the caller gave them.
+      vlan_id: opt(z.union([z.number().check(z.int(), z.minimum(1), z.maximum(4094)), vlanText()])),
     })
     .check(
       z.refine(
@@ -341,6 +344,8 @@ const specs: Entry[] = [
         tags: opt(tags()),
         // CIFS needs an AD password: history is not secret-safe, so CIFS file servers are created outside nse-flow.
         cifs_enabled: opt(z.literal(false)),
+        // A string in the docs' examples, a list elsewhere: both pass, sent as the caller gave them.
+        cifs_dns_servers: opt(z.union([text(1, 1024), z.array(text(1, 255)).check(z.maxLength(16))])),
       }),
     'subtenant_id',
   ),

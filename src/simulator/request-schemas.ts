@@ -29,12 +29,21 @@ const s3Policy = z.looseObject({ Statement: z.array(z.record(z.string(), z.unkno
 const network = {
   subnet_id: id.optional(),
   subnet: z.string().min(1).max(64).optional(),
-  vlan_id: z.number().int().min(1).max(4094).optional(),
+  // The docs' examples send the VLAN as a string ("881"); NSE takes both.
+  vlan_id: z
+    .union([
+      z.number().int().min(1).max(4094),
+      z
+        .string()
+        .regex(/^[1-9]\d{0,3}$/)
+        .refine((v) => Number(v) <= 4094),
+    ])
+    .optional(),
 };
 
 /** Refuses a body with neither Gen-2 `subnet_id` nor Gen-1 `subnet` + `vlan_id`, naming the missing field. */
 function requireNetwork(
-  value: { subnet_id?: string | undefined; subnet?: string | undefined; vlan_id?: number | undefined },
+  value: { subnet_id?: string | undefined; subnet?: string | undefined; vlan_id?: number | string | undefined },
   ctx: z.RefinementCtx,
 ): void {
   if (value.subnet_id !== undefined) return;
@@ -138,7 +147,8 @@ export const FileserverCreate = z
     cifs_ad_username: z.string().optional(),
     cifs_ad_password: z.string().optional(),
     cifs_domain: z.string().optional(),
-    cifs_dns_servers: z.array(z.string()).optional(),
+    // A string in the docs' examples, a list elsewhere.
+    cifs_dns_servers: z.union([z.string().min(1), z.array(z.string())]).optional(),
     cifs_server_name: z.string().optional(),
     cifs_ou: z.string().optional(),
   })
