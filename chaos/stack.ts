@@ -278,11 +278,16 @@ export class ChaosStack {
     this.observers.push(observer);
   }
 
+  /** The simulator's control endpoints need its credentials: the suite's user is its administrator. */
+  private simAuthorization(): string {
+    return `Basic ${Buffer.from(`${this.options.username}:${this.options.password}`).toString('base64')}`;
+  }
+
   /** Replaces the simulator's rules over HTTP, as any tool would (`PUT /_sim/rules`). */
   async setRules(rules: SimRule[]): Promise<void> {
     const response = await fetch(`${this.simOrigin}/_sim/rules`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: this.simAuthorization() },
       body: JSON.stringify(rules),
     });
     if (!response.ok) throw new Error(`PUT /_sim/rules answered ${response.status}: ${await response.text()}`);
@@ -290,7 +295,9 @@ export class ChaosStack {
 
   /** The simulator's ledger over HTTP (`GET /_sim/ledger`). */
   async ledger(): Promise<Ledger> {
-    const response = await fetch(`${this.simOrigin}/_sim/ledger`);
+    const response = await fetch(`${this.simOrigin}/_sim/ledger`, {
+      headers: { authorization: this.simAuthorization() },
+    });
     if (!response.ok) throw new Error(`GET /_sim/ledger answered ${response.status}`);
     return (await response.json()) as Ledger;
   }

@@ -1606,7 +1606,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     });
   }
 
-  // ---- control endpoints: not NSE, no auth, not recorded ----
+  // ---- control endpoints: not NSE, not recorded; closed to all but an administrator of the simulator ----
 
   const control: SimulatorControl = {
     store,
@@ -1622,6 +1622,32 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     waitingLongPolls: () => longPolls.size,
   };
 
+  // Rules decide what every caller sees, and the ledger echoes every request: only a user of the simulator with no
+  // tenancy limit (an administrator) may read or change them, with the same Basic or Bearer credentials as the API.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/_sim/') && request.url !== '/_sim') return;
+    const auth = authenticate(request.headers.authorization);
+    if (!auth.ok) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Basic realm="NSE simulator control"')
+        .send(
+          envelope(401, 'Unauthorized.', `The simulator's control endpoints need its credentials. ${auth.reason}`, {}),
+        );
+    }
+    if (auth.user.tenancies !== undefined) {
+      return reply
+        .code(403)
+        .send(
+          envelope(
+            403,
+            'Forbidden.',
+            `User '${auth.user.username}' is scoped to tenancies; control needs an administrator.`,
+            {},
+          ),
+        );
+    }
+  });
   app.get('/_sim/ledger', async () => control.ledger());
   app.get('/_sim/rules', async () => ({ rules: control.rules() }));
   app.put('/_sim/rules', async (request, reply) => {

@@ -77,7 +77,7 @@ export async function runSimulator(options: RunSimulatorOptions = {}): Promise<S
   }
   print(`  tenant ${SIM_FIXTURES.tenantId}, subtenant ${SIM_FIXTURES.subtenantId}, zone ${SIM_FIXTURES.zone}`);
   print(
-    `  rules: ${rules?.length ?? 0}${rulesFile !== undefined ? ` from ${rulesFile}` : ''}; control: GET /_sim/ledger, GET|PUT /_sim/rules, POST /_sim/reset`,
+    `  rules: ${rules?.length ?? 0}${rulesFile !== undefined ? ` from ${rulesFile}` : ''}; control (administrator credentials): GET /_sim/ledger, GET|PUT /_sim/rules, POST /_sim/reset`,
   );
   return { url, port: address.port, app, close: () => app.close() };
 }

@@ -34,17 +34,20 @@ export async function startSimulator(
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
+  // The control endpoints are closed to callers without the simulator's credentials.
+  const { username, password } = SIM_FIXTURES.defaultUser;
+  const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
   async function ledger(): Promise<Ledger> {
-    const response = await fetch(`${origin}/_sim/ledger`);
+    const response = await fetch(`${origin}/_sim/ledger`, { headers: { authorization } });
     if (!response.ok) throw new Error(`GET /_sim/ledger answered ${response.status}`);
     return (await response.json()) as Ledger;
   }
 
   return {
     url: `${origin}/api`,
-    username: SIM_FIXTURES.defaultUser.username,
-    password: SIM_FIXTURES.defaultUser.password,
+    username,
+    password,
     ledger,
     async requests(method, pathPattern) {
       const { requests } = await ledger();
@@ -57,7 +60,7 @@ export async function startSimulator(
     async setRules(rules) {
       const response = await fetch(`${origin}/_sim/rules`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization },
         body: JSON.stringify(rules),
       });
       if (!response.ok) throw new Error(`PUT /_sim/rules answered ${response.status}: ${await response.text()}`);

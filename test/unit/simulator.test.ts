@@ -330,10 +330,27 @@ describe('authentication', () => {
     }
   });
 
-  it('serves the /_sim control endpoints without authentication', async () => {
+  it('closes the /_sim control endpoints to all but an administrator of the simulator', async () => {
     const app = build();
-    expect((await raw(app, 'GET', '/_sim/ledger')).statusCode).toBe(200);
-    expect((await raw(app, 'GET', '/_sim/rules')).json()).toEqual({ rules: [] });
+    for (const [method, url] of [
+      ['GET', '/_sim/ledger'],
+      ['GET', '/_sim/rules'],
+      ['PUT', '/_sim/rules'],
+      ['POST', '/_sim/reset'],
+    ] as const) {
+      const anonymous = await raw(app, method, url, method === 'PUT' ? { body: [{ outcome: 'ERROR' }] } : {});
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toContain('Basic');
+      const wrong = `Basic ${Buffer.from(`${F.defaultUser.username}:nope`).toString('base64')}`;
+      expect((await raw(app, method, url, { headers: { authorization: wrong } })).statusCode).toBe(401);
+      const scoped = `Basic ${Buffer.from(`${F.tenantUser.username}:${F.tenantUser.password}`).toString('base64')}`;
+      expect((await raw(app, method, url, { headers: { authorization: scoped } })).statusCode).toBe(403);
+    }
+    expect(app.sim.rules()).toEqual([]);
+    expect((await raw(app, 'GET', '/_sim/ledger', { headers: { authorization: BASIC } })).statusCode).toBe(200);
+    const token = (await api(app, 'POST', '/v2.1/auth/signin', F.defaultUser)).record.token as string;
+    const bearer = { authorization: `Bearer ${token}` };
+    expect((await raw(app, 'GET', '/_sim/rules', { headers: bearer })).json()).toEqual({ rules: [] });
   });
 });
 
@@ -972,7 +989,7 @@ describe('ledger', () => {
     await finish(app, deletion.id);
     await api(app, 'GET', '/v2.1/jobs?limit=5');
     await api(app, 'GET', '/v2.1/jobs', undefined, {});
-    const ledger = (await raw(app, 'GET', '/_sim/ledger')).json();
+    const ledger = (await raw(app, 'GET', '/_sim/ledger', { headers: { authorization: BASIC } })).json();
     expect(ledger.resources).toEqual([
       {
         id: created.object_id,
@@ -1006,10 +1023,12 @@ describe('ledger', () => {
     const startup: SimRule[] = [{ match: { name: 'boom-' }, outcome: 'ERROR' }];
     const app = build({ rules: startup });
     await submit(app, 'POST', '/v2.1/hostgroups', hostgroupBody('hg-reset'));
-    await raw(app, 'PUT', '/_sim/rules', { body: [] });
-    expect((await raw(app, 'POST', '/_sim/reset')).statusCode).toBe(204);
+    await raw(app, 'PUT', '/_sim/rules', { headers: { authorization: BASIC }, body: [] });
+    expect((await raw(app, 'POST', '/_sim/reset', { headers: { authorization: BASIC } })).statusCode).toBe(204);
     expect(app.sim.ledger()).toEqual({ resources: [], events: [], requests: [] });
-    expect((await raw(app, 'GET', '/_sim/rules')).json()).toEqual({ rules: startup });
+    expect((await raw(app, 'GET', '/_sim/rules', { headers: { authorization: BASIC } })).json()).toEqual({
+      rules: startup,
+    });
     expect((await api(app, 'GET', `/v2.1/subtenants/${F.subtenantId}`)).status).toBe(200);
     expect((await api(app, 'GET', '/v2.1/jobs')).json.result.total_records).toBe(0);
   });
@@ -1019,11 +1038,17 @@ describe('rules', () => {
   it('validates rules and names the bad field', async () => {
     expect(() => buildSimulator({ rules: [{ outcome: 'MAYBE' } as unknown as SimRule] })).toThrow(RulesError);
     const app = build();
-    const res = await raw(app, 'PUT', '/_sim/rules', { body: [{ match: { path: '^(' } }] });
+    const res = await raw(app, 'PUT', '/_sim/rules', {
+      headers: { authorization: BASIC },
+      body: [{ match: { path: '^(' } }],
+    });
     expect(res.statusCode).toBe(400);
     expectEnvelope(400, res.json());
     expect(res.json().status.verbose_message).toContain('path');
-    const ok = await raw(app, 'PUT', '/_sim/rules', { body: { rules: [{ faults: { latencyMs: 5 } }] } });
+    const ok = await raw(app, 'PUT', '/_sim/rules', {
+      headers: { authorization: BASIC },
+      body: { rules: [{ faults: { latencyMs: 5 } }] },
+    });
     expect(ok.json()).toEqual({ rules: [{ faults: { latencyMs: { ms: 5 } } }] });
   });
 
@@ -1337,7 +1362,7 @@ describe('test helper and runner', () => {
     try {
       expect(lines[0]).toBe(`NSE simulator listening on ${handle.url}`);
       expect(lines.join('\n')).toContain(F.defaultUser.password);
-      const res = await fetch(`${handle.url.replace(/\/api$/, '')}/_sim/rules`);
+      const res = await fetch(`${handle.url.replace(/\/api$/, '')}/_sim/rules`, { headers: { authorization: BASIC } });
       expect(((await res.json()) as Json).rules).toHaveLength(1);
     } finally {
       await handle.close();
