@@ -10,6 +10,7 @@ export default tseslint.config(
       'node_modules/**',
       '.tools/**',
       '.temporal/**',
+      '.python-env/**',
       'coverage/**',
       'bench-results/**',
       'bin/**',

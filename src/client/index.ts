@@ -11,7 +11,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { ApplicationFailure, type DataConverter } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter, type SearchAttributePair } from '@temporalio/common';
 import { dataConverterFor } from '../codec';
 import { loadCodecConfig } from '../config';
 import { findOperation, describeOperation } from '../shared/operations';
@@ -106,6 +106,43 @@ export function workflowIdFor(kind: string, idempotencyKey: string): string {
   return `nse-flow-${kind}-${idempotencyKey}`.slice(0, 900);
 }
 
+/** What a starter sets on a run that only a starter can set, and the starting search attributes (docs/contract.md). */
+export interface StartMetadata {
+  staticSummary: string;
+  staticDetails: string;
+  typedSearchAttributes: SearchAttributePair[];
+}
+
+/** The start metadata of an operation run. The workflow validates the input: a malformed one still gets a summary. */
+export function operationStartMetadata(input: OperationInput): StartMetadata {
+  const spec = findOperation(input.operation);
+  const fields = input.input !== null && typeof input.input === 'object' ? input.input : {};
+  const summary = spec ? describeOperation(spec, fields) : String(input.operation);
+  return {
+    staticSummary: summary.slice(0, 200),
+    staticDetails: `NSE operation \`${input.operation}\`${input.tenantId ? ` for tenant \`${input.tenantId}\`` : ''}`,
+    typedSearchAttributes: [
+      { key: SearchAttributes.NsePhase, value: 'validating' },
+      ...(spec ? [{ key: SearchAttributes.NseObjectType, value: spec.resource }] : []),
+      ...(input.tenantId ? [{ key: SearchAttributes.NseTenantId, value: input.tenantId }] : []),
+    ],
+  };
+}
+
+/** The start metadata of a plan run; a malformed plan still gets a summary. */
+export function planStartMetadata(plan: ProvisionPlan): StartMetadata {
+  const steps = Array.isArray(plan.steps) ? plan.steps : [];
+  return {
+    staticSummary: `provision plan '${String(plan.name)}' (${steps.length} steps)`.slice(0, 200),
+    staticDetails: steps.map((step, i) => `${i + 1}. \`${String(step?.id)}\`: ${String(step?.operation)}`).join('\n'),
+    typedSearchAttributes: [
+      { key: SearchAttributes.NsePhase, value: 'validating' },
+      { key: SearchAttributes.NseObjectType, value: 'plan' },
+      ...(plan.tenantId ? [{ key: SearchAttributes.NseTenantId, value: plan.tenantId }] : []),
+    ],
+  };
+}
+
 /** Typed access to nse-flow runs. */
 export class NseFlowClient {
   constructor(
@@ -121,10 +158,6 @@ export class NseFlowClient {
     input: OperationInput,
     options: StartOptions = {},
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof nseOperationWorkflow>> {
-    const spec = findOperation(input.operation);
-    // The workflow validates the input; a malformed one must still start, so its run reports InvalidInput.
-    const fields = input.input !== null && typeof input.input === 'object' ? input.input : {};
-    const summary = spec ? describeOperation(spec, fields) : String(input.operation);
     const workflowId =
       options.workflowId ??
       (options.idempotencyKey
@@ -134,15 +167,9 @@ export class NseFlowClient {
       taskQueue: options.taskQueue ?? this.taskQueue,
       workflowId,
       args: [input],
-      staticSummary: summary.slice(0, 200),
-      staticDetails: `NSE operation \`${input.operation}\`${input.tenantId ? ` for tenant \`${input.tenantId}\`` : ''}`,
+      ...operationStartMetadata(input),
       workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
       workflowIdReusePolicy: options.idempotencyKey ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SearchAttributes.NsePhase, value: 'validating' },
-        ...(spec ? [{ key: SearchAttributes.NseObjectType, value: spec.resource }] : []),
-        ...(input.tenantId ? [{ key: SearchAttributes.NseTenantId, value: input.tenantId }] : []),
-      ],
     });
   }
 
@@ -160,21 +187,13 @@ export class NseFlowClient {
       (options.idempotencyKey
         ? workflowIdFor('plan', options.idempotencyKey)
         : `nse-flow-plan-${plan.name}-${crypto.randomUUID()}`);
-    // The workflow validates the plan; a malformed one must still start, so its run reports InvalidInput.
-    const steps = Array.isArray(plan.steps) ? plan.steps : [];
     return await this.temporal.workflow.start<typeof provisionWorkflow>('provisionWorkflow', {
       taskQueue: options.taskQueue ?? this.taskQueue,
       workflowId,
       args: [plan],
-      staticSummary: `provision plan '${String(plan.name)}' (${steps.length} steps)`.slice(0, 200),
-      staticDetails: steps.map((step, i) => `${i + 1}. \`${String(step?.id)}\`: ${String(step?.operation)}`).join('\n'),
+      ...planStartMetadata(plan),
       workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
       workflowIdReusePolicy: options.idempotencyKey ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SearchAttributes.NsePhase, value: 'validating' },
-        { key: SearchAttributes.NseObjectType, value: 'plan' },
-        ...(plan.tenantId ? [{ key: SearchAttributes.NseTenantId, value: plan.tenantId }] : []),
-      ],
     });
   }
 

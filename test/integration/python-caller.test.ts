@@ -1,0 +1,104 @@
+/**
+ * A caller in another language: examples/python/nse_flow_caller.py, with the Python `temporalio` package alone, runs
+ * against the test dev server and a test worker; what it saw must match the contract (docs/contract.md).
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import Ajv2020 from 'ajv/dist/2020';
+import { operationStartMetadata } from '../../src/client';
+import { fullContract } from '../../src/contract/json-schema';
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { hostgroupFields } from '../helpers/fixtures';
+import { PYTHON_EXAMPLE_DIR, pythonWithTemporalio } from '../helpers/python';
+import { useTestWorker } from '../helpers/worker';
+
+const run = promisify(execFile);
+
+interface Outcome {
+  workflowId: string;
+  result?: Record<string, unknown>;
+  failure?: { type: string; message: string; details?: unknown[] };
+}
+
+interface Seen {
+  operation: Outcome;
+  plan: Outcome;
+  jobFailed: Outcome;
+  invalid: Outcome;
+  status: Record<string, unknown>;
+  cancelled: Outcome;
+}
+
+const ajv = new Ajv2020({ strict: true, strictRequired: false });
+ajv.addSchema(fullContract(), 'contract');
+const conforms = (definition: string, value: unknown): boolean => ajv.validate(`contract#/$defs/${definition}`, value);
+
+describe('a Python caller (temporalio package only)', () => {
+  // The caller's slow run reads its job once a minute: its undo after the cancel is done at the first read.
+  const quickUndo = { match: { operation: 'delete-hostgroup', name: 'py-*-slow' }, states: ['NORMAL' as const] };
+  const harness = useTestWorker({ queue: 'python-caller', simulator: { rules: [quickUndo] } });
+  let python: string;
+  let seen: Seen;
+  const key = `k${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    python = await pythonWithTemporalio();
+    const { stdout } = await run(
+      python,
+      [
+        path.join(PYTHON_EXAMPLE_DIR, 'nse_flow_caller.py'),
+        ...['--address', harness.temporal.address, '--task-queue', harness.taskQueue, '--key', key],
+        ...['--tenant', SIM_FIXTURES.tenantId, '--subtenant', SIM_FIXTURES.subtenantId, '--zone', SIM_FIXTURES.zone],
+      ],
+      { timeout: 120_000 },
+    );
+    seen = JSON.parse(stdout) as Seen;
+  }, 300_000);
+
+  it('runs an operation to its result, under the idempotency key id', () => {
+    expect(seen.operation.workflowId).toBe(`nse-flow-op-${key}-op`);
+    expect(seen.operation.result).toMatchObject({ operation: 'create-hostgroup', job: { state: 'NORMAL' } });
+    expect(conforms('OperationResult', seen.operation.result)).toBe(true);
+  });
+
+  it('runs a plan whose steps refer to each other', () => {
+    expect(seen.plan.workflowId).toBe(`nse-flow-plan-${key}-plan`);
+    expect(seen.plan.result).toMatchObject({
+      steps: [
+        { id: 'hosts', outcome: 'done' },
+        { id: 'disk', outcome: 'done' },
+      ],
+    });
+    expect(conforms('ProvisionResult', seen.plan.result)).toBe(true);
+  });
+
+  it('reads a typed failure with its details', () => {
+    expect(seen.jobFailed.failure).toMatchObject({ type: 'NseJobFailed' });
+    const [details] = seen.jobFailed.failure?.details ?? [];
+    expect(details).toMatchObject({ job: { state: 'ERROR' }, compensation: { outcome: 'compensated' } });
+    expect(conforms('failure:NseJobFailed', details)).toBe(true);
+    expect(seen.invalid.failure).toMatchObject({ type: 'InvalidInput' });
+    expect(seen.invalid.failure?.message).toContain('input.protocol: required field missing');
+  });
+
+  it('queries the status of a running run and cancels it', async () => {
+    expect(seen.status).toMatchObject({ operation: 'create-hostgroup', phase: 'polling' });
+    expect(conforms('OperationStatus', seen.status)).toBe(true);
+    expect(seen.cancelled.failure).toMatchObject({ type: 'Cancelled' });
+    const deletes = await harness.sim.requests('DELETE', '/v2.1/hostgroups/*');
+    expect(deletes.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sets the static summary and details the TypeScript client sets', async () => {
+    const input = {
+      operation: 'create-hostgroup',
+      tenantId: SIM_FIXTURES.tenantId,
+      input: hostgroupFields(`py-${key}`),
+    };
+    const expected = operationStartMetadata(input);
+    const description = await harness.temporal.client.workflow.getHandle(seen.operation.workflowId).describe();
+    expect(await description.staticSummary()).toBe(expected.staticSummary);
+    expect(await description.staticDetails()).toBe(expected.staticDetails);
+  });
+});
