@@ -132,10 +132,86 @@ async function startSimulatorProcess(dir: string, port: number): Promise<Service
   return sim;
 }
 
+/** PostgreSQL and the Temporal server on it, schemas and namespace in place: what the benchmarks need. */
+export interface TemporalOnPostgres {
+  tools: ClusterTools;
+  /** Frontend address, `127.0.0.1:port`. */
+  address: string;
+  postgres: RunningPostgres;
+  /** The running server process (a new one after {@link restartServer}). */
+  readonly server: ServiceProcess;
+  ports: ServerPorts;
+  /** Stops the Temporal server (SIGTERM, or SIGKILL when `hard`) and starts it again on the same ports. */
+  restartServer(hard?: boolean): Promise<void>;
+  /** Stops the server, then PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds or finds the tools, starts PostgreSQL, runs deploy/setup-postgres.sh, starts the server and runs
+ * deploy/create-namespace.sh. On failure stops what it started and rethrows.
+ */
+export async function startTemporalOnPostgres(
+  options: Pick<ClusterOptions, 'dir' | 'temporalPort' | 'postgresPort' | 'log'>,
+): Promise<TemporalOnPostgres> {
+  const { dir, log } = options;
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  log('building or finding the Temporal server, SQL tool and UI server (.tools/bin)');
+  const tools = installClusterTools();
+  const password = postgresPassword(dir);
+  const postgresPort = options.postgresPort ?? (await freePort());
+  log(`starting PostgreSQL on 127.0.0.1:${postgresPort} (data in ${path.join(dir, 'postgres')})`);
+  const postgres = await startPostgres({
+    dataDir: path.join(dir, 'postgres'),
+    port: postgresPort,
+    password,
+    logFile: path.join(dir, 'logs', 'postgres.log'),
+    log,
+  });
+  let server: ServiceProcess | undefined;
+  const stop = async (): Promise<void> => {
+    await server?.stop();
+    await postgres.stop();
+  };
+  try {
+    log('creating or updating the Temporal schemas (deploy/setup-postgres.sh)');
+    await setupSchemas(tools, { postgresPort, postgresPassword: password }, (line) => log(`  ${line}`));
+    const settings: ServerSettings = {
+      dir,
+      ports: await serverPorts(options.temporalPort),
+      postgresPort,
+      postgresPassword: password,
+      historyShards: HISTORY_SHARDS,
+    };
+    const address = `127.0.0.1:${settings.ports.frontend}`;
+    log(`starting the Temporal server on ${address} (${HISTORY_SHARDS} history shards, PostgreSQL visibility)`);
+    server = await startTemporalServer(tools, settings);
+    log('creating the namespace and the Nse* search attributes (deploy/create-namespace.sh)');
+    await createNamespace(tools, address, (line) => log(`  ${line}`));
+    let running: ServiceProcess = server;
+    return {
+      tools,
+      address,
+      postgres,
+      ports: settings.ports,
+      get server() {
+        return running;
+      },
+      async restartServer(hard = false) {
+        await running.stop(hard ? 'SIGKILL' : 'SIGTERM');
+        running = server = await startTemporalServer(tools, settings);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
 /** Brings the whole cluster up; on failure stops what it started and rethrows. */
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   const { dir, log } = options;
-  mkdirSync(path.join(dir, 'logs'), { recursive: true });
   const stack: Array<{ stop(): Promise<void> }> = [];
   const stopAll = async (): Promise<void> => {
     for (const part of stack.splice(0).reverse()) await part.stop().catch(() => undefined);
@@ -149,44 +225,14 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     ] as const) {
       if (port !== undefined) await assertPortFree(port, variable);
     }
-    log('building or finding the Temporal server, SQL tool and UI server (.tools/bin)');
-    const tools = installClusterTools();
-
-    const password = postgresPassword(dir);
-    const postgresPort = options.postgresPort ?? (await freePort());
-    log(`starting PostgreSQL on 127.0.0.1:${postgresPort} (data in ${path.join(dir, 'postgres')})`);
-    const postgres = await startPostgres({
-      dataDir: path.join(dir, 'postgres'),
-      port: postgresPort,
-      password,
-      logFile: path.join(dir, 'logs', 'postgres.log'),
-      log,
-    });
-    stack.push(postgres);
-
-    log('creating or updating the Temporal schemas (deploy/setup-postgres.sh)');
-    await setupSchemas(tools, { postgresPort, postgresPassword: password }, (line) => log(`  ${line}`));
-
-    const settings: ServerSettings = {
-      dir,
-      ports: await serverPorts(options.temporalPort),
-      postgresPort,
-      postgresPassword: password,
-      historyShards: HISTORY_SHARDS,
-    };
-    const address = `127.0.0.1:${settings.ports.frontend}`;
-    log(`starting the Temporal server on ${address} (${HISTORY_SHARDS} history shards, PostgreSQL visibility)`);
-    let server = await startTemporalServer(tools, settings);
-    const serverHandle = { stop: () => server.stop() };
-    stack.push(serverHandle);
-
-    log('creating the namespace and the Nse* search attributes (deploy/create-namespace.sh)');
-    await createNamespace(tools, address, (line) => log(`  ${line}`));
+    const temporal = await startTemporalOnPostgres(options);
+    stack.push(temporal);
+    const { tools, address, postgres } = temporal;
 
     let ui: ServiceProcess | undefined;
     if (options.uiPort !== undefined) {
       log(`starting the Web UI server on http://127.0.0.1:${options.uiPort}`);
-      ui = await startUiServer(tools, dir, settings.ports.frontend, options.uiPort);
+      ui = await startUiServer(tools, dir, temporal.ports.frontend, options.uiPort);
       stack.push(ui);
     }
 
@@ -243,10 +289,6 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     log(`starting ${options.workers} worker process(es) on task queue ${taskQueue}`);
     await Promise.all(Array.from({ length: options.workers }, (_, i) => startWorker(i)));
 
-    const restartServer = async (hard = false): Promise<void> => {
-      await server.stop(hard ? 'SIGKILL' : 'SIGTERM');
-      server = await startTemporalServer(tools, settings);
-    };
     return {
       dir,
       address,
@@ -255,13 +297,13 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       taskQueue,
       postgres,
       get server() {
-        return server;
+        return temporal.server;
       },
       ui,
       simulator,
       workers,
       startWorker,
-      restartServer,
+      restartServer: (hard) => temporal.restartServer(hard),
       stop: stopAll,
     };
   } catch (err) {
