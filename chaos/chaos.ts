@@ -41,6 +41,8 @@ export interface ChaosOptions {
   concurrency?: number;
   /** Worker kills per moment (submit, between polls, compensation); default max(1, round(N / 70)). */
   killsPerMoment?: number;
+  /** Also draw the adversarial NSE shapes, read faults and stories (see `ScenarioOptions.adversarial`). */
+  adversarial?: boolean;
   /** Temporal server restarts; default max(1, round(N / 100)). */
   serverRestarts?: number;
   /** Token expiries (simulator clock jumps); default max(2, round(N / 40)). */
@@ -110,10 +112,11 @@ export async function stopAllChaosStacks(): Promise<void> {
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The seeded scenarios of a run of `workflows` runs: what {@link runChaos} will do, without doing it. */
-export function chaosPlan(workflows: number, seed: number, killsPerMoment?: number): Scenario[] {
+export function chaosPlan(workflows: number, seed: number, killsPerMoment?: number, adversarial = false): Scenario[] {
   return planScenarios(workflows, createRng(seed).fork('scenarios'), {
     idPrefix: `chaos-s${seed}`,
     killsPerMoment: killsPerMoment ?? Math.max(1, Math.round(workflows / 70)),
+    adversarial,
   });
 }
 
@@ -122,7 +125,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const n = options.workflows;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const rng = createRng(options.seed);
-  const scenarios = chaosPlan(n, options.seed, options.killsPerMoment);
+  const scenarios = chaosPlan(n, options.seed, options.killsPerMoment, options.adversarial);
   const workDir = options.workDir ?? mkdtempSync(path.join(os.tmpdir(), 'nse-flow-chaos-'));
   // The one thing not drawn from the seed: a secret must not be guessable from the command line.
   const password = `chaos-${randomBytes(18).toString('base64url')}`;

@@ -1,6 +1,7 @@
 /**
- * `npm run chaos -- --workflows N --seed S [--concurrency C] [--json FILE] [--keep] [--plan]`: runs the chaos suite
- * and prints its figures (`--plan` only prints the seeded scenarios, faults and kill moments). Exit code 0 when every
+ * `npm run chaos -- --workflows N --seed S [--concurrency C] [--json FILE] [--keep] [--plan] [--adversarial]`: runs the chaos suite
+ * and prints its figures (`--plan` only prints the seeded scenarios, faults and kill moments; `--adversarial` also
+ * draws every NSE job shape, the read faults from in front of NSE, inline host groups and cancelled jobs). Exit code 0 when every
  * invariant held, 1 when one broke, 2 for bad usage. Ctrl-C stops every process the run started.
  * @module
  */
@@ -15,10 +16,11 @@ interface Args {
   json?: string;
   keep: boolean;
   plan: boolean;
+  adversarial: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { workflows: 20, seed: 1, keep: false, plan: false };
+  const args: Args = { workflows: 20, seed: 1, keep: false, plan: false, adversarial: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -50,6 +52,9 @@ function parseArgs(argv: string[]): Args {
       case '--plan':
         args.plan = true;
         break;
+      case '--adversarial':
+        args.adversarial = true;
+        break;
       default:
         throw new Error(`unknown option ${flag}`);
     }
@@ -63,12 +68,12 @@ async function main(): Promise<number> {
     args = parseArgs(process.argv.slice(2));
   } catch (err) {
     process.stderr.write(
-      `${(err as Error).message}\nusage: npm run chaos -- --workflows N --seed S [--concurrency C] [--json FILE] [--keep] [--plan]\n`,
+      `${(err as Error).message}\nusage: npm run chaos -- --workflows N --seed S [--concurrency C] [--json FILE] [--keep] [--plan] [--adversarial]\n`,
     );
     return 2;
   }
   if (args.plan) {
-    for (const s of chaosPlan(args.workflows, args.seed)) {
+    for (const s of chaosPlan(args.workflows, args.seed, undefined, args.adversarial)) {
       const kill = s.kill
         ? ` kill@${s.kill.moment}${s.kill.at === 'read' && s.kill.moment === 'compensation' ? '(read)' : ''}`
         : '';
@@ -90,8 +95,12 @@ async function main(): Promise<number> {
     seed: args.seed,
     concurrency: args.concurrency,
     keepWorkDir: args.keep,
+    adversarial: args.adversarial,
   });
-  process.stdout.write(`\nnpm run chaos -- --workflows ${args.workflows} --seed ${args.seed}\n${formatReport(report)}`);
+  const flags = args.adversarial ? ' --adversarial' : '';
+  process.stdout.write(
+    `\nnpm run chaos -- --workflows ${args.workflows} --seed ${args.seed}${flags}\n${formatReport(report)}`,
+  );
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
   return report.violations.length === 0 ? 0 : 1;
 }

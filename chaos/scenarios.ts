@@ -39,6 +39,14 @@ export const Story = {
    * fails with JobVanished and steps three, two and one are undone.
    */
   PlanVanish: 'plan-vanish',
+  /**
+   * Adversarial only: a disk created with an inline host group, which NSE creates as its own object and task of the
+   * disk's job; it ends NORMAL (both kept), PARTIAL_FAILURES (`partial-`: the host group task succeeded, so its host
+   * group is Operational and must be undone too) or ERROR (`fail-`: the host group task is cancelled).
+   */
+  OpInline: 'op-inline',
+  /** Adversarial only: one create whose job ends `cancelled` (a status word with no documented state); undone. */
+  OpJobCancelled: 'op-job-cancelled',
 } as const;
 export type Story = (typeof Story)[keyof typeof Story];
 
@@ -59,6 +67,12 @@ export const SimFault = {
   LatencySlowSubmit: 'latencyMs@submit',
   /** A read held longer than the read activity's 30 s start-to-close timeout. */
   LatencyBeyondTimeout: 'latencyMs@read-timeout',
+  /** Adversarial only: a proxy's 302 to its login page on a job read. */
+  Http302Read: 'http302Login@read',
+  /** Adversarial only: a web application firewall's HTML 403 on a job read. */
+  Http403HtmlRead: 'http403Html@read',
+  /** Adversarial only: a bare 400 on a job read. */
+  Http400Read: 'http400@read',
 } as const;
 export type SimFault = (typeof SimFault)[keyof typeof SimFault];
 
@@ -123,7 +137,22 @@ export interface ScenarioOptions {
   idPrefix: string;
   /** Kills per moment (submit, between polls, compensation). */
   killsPerMoment: number;
+  /**
+   * Also draw what the NSE docs allow and the client may not expect: every job shape (status only, state only,
+   * state words in status, `type` or `object_type`, request echoed as a JSON string, texts quoting request values
+   * and secrets), read faults from in front of NSE (302 login, 403 HTML, 400), inline host groups and jobs that
+   * end `cancelled`. Off by default until the client's job model reads them all (issue #14).
+   */
+  adversarial?: boolean;
 }
+
+/** The stories and faults only an adversarial run draws. */
+const ADVERSARIAL_STORIES: ReadonlySet<Story> = new Set<Story>([Story.OpInline, Story.OpJobCancelled]);
+const ADVERSARIAL_FAULTS: ReadonlySet<SimFault> = new Set<SimFault>([
+  SimFault.Http302Read,
+  SimFault.Http403HtmlRead,
+  SimFault.Http400Read,
+]);
 
 const SUBTENANT = SIM_FIXTURES.subtenantId;
 const ZONE = SIM_FIXTURES.zone;
@@ -277,12 +306,15 @@ const STORY_WEIGHTS: readonly [Story, number][] = [
   [Story.PlanSuccess, 15],
   [Story.PlanThirdFails, 15],
   [Story.PlanVanish, 4],
+  [Story.OpInline, 10],
+  [Story.OpJobCancelled, 4],
 ];
 
-function weightedStory(rng: Rng): Story {
-  const total = STORY_WEIGHTS.reduce((sum, [, w]) => sum + w, 0);
+function weightedStory(rng: Rng, stories: readonly Story[]): Story {
+  const weights = STORY_WEIGHTS.filter(([story]) => stories.includes(story));
+  const total = weights.reduce((sum, [, w]) => sum + w, 0);
   let draw = rng.next() * total;
-  for (const [story, weight] of STORY_WEIGHTS) {
+  for (const [story, weight] of weights) {
     draw -= weight;
     if (draw < 0) return story;
   }
@@ -307,6 +339,8 @@ const EXPECTED: Record<Story, Outcome> = {
   [Story.PlanSuccess]: 'success',
   [Story.PlanThirdFails]: FailureType.ProvisioningFailed,
   [Story.PlanVanish]: FailureType.ProvisioningFailed,
+  [Story.OpInline]: 'success',
+  [Story.OpJobCancelled]: FailureType.NseJobFailed,
 };
 
 const SINGLE_OPS: readonly OpName[] = [
@@ -354,9 +388,15 @@ function buildScenario(index: number, story: Story, rng: Rng, idPrefix: string):
       ...(expectedSteps[story] ? { expectedSteps: expectedSteps[story] } : {}),
     };
   }
+  if (story === Story.OpInline) return inlineScenario(base, pollMode, poll, rng);
   let operation: OpName;
   if (story === Story.OpManual) operation = 'create-bucket';
-  else if (story === Story.OpFail || story === Story.OpPartial || story === Story.OpCancel)
+  else if (
+    story === Story.OpFail ||
+    story === Story.OpPartial ||
+    story === Story.OpCancel ||
+    story === Story.OpJobCancelled
+  )
     operation = rng.pick(UNDOABLE_OPS);
   else operation = rng.pick(SINGLE_OPS);
   // A vanished job keeps its fate, NORMAL or ERROR, and the run learns it from the object.
@@ -373,6 +413,47 @@ function buildScenario(index: number, story: Story, rng: Rng, idPrefix: string):
     operation: { operation, tenantId: SIM_FIXTURES.tenantId, input: operationInput(operation, name), poll },
     creates: [{ type: RESOURCE_OF[operation], name }],
     keepsResources: succeeds,
+  };
+}
+
+/** A disk with one inline host group; its fate drawn from its name: NORMAL, PARTIAL_FAILURES or ERROR. */
+function inlineScenario(
+  base: Pick<Scenario, 'index' | 'token' | 'workflowId' | 'story' | 'expected' | 'faults' | 'rules'>,
+  pollMode: PollMode,
+  poll: Partial<PollPolicy>,
+  rng: Rng,
+): Scenario {
+  const prefix = rng.pick(['', '', 'partial-', 'fail-']);
+  const disk = `${prefix}${base.token}-disk`;
+  const hostgroup = `${base.token}-ihg`;
+  const input = {
+    ...diskInput(disk, [hostgroup]),
+    hostgroups: [
+      { name: hostgroup, initiators: [{ alias: `${base.token}-h1`, initiator: `iqn.2026-12.chaos:${base.token}` }] },
+    ],
+  };
+  return {
+    ...base,
+    expected: prefix === '' ? 'success' : FailureType.NseJobFailed,
+    kind: 'operation',
+    pollMode,
+    operation: { operation: 'create-disk', tenantId: SIM_FIXTURES.tenantId, input, poll },
+    creates: [
+      { type: 'disk', name: disk },
+      { type: 'hostgroup', name: hostgroup },
+    ],
+    keepsResources: prefix === '',
+  };
+}
+
+/** One of the job shapes the docs allow (nse-api.md §6, §9), for every job a scenario's rules create. */
+function drawJobShape(rng: Rng): NonNullable<SimRule['jobShape']> {
+  return {
+    fields: rng.pick(['both', 'status', 'state'] as const),
+    statusWords: rng.pick(['status', 'status', 'state'] as const),
+    typeField: rng.pick(['both', 'type', 'object_type', 'documented'] as const),
+    requestPayload: rng.pick(['object', 'string'] as const),
+    texts: rng.pick(['plain', 'quoting'] as const),
   };
 }
 
@@ -402,6 +483,12 @@ function faultRule(fault: SimFault, rng: Rng): { on: 'submit' | 'read'; faults: 
       };
     case SimFault.LatencySlowSubmit:
       return { on: 'submit', faults: { latencyMs: { ms: rng.int(1_500, 4_000), times: 1 } } };
+    case SimFault.Http302Read:
+      return { on: 'read', faults: { http302Login: { times: rng.int(1, 2), skip: rng.int(0, 1) } } };
+    case SimFault.Http403HtmlRead:
+      return { on: 'read', faults: { http403Html: { times: rng.int(1, 2), skip: rng.int(0, 1) } } };
+    case SimFault.Http400Read:
+      return { on: 'read', faults: { http400: { times: rng.int(1, 2), skip: rng.int(0, 1) } } };
     case SimFault.LatencyBeyondTimeout:
       // 40 s: past the 30 s start-to-close timeout of a local-activity read (the worker's NSE_TIMEOUT_MS is raised
       // above it, so the activity timeout, not the HTTP client, ends the read).
@@ -409,7 +496,10 @@ function faultRule(fault: SimFault, rng: Rng): { on: 'submit' | 'read'; faults: 
   }
 }
 
-/** The simulator rules of a scenario: one for its create requests, one for everything else it causes. */
+/**
+ * The simulator rules of a scenario: one for its create requests, one for everything else it causes. A `jobShape`
+ * in `extraSubmit` shapes the undo jobs too.
+ */
 function scenarioRules(s: Scenario, rng: Rng, extraSubmit: Partial<SimRule> = {}): SimRule[] {
   const name = `*${s.token}-*`;
   const submit: NonNullable<SimRule['faults']> = {};
@@ -432,20 +522,24 @@ function scenarioRules(s: Scenario, rng: Rng, extraSubmit: Partial<SimRule> = {}
   if (Object.keys(submit).length > 0 || Object.keys(extraSubmit).length > 0 || Object.keys(read).length > 0) {
     rules.push({ comment: `${s.token} creates`, match: { name, method: 'POST' }, ...extraSubmit, faults: submit });
   }
-  if (Object.keys(read).length > 0) rules.push({ comment: `${s.token} reads and undo`, match: { name }, faults: read });
+  const shape = extraSubmit.jobShape ? { jobShape: extraSubmit.jobShape } : {};
+  if (Object.keys(read).length > 0 || extraSubmit.jobShape) {
+    rules.push({ comment: `${s.token} reads and undo`, match: { name }, ...shape, faults: read });
+  }
   return rules;
 }
-
-const ALL_FAULTS: readonly SimFault[] = Object.values(SimFault);
 
 /**
  * Draws N scenarios: every story and every fault variant at least once when N allows (coverage first, then
  * weighted draws), kills aimed at clean runs of fitting stories, and the rules that script it all.
  */
 export function planScenarios(count: number, rng: Rng, options: ScenarioOptions): Scenario[] {
+  const adversarial = options.adversarial === true;
+  const allStories = Object.values(Story).filter((story) => adversarial || !ADVERSARIAL_STORIES.has(story));
+  const ALL_FAULTS = Object.values(SimFault).filter((fault) => adversarial || !ADVERSARIAL_FAULTS.has(fault));
   const storyRng = rng.fork('stories');
-  const stories = storyRng.shuffle(Object.values(Story)).slice(0, count);
-  while (stories.length < count) stories.push(weightedStory(storyRng));
+  const stories = storyRng.shuffle(allStories).slice(0, count);
+  while (stories.length < count) stories.push(weightedStory(storyRng, allStories));
   const ordered = storyRng.shuffle(stories);
   const buildRng = rng.fork('build');
   const scenarios = ordered.map((story, index) => buildScenario(index, story, buildRng, options.idPrefix));
@@ -470,7 +564,7 @@ export function planScenarios(count: number, rng: Rng, options: ScenarioOptions)
       };
     }
   };
-  assignKills(KillMoment.Compensation, [Story.OpFail, Story.OpPartial, Story.PlanThirdFails]);
+  assignKills(KillMoment.Compensation, [Story.OpFail, Story.OpPartial, Story.PlanThirdFails, Story.OpJobCancelled]);
   assignKills(KillMoment.Submit, [Story.OpSuccess, Story.OpFail, Story.OpWarn, Story.PlanSuccess]);
   assignKills(KillMoment.BetweenPolls, [Story.OpSuccess, Story.OpFail, Story.OpPartial, Story.OpWarn]);
 
@@ -486,6 +580,7 @@ export function planScenarios(count: number, rng: Rng, options: ScenarioOptions)
   for (const s of eligible) if (faultRng.chance(0.15)) s.faults.push(faultRng.pick(ALL_FAULTS));
 
   const ruleRng = rng.fork('rules');
+  const shapeRng = rng.fork('shapes');
   for (const s of scenarios) {
     // Faults of one rule fire on that rule's requests: keep two variants of one kind from sharing a counter.
     const kinds = new Set<string>();
@@ -503,7 +598,10 @@ export function planScenarios(count: number, rng: Rng, options: ScenarioOptions)
       s.cancelAfterReads = ruleRng.int(1, 3);
       setPollMode(s, PollMode.Local);
     }
+    if (s.story === Story.OpJobCancelled) extra = { outcome: 'CANCELLED' };
     if (s.kill) setPollMode(s, PollMode.Local);
+    // Shapes come from their own stream: a plain run draws exactly what it drew before shapes existed.
+    if (adversarial) extra = { ...extra, jobShape: drawJobShape(shapeRng) };
     s.rules = scenarioRules(s, ruleRng, extra);
   }
   return scenarios;

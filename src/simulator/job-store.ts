@@ -364,9 +364,15 @@ export class JobStore {
       effect.ids.forEach((id, index) => {
         const r = this.resources.get(id);
         if (!r || r.deleted !== undefined) return;
+        r.updated = at;
+        if (index > 0 && !ok && !partial) {
+          // ERROR or CANCELLED: the tasks of the extra objects (inline host groups) were cancelled, never run.
+          r.deleted = at;
+          r.state = 'Deleted';
+          return;
+        }
         // In a partial failure the extra objects (inline host groups) succeeded; the main object did not.
         r.state = ok || (partial && index > 0) ? 'Operational' : 'Contact support';
-        r.updated = at;
       });
       return;
     }

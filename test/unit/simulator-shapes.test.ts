@@ -317,3 +317,20 @@ describe('read faults of what stands in front of NSE', () => {
     expect(faults).toEqual(['http403Html', 'http400']);
   });
 });
+
+describe('a failed disk with inline host groups', () => {
+  it('never creates the host group whose task was cancelled', async () => {
+    const app = build({ rules: [{ match: { method: 'POST' }, outcome: 'ERROR' }] });
+    const accepted = await submit(
+      app,
+      'POST',
+      '/v2.1/disks',
+      diskBody('db-inline-fail', { hostgroups: [{ name: 'hg-never', initiators: [] }] }),
+    );
+    const done = (await readAll(app, accepted.id)).at(-1) as Json;
+    const igroup = (done.job_tasks as Json[]).find((t) => t.resource_type === 'ontap_igroup') as Json;
+    expect(igroup.status).toBe('cancelled');
+    expect((await api(app, 'GET', `/v2.1/hostgroups/${igroup.object_id as string}`)).status).toBe(404);
+    expect(app.sim.ledger().resources.find((r) => r.name === 'hg-never')).toMatchObject({ state: 'Deleted' });
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * The chaos suite's drawing (no servers): an adversarial plan draws every job shape, the read faults from in front
+ * of NSE, inline host groups and cancelled jobs; a plain plan draws none of them.
+ */
+import { chaosPlan } from '../../chaos/chaos';
+import { SimFault, Story } from '../../chaos/scenarios';
+import { parseRules } from '../../src/simulator/rules';
+
+describe('chaos drawing', () => {
+  it('draws every job shape choice, the new read faults and stories when adversarial', () => {
+    const scenarios = chaosPlan(300, 42, undefined, true);
+    const rules = parseRules(scenarios.flatMap((s) => s.rules));
+    const seen = new Map<string, Set<string>>();
+    for (const rule of rules) {
+      for (const [key, value] of Object.entries(rule.jobShape ?? {})) {
+        seen.set(key, (seen.get(key) ?? new Set()).add(String(value)));
+      }
+    }
+    expect(Object.fromEntries([...seen].map(([k, v]) => [k, [...v].sort()]))).toEqual({
+      fields: ['both', 'state', 'status'],
+      statusWords: ['state', 'status'],
+      typeField: ['both', 'documented', 'object_type', 'type'],
+      requestPayload: ['object', 'string'],
+      texts: ['plain', 'quoting'],
+    });
+    const faults = new Set(scenarios.flatMap((s) => s.faults));
+    for (const fault of [SimFault.Http302Read, SimFault.Http403HtmlRead, SimFault.Http400Read]) {
+      expect(faults).toContain(fault);
+    }
+    const inline = scenarios.filter((s) => s.story === Story.OpInline);
+    expect(inline.length).toBeGreaterThan(0);
+    for (const s of inline) {
+      expect(s.operation?.input.hostgroups).toEqual([expect.objectContaining({ name: `${s.token}-ihg` })]);
+      expect(s.creates.map((c) => c.type)).toEqual(['disk', 'hostgroup']);
+    }
+    expect(new Set(inline.map((s) => s.expected)).size).toBe(2);
+    const cancelled = scenarios.filter((s) => s.story === Story.OpJobCancelled);
+    expect(cancelled.length).toBeGreaterThan(0);
+    for (const s of cancelled) expect(s.rules.some((r) => r.outcome === 'CANCELLED')).toBe(true);
+  });
+
+  it('draws none of them in a plain run', () => {
+    const scenarios = chaosPlan(300, 42);
+    expect(scenarios.some((s) => s.rules.some((r) => r.jobShape !== undefined))).toBe(false);
+    expect(scenarios.some((s) => s.story === Story.OpInline || s.story === Story.OpJobCancelled)).toBe(false);
+    const adversarialFaults: string[] = [SimFault.Http302Read, SimFault.Http403HtmlRead, SimFault.Http400Read];
+    expect(scenarios.some((s) => s.faults.some((f) => adversarialFaults.includes(f)))).toBe(false);
+  });
+});
