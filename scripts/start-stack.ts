@@ -8,6 +8,9 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { assertPortFree } from '../src/dev/ports';
 import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
+import { ensureNexusEndpoint } from '../src/dev/nexus-endpoint';
+import { NEXUS_ENDPOINT } from '../src/shared/nexus-service';
+import { DEFAULT_TASK_QUEUE } from '../src/shared/workflow-api';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
 
 const DEMO_USER = 'nse-admin';
@@ -90,6 +93,15 @@ async function main(): Promise<void> {
   devServer.process.stdout?.pipe(serverLog);
   devServer.process.stderr?.pipe(serverLog);
 
+  // Workflows in other namespaces reach nse-flow through this endpoint (the Nexus service `nse-flow`).
+  await ensureNexusEndpoint({
+    cliPath,
+    address: devServer.address,
+    name: NEXUS_ENDPOINT,
+    namespace: process.env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: process.env.NSE_FLOW_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+  });
+
   const nseEnv: NodeJS.ProcessEnv = externalNse
     ? {}
     : {
@@ -116,6 +128,7 @@ async function main(): Promise<void> {
       '',
       `Temporal Web UI:  ${devServer.uiUrl}`,
       `Temporal gRPC:    ${devServer.address}`,
+      `Nexus endpoint:   ${NEXUS_ENDPOINT} (service nse-flow: runOperation, runPlan)`,
       `NSE:              ${externalNse ?? `http://127.0.0.1:${simPort}/api (simulator, user ${DEMO_USER})`}`,
       '',
       'Try it (in another terminal):',

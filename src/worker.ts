@@ -13,6 +13,7 @@ import { workflowBundlerOptions } from './bundler-options';
 import { dataConverterFor } from './codec';
 import { maskConfig, type Config, type ListenAddress } from './config';
 import { temporalLogger } from './logging';
+import { nseFlowNexusHandler } from './nexus/handler';
 import { startHealthServer, type RunningHealthServer } from './metrics/health-server';
 import { MetricName } from './metrics/names';
 import { NseClient } from './nse/client';
@@ -78,6 +79,7 @@ export async function createNseWorker(options: {
       taskQueue: config.temporal.taskQueue,
       ...(options.source ?? workflowSource(config.workflowBundle)),
       activities: createActivities({ nse }),
+      nexusServices: [nseFlowNexusHandler],
       // Codecs run in the worker's main thread, outside the workflow sandbox, so a prebuilt bundle needs nothing else.
       ...(dataConverter ? { dataConverter } : {}),
       shutdownGraceTime: config.shutdownGraceMs,

@@ -8,6 +8,7 @@ import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@t
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { nseFlowNexusHandler } from '../../src/nexus/handler';
 import { createLogger, temporalLogger } from '../../src/logging';
 import { NseClient } from '../../src/nse/client';
 import type { RunningSimulator } from './simulator';
@@ -89,6 +90,7 @@ export async function createTestWorker(
     taskQueue,
     workflowBundle: { codePath: testBundlePath() },
     activities: createActivities({ nse }),
+    nexusServices: [nseFlowNexusHandler],
   });
   return { worker, nse };
 }
