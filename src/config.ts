@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import type { NseAuth } from './nse/client';
+import { rememberSecret, scrubText } from './shared/redact';
 import { DEFAULT_TASK_QUEUE } from './shared/workflow-api';
 
 const optionalText = z
@@ -27,7 +28,14 @@ const Env = z.object({
   TEMPORAL_NAMESPACE: optionalText,
   TEMPORAL_TLS: z.enum(['true', 'false', '1', '0']).optional(),
   NSE_FLOW_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  NSE_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080/api'),
+  NSE_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://localhost:8080/api')
+    // Credentials in the URL would be printed wherever the URL is (logs, --print-config, error messages).
+    .refine(
+      (url) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url),
+      'must not contain credentials (user:password@); set NSE_USERNAME and NSE_PASSWORD or NSE_TOKEN instead',
+    ),
   NSE_AUTH: z.enum(['basic', 'jwt']).default('jwt'),
   NSE_USERNAME: optionalText,
   NSE_PASSWORD: optionalText,
@@ -40,7 +48,8 @@ const Env = z.object({
   NSE_FLOW_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   NSE_FLOW_METRICS_PORT: optionalPort,
   NSE_FLOW_HEALTH_PORT: optionalPort,
-  NSE_FLOW_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  // Closed by default: the probes and metrics answer only on this host unless an address is configured.
+  NSE_FLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   NSE_FLOW_WORKFLOW_BUNDLE: optionalText,
   NSE_FLOW_MAX_CACHED_WORKFLOWS: z
     .string()
@@ -262,6 +271,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/**
+ * Adds this configuration's credentials (NSE password or token, Temporal API key, TLS client key, codec keys) to
+ * the secrets scrubbed by value from every text the process lets out (logs, failure messages, job texts).
+ */
+export function rememberConfigSecrets(config: Config): void {
+  const auth = config.nse.auth;
+  rememberSecret(auth.kind === 'token' ? auth.token : auth.password);
+  rememberSecret(config.temporal.connection.apiKey as string | undefined);
+  const tls = config.temporal.connection.tls;
+  if (tls && typeof tls === 'object' && tls.clientCertPair)
+    rememberSecret(Buffer.from(tls.clientCertPair.key).toString());
+  for (const value of Object.values(config.temporal.connection.metadata ?? {})) rememberSecret(String(value));
+  for (const { key } of config.codec?.keys ?? []) rememberSecret(key.toString('base64'));
+}
+
 const MASK = '****';
 
 function describeBytes(bytes: Uint8Array | undefined): string | undefined {
@@ -294,7 +318,7 @@ export function maskConfig(config: Config): unknown {
   return {
     ...config,
     temporal: { ...config.temporal, connection: maskConnection(config.temporal.connection) },
-    nse: { ...config.nse, auth: masked },
+    nse: { ...config.nse, baseUrl: scrubText(config.nse.baseUrl), auth: masked },
     codec: config.codec && {
       activeKeyId: config.codec.activeKeyId,
       keys: config.codec.keys.map((k) => ({ id: k.id, key: MASK })),

@@ -7,43 +7,7 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type * as PinoPretty from 'pino-pretty';
-
-/** Paths pino censors wherever they appear in a log line (its wildcards reach one level deep). */
-export const REDACT_PATHS = [
-  'password',
-  '*.password',
-  'token',
-  '*.token',
-  'accessToken',
-  '*.accessToken',
-  'refreshToken',
-  '*.refreshToken',
-  'authorization',
-  '*.authorization',
-  'Authorization',
-  '*.Authorization',
-  'headers.authorization',
-  'headers.Authorization',
-  'headers.cookie',
-  'taskToken', // the SDK adds the activity task token to activity log metadata
-  '*.taskToken',
-  'apiKey',
-  '*.apiKey',
-  'request_payload', // NSE echoes credentials in a job task's request_payload
-  '*.request_payload',
-  'tasks[*].request_payload',
-  '*.tasks[*].request_payload',
-  'nse.auth.password', // a config object, at the top or one level down
-  '*.nse.auth.password',
-  'nse.auth.token',
-  '*.nse.auth.token',
-  'codec.keys', // payload-encryption keys
-  '*.codec.keys',
-  'temporal.connection.apiKey',
-  '*.temporal.connection.apiKey',
-  'temporal.connection.tls.clientCertPair.key',
-  '*.temporal.connection.tls.clientCertPair.key',
-];
+import { redactSecrets, scrubText } from './shared/redact';
 
 /** Whether {@link createLogger} pretty-prints: only on a terminal, and never with NODE_ENV=production. */
 export function shouldPrettyPrint(
@@ -65,8 +29,23 @@ function prettyStdout(): DestinationStream | undefined {
 }
 
 /**
+ * An error as a log field: pino's serialisation, then redacted like everything else (its message and stack may quote
+ * a secret value).
+ */
+function serializeError(err: Error): unknown {
+  return redactSecrets(pino.stdSerializers.err(err));
+}
+
+/** One argument of a log call, redacted: messages are scrubbed, objects redacted by key, value and shape. */
+function redactArgument(argument: unknown): unknown {
+  if (typeof argument === 'string') return scrubText(argument);
+  return argument instanceof Error ? argument : redactSecrets(argument);
+}
+
+/**
  * Creates the process's root logger: JSON lines on stdout (pretty on a development terminal), or to `destination`
- * (tests pass a sink). Secrets at {@link REDACT_PATHS} are censored before anything is written.
+ * (tests pass a sink). Every argument of every log call is redacted by src/shared/redact.ts (the same rules as job
+ * records and failure messages) before anything is written.
  */
 export function createLogger(level: string, destination?: DestinationStream): PinoLogger {
   const stream =
@@ -75,9 +54,13 @@ export function createLogger(level: string, destination?: DestinationStream): Pi
     {
       level,
       base: { service: 'nse-flow' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map(redactArgument) as Parameters<typeof method>);
+        },
+      },
       // The SDK passes failures as `error`; without a serializer an Error becomes `{}`.
-      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+      serializers: { err: serializeError, error: serializeError },
     },
     stream,
   );

@@ -11,7 +11,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from './activities';
 import { workflowBundlerOptions } from './bundler-options';
 import { dataConverterFor } from './codec';
-import { maskConfig, type Config, type ListenAddress } from './config';
+import { maskConfig, rememberConfigSecrets, type Config, type ListenAddress } from './config';
 import { temporalLogger } from './logging';
 import { nseFlowNexusHandler } from './nexus/handler';
 import { startHealthServer, type RunningHealthServer } from './metrics/health-server';
@@ -98,6 +98,7 @@ export async function createNseWorker(options: {
  * whole process group, so a supervisor's SIGTERM may follow it. Resolves after a clean drain, logging `worker stopped`.
  */
 export async function runWorker(config: Config, logger: PinoLogger): Promise<void> {
+  rememberConfigSecrets(config);
   installRuntime(logger, { metrics: config.metrics });
   let worker: Worker | undefined;
   let stopSignal: NodeJS.Signals | undefined;

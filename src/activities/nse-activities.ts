@@ -8,6 +8,7 @@ import { countNseRequestError, countSubmitAdoption } from '../metrics/activity-m
 import type { NseClient } from '../nse/client';
 import { NseError, NseHttpError, NseProtocolError, NseUnsafePathError } from '../nse/errors';
 import { FailureType } from '../shared/failures';
+import { scrubText } from '../shared/redact';
 import type { Job, SubmitResult } from '../shared/nse-types';
 import {
   buildRequest,
@@ -172,6 +173,11 @@ function buildSafeRequest(spec: OperationSpec, input: Record<string, unknown>): 
 /** Translates client errors for the retry policy. Anything unrecognised stays retryable. */
 export function rethrowAsFailure(err: unknown): never {
   countNseRequestError(err);
+  // Messages end up in failures, history and logs: scrubbed of the worker's credentials and secret shapes.
+  if (err instanceof Error) {
+    err.message = scrubText(err.message);
+    if (err.stack) err.stack = scrubText(err.stack);
+  }
   if (err instanceof NseHttpError) {
     const details = [{ status: err.status, nseCode: err.nseStatus?.code }]; // never headers or bodies
     if (err.status === 401) {

@@ -11,7 +11,7 @@ import * as https from 'node:https';
 import type { Logger } from 'pino';
 import type { Job, JobPage, ListJobsQuery, SubmitResult } from '../shared/nse-types';
 import type { HttpMethod } from '../shared/operations';
-import { redactSecrets } from '../shared/redact';
+import { redactSecrets, rememberSecret } from '../shared/redact';
 import {
   isRecord,
   NseEnvelopeError,
@@ -132,6 +132,8 @@ export class NseClient {
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.auth = options.auth;
+    // Scrubbed by value from every text this process lets out (job texts, failure messages, logs).
+    rememberSecret(this.auth.kind === 'token' ? this.auth.token : this.auth.password);
     this.timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
     this.getRetries = options.getRetries ?? 0;
     if (!Number.isInteger(this.getRetries) || this.getRetries < 0) {
@@ -365,6 +367,7 @@ export class NseClient {
     if (typeof token !== 'string' || token === '') {
       throw new NseProtocolError(method, path, 'no token in the response', res.status);
     }
+    rememberSecret(token, { renewed: true });
     this.jwt = { token, obtainedAt: Date.now(), expiresAt: jwtExpiry(token) };
     return token;
   }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { normaliseJobState, type Job, type JobTask } from '../shared/nse-types';
-import { redactSecrets } from '../shared/redact';
+import { scrubJob } from '../shared/redact';
 import type { NseStatus } from './errors';
 
 /** A response did not have the shape NSE documents; `reason` names the fields, never their values. */
@@ -120,31 +120,36 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * Normalises one raw job record into a {@link Job}: state from `state` if present, else `status` and
- * `last_error` (see {@link normaliseJobState}), task states likewise, and `raw` = the redacted record.
+ * `last_error` (see {@link normaliseJobState}), task states likewise, and `raw` = the redacted record. Every free
+ * text is scrubbed of the secrets the record carries, `secrets` and the process's own ({@link scrubJob}).
  * Throws {@link NseEnvelopeError} when the record is not a job (no `id`, wrong field types).
  */
-export function parseJob(raw: unknown): Job {
+export function parseJob(raw: unknown, secrets: Iterable<string> = []): Job {
   const job = parseWith(NseJobSchema, raw, 'job');
   const { state, known } = normaliseJobState({ state: job.state, status: job.status, lastError: job.last_error });
-  return {
-    id: job.id,
-    action: job.action,
-    summary: job.job_summary,
-    objectId: job.object_id,
-    // The field name differs by resource family (nse-api.md §6.3); an empty value falls through too.
-    objectType: job.object_type || job.type || '',
-    objectName: job.object_name,
-    state,
-    stateKnown: known,
-    status: job.status ?? '',
-    statusDetail: job.status_detail,
-    lastError: job.last_error,
-    userId: job.user_id,
-    created: job.created,
-    updated: job.updated,
-    tasks: (job.job_tasks ?? []).map(toTask),
-    raw: redactSecrets(raw as Record<string, unknown>),
-  };
+  // Free texts may quote what the request carried (NSE's own error messages do): scrubbed with the raw record.
+  return scrubJob(
+    {
+      id: job.id,
+      action: job.action,
+      summary: job.job_summary,
+      objectId: job.object_id,
+      // The field name differs by resource family (nse-api.md §6.3); an empty value falls through too.
+      objectType: job.object_type || job.type || '',
+      objectName: job.object_name,
+      state,
+      stateKnown: known,
+      status: job.status ?? '',
+      statusDetail: job.status_detail,
+      lastError: job.last_error,
+      userId: job.user_id,
+      created: job.created,
+      updated: job.updated,
+      tasks: (job.job_tasks ?? []).map(toTask),
+      raw: raw as Record<string, unknown>,
+    },
+    secrets,
+  );
 }
 
 function toTask(task: z.output<typeof NseJobTaskSchema>): JobTask {

@@ -1,43 +1,194 @@
 /**
- * Removes secrets from data before it leaves the worker: NSE job records echo credentials in clear
- * (`job_tasks[].request_payload.org_password`), and anything returned by an activity lands in workflow history.
- * Pure TypeScript with no Node imports, so workflows may use it too.
+ * The one definition of what is secret, and how it is removed from data and text before either leaves the worker:
+ * NSE job records echo credentials (`job_tasks[].request_payload.org_password`, sometimes a JSON string), and its
+ * free texts (`last_error`, `status_detail`, `job_summary`) may quote them; anything an activity returns lands in
+ * workflow history, and failure messages and logs are read by people. Logging (src/logging.ts), the NSE client and
+ * the activities all use this module. Pure TypeScript with no Node imports, so workflows may use it too.
+ *
+ * Three rules, applied together:
+ * - by key name: the value of a property whose name says secret ({@link isSecretProperty}) is replaced whole;
+ * - by value: the values found under such keys (also inside JSON-string payloads), the process's own credentials
+ *   ({@link rememberSecret}) and whatever the caller knows are replaced wherever they appear in free text;
+ * - by shape: JWTs, `Bearer`/`Basic` credentials, URL user-info and `password=...`-style pairs in free text.
  * @module
  */
+import type { Job, JobTask } from './nse-types';
 
 /** The placeholder that replaces every secret value. */
 export const REDACTED = '[redacted]';
 
+/** What replaces data nested deeper than {@link MAX_REDACT_DEPTH} (it is not walked, so it cannot leak). */
+export const TOO_DEEP = '[too deep]';
+
+/** Deepest nesting redaction walks; NSE records nest a few levels, and no input may exhaust the stack. */
+export const MAX_REDACT_DEPTH = 32;
+
+/**
+ * Values shorter than this are not searched for in free text: a two-letter "password" would turn every word
+ * containing it into `[redacted]`. Key-name and shape rules still apply to them.
+ */
+export const MIN_SECRET_LENGTH = 4;
+
 /**
  * Matches property names whose values are secrets: anything containing password, passwd, passphrase, secret,
- * token, credential, authorization or cookie, and names ending in `key` after a prefix (`access_key`, `api-key`,
- * `privateKey`, `sshkey`). A bare `key` is kept on purpose: NSE tags are `{ key, value }` pairs whose `key` is a
- * tag name, not a secret. Stateless (no `g` flag), so it is safe to share.
+ * token, credential, authorization, cookie, jwt, bearer or private key, and names ending in `key` after a prefix
+ * (`access_key`, `api-key`, `privateKey`, `sshkey`). A bare `key` is kept on purpose: NSE tags are `{ key, value }`
+ * pairs whose `key` is a tag name, not a secret. Stateless (no `g` flag), so it is safe to share.
  */
-export const SECRET_KEY_PATTERN = /passw(?:or)?d|passphrase|secret|token|credential|authori[sz]ation|cookie|.key$/i;
+export const SECRET_KEY_PATTERN =
+  /passw(?:or)?d|passphrase|secret|token|credential|authori[sz]ation|cookie|jwt|bearer|private[_-]?key|.key$/i;
 
-/** True when a property called `name` holds a secret according to {@link SECRET_KEY_PATTERN}. */
+/** Short secret words that count only as a whole word of a name (`pwd`, `org_pass`, `adminPw`; not `passive`). */
+const SECRET_WORDS = new Set(['pwd', 'pw', 'pass', 'psk', 'otp']);
+
+/** The words of a property name: `org_pass`, `orgPass` and `org-pass` all give `org`, `pass`. */
+function wordsOf(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+/** True when a property called `name` holds a secret: {@link SECRET_KEY_PATTERN}, or a short secret word. */
 export function isSecretKey(name: string): boolean {
-  return SECRET_KEY_PATTERN.test(name);
+  return SECRET_KEY_PATTERN.test(name) || wordsOf(name).some((word) => SECRET_WORDS.has(word));
 }
 
 /**
- * Returns a deep copy of `value` in which the value of every property matching {@link SECRET_KEY_PATTERN}, at
- * any depth, is replaced by {@link REDACTED} (null and undefined stay as they are: they reveal nothing). Plain objects and arrays are copied; other objects (Date, class
- * instances) are kept by reference. Cycles are copied as cycles, and `__proto__` keys stay plain own properties.
+ * True when property `name` of `holder` holds a secret: a secret key name, or a bare `key` that is not half of a
+ * `{ key, value }` tag pair (`{ id, key }` is key material, as the codec's keys are).
  */
-export function redactSecrets<T>(value: T): T {
-  return copy(value, new WeakMap()) as T;
+export function isSecretProperty(holder: object, name: string): boolean {
+  if (name.toLowerCase() === 'key') return !Object.keys(holder).some((other) => other.toLowerCase() === 'value');
+  return isSecretKey(name);
 }
 
-function copy(value: unknown, seen: WeakMap<object, unknown>): unknown {
+// Secret shapes in free text. Each keeps what names the secret and replaces the secret itself.
+const JWT = /\beyJ[\w-]{2,}\.[\w-]{2,}\.[\w-]*/g;
+const BEARER = /\b(Bearer\s+)[\w.~+/=-]{8,}/gi;
+// A Basic credential is base64: it has a digit, +, / or = somewhere (so "Basic authentication" stays).
+const BASIC = /\b(Basic\s+)(?=[\w+/=]*[\d+/=])[\w+/=]{4,}/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+const SECRET_PAIR =
+  /([\w-]*(?:passw(?:or)?d|pwd|passphrase|secret|token|jwt|api[_-]?key|private[_-]?key|credential)[\w-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;&)}\]]+)/gi;
+
+/** Process-wide secrets (the worker's credentials, its recent JWTs): scrubbed from every text by value. */
+const rememberedSecrets = new Set<string>();
+const recentTokens: string[] = [];
+/** Renewed tokens kept for scrubbing; older ones have expired and their texts were scrubbed while they lived. */
+const MAX_RECENT_TOKENS = 8;
+
+/**
+ * Adds a credential of this process to what is scrubbed from every text: a password or key for good, or (with
+ * `renewed`) a token that replaces an earlier one, of which the last few are kept.
+ */
+export function rememberSecret(value: string | undefined, options: { renewed?: boolean } = {}): void {
+  if (value === undefined || value.length < MIN_SECRET_LENGTH || rememberedSecrets.has(value)) return;
+  rememberedSecrets.add(value);
+  if (!options.renewed) return;
+  recentTokens.push(value);
+  if (recentTokens.length > MAX_RECENT_TOKENS) rememberedSecrets.delete(recentTokens.shift() as string);
+}
+
+/** The secrets {@link rememberSecret} was given, plus `extra`. */
+export function knownSecrets(extra: Iterable<string> = []): Set<string> {
+  return new Set([...rememberedSecrets, ...extra]);
+}
+
+/**
+ * Collects the secret values `value` carries into `into`: every string or number under a secret key (at any depth
+ * below it), JWTs, the values of `password=...` pairs, and the same found inside strings that are JSON. Bounded by
+ * {@link MAX_REDACT_DEPTH}.
+ */
+export function collectSecrets(value: unknown, into: Set<string> = new Set()): Set<string> {
+  const pending: { node: unknown; depth: number; secret: boolean }[] = [{ node: value, depth: 0, secret: false }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { node, depth, secret } = next;
+    if (typeof node === 'string') {
+      collectFromText(node, secret, into, depth, (parsed) => pending.push({ node: parsed, depth: depth + 1, secret }));
+    } else if (typeof node === 'number' || typeof node === 'bigint') {
+      if (secret) addSecret(into, String(node));
+    } else if (node !== null && typeof node === 'object' && depth < MAX_REDACT_DEPTH) {
+      for (const [key, item] of Object.entries(node)) {
+        pending.push({ node: item, depth: depth + 1, secret: secret || isSecretProperty(node, key) });
+      }
+    }
+  }
+  return into;
+}
+
+function collectFromText(
+  text: string,
+  secret: boolean,
+  into: Set<string>,
+  depth: number,
+  walk: (parsed: unknown) => void,
+): void {
+  if (secret) addSecret(into, text);
+  for (const match of text.matchAll(JWT)) addSecret(into, match[0]);
+  for (const match of text.matchAll(SECRET_PAIR)) addSecret(into, unquote(match[2] as string));
+  const trimmed = text.trim();
+  if (depth < MAX_REDACT_DEPTH && (trimmed.startsWith('{') || trimmed.startsWith('['))) {
+    try {
+      walk(JSON.parse(trimmed));
+    } catch {
+      // Not JSON after all: the text rules above still applied.
+    }
+  }
+}
+
+function unquote(value: string): string {
+  return /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
+}
+
+function addSecret(into: Set<string>, value: string): void {
+  if (value.length >= MIN_SECRET_LENGTH) into.add(value);
+}
+
+/**
+ * Removes secrets from free text: every value of `secrets` (as written, JSON-escaped and URL-encoded), then JWTs,
+ * bearer and basic credentials, URL user-info and `password=...`-style pairs.
+ */
+export function scrubText(text: string, secrets: ReadonlySet<string> = rememberedSecrets): string {
+  let out = text;
+  // Longest first, so a secret that contains another is replaced whole.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret.length < MIN_SECRET_LENGTH) continue;
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+      if (out.includes(form)) out = out.split(form).join(REDACTED);
+    }
+  }
+  return out
+    .replace(JWT, REDACTED)
+    .replace(BEARER, `$1${REDACTED}`)
+    .replace(BASIC, `$1${REDACTED}`)
+    .replace(URL_USERINFO, `$1${REDACTED}@`)
+    .replace(SECRET_PAIR, `$1${REDACTED}`);
+}
+
+/**
+ * Returns a deep copy of `value` in which the value of every secret property ({@link isSecretProperty}), at any depth, is
+ * replaced by {@link REDACTED} (null and undefined stay as they are: they reveal nothing) and every string is
+ * scrubbed ({@link scrubText}) of the secrets `value` itself carries ({@link collectSecrets}), `secrets`, the
+ * remembered ones and the secret shapes. Plain objects and arrays are
+ * copied; other objects (Date, class instances) are kept by reference. Cycles are copied as cycles, `__proto__` keys
+ * stay plain own properties, and anything nested deeper than {@link MAX_REDACT_DEPTH} becomes {@link TOO_DEEP}.
+ */
+export function redactSecrets<T>(value: T, secrets: Iterable<string> = []): T {
+  return copy(value, collectSecrets(value, knownSecrets(secrets)), new WeakMap(), 0) as T;
+}
+
+function copy(value: unknown, secrets: ReadonlySet<string>, seen: WeakMap<object, unknown>, depth: number): unknown {
+  if (typeof value === 'string') return scrubText(value, secrets);
   if (value === null || typeof value !== 'object') return value;
   const done = seen.get(value);
   if (done !== undefined) return done;
+  if (depth >= MAX_REDACT_DEPTH) return TOO_DEEP;
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     seen.set(value, out);
-    for (const item of value) out.push(copy(item, seen));
+    for (const item of value) out.push(copy(item, secrets, seen, depth + 1));
     return out;
   }
   const proto: unknown = Object.getPrototypeOf(value);
@@ -48,11 +199,36 @@ function copy(value: unknown, seen: WeakMap<object, unknown>): unknown {
     const item = (value as Record<string, unknown>)[key];
     // defineProperty, not assignment: `out['__proto__'] = x` would replace the copy's prototype.
     Object.defineProperty(out, key, {
-      value: isSecretKey(key) && item !== null && item !== undefined ? REDACTED : copy(item, seen),
+      value:
+        isSecretProperty(value, key) && item !== null && item !== undefined
+          ? REDACTED
+          : copy(item, secrets, seen, depth + 1),
       enumerable: true,
       writable: true,
       configurable: true,
     });
   }
   return out;
+}
+
+/**
+ * A job with its free texts (summary, status detail, last error, object name, the same of each task) scrubbed of
+ * the secrets its raw record carries, `secrets` and the remembered ones, and its raw record redacted. Ids, states and times are kept as they are.
+ */
+export function scrubJob(job: Job, secrets: Iterable<string> = []): Job {
+  const all = collectSecrets(job.raw, knownSecrets(secrets));
+  const scrubTask = (task: JobTask): JobTask => ({
+    ...task,
+    statusDetail: scrubText(task.statusDetail, all),
+    lastError: scrubText(task.lastError, all),
+  });
+  return {
+    ...job,
+    summary: scrubText(job.summary, all),
+    objectName: scrubText(job.objectName, all),
+    statusDetail: scrubText(job.statusDetail, all),
+    lastError: scrubText(job.lastError, all),
+    tasks: job.tasks.map(scrubTask),
+    raw: redactSecrets(job.raw, all),
+  };
 }

@@ -119,8 +119,8 @@ describe('loadConfig', () => {
 
   it('serves health probes on the metrics port + 1 unless NSE_FLOW_HEALTH_PORT says otherwise', () => {
     expect(loadConfig(env({ NSE_FLOW_METRICS_PORT: '9464' }))).toMatchObject({
-      metrics: { host: '0.0.0.0', port: 9464 },
-      health: { host: '0.0.0.0', port: 9465 },
+      metrics: { host: '127.0.0.1', port: 9464 },
+      health: { host: '127.0.0.1', port: 9465 },
     });
     expect(
       loadConfig(

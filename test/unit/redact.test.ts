@@ -45,7 +45,7 @@ describe('redactSecrets', () => {
     'keeps the value of %s',
     (key) => {
       expect(isSecretKey(key)).toBe(false);
-      expect(redactSecrets({ [key]: 'x' })).toEqual({ [key]: 'x' });
+      expect(redactSecrets({ [key]: 'x', value: 'y' })).toEqual({ [key]: 'x', value: 'y' });
     },
   );
 
