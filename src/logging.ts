@@ -33,7 +33,8 @@ function prettyStdout(): DestinationStream | undefined {
  * a secret value).
  */
 function serializeError(err: Error): unknown {
-  return redactSecrets(pino.stdSerializers.err(err));
+  // The serialised error has pino's own prototype; as plain JSON redaction walks it like any other field.
+  return redactSecrets(JSON.parse(JSON.stringify(pino.stdSerializers.err(err))) as unknown);
 }
 
 /** One argument of a log call, redacted: messages are scrubbed, objects redacted by key, value and shape. */

@@ -69,9 +69,10 @@ const JWT = /\beyJ[\w-]{2,}\.[\w-]{2,}\.[\w-]*/g;
 const BEARER = /\b(Bearer\s+)[\w.~+/=-]{8,}/gi;
 // A Basic credential is base64: it has a digit, +, / or = somewhere (so "Basic authentication" stays).
 const BASIC = /\b(Basic\s+)(?=[\w+/=]*[\d+/=])[\w+/=]{4,}/gi;
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
-const SECRET_PAIR =
-  /([\w-]*(?:passw(?:or)?d|pwd|passphrase|secret|token|jwt|api[_-]?key|private[_-]?key|credential)[\w-]*["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;&)}\]]+)/gi;
+// Each pattern starts only where a run of its characters starts, so no text makes it scan quadratically.
+const URL_USERINFO = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+// `name: value`, `name=value`, `"name": "value"`: a secret when the name is ({@link isSecretKey}).
+const NAME_VALUE_PAIR = /(?<![\w-])([\w-]+)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;&)}\]]+)/g;
 
 /** Process-wide secrets (the worker's credentials, its recent JWTs): scrubbed from every text by value. */
 const rememberedSecrets = new Set<string>();
@@ -103,6 +104,8 @@ export function knownSecrets(extra: Iterable<string> = []): Set<string> {
  */
 export function collectSecrets(value: unknown, into: Set<string> = new Set()): Set<string> {
   const pending: { node: unknown; depth: number; secret: boolean }[] = [{ node: value, depth: 0, secret: false }];
+  // Each object once (a cycle, or an object shared by many, is walked once), under a secret key or not.
+  const seen = { secret: new WeakSet<object>(), plain: new WeakSet<object>() };
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { node, depth, secret } = next;
     if (typeof node === 'string') {
@@ -110,6 +113,9 @@ export function collectSecrets(value: unknown, into: Set<string> = new Set()): S
     } else if (typeof node === 'number' || typeof node === 'bigint') {
       if (secret) addSecret(into, String(node));
     } else if (node !== null && typeof node === 'object' && depth < MAX_REDACT_DEPTH) {
+      const visited = secret ? seen.secret : seen.plain;
+      if (visited.has(node)) continue;
+      visited.add(node);
       for (const [key, item] of Object.entries(node)) {
         pending.push({ node: item, depth: depth + 1, secret: secret || isSecretProperty(node, key) });
       }
@@ -127,7 +133,8 @@ function collectFromText(
 ): void {
   if (secret) addSecret(into, text);
   for (const match of text.matchAll(JWT)) addSecret(into, match[0]);
-  for (const match of text.matchAll(SECRET_PAIR)) addSecret(into, unquote(match[2] as string));
+  for (const match of text.matchAll(NAME_VALUE_PAIR))
+    if (isSecretKey(match[1] as string)) addSecret(into, unquote(match[3] as string));
   const trimmed = text.trim();
   if (depth < MAX_REDACT_DEPTH && (trimmed.startsWith('{') || trimmed.startsWith('['))) {
     try {
@@ -164,7 +171,9 @@ export function scrubText(text: string, secrets: ReadonlySet<string> = remembere
     .replace(BEARER, `$1${REDACTED}`)
     .replace(BASIC, `$1${REDACTED}`)
     .replace(URL_USERINFO, `$1${REDACTED}@`)
-    .replace(SECRET_PAIR, `$1${REDACTED}`);
+    .replace(NAME_VALUE_PAIR, (pair, name: string, separator: string) =>
+      isSecretKey(name) ? `${name}${separator}${REDACTED}` : pair,
+    );
 }
 
 /**

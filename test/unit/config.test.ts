@@ -236,3 +236,28 @@ describe('maskConfig', () => {
     });
   });
 });
+
+describe('credentials in NSE_BASE_URL (#15)', () => {
+  it.each(['https://admin:s3cret-pw@nse.example/api', 'https://admin@nse.example/api', 'http://:pw-only@h/api'])(
+    'refuses %s with a clear error that does not repeat the URL',
+    (url) => {
+      let message = '';
+      try {
+        loadConfig(env({ NSE_BASE_URL: url }));
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/^NSE_BASE_URL: must not contain credentials/);
+      expect(message).not.toContain('s3cret-pw');
+    },
+  );
+
+  it('masks user-info in any URL --print-config shows', () => {
+    const config = loadConfig(env());
+    const printed = JSON.stringify(
+      maskConfig({ ...config, nse: { ...config.nse, baseUrl: 'https://u:pw-9999@h/api' } }),
+    );
+    expect(printed).not.toContain('pw-9999');
+  });
+});

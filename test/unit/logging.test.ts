@@ -2,6 +2,7 @@
  * The pino root: redaction of secrets wherever the SDK or our code puts them, Error serialisation, the SDK logger
  * adapter, and when output is pretty-printed.
  */
+import { rememberSecret } from '../../src/shared/redact';
 import { Writable } from 'node:stream';
 import { createLogger, shouldPrettyPrint, temporalLogger } from '../../src/logging';
 
@@ -87,5 +88,20 @@ describe('shouldPrettyPrint', () => {
     expect(shouldPrettyPrint({ isTTY: true }, { NODE_ENV: 'production' })).toBe(false);
     expect(shouldPrettyPrint({ isTTY: false }, {})).toBe(false);
     expect(shouldPrettyPrint({}, {})).toBe(false);
+  });
+});
+
+describe('createLogger redacts by value (#15)', () => {
+  it('scrubs a remembered credential, a JWT and a password pair from messages, fields and errors', () => {
+    const { stream, raw } = capture();
+    rememberSecret('logged-Credential-77');
+    const logger = createLogger('info', stream);
+    logger.info('NSE said logged-Credential-77 was wrong');
+    logger.info({ detail: 'token eyJhbGciOiJIUzI1NiJ9.eyJ1IjoiYSJ9.c2ln refused' }, 'refresh');
+    logger.warn({ error: new Error("module_args: {'org_password': 'quoted-pw-88'}") }, 'activity failed');
+    logger.info({ pwd: 'short-name-99', jwt: 'x.y.z' }, 'keys');
+    const all = raw.join('\n');
+    for (const secret of ['logged-Credential-77', 'eyJhbGciOiJIUzI1NiJ9', 'quoted-pw-88', 'short-name-99', 'x.y.z'])
+      expect(all).not.toContain(secret);
   });
 });

@@ -1,4 +1,12 @@
-import { isSecretKey, REDACTED, redactSecrets, SECRET_KEY_PATTERN } from '../../src/shared/redact';
+import {
+  collectSecrets,
+  isSecretKey,
+  REDACTED,
+  redactSecrets,
+  rememberSecret,
+  scrubText,
+  SECRET_KEY_PATTERN,
+} from '../../src/shared/redact';
 
 describe('redactSecrets', () => {
   it('replaces secrets at any depth, arrays included', () => {
@@ -110,5 +118,84 @@ describe('redactSecrets', () => {
     expect(SECRET_KEY_PATTERN.flags).not.toContain('g');
     expect(SECRET_KEY_PATTERN.test('password')).toBe(true);
     expect(SECRET_KEY_PATTERN.test('password')).toBe(true);
+  });
+});
+
+describe('redaction by value (#15)', () => {
+  it.each(['pwd', 'pass', 'org_pass', 'adminPw', 'jwt', 'id_jwt', 'bearer', 'ssh_private_key_data', 'x-auth-token'])(
+    'treats %s as a secret key name',
+    (key) => {
+      expect(isSecretKey(key)).toBe(true);
+    },
+  );
+
+  it.each(['passive', 'bypass', 'compass', 'passenger_count', 'keystone', 'access_key_id'])(
+    'does not treat %s as a secret key name',
+    (key) => {
+      expect(isSecretKey(key)).toBe(false);
+    },
+  );
+
+  it('redacts a bare key that is key material, keeps one that is a tag name', () => {
+    expect(redactSecrets({ id: 'k1', key: 'bWF0ZXJpYWw=' })).toEqual({ id: 'k1', key: REDACTED });
+    expect(redactSecrets({ key: 'env', value: 'prod' })).toEqual({ key: 'env', value: 'prod' });
+  });
+
+  it('collects secrets under secret keys, inside JSON strings and from password pairs in text', () => {
+    const secrets = collectSecrets({
+      job_tasks: [{ request_payload: JSON.stringify({ org_password: 'inside-json-1', name: 'x' }) }],
+      creds: { pass: 'short-pass-2' },
+      note: 'connect with password=pair-secret-3 now',
+    });
+    expect([...secrets]).toEqual(expect.arrayContaining(['inside-json-1', 'short-pass-2', 'pair-secret-3']));
+    expect(secrets.has('x')).toBe(false);
+  });
+
+  it('scrubs the secrets a record carries from its own free texts', () => {
+    const record = {
+      last_error: "FAILED! => {'module_args': {'admin_password': 'sim-admin-S3cret'}} for pwd sim-admin-S3cret",
+      request_payload: '{"admin_password":"sim-admin-S3cret"}',
+    };
+    const out = JSON.stringify(redactSecrets(record));
+    expect(out).not.toContain('sim-admin-S3cret');
+    expect(out).toContain('FAILED!');
+  });
+
+  it.each([
+    ['a JWT', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl was refused', 'eyJhbGciOiJIUzI1NiJ9'],
+    ['a bearer token', 'sent Authorization: Bearer abcdefgh12345678 to NSE', 'abcdefgh12345678'],
+    ['a basic credential', 'sent Basic YWRtaW46c2VjcmV0 to NSE', 'YWRtaW46c2VjcmV0'],
+    ['URL user-info', 'cannot reach https://admin:hunter2-pw@nse.example/api', 'hunter2-pw'],
+    ['a password pair', "module_args: {'org_password': 'a b c', 'name': 'x'}", 'a b c'],
+    ['a JSON password pair', '{"api_key":"k-123456"}', 'k-123456'],
+  ])('scrubs %s from free text by its shape', (_what, text, secret) => {
+    const scrubbed = scrubText(text, new Set());
+    expect(scrubbed).not.toContain(secret);
+    expect(scrubbed).toContain(REDACTED);
+  });
+
+  it('leaves ordinary words alone', () => {
+    const text = 'Basic authentication failed; Token expired.; password required';
+    expect(scrubText(text, new Set())).toBe(text);
+  });
+
+  it('scrubs a known secret as written, JSON-escaped and URL-encoded', () => {
+    const secret = 'p@ss "quoted" /x';
+    const text = `a ${secret} b ${JSON.stringify(secret)} c ${encodeURIComponent(secret)}`;
+    const scrubbed = scrubText(text, new Set([secret]));
+    expect(scrubbed).not.toContain('quoted');
+    expect(scrubbed).not.toContain(encodeURIComponent(secret));
+  });
+
+  it('scrubs remembered credentials of the process from every text', () => {
+    rememberSecret('worker-nse-Password-42');
+    expect(scrubText('NSE said: bad login worker-nse-Password-42')).toBe(`NSE said: bad login ${REDACTED}`);
+    expect(redactSecrets({ message: 'x worker-nse-Password-42' })).toEqual({ message: `x ${REDACTED}` });
+  });
+
+  it('stops at its depth limit instead of exhausting the stack', () => {
+    const deep = JSON.parse('['.repeat(20_000) + ']'.repeat(20_000)) as unknown;
+    expect(JSON.stringify(redactSecrets({ deep }))).toContain('[too deep]');
+    expect(() => collectSecrets(deep)).not.toThrow();
   });
 });
