@@ -12,6 +12,7 @@ import { ensureNexusEndpoint } from '../src/dev/nexus-endpoint';
 import { NEXUS_ENDPOINT } from '../src/shared/nexus-service';
 import { DEFAULT_TASK_QUEUE } from '../src/shared/workflow-api';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { removeStackConnection, writeStackConnection } from '../src/cli/stack-connection';
 
 const DEMO_USER = 'nse-admin';
 const DEMO_PASSWORD = 'nse-demo-password'; // the simulator's demo credential, not a real secret
@@ -60,6 +61,7 @@ async function stopAll(exitCode: number): Promise<void> {
         }),
     ),
   );
+  removeStackConnection();
   await devServer?.stop();
   process.exit(exitCode);
 }
@@ -114,8 +116,19 @@ async function main(): Promise<void> {
     startChild('simulator', ['simulator', '--port', String(simPort), '--user', `${DEMO_USER}:${DEMO_PASSWORD}`], {});
   }
   startChild('worker', ['worker'], { ...nseEnv, TEMPORAL_ADDRESS: devServer.address });
+  // The CLI reads this when TEMPORAL_* / NSE_* are unset: `npx nse-flow ...` works here with nothing exported.
+  writeStackConnection({
+    pid: process.pid,
+    temporal: {
+      address: devServer.address,
+      namespace: process.env.TEMPORAL_NAMESPACE || 'default',
+      taskQueue: process.env.NSE_FLOW_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    },
+    nse: externalNse
+      ? undefined
+      : { baseUrl: nseEnv.NSE_BASE_URL as string, username: DEMO_USER, password: DEMO_PASSWORD },
+  });
 
-  const addressEnv = temporalPort === 7233 ? '' : `TEMPORAL_ADDRESS=${devServer.address} `;
   const example = JSON.stringify({
     name: 'demo-hostgroup',
     subtenant_id: SIM_FIXTURES.subtenantId,
@@ -131,8 +144,10 @@ async function main(): Promise<void> {
       `Nexus endpoint:   ${NEXUS_ENDPOINT} (service nse-flow: runOperation, runPlan)`,
       `NSE:              ${externalNse ?? `http://127.0.0.1:${simPort}/api (simulator, user ${DEMO_USER})`}`,
       '',
-      'Try it (in another terminal):',
-      `  ${addressEnv}npx nse-flow run create-hostgroup --tenant ${SIM_FIXTURES.tenantId} --input '${example}' --wait`,
+      'Try it (in another terminal of this folder; the CLI finds this stack through .temporal/stack.json):',
+      `  npx nse-flow run create-hostgroup --tenant ${SIM_FIXTURES.tenantId} --input '${example}' --wait`,
+      '  npx nse-flow list',
+      '  npx nse-flow jobs',
       '',
       'Ctrl-C stops everything; runs are kept in .temporal/ for the next start.',
       '',

@@ -19,14 +19,9 @@ import { fullContract, operationContract } from './contract/json-schema';
 import { OPERATION_NAMES, OPERATIONS } from './shared/operations';
 import { parseOperationFields } from './shared/validation';
 import { parsePlan } from './shared/plans';
-import {
-  PollMode,
-  type OperationInput,
-  type OperationResult,
-  type OperationStatus,
-  type ProvisionResult,
-  type ProvisionStatus,
-} from './shared/workflow-api';
+import { PollMode, type OperationInput } from './shared/workflow-api';
+import { describeFailure, describeResult, describeStatus } from './cli/format';
+import { useStackConnection } from './cli/stack-connection';
 
 export const ExitCode = { Ok: 0, RunFailed: 1, Usage: 2, Unreachable: 3 } as const;
 
@@ -73,6 +68,7 @@ function print(options: GlobalOptions, data: unknown, text: string): void {
 }
 
 async function withClient<T>(fn: (client: NseFlowClient) => Promise<T>): Promise<T> {
+  useStackConnection();
   let client: NseFlowClient;
   try {
     client = await connect();
@@ -85,24 +81,6 @@ async function withClient<T>(fn: (client: NseFlowClient) => Promise<T>): Promise
   } finally {
     await client.close();
   }
-}
-
-function describeStatus(status: OperationStatus | ProvisionStatus): string {
-  if ('steps' in status) {
-    const current = status.steps.find((s) => s.outcome === 'running') ?? status.steps.at(-1);
-    const done = status.steps.filter((s) => s.outcome === 'done').length;
-    return `${status.phase}: ${done}/${status.steps.length} steps done${current ? `, step ${current.id} ${current.outcome}` : ''}`;
-  }
-  const job = status.jobId ? ` job ${status.jobId} ${status.jobState ?? 'submitted'}` : '';
-  return `${status.phase}${job}, ${status.polls} poll${status.polls === 1 ? '' : 's'}`;
-}
-
-function describeResult(result: OperationResult | ProvisionResult): string {
-  if ('steps' in result) {
-    return `completed plan ${result.plan}: ${result.steps.map((s) => `${s.id}=${s.objectId ?? s.outcome}`).join(', ')}`;
-  }
-  const objectId = result.objectId ? ` object ${result.objectId}` : '';
-  return `completed: ${result.operation}${objectId} after ${result.polls} polls`;
 }
 
 /** Follows a run until it ends, printing progress (one updating line on a TTY, plain lines otherwise). */
@@ -118,9 +96,18 @@ async function followRun(client: NseFlowClient, workflowId: string, options: Glo
     if (tty) process.stderr.write(`\r\x1b[2K${line}`);
     else if (!options.json) process.stderr.write(`${line}\n`);
   };
-  const timer = setInterval(() => void show(), 1_000);
+  // One read at a time, and none left running when the run ends: the client is closed right after, and a query
+  // still retrying on a closed channel would crash the process.
+  let showing: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    showing ??= show().finally(() => (showing = undefined));
+  }, 1_000);
+  const stopShowing = async (): Promise<void> => {
+    clearInterval(timer);
+    await showing;
+  };
   try {
-    const result = await client.result(workflowId);
+    const result = await client.result(workflowId).finally(stopShowing);
     if (tty) process.stderr.write('\n');
     print(options, { workflowId, status: 'completed', result }, describeResult(result));
   } catch (err) {
@@ -129,13 +116,13 @@ async function followRun(client: NseFlowClient, workflowId: string, options: Glo
       print(
         options,
         { workflowId, status: 'failed', failureType: err.failureType, message: err.message, details: err.details },
-        `failed (${err.failureType}): ${err.message}`,
+        describeFailure(err.failureType, err.message, err.details),
       );
       throw new CliError('', ExitCode.RunFailed);
     }
     throw err;
   } finally {
-    clearInterval(timer);
+    await stopShowing();
   }
 }
 
@@ -261,11 +248,14 @@ export function buildProgram(): Command {
   program
     .command('jobs')
     .description('list NSE jobs straight from NSE (reads NSE_BASE_URL and credentials like the worker)')
-    .requiredOption('--tenant <id>', 'tenant whose jobs to list')
+    .option('--tenant <id>', "only this tenant's jobs (NSE lists every job the user may see without it)")
     .option('--limit <n>', 'page size', positiveInt, 20)
     .option('--all', 'every page, not only the first')
-    .addHelpText('after', '\nExample:\n  nse-flow jobs --tenant 5ed72c8c6342e90001439d00 --all --json')
-    .action(async (options: { tenant: string; limit: number; all?: boolean }, command: Command) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nse-flow jobs\n  nse-flow jobs --tenant 5ed72c8c6342e90001439d00 --all --json',
+    )
+    .action(async (options: { tenant?: string; limit: number; all?: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const config = loadConfigOrFail();
       const nse = new NseClient({ ...config.nse, getRetries: 5 });
@@ -456,6 +446,7 @@ export function buildProgram(): Command {
 }
 
 function loadConfigOrFail(): ReturnType<typeof loadConfig> {
+  useStackConnection();
   try {
     return loadConfig();
   } catch (err) {

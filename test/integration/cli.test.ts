@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeStackConnection } from '../../src/cli/stack-connection';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { hostgroupFields } from '../helpers/fixtures';
 import { waitFor } from '../helpers/scenario';
@@ -27,23 +28,30 @@ function hostgroupInput(name: string): string {
 describe('nse-flow CLI', () => {
   const harness = useTestWorker({ queue: 'cli' });
 
-  function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  /** Runs the CLI with exactly `env` besides PATH and HOME. */
+  function cliIn(env: Record<string, string>, args: string[]): Promise<CliRun> {
     return new Promise((resolve) => {
-      const childEnv: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
+      const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+      execFile(process.execPath, [BIN, ...args], { env: childEnv, timeout: 120_000 }, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** Runs the CLI configured through the environment for the test's Temporal, task queue and simulator. */
+  function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+    return cliIn(
+      {
         TEMPORAL_ADDRESS: testAddress(),
         NSE_FLOW_TASK_QUEUE: harness.taskQueue,
         NSE_BASE_URL: harness.sim.url,
         NSE_USERNAME: harness.sim.username,
         NSE_PASSWORD: harness.sim.password,
         ...env,
-      };
-      execFile(process.execPath, [BIN, ...args], { env: childEnv, timeout: 120_000 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      });
-    });
+      },
+      args,
+    );
   }
 
   it('lists the operation catalogue with each undo', async () => {
@@ -100,6 +108,10 @@ describe('nse-flow CLI', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('failed (NseJobFailed)');
     expect(stdout).toContain('ended ERROR');
+    // The details below the message: the job with its tasks, and the undo.
+    expect(stdout).toMatch(/^ {2}job [0-9a-f]{24}: ERROR; /m);
+    expect(stdout).toMatch(/^ {4}tasks:\n {6}- \S+: ERROR; .*\(.*resourceType \S+/m);
+    expect(stdout).toMatch(/^ {2}compensation: compensated; delete-hostgroup job [0-9a-f]{24} ended NORMAL/m);
   });
 
   it('exits 2 on bad input, naming the field, without calling NSE', async () => {
@@ -126,8 +138,10 @@ describe('nse-flow CLI', () => {
   });
 
   it('shows status, cancels, and lists runs by search attribute', async () => {
+    // The job's reads answer a state word nse-flow does not know, which never advances it: the run keeps polling,
+    // however slow the machine, until the test lifts the rule after its cancel.
     await harness.sim.setRules([
-      { match: { method: 'POST', name: 'cli-long' }, states: [...Array<'RUNNING'>(8).fill('RUNNING'), 'NORMAL'] },
+      { match: { operation: 'create-hostgroup', name: 'cli-long' }, faults: { unknownState: {} } },
     ]);
     const started = await cli([
       '--json',
@@ -157,6 +171,7 @@ describe('nse-flow CLI', () => {
     const cancelled = await cli(['cancel', workflowId]);
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain(`cancellation requested for ${workflowId}`);
+    await harness.sim.setRules([]); // the job may end now; the run waits for it (NSE cannot cancel jobs), then undoes it
     const result = await cli(['result', workflowId]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('failed (CancelledFailure)');
@@ -164,7 +179,7 @@ describe('nse-flow CLI', () => {
       'create',
       'delete',
     ]);
-  });
+  }, 180_000); // a CLI process per look
 
   it('provisions a plan file with --wait', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-cli-'));
@@ -202,6 +217,29 @@ describe('nse-flow CLI', () => {
     expect((await cli(['provision', path.join(dir, 'missing.json')])).code).toBe(2);
   });
 
+  it('prints every step of a failed plan and what was undone', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-cli-'));
+    const plan = path.join(dir, 'plan.json');
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        name: 'cli-failing-plan',
+        steps: [
+          { id: 'group', operation: 'create-hostgroup', input: hostgroupFields('cli-plan-hg6') },
+          { id: 'second', operation: 'create-hostgroup', input: hostgroupFields('fail-cli-plan-hg7') },
+        ],
+        poll: { initialIntervalMs: 20 },
+      }),
+    );
+    const { code, stdout } = await cli(['provision', plan, '--wait']);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^failed \(ProvisioningFailed\): plan cli-failing-plan: step 'second' failed/m);
+    expect(stdout).toMatch(
+      /^ {2}steps:\n {4}- group: compensated; .*\(operation create-hostgroup, .*objectId [0-9a-f]{24}/m,
+    );
+    expect(stdout).toMatch(/^ {4}- second: failed; NSE job [0-9a-f]{24} .*ended ERROR/m);
+  });
+
   it('lists NSE jobs of a tenant across every page', async () => {
     const { code, stdout } = await cli(['--json', 'jobs', '--tenant', SIM_FIXTURES.tenantId, '--limit', '2', '--all']);
     expect(code).toBe(0);
@@ -209,6 +247,48 @@ describe('nse-flow CLI', () => {
     const created = (await harness.sim.ledger()).events.filter((e) => e.kind === 'create').length;
     expect(jobs.length).toBeGreaterThanOrEqual(Math.min(created, 3));
     expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
+  });
+
+  it("uses the running stack's connection file when nothing is exported, and says so once", async () => {
+    const stackFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'nse-flow-cli-')), 'stack.json');
+    // As `npm start` writes it; the pid is this (living) process, so the file is not taken for a stale one.
+    writeStackConnection(
+      {
+        pid: process.pid,
+        temporal: { address: testAddress(), namespace: 'default', taskQueue: harness.taskQueue },
+        nse: { baseUrl: harness.sim.url, username: harness.sim.username, password: harness.sim.password },
+      },
+      stackFile,
+    );
+    const onlyTheFile = { NSE_FLOW_STACK_FILE: stackFile };
+
+    const run = await cliIn(onlyTheFile, [
+      'run',
+      'create-hostgroup',
+      '--input',
+      hostgroupInput('cli-stack-hg8'),
+      '--wait',
+    ]);
+    expect(run.stdout).toMatch(/^completed: create-hostgroup object [0-9a-f]{24}/m);
+    expect(run.stderr.match(/using the local stack from/g)).toHaveLength(1);
+    expect(run.stderr).toContain(`NSE simulator ${harness.sim.url} as ${harness.sim.username}`);
+    expect(run.stderr).not.toContain(harness.sim.password);
+    expect(run.code).toBe(0);
+
+    const listed = await waitFor('visibility to list the run', async () => {
+      const shown = await cliIn(onlyTheFile, ['list', '--query', `NseObjectType = 'hostgroup'`]);
+      return shown.code === 0 && shown.stdout.includes('succeeded') ? shown : undefined;
+    });
+    expect(listed.stderr).toContain(`Temporal ${testAddress()}`);
+
+    const jobs = await cliIn(onlyTheFile, ['jobs']); // no --tenant: every job the user may see
+    expect(jobs.code).toBe(0);
+    expect(jobs.stdout).toMatch(/^[0-9a-f]{24} {2}NORMAL +create +\S+ cli-stack-hg8 /m);
+
+    // A variable the user set wins over the file's whole group.
+    const elsewhere = await cliIn({ ...onlyTheFile, TEMPORAL_ADDRESS: '127.0.0.1:1' }, ['list']);
+    expect(elsewhere.code).toBe(3);
+    expect(elsewhere.stderr).not.toContain(`Temporal ${testAddress()}`);
   });
 
   it('shows an example in every command help', async () => {
@@ -226,7 +306,7 @@ describe('nse-flow CLI', () => {
     ]) {
       const { code, stdout } = await cli([command, '--help']);
       expect({ command, code }).toEqual({ command, code: 0 });
-      expect(stdout).toContain('Example:');
+      expect(stdout).toMatch(/Examples?:/);
     }
-  });
+  }, 180_000); // ten CLI processes one after the other
 });

@@ -1,0 +1,129 @@
+/**
+ * The CLI's text output for runs: progress, results and failures. A failure prints its type and message, then
+ * whatever its details carry, generically: objects as one line each (name, outcome or state, message), arrays such
+ * as `steps` and `tasks` item by item, nested objects (`job`, `compensation`, ...) indented under their key. New
+ * fields in a failure's details show up without a change here. `--json` prints the details as they are instead.
+ * @module
+ */
+import type { OperationResult, OperationStatus, ProvisionResult, ProvisionStatus } from '../shared/workflow-api';
+
+export function describeStatus(status: OperationStatus | ProvisionStatus): string {
+  if ('steps' in status) {
+    const current = status.steps.find((s) => s.outcome === 'running') ?? status.steps.at(-1);
+    const done = status.steps.filter((s) => s.outcome === 'done').length;
+    return `${status.phase}: ${done}/${status.steps.length} steps done${current ? `, step ${current.id} ${current.outcome}` : ''}`;
+  }
+  const job = status.jobId ? ` job ${status.jobId} ${status.jobState ?? 'submitted'}` : '';
+  return `${status.phase}${job}, ${status.polls} poll${status.polls === 1 ? '' : 's'}`;
+}
+
+export function describeResult(result: OperationResult | ProvisionResult): string {
+  if ('steps' in result) {
+    return `completed plan ${result.plan}: ${result.steps.map((s) => `${s.id}=${s.objectId ?? s.outcome}`).join(', ')}`;
+  }
+  const objectId = result.objectId ? ` object ${result.objectId}` : '';
+  return `completed: ${result.operation}${objectId} after ${result.polls} polls`;
+}
+
+/** The failure's headline, then what its details carry, indented below it. */
+export function describeFailure(failureType: string | undefined, message: string, details: readonly unknown[]): string {
+  const lines = [`failed (${failureType ?? 'unknown failure'}): ${message}`];
+  for (const detail of details) {
+    if (!isFields(detail)) {
+      lines.push(...describeValue(detail, 1));
+      continue;
+    }
+    // A detail object is the failure's own record: every short field by name, its nested ones below.
+    const own = Object.entries(detail)
+      .filter(([, value]) => isShown(scalar(value)))
+      .map(([field, value]) => `${field} ${scalar(value)}`);
+    if (own.length > 0) lines.push(`  ${own.join(', ')}`);
+    lines.push(...describeChildren(detail, 1));
+  }
+  return lines.join('\n');
+}
+
+type Fields = Record<string, unknown>;
+
+/** The fields that name an item, say how it ended, and say why; the first present of each is used. */
+const NAME_FIELDS = ['id', 'name'];
+const OUTCOME_FIELDS = ['outcome', 'state', 'lastState', 'status'];
+const TEXT_FIELDS = ['message', 'lastError', 'statusDetail', 'reason'];
+/** Other short fields worth a mention; the rest (a job's `raw` record, timestamps, ...) stay in `--json`. */
+const NOTED_FIELDS = new Set(['plan', 'operation', 'resourceType', 'objectName', 'objectId', 'jobId', 'workflowId']);
+
+const MAX_DEPTH = 8;
+
+function isFields(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isShown(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0);
+}
+
+function scalar(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : undefined;
+}
+
+function pick(fields: Fields, names: readonly string[]): [string, string] | undefined {
+  for (const name of names) {
+    const text = scalar(fields[name]);
+    if (text !== undefined && text !== '') return [name, text];
+  }
+  return undefined;
+}
+
+/**
+ * One line for an object's own short fields, `name: outcome; message (key value, ...)`, after its key when it has
+ * one (`job 6b11…: ERROR; …`, `compensation: compensated; …`).
+ */
+function headline(fields: Fields, key?: string): string {
+  const name = pick(fields, NAME_FIELDS);
+  const outcome = pick(fields, OUTCOME_FIELDS);
+  const text = pick(fields, TEXT_FIELDS);
+  const used = new Set([name?.[0], outcome?.[0], text?.[0]]);
+  const noted = Object.entries(fields)
+    .filter(([field, value]) => !used.has(field) && NOTED_FIELDS.has(field) && isShown(scalar(value)))
+    .map(([field, value]) => `${field} ${scalar(value)}`);
+  const title = [key, name?.[1]].filter(Boolean).join(' ');
+  const said = [outcome?.[1], text?.[1]].filter(Boolean).join('; ');
+  const main = title && said ? `${title}: ${said}` : title || said;
+  if (!main) return noted.join(', ');
+  return noted.length > 0 ? `${main} (${noted.join(', ')})` : main;
+}
+
+/** An object's nested objects and arrays, each under its key. */
+function describeChildren(fields: Fields, depth: number): string[] {
+  if (depth > MAX_DEPTH) return [];
+  const lines: string[] = [];
+  for (const [key, child] of Object.entries(fields)) {
+    if (key === 'raw' || !isShown(child) || scalar(child) !== undefined) continue;
+    lines.push(...describeValue(child, depth, key));
+  }
+  return lines;
+}
+
+/** Lines for a value at an indentation depth: objects by {@link headline} with their children below, arrays item by item. */
+function describeValue(value: unknown, depth: number, key?: string): string[] {
+  const indent = '  '.repeat(depth);
+  const label = key === undefined ? '' : `${key}: `;
+  const text = scalar(value);
+  if (text !== undefined) return [`${indent}${label}${text}`];
+  if (Array.isArray(value)) {
+    if (value.every((item) => scalar(item) !== undefined)) return [`${indent}${label}${value.join(', ')}`];
+    const lines = key === undefined ? [] : [`${indent}${key}:`];
+    const itemDepth = key === undefined ? depth : depth + 1;
+    for (const item of value) lines.push(...describeValue(item, itemDepth).map((l, i) => (i === 0 ? bullet(l) : l)));
+    return lines;
+  }
+  if (!isFields(value)) return [];
+  return [`${indent}${headline(value, key)}`, ...describeChildren(value, depth + 1)];
+}
+
+/** Marks the first line of a list item. */
+function bullet(line: string): string {
+  return line.replace(/^(\s*)/, '$1- ');
+}
