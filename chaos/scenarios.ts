@@ -219,14 +219,24 @@ interface PlanTemplate {
   creates: IntendedResource[];
 }
 
-/** Four-step plans; the third step is a named create, so a `fail-` prefix makes it end ERROR. */
-function planTemplate(family: 'block' | 'file' | 'iam', token: string, thirdPrefix: string): PlanTemplate {
+/**
+ * Four-step plans; the third step is a named create, so a `fail-` prefix makes it end ERROR. With `sameNames`, the
+ * block plan's host group and first disk share one name: names collide across types, and only the object type
+ * tells their jobs apart.
+ */
+function planTemplate(
+  family: 'block' | 'file' | 'iam',
+  token: string,
+  thirdPrefix: string,
+  sameNames = false,
+): PlanTemplate {
   const third = `${thirdPrefix}${token}`;
+  const hostgroupName = sameNames ? `${token}-disk` : `${token}-hg`;
   switch (family) {
     case 'block':
       return {
         steps: [
-          { id: 'hg', operation: 'create-hostgroup', input: operationInput('create-hostgroup', `${token}-hg`) },
+          { id: 'hg', operation: 'create-hostgroup', input: operationInput('create-hostgroup', hostgroupName) },
           { id: 'disk', operation: 'create-disk', input: diskInput(`${token}-disk`, ['${steps.hg.input.name}']) },
           { id: 'disk2', operation: 'create-disk', input: diskInput(`${third}-disk2`, ['${steps.hg.input.name}']) },
           {
@@ -236,7 +246,7 @@ function planTemplate(family: 'block' | 'file' | 'iam', token: string, thirdPref
           },
         ],
         creates: [
-          { step: 'hg', type: 'hostgroup', name: `${token}-hg` },
+          { step: 'hg', type: 'hostgroup', name: hostgroupName },
           { step: 'disk', type: 'disk', name: `${token}-disk` },
           { step: 'disk2', type: 'disk', name: `${third}-disk2` },
           { step: 'snap', type: 'disk-snapshot', name: `${token}-snap` },
@@ -354,7 +364,7 @@ const SINGLE_OPS: readonly OpName[] = [
 const UNDOABLE_OPS = SINGLE_OPS.filter((op) => op !== 'create-bucket');
 
 /** Builds one scenario's workflow input and expectations (faults and kills are added later). */
-function buildScenario(index: number, story: Story, rng: Rng, idPrefix: string): Scenario {
+function buildScenario(index: number, story: Story, rng: Rng, idPrefix: string, adversarial: boolean): Scenario {
   const token = `r${String(index).padStart(5, '0')}`;
   const workflowId = `${idPrefix}-${token}`;
   const base = { index, token, workflowId, story, expected: EXPECTED[story], faults: [], rules: [] };
@@ -373,7 +383,8 @@ function buildScenario(index: number, story: Story, rng: Rng, idPrefix: string):
       story === Story.PlanVanish ? (['block', 'file'] as const) : (['block', 'file', 'iam'] as const),
     );
     const thirdFails = story === Story.PlanThirdFails;
-    const template = planTemplate(family, token, thirdFails ? 'fail-' : '');
+    const sameNames = adversarial && family === 'block' && rng.chance(0.5);
+    const template = planTemplate(family, token, thirdFails ? 'fail-' : '', sameNames);
     const expectedSteps: Partial<Record<Story, string[]>> = {
       [Story.PlanThirdFails]: ['compensated', 'compensated', 'failed', 'pending'],
       [Story.PlanVanish]: ['compensated', 'compensated', 'compensated', 'failed'],
@@ -425,7 +436,8 @@ function inlineScenario(
 ): Scenario {
   const prefix = rng.pick(['', '', 'partial-', 'fail-']);
   const disk = `${prefix}${base.token}-disk`;
-  const hostgroup = `${base.token}-ihg`;
+  // Half the time the host group is named like the disk: names that collide across types in one job.
+  const hostgroup = rng.chance(0.5) ? `${base.token}-disk` : `${base.token}-ihg`;
   const input = {
     ...diskInput(disk, [hostgroup]),
     hostgroups: [
@@ -542,7 +554,7 @@ export function planScenarios(count: number, rng: Rng, options: ScenarioOptions)
   while (stories.length < count) stories.push(weightedStory(storyRng, allStories));
   const ordered = storyRng.shuffle(stories);
   const buildRng = rng.fork('build');
-  const scenarios = ordered.map((story, index) => buildScenario(index, story, buildRng, options.idPrefix));
+  const scenarios = ordered.map((story, index) => buildScenario(index, story, buildRng, options.idPrefix, adversarial));
 
   // Kills go to runs without simulator faults, so each kill's moment is the only disturbance of its target.
   const killRng = rng.fork('kills');

@@ -30,10 +30,18 @@ describe('chaos drawing', () => {
     const inline = scenarios.filter((s) => s.story === Story.OpInline);
     expect(inline.length).toBeGreaterThan(0);
     for (const s of inline) {
-      expect(s.operation?.input.hostgroups).toEqual([expect.objectContaining({ name: `${s.token}-ihg` })]);
+      const hostgroups = s.operation?.input.hostgroups as Array<{ name: string }>;
+      expect([`${s.token}-ihg`, `${s.token}-disk`]).toContain(hostgroups[0]?.name);
       expect(s.creates.map((c) => c.type)).toEqual(['disk', 'hostgroup']);
     }
     expect(new Set(inline.map((s) => s.expected)).size).toBe(2);
+    // Names that collide across types: an inline host group, or a plan's host group, named like its disk.
+    const collisions = scenarios.filter((s) => {
+      const names = s.creates.filter((c) => c.type === 'hostgroup' || c.type === 'disk').map((c) => c.name);
+      return new Set(names).size < names.length;
+    });
+    expect(collisions.some((s) => s.kind === 'plan')).toBe(true);
+    expect(collisions.some((s) => s.story === Story.OpInline)).toBe(true);
     const cancelled = scenarios.filter((s) => s.story === Story.OpJobCancelled);
     expect(cancelled.length).toBeGreaterThan(0);
     for (const s of cancelled) expect(s.rules.some((r) => r.outcome === 'CANCELLED')).toBe(true);
