@@ -4,13 +4,13 @@
  * until SIGINT/SIGTERM, draining in-flight activities within the grace time. Probes answer on the health port.
  * @module
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from './activities';
 import { workflowBundlerOptions } from './bundler-options';
-import { dataConverterFor } from './codec';
+import { dataConverterFor, ENCRYPTED_FAILURES_MARKER } from './codec';
 import { maskConfig, rememberConfigSecrets, type Config, type ListenAddress } from './config';
 import { temporalLogger } from './logging';
 import { nseFlowNexusHandler } from './nexus/handler';
@@ -20,14 +20,40 @@ import { NseClient } from './nse/client';
 
 /** Prebuilt workflow bundle written by `npm run build`; used when present so start-up skips webpack. */
 export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js'); // exists only next to the compiled lib/worker.js
+/** The same for workers with payload encryption: built with the failure converter that encrypts messages. */
+export const PREBUILT_ENCRYPTED_BUNDLE = path.join(__dirname, 'workflow-bundle-encrypted.js');
 
-/** Where the worker takes its workflow code from: the configured bundle, the prebuilt one, or the sources. */
-export function workflowSource(
-  bundle?: string,
-): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
+type WorkflowSource = Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
+
+/**
+ * Where the worker takes its workflow code from: the configured bundle, the prebuilt one, or the sources. With
+ * `encryptedFailures` (payload encryption on) the prebuilt bundle is the one that encrypts failure messages, and
+ * the sources are bundled with it (Worker.create passes the data converter's failureConverterPath to the bundler).
+ */
+export function workflowSource(bundle?: string, encryptedFailures = false): WorkflowSource {
   if (bundle) return { workflowBundle: { codePath: bundle } };
-  if (existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
+  const prebuilt = encryptedFailures ? PREBUILT_ENCRYPTED_BUNDLE : PREBUILT_BUNDLE;
+  if (existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
   return { workflowsPath: require.resolve('./workflows'), bundlerOptions: workflowBundlerOptions };
+}
+
+/**
+ * Refuses a prebuilt bundle without the encrypting failure converter for a worker with payload encryption: its
+ * workflow failures would reach the server with their messages in clear text.
+ */
+function assertBundleEncryptsFailures(source: WorkflowSource): void {
+  const bundle = source.workflowBundle;
+  if (!bundle || !('codePath' in bundle)) {
+    if (bundle && 'code' in bundle && !bundle.code.includes(ENCRYPTED_FAILURES_MARKER))
+      throw new Error('the workflow bundle was built without the failure converter that encrypts failure messages');
+    return;
+  }
+  if (!readFileSync(bundle.codePath, 'utf8').includes(ENCRYPTED_FAILURES_MARKER)) {
+    throw new Error(
+      `workflow bundle ${bundle.codePath} was built without the failure converter that encrypts failure messages; ` +
+        'with NSE_FLOW_CODEC_KEYS use lib/workflow-bundle-encrypted.js (npm run build) or bundle the sources',
+    );
+  }
 }
 
 /** `host:port` as the Prometheus exporter takes it (IPv6 hosts in brackets). */
@@ -73,14 +99,16 @@ export async function createNseWorker(options: {
   const nse = new NseClient({ ...config.nse, logger: logger.child({ component: 'nse-client' }) });
   try {
     const dataConverter = dataConverterFor(config.codec);
+    const source = options.source ?? workflowSource(config.workflowBundle, dataConverter !== undefined);
+    if (dataConverter) assertBundleEncryptsFailures(source);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      ...(options.source ?? workflowSource(config.workflowBundle)),
+      ...source,
       activities: createActivities({ nse }),
       nexusServices: [nseFlowNexusHandler],
-      // Codecs run in the worker's main thread, outside the workflow sandbox, so a prebuilt bundle needs nothing else.
+      // Codecs run in the worker's main thread; the failure converter also runs in the sandbox (see the bundle check).
       ...(dataConverter ? { dataConverter } : {}),
       shutdownGraceTime: config.shutdownGraceMs,
       ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),

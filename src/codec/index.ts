@@ -4,6 +4,9 @@
  */
 import type { DataConverter } from '@temporalio/common';
 import { AesGcmCodec, type CodecKeyring } from './aes-gcm-codec';
+import { FAILURE_CONVERTER_PATH } from './failure-converter';
+
+export { ENCRYPTED_FAILURES_MARKER, FAILURE_CONVERTER_PATH } from './failure-converter';
 
 export {
   AesGcmCodec,
@@ -15,7 +18,12 @@ export {
   type CodecKeyring,
 } from './aes-gcm-codec';
 
-/** The data converter for a keyring: payloads sealed with AES-256-GCM; undefined (SDK default) without keys. */
+/**
+ * The data converter for a keyring: payloads sealed with AES-256-GCM, failure messages and stack traces moved into
+ * a payload so they are sealed too; undefined (SDK default) without keys.
+ */
 export function dataConverterFor(keyring: CodecKeyring | undefined): DataConverter | undefined {
-  return keyring ? { payloadCodecs: [new AesGcmCodec(keyring)] } : undefined;
+  return keyring
+    ? { payloadCodecs: [new AesGcmCodec(keyring)], failureConverterPath: FAILURE_CONVERTER_PATH }
+    : undefined;
 }

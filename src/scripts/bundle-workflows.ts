@@ -9,6 +9,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { LogMetadata, Logger } from '@temporalio/common';
 import { workflowBundlerOptions } from '../bundler-options';
+import { FAILURE_CONVERTER_PATH } from '../codec/failure-converter';
 
 /** `lib/workflow-bundle.js` from both lib/scripts (compiled) and src/scripts (ts-node), as worker.ts resolves it. */
 export const DEFAULT_OUT_FILE = path.resolve(__dirname, '..', '..', 'lib', 'workflow-bundle.js');
@@ -27,25 +28,46 @@ const quietLogger: Logger = {
   error: toStderr,
 };
 
-/** Bundles `workflowsPath` (default: the workflows next to this script) into `outFile`; returns the bundle size. */
+/** The bundle for workers with payload encryption: built with the failure converter that encrypts messages. */
+export const ENCRYPTED_OUT_FILE = path.resolve(__dirname, '..', '..', 'lib', 'workflow-bundle-encrypted.js');
+
+/**
+ * Bundles `workflowsPath` (default: the workflows next to this script) into `outFile`; returns the bundle size. With
+ * `encryptedFailures`, workflow failures are converted by src/codec/failure-converter.ts (for encrypting workers).
+ */
 export async function bundleWorkflows(
   outFile: string = DEFAULT_OUT_FILE,
   workflowsPath: string = require.resolve('../workflows'),
+  options: { encryptedFailures?: boolean } = {},
 ): Promise<number> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger, ...workflowBundlerOptions });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    logger: quietLogger,
+    ...workflowBundlerOptions,
+    ...(options.encryptedFailures ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {}),
+  });
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return Buffer.byteLength(code);
 }
 
+/** Builds the plain bundle at `outFile` and, with no `outFile` given, the encrypted-failures one beside it. */
+async function buildBundles(outFile: string | undefined): Promise<void> {
+  const targets: [string, boolean][] = outFile
+    ? [[path.resolve(outFile), false]]
+    : [
+        [DEFAULT_OUT_FILE, false],
+        [ENCRYPTED_OUT_FILE, true],
+      ];
+  for (const [file, encryptedFailures] of targets) {
+    const bytes = await bundleWorkflows(file, undefined, { encryptedFailures });
+    process.stdout.write(`workflow bundle: ${path.relative(process.cwd(), file)} (${Math.round(bytes / 1024)} KiB)\n`);
+  }
+}
+
 if (require.main === module) {
-  const outFile = path.resolve(process.argv[2] ?? DEFAULT_OUT_FILE);
-  bundleWorkflows(outFile).then(
-    (bytes) => {
-      process.stdout.write(
-        `workflow bundle: ${path.relative(process.cwd(), outFile)} (${Math.round(bytes / 1024)} KiB)\n`,
-      );
-    },
+  buildBundles(process.argv[2]).then(
+    () => undefined,
     (err: unknown) => {
       process.stderr.write(`bundle-workflows: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;

@@ -16,9 +16,14 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const cliPath = installTemporalCli();
   // Bundle the workflows once for every test file: bundling is the slowest part of creating a worker.
-  const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'nse-flow-test-')), 'workflow-bundle.js');
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-test-'));
+  const bundlePath = path.join(bundleDir, 'workflow-bundle.js');
   await bundleWorkflows(bundlePath);
   process.env.TEMPORAL_TEST_BUNDLE = bundlePath;
+  // Workers with payload encryption need the bundle whose failure converter encrypts failure messages.
+  const encryptedBundlePath = path.join(bundleDir, 'workflow-bundle-encrypted.js');
+  await bundleWorkflows(encryptedBundlePath, undefined, { encryptedFailures: true });
+  process.env.TEMPORAL_TEST_BUNDLE_ENCRYPTED = encryptedBundlePath;
   const port = await freePort();
   const server = await startDevServer({ cliPath, port, logLevel: 'error', output: 'ignore' });
   globalThis.__TEMPORAL_DEV_SERVER__ = server;

@@ -30,9 +30,9 @@ export function testAddress(): string {
   return address;
 }
 
-/** The prebuilt workflow bundle of the run (see global-setup.ts). */
-export function testBundlePath(): string {
-  const bundlePath = process.env.TEMPORAL_TEST_BUNDLE;
+/** The prebuilt workflow bundle of the run (see global-setup.ts); `encrypted`: the one for encrypting workers. */
+export function testBundlePath(encrypted = false): string {
+  const bundlePath = encrypted ? process.env.TEMPORAL_TEST_BUNDLE_ENCRYPTED : process.env.TEMPORAL_TEST_BUNDLE;
   if (!bundlePath) throw new Error('TEMPORAL_TEST_BUNDLE is not set: run the tests through jest (global-setup.ts)');
   return bundlePath;
 }

@@ -133,6 +133,6 @@ export async function createConfiguredWorker(
     config,
     logger: testLogger,
     connection: temporal.nativeConnection,
-    source: { workflowBundle: { codePath: testBundlePath() } },
+    source: { workflowBundle: { codePath: testBundlePath(config.codec !== undefined) } },
   });
 }

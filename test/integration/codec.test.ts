@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Payload } from '@temporalio/common';
-import { connect, type NseFlowClient } from '../../src/client';
+import { connect, RunFailedError, type NseFlowClient } from '../../src/client';
 import { AesGcmCodec, ENCODING_ENCRYPTED, METADATA_KEY_ID } from '../../src/codec';
 import { startCodecServer, type RunningCodecServer } from '../../src/codec/codec-server';
 import type { OperationResult } from '../../src/shared/workflow-api';
@@ -52,6 +52,19 @@ function scan(
       );
     }
   }
+  return found;
+}
+
+/** Every Failure message in a history: objects with a `message` and either a `stackTrace` or `encodedAttributes`. */
+interface FailureLike {
+  message?: string | null;
+  stackTrace?: string | null;
+  encodedAttributes?: Payload | null;
+}
+function failuresIn(value: unknown, found: FailureLike[] = []): FailureLike[] {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return found;
+  if ('message' in value && ('stackTrace' in value || 'encodedAttributes' in value)) found.push(value as FailureLike);
+  for (const child of Object.values(value)) failuresIn(child, found);
   return found;
 }
 
@@ -251,5 +264,50 @@ describe('payload encryption', () => {
     for (const err of [wrong, missing]) {
       for (const key of [k1.key, k2.key]) expect(err?.message).not.toContain(key.toString('base64'));
     }
+  });
+
+  it('encrypts failure messages and stack traces: the server holds none in clear text, the client and codec server read them', async () => {
+    const name = `fail-codec-${randomBytes(4).toString('hex')}`; // the simulator fails creates named fail-*
+    const client = await clientWith(keysVar(k1));
+    const failure = await withWorker(keysVar(k1), async () => {
+      const handle = await client.startOperation(hostgroupOperation(name), { workflowId: `codec-${randomUUID()}` });
+      const error = await client.result(handle.workflowId).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      return { workflowId: handle.workflowId, error };
+    });
+    // The client with the key decodes the message as usual.
+    expect(failure.error).toBeInstanceOf(RunFailedError);
+    expect((failure.error as RunFailedError).message).toMatch(/ended ERROR: Simulated failure/);
+
+    // Read raw, without the codec: every failure in the history says only "Encoded failure", with no stack trace,
+    // and its text is nowhere in the history.
+    const history = await harness.temporal.client.workflow.getHandle(failure.workflowId).fetchHistory();
+    const failures = failuresIn(history);
+    expect(failures.length).toBeGreaterThan(0);
+    for (const f of failures) {
+      expect(f.message).toBe('Encoded failure');
+      expect(f.stackTrace ?? '').toBe('');
+      expect(text(f.encodedAttributes?.metadata?.encoding)).toBe(ENCODING_ENCRYPTED);
+    }
+    const { blobs } = scan(history);
+    for (const clear of ['Simulated failure', 'ended ERROR', name, 'await-job', '.ts:'])
+      expect(blobs.filter((b) => b.includes(clear))).toEqual([]);
+
+    // The codec server opens the encoded attributes for the Web UI and the temporal CLI.
+    const sealed = failures[0]?.encodedAttributes as Payload;
+    const response = await fetch(`${codecServer.url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ payloads: [toJson(sealed)] }),
+    });
+    const { payloads } = (await response.json()) as { payloads: { data: string }[] };
+    const opened = JSON.parse(Buffer.from(payloads[0]?.data ?? '', 'base64').toString('utf8')) as {
+      message: string;
+      stack_trace: string;
+    };
+    expect(opened.message.length).toBeGreaterThan(0);
+    expect(JSON.stringify(opened)).toMatch(/Simulated failure|ended ERROR/);
   });
 });
