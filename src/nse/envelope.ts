@@ -5,7 +5,8 @@
  * @module
  */
 import { z } from 'zod';
-import { normaliseJobState, type Job, type JobTask } from '../shared/nse-types';
+import { normaliseJobState } from '../shared/job-states';
+import type { Job, JobTask } from '../shared/nse-types';
 import { scrubJob } from '../shared/redact';
 import type { NseStatus } from './errors';
 
@@ -119,14 +120,14 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Normalises one raw job record into a {@link Job}: state from `state` if present, else `status` and
- * `last_error` (see {@link normaliseJobState}), task states likewise, and `raw` = the redacted record. Every free
+ * Normalises one raw job record into a {@link Job}: state from the words in `state` and `status` (the table in
+ * src/shared/job-states; free text never counts), task states likewise, and `raw` = the redacted record. Every free
  * text is scrubbed of the secrets the record carries, `secrets` and the process's own ({@link scrubJob}).
  * Throws {@link NseEnvelopeError} when the record is not a job (no `id`, wrong field types).
  */
 export function parseJob(raw: unknown, secrets: Iterable<string> = []): Job {
   const job = parseWith(NseJobSchema, raw, 'job');
-  const { state, known } = normaliseJobState({ state: job.state, status: job.status, lastError: job.last_error });
+  const { state, known } = normaliseJobState({ state: job.state, status: job.status });
   // Free texts may quote what the request carried (NSE's own error messages do): scrubbed with the raw record.
   return scrubJob(
     {
@@ -159,7 +160,7 @@ function toTask(task: z.output<typeof NseJobTaskSchema>): JobTask {
     objectId: task.object_id,
     objectType: task.object_type || task.type || '',
     resourceType: task.resource_type,
-    state: normaliseJobState({ state: task.state, status: task.status, lastError: task.last_error }).state,
+    state: normaliseJobState({ state: task.state, status: task.status }).state,
     status: task.status ?? '',
     statusDetail: task.status_detail,
     lastError: task.last_error,

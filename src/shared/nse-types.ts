@@ -30,57 +30,6 @@ export function isFailed(state: JobState): boolean {
   return state === JobState.Error || state === JobState.PartialFailures;
 }
 
-const STATE_WORDS: Readonly<Record<string, JobState>> = {
-  NORMAL: JobState.Normal,
-  WARNING: JobState.Warning,
-  PARTIAL_FAILURES: JobState.PartialFailures,
-  ERROR: JobState.Error,
-};
-
-const STATUS_WORDS: Readonly<Record<string, JobState>> = {
-  pending: JobState.Pending,
-  queued: JobState.Pending,
-  new: JobState.Pending,
-  running: JobState.Running,
-  in_progress: JobState.Running,
-  processing: JobState.Running,
-  successful: JobState.Normal,
-  success: JobState.Normal,
-  succeeded: JobState.Normal,
-  completed: JobState.Normal,
-  warning: JobState.Warning,
-  failed: JobState.Error,
-  failure: JobState.Error,
-  error: JobState.Error,
-  partial_failures: JobState.PartialFailures,
-  partially_successful: JobState.PartialFailures,
-  partial: JobState.PartialFailures,
-};
-
-/** The raw fields a job state is derived from. */
-export interface RawJobStatus {
-  state?: string | undefined;
-  status?: string | undefined;
-  lastError?: string | undefined;
-}
-
-/**
- * Maps NSE's raw `state` / `status` / `last_error` onto one {@link JobState}. `state` wins when it is one of the
- * four documented words; an unknown word counts as still running (`known: false`) so a new NSE vocabulary
- * never ends a run early.
- */
-export function normaliseJobState(raw: RawJobStatus): { state: JobState; known: boolean } {
-  const fromState = raw.state ? STATE_WORDS[raw.state.trim().toUpperCase()] : undefined;
-  if (fromState) return { state: fromState, known: true };
-  const fromStatus = raw.status ? STATUS_WORDS[raw.status.trim().toLowerCase()] : undefined;
-  if (fromStatus === JobState.Normal && raw.lastError && raw.lastError.trim() !== '') {
-    // A finished job that reports an error did not succeed, whatever its status word says.
-    return { state: JobState.Error, known: true };
-  }
-  if (fromStatus) return { state: fromStatus, known: true };
-  return { state: JobState.Running, known: raw.state === undefined && raw.status === undefined };
-}
-
 /** One task of a job (`job_tasks[]`), normalised. */
 export interface JobTask {
   id: string;
@@ -106,7 +55,7 @@ export interface Job {
   objectType: string;
   objectName: string;
   state: JobState;
-  /** False when neither `state` nor `status` used a documented word (logged once by the poller). */
+  /** False when neither `state` nor `status` held a word of the table in ./job-states (treated as running). */
   stateKnown: boolean;
   status: string;
   statusDetail: string;

@@ -112,7 +112,7 @@ describe('NSE envelope variants', () => {
     expect(parseJob(pendingJob({ state: 'WARNING' })).state).toBe(JobState.Warning);
   });
 
-  it('reads a finished job with a last_error as ERROR, task included', () => {
+  it('reads the state from the words alone: a successful job with a last_error stays NORMAL, its failed task ERROR', () => {
     const job = parseJob(
       pendingJob({
         status: 'successful',
@@ -120,7 +120,7 @@ describe('NSE envelope variants', () => {
         job_tasks: [{ id: 't1', status: 'failed', last_error: 'Aggregate aggr1 is full', object_type: 'ontap_disks' }],
       }),
     );
-    expect(job).toMatchObject({ state: JobState.Error, stateKnown: true, lastError: 'Aggregate aggr1 is full' });
+    expect(job).toMatchObject({ state: JobState.Normal, stateKnown: true, lastError: 'Aggregate aggr1 is full' });
     expect(job.tasks[0]).toMatchObject({ id: 't1', state: JobState.Error, objectType: 'ontap_disks' });
   });
 

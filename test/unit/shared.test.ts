@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../src/shared/failures';
-import { isTerminal, JobState, normaliseJobState } from '../../src/shared/nse-types';
+import { isTerminal, JobState } from '../../src/shared/nse-types';
 import { buildRequest, describeOperation, findOperation, OPERATION_NAMES } from '../../src/shared/operations';
 import { parseOperationInput } from '../../src/shared/validation';
 
@@ -17,23 +17,7 @@ function invalid(raw: unknown): ApplicationFailure {
   throw new Error('input was accepted');
 }
 
-describe('normaliseJobState', () => {
-  it.each([
-    [{ status: 'pending' }, JobState.Pending],
-    [{ status: 'successful' }, JobState.Normal],
-    [{ status: 'successful', lastError: 'disk full' }, JobState.Error],
-    [{ status: 'failed' }, JobState.Error],
-    [{ state: 'PARTIAL_FAILURES', status: 'successful' }, JobState.PartialFailures],
-    [{ state: 'WARNING', status: 'running' }, JobState.Warning],
-    [{ status: 'Running' }, JobState.Running],
-  ])('maps %j to %s', (raw, expected) => {
-    expect(normaliseJobState(raw).state).toBe(expected);
-  });
-
-  it('treats an unknown word as still running and says it is unknown', () => {
-    expect(normaliseJobState({ status: 'reticulating' })).toEqual({ state: JobState.Running, known: false });
-  });
-
+describe('job states', () => {
   it('counts only NORMAL, ERROR and PARTIAL_FAILURES as terminal', () => {
     expect(Object.values(JobState).filter(isTerminal)).toEqual([
       JobState.Normal,
