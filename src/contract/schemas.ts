@@ -54,12 +54,25 @@ export const jobSchema = z.strictObject({
   raw: z.record(z.string(), z.unknown()),
 });
 
+const compensationOutcome = () => z.enum(['compensated', 'not-needed', 'manual-cleanup-needed', 'failed', 'kept']);
+
+export const undoOutcomeSchema = z.strictObject({
+  outcome: compensationOutcome(),
+  objectId: opt(text()),
+  objectType: opt(text()),
+  operation: opt(text()),
+  jobId: opt(text()),
+  message: text(),
+});
+
 export const compensationReportSchema = z.strictObject({
-  outcome: z.enum(['compensated', 'not-needed', 'manual-cleanup-needed', 'failed']),
+  outcome: compensationOutcome(),
   operation: opt(text()),
   jobId: opt(text()),
   objectId: opt(text()),
+  objectType: opt(text()),
   message: text(),
+  steps: opt(z.array(undoOutcomeSchema)),
 });
 
 const undoStepSchema = z.union([
@@ -68,6 +81,7 @@ const undoStepSchema = z.union([
     operation: text(),
     input: z.record(z.string(), z.unknown()),
     objectId: opt(text()),
+    objectType: opt(text()),
   }),
   z.strictObject({ kind: z.literal('report'), report: compensationReportSchema }),
 ]);
@@ -79,6 +93,7 @@ export const operationResultSchema = z.strictObject({
   polls: z.number(),
   adopted: z.boolean(),
   undo: opt(undoStepSchema),
+  undoSteps: opt(z.array(undoStepSchema)),
 });
 
 export const operationStatusSchema = z.strictObject({
@@ -92,6 +107,10 @@ export const operationStatusSchema = z.strictObject({
   warnings: z.number(),
   nextPollAt: opt(text()),
   compensation: opt(compensationReportSchema),
+  readErrors: opt(z.number()),
+  lastReadError: opt(text()),
+  unknownStateWords: opt(z.array(text())),
+  decisionDueAt: opt(text()),
 });
 
 export const stepReportSchema = z.strictObject({
@@ -124,6 +143,10 @@ export const failureDetailSchemas = {
   ]),
   [FailureType.JobVanished]: z.strictObject({ jobId: text(), objectId: text(), lastState: jobState() }),
   [FailureType.ProvisioningFailed]: z.strictObject({ plan: text(), steps: z.array(stepReportSchema) }),
+  [FailureType.CancelCleanUpIncomplete]: z.union([
+    z.strictObject({ jobId: text(), job: opt(jobSchema), compensation: compensationReportSchema }),
+    z.strictObject({ plan: text(), steps: z.array(stepReportSchema) }),
+  ]),
 } as const;
 
 // Each schema must describe exactly its TypeScript type: these lines stop the type check when one of them drifts.

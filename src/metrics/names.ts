@@ -10,6 +10,8 @@ export const MetricName = {
   JobDuration: 'nse_flow_job_duration',
   /** Counter: job reads by the poll loop; tags `operation`, `poll_mode`. */
   JobPolls: 'nse_flow_job_polls',
+  /** Counter: job reads by the poll loop that got no job (the loop goes on until its deadline); tags `operation`, `error`. */
+  JobReadErrors: 'nse_flow_job_read_errors',
   /** Counter: compensations (undo) after a failed job or a cancel; tags `operation`, `trigger`, `outcome`. */
   Compensations: 'nse_flow_compensations',
   /** Counter: submits that adopted the job of an earlier attempt whose answer was lost; tag `operation`. */

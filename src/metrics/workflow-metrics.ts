@@ -14,6 +14,13 @@ export function countJobPoll(operation: string, pollMode: string): void {
     .add(1, { operation, poll_mode: pollMode });
 }
 
+/** Counts a job read that got no job (any answer but the job); `error` is the failure type. */
+export function countJobReadError(operation: string, error: string): void {
+  metricMeter
+    .createCounter(MetricName.JobReadErrors, '1', 'NSE job reads that got no job; polling went on')
+    .add(1, { operation, error });
+}
+
 /** Counts a job that reached a terminal state and records how long the run waited for it (workflow clock). */
 export function countJobEnded(operation: string, state: string, elapsedMs: number): void {
   const tags = { operation, state };

@@ -29,6 +29,12 @@ export const FailureType = {
   CompensationFailed: 'CompensationFailed',
   /** A job that had been seen answers 404: NSE no longer keeps it, its outcome must be checked by hand. */
   JobVanished: 'JobVanished',
+  /**
+   * The run was cancelled, but its clean-up failed, ran out of time or left objects for manual clean-up: details name
+   * them (`{ jobId, job?, compensation }` for an operation, `{ plan, steps }` for a plan). Only a complete clean-up
+   * ends a run cancelled.
+   */
+  CancelCleanUpIncomplete: 'CancelCleanUpIncomplete',
   /** A step of a provisioning plan failed; details report every step's outcome. */
   ProvisioningFailed: 'ProvisioningFailed',
 } as const;

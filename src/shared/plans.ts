@@ -16,7 +16,7 @@ import {
   pollPolicySchema,
   validating,
 } from './validation';
-import type { PollPolicy } from './workflow-api';
+import type { Decision, OnFailure, PollPolicy } from './workflow-api';
 import { safeParse } from './zod-kit';
 
 /** Largest accepted plan, as JSON: at most 50 steps, each a small NSE body. */
@@ -43,6 +43,10 @@ export interface ProvisionPlan {
   steps: PlanStep[];
   /** Poll policy for every step. */
   poll?: Partial<PollPolicy>;
+  /** What a step whose job fails gets (see `OperationInput.onFailure`); passed to every step. */
+  onFailure?: OnFailure;
+  holdTimeoutMs?: number;
+  holdDefault?: Decision;
 }
 
 /** What a step's output offers to later steps. */
@@ -74,6 +78,9 @@ export const planSchema = () =>
       )
       .check(z.minLength(1), z.maxLength(50)),
     poll: z.optional(pollPolicySchema()),
+    onFailure: z.optional(z.enum(['compensate', 'hold'])),
+    holdTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(365 * 86_400_000))),
+    holdDefault: z.optional(z.enum(['compensate', 'keep'])),
   });
 
 /** A parsed reference: which step and which of its outputs. */

@@ -9,7 +9,16 @@ import { FailureType } from './failures';
 import { JobState } from './nse-types';
 import { findOperation, OPERATION_NAMES, type OperationSpec } from './operations';
 import { safeParse, type SchemaError } from './zod-kit';
-import { DEFAULT_POLL_POLICY, Phase, PollMode, type OperationInput, type PollPolicy } from './workflow-api';
+import {
+  DEFAULT_HOLD_TIMEOUT_MS,
+  DEFAULT_POLL_POLICY,
+  Phase,
+  PollMode,
+  type Decision,
+  type OnFailure,
+  type OperationInput,
+  type PollPolicy,
+} from './workflow-api';
 
 /** Largest accepted input, as JSON: workflow input lives in history, and NSE bodies are small. */
 export const MAX_INPUT_BYTES = 64 * 1024;
@@ -53,6 +62,10 @@ const resumeSchema = () =>
     lastState: z.enum(JobState),
     before: z.optional(z.record(z.string(), z.unknown())),
     failedJob: z.optional(z.record(z.string(), z.unknown())),
+    lastJob: z.optional(z.record(z.string(), z.unknown())),
+    readErrors: z.optional(int(0)),
+    lastReadError: z.optional(z.string().check(z.maxLength(2048))),
+    unknownStateWords: z.optional(z.array(z.string().check(z.maxLength(128))).check(z.maxLength(16))),
   });
 
 /**
@@ -65,6 +78,9 @@ export const operationInputSchema = () =>
     input: z.record(z.string(), z.unknown()),
     tenantId: z.optional(boundedText()),
     poll: z.optional(pollPolicySchema()),
+    onFailure: z.optional(z.enum(['compensate', 'hold'])),
+    holdTimeoutMs: z.optional(int(1, 365 * 86_400_000)),
+    holdDefault: z.optional(z.enum(['compensate', 'keep'])),
     resume: z.optional(resumeSchema()),
   });
 
@@ -74,6 +90,10 @@ export interface ValidOperation {
   fields: Record<string, unknown>;
   tenantId: string | undefined;
   policy: PollPolicy;
+  /** What a failed job gets, and for `hold` how long to wait and what to decide then. */
+  onFailure: OnFailure;
+  holdTimeoutMs: number;
+  holdDefault: Decision;
 }
 
 /** Formats zod issues as `input.size_gb: Invalid input: expected number` lines. */
@@ -191,5 +211,15 @@ export function parseOperationInput(raw: unknown): ValidOperation {
   const policy: PollPolicy = { ...DEFAULT_POLL_POLICY, ...input.poll };
   if (policy.maxIntervalMs < policy.initialIntervalMs)
     throw invalidInput('poll.maxIntervalMs: must be at least initialIntervalMs');
-  return { spec, fields, tenantId: input.tenantId, policy };
+  if (input.resume?.lastJob && input.resume.lastJob.id !== input.resume.jobId)
+    throw invalidInput('resume.lastJob.id: must be resume.jobId');
+  return {
+    spec,
+    fields,
+    tenantId: input.tenantId,
+    policy,
+    onFailure: input.onFailure ?? 'compensate',
+    holdTimeoutMs: input.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS,
+    holdDefault: input.holdDefault ?? 'compensate',
+  };
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Job, JobState } from './nse-types';
 
 /** Task queue used when `NSE_FLOW_TASK_QUEUE` is not set. */
@@ -62,6 +62,8 @@ export const Phase = {
   Validating: 'validating',
   Submitting: 'submitting',
   Polling: 'polling',
+  /** The job failed and the run (input `onFailure: "hold"`) waits for the `decide` update. */
+  AwaitingDecision: 'awaiting-decision',
   Compensating: 'compensating',
   Succeeded: 'succeeded',
   Failed: 'failed',
@@ -78,9 +80,27 @@ export interface OperationInput {
   /** Tenant that owns the job; used to find a job a lost submit created, and shown as `NseTenantId`. */
   tenantId?: string;
   poll?: Partial<PollPolicy>;
+  /**
+   * What a job that ends ERROR or PARTIAL_FAILURES gets: `compensate` (default) undoes it at once; `hold` waits for
+   * the `decide` update (`compensate` or `keep`), or `holdDefault` after `holdTimeoutMs`.
+   */
+  onFailure?: OnFailure;
+  /** With `onFailure: "hold"`: how long to wait for a decision (default {@link DEFAULT_HOLD_TIMEOUT_MS}). */
+  holdTimeoutMs?: number;
+  /** With `onFailure: "hold"`: the decision taken when none came in time (default `compensate`). */
+  holdDefault?: Decision;
   /** Set by the workflow itself when it continues as new; callers leave it out. */
   resume?: ResumeState;
 }
+
+/** What a failed job gets: undone at once, or held for a human decision. */
+export type OnFailure = 'compensate' | 'hold';
+
+/** A human decision on a held failed job: undo it, or keep what it made (and report it). */
+export type Decision = 'compensate' | 'keep';
+
+/** How long a held run waits for `decide` when the input does not say: one day. */
+export const DEFAULT_HOLD_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 /** What a continued run carries over from the previous one. */
 export interface ResumeState {
@@ -96,6 +116,13 @@ export interface ResumeState {
   before?: Record<string, unknown>;
   /** Set when the run is compensating: the job that failed. */
   failedJob?: Job;
+  /** The last version of the job read, tasks included: every path after continuing starts from it. */
+  lastJob?: Job;
+  /** Job reads that got no job (any answer but the job), and the last such answer. */
+  readErrors?: number;
+  lastReadError?: string;
+  /** State words the table did not know (already logged). */
+  unknownStateWords?: string[];
 }
 
 /** Result of a successful {@link nseOperationWorkflow}. */
@@ -110,11 +137,13 @@ export interface OperationResult {
   adopted: boolean;
   /** How to undo this operation later (a provisioning plan uses it when a later step fails). */
   undo?: UndoStep;
+  /** Every undo step, newest object last undone, when undoing takes more than `undo` (inline host groups). */
+  undoSteps?: UndoStep[];
 }
 
 /** How to undo a completed operation: run another operation, or only report (nothing to do, or manual clean-up). */
 export type UndoStep =
-  | { kind: 'run'; operation: string; input: Record<string, unknown>; objectId?: string }
+  | { kind: 'run'; operation: string; input: Record<string, unknown>; objectId?: string; objectType?: string }
   | { kind: 'report'; report: CompensationReport };
 
 /** What the `status` query returns. */
@@ -129,21 +158,55 @@ export interface OperationStatus {
   warnings: number;
   nextPollAt?: string;
   compensation?: CompensationReport;
+  /** Job reads that got no job (the run goes on until its deadline), and the last such answer. */
+  readErrors?: number;
+  lastReadError?: string;
+  /** State words the job used that nse-flow does not know: it treats them as running. */
+  unknownStateWords?: string[];
+  /** In phase `awaiting-decision`: when the default decision is taken. */
+  decisionDueAt?: string;
 }
 
-/** What compensation did for a failed run. */
+/** How undoing went: `kept` when a human decided to keep what a failed job made. */
+export type CompensationOutcome = 'compensated' | 'not-needed' | 'manual-cleanup-needed' | 'failed' | 'kept';
+
+/** What compensation did for a failed run; with task-level undo, `steps` reports each object. */
 export interface CompensationReport {
-  outcome: 'compensated' | 'not-needed' | 'manual-cleanup-needed' | 'failed';
-  /** The undo operation that ran, if any. */
+  outcome: CompensationOutcome;
+  /** The undo operation that ran, if any (the first, when there were several). */
   operation?: string;
   jobId?: string;
-  /** The object an operator must clean up by hand. */
+  /** The object an operator must clean up by hand (the first, when there were several). */
   objectId?: string;
+  objectType?: string;
+  message: string;
+  /** One entry per object undone (or left), in the order they were undone. */
+  steps?: UndoOutcome[];
+}
+
+/** What happened to one object when its run was undone. */
+export interface UndoOutcome {
+  outcome: CompensationOutcome;
+  objectId?: string;
+  objectType?: string;
+  operation?: string;
+  jobId?: string;
   message: string;
 }
 
 /** Current progress of an operation run, as data (the Web UI's current details show the same as markdown). */
 export const operationStatusQuery = defineQuery<OperationStatus>('status');
+
+/** What `decide` answers: the decision the run took. */
+export interface DecideResult {
+  decision: Decision;
+}
+
+/**
+ * Decides what a held run does with its failed job (`compensate` or `keep`); accepted only in phase
+ * `awaiting-decision`, rejected (validator) otherwise, so a late or mistyped decision changes nothing.
+ */
+export const decideUpdate = defineUpdate<DecideResult, [Decision]>('decide');
 
 /** What happened to one step of a plan. */
 export interface StepReport {

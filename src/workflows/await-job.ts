@@ -3,15 +3,25 @@
  * the job is terminal or the deadline passes. A long wait continues as new, carrying what the loop knows.
  * @module
  */
-import { continueAsNew, isCancellation, log, sleep, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  isCancellation,
+  log,
+  patched,
+  sleep,
+  workflowInfo,
+  type ApplicationFailure,
+} from '@temporalio/workflow';
 import type { GetJobInput } from '../activities';
-import { countJobEnded, countJobPoll } from '../metrics/workflow-metrics';
+import { countJobEnded, countJobPoll, countJobReadError } from '../metrics/workflow-metrics';
+import { normaliseJobState } from '../shared/job-states';
 import { FailureType, rootMessage } from '../shared/failures';
 import { isTerminal, JobState, type Job } from '../shared/nse-types';
 import { fillPath } from '../shared/operations';
 import { PollMode } from '../shared/workflow-api';
 import { failure, failureType, getJobActivity, readResourceActivity } from './nse-calls';
 import type { nseOperationWorkflow } from './operation';
+import { Patches } from './patches';
 import type { OperationRun } from './run';
 
 /** What one wait for a job ended with. */
@@ -51,16 +61,17 @@ export async function awaitJob(
         run.progress.changed();
         return settled ? { job: settled, vanished: false } : { job: run.lastJob, vanished: true };
       }
-      if (type === FailureType.NseRejected || type === FailureType.NseNotFound) throw err;
-      log.warn('NSE job read failed; polling goes on', { jobId, error: rootMessage(err) });
+      // A proxy's login redirect, a firewall's 403 or a 400 says nothing about the job NSE accepted: read again.
+      const rejected = type === FailureType.NseRejected || type === FailureType.NseNotFound;
+      if (rejected && !patched(Patches.ReadErrorsRetried)) throw err;
+      noteReadError(run, type, err);
     }
     run.polls++;
     run.pollsThisRun++;
     countJobPoll(run.spec.name, run.policy.mode); // replay-aware: not re-emitted, no history event
     if (job) {
       const changed = job.updated !== run.lastJob?.updated || job.state !== run.lastJob?.state;
-      if (!job.stateKnown && changed)
-        log.warn('NSE job reports an unknown state; treated as running', { jobId, status: job.status });
+      if (!job.stateKnown) noteUnknownWords(run, job);
       if (job.state === JobState.Warning && run.lastJob?.state !== JobState.Warning) run.warnings++;
       run.lastJob = job;
       if (isTerminal(job.state)) {
@@ -87,12 +98,35 @@ export async function awaitJob(
 }
 
 function deadlineFailure(run: OperationRun): ApplicationFailure {
+  const reads = run.readErrors > 0 ? ` (${run.readErrors} reads got no job; last: ${run.lastReadError})` : '';
   return failure(
     FailureType.PollDeadlineExceeded,
-    `NSE job ${run.jobId} was still ${run.lastJob?.state ?? 'unknown'} after ${run.policy.timeoutMs} ms; ` +
+    `NSE job ${run.jobId} was still ${run.lastJob?.state ?? 'unknown'} after ${run.policy.timeoutMs} ms${reads}; ` +
       'it may still be running: check it in NSE before retrying or cleaning up',
     { jobId: run.jobId, objectId: run.lastJob?.objectId, state: run.lastJob?.state },
   );
+}
+
+/** Counts a read that got no job, for the details, the metric and the log; the loop goes on until the deadline. */
+function noteReadError(run: OperationRun, type: string | undefined, err: unknown): void {
+  run.readErrors++;
+  run.lastReadError = `${type ?? 'error'}: ${rootMessage(err)}`;
+  countJobReadError(run.spec.name, type ?? 'unknown'); // replay-aware, no history event
+  log.warn('NSE job read got no job; polling goes on', { jobId: run.jobId, error: run.lastReadError });
+  run.progress.changed();
+}
+
+/** Logs each state word the table does not know once per run and shows it in the details; the job counts as running. */
+function noteUnknownWords(run: OperationRun, job: Job): void {
+  const raw = job.raw;
+  const words = normaliseJobState({
+    state: typeof raw.state === 'string' ? raw.state : undefined,
+    status: typeof raw.status === 'string' ? raw.status : undefined,
+  }).unknownWords;
+  for (const word of words.filter((w) => !run.unknownStateWords.has(w))) {
+    run.unknownStateWords.add(word);
+    log.warn('NSE job reports an unknown state word; treated as running', { jobId: job.id, word });
+  }
 }
 
 /** Spreads polls of many runs apart; Math.random is seeded per run, so replay draws the same numbers. */
@@ -106,17 +140,7 @@ async function continueRunAsNew(run: OperationRun): Promise<never> {
   log.info('continuing as new', { jobId: run.jobId, polls: run.polls });
   return await continueAsNew<typeof nseOperationWorkflow>({
     ...run.input,
-    resume: {
-      jobId: run.jobId as string,
-      phase: run.phase,
-      polls: run.polls,
-      intervalMs: run.intervalMs,
-      deadline: run.deadline,
-      startedAt: run.startedAt,
-      warnings: run.warnings,
-      lastState: run.lastJob?.state ?? JobState.Pending,
-      before: run.before,
-    },
+    resume: run.resumeState(),
   });
 }
 

@@ -1,111 +1,163 @@
 /**
- * Undoing what a run's job did: after a job that ended ERROR or PARTIAL_FAILURES, and after a cancel (once the
- * accepted job has ended, since NSE cannot cancel jobs). Undo operations run through the same submit-and-poll
- * machinery, nested in the owning run, and a cancellation cannot interrupt them.
+ * Undoing what a run's job did: after a job that ended ERROR or PARTIAL_FAILURES (at once, or after a human's
+ * decision when the input says `onFailure: "hold"`), and after a cancel (once the accepted job has ended, since NSE
+ * cannot cancel jobs). The plan comes from the catalogue and the job's tasks (src/shared/undo-plan.ts); each undo
+ * operation runs through the same submit-and-poll machinery, nested in the owning run, and a cancellation cannot
+ * interrupt them. Only a complete clean-up lets a cancelled run end CANCELLED.
  * @module
  */
-import { CancellationScope, log, type ApplicationFailure } from '@temporalio/workflow';
+import { CancellationScope, condition, log, patched, type ApplicationFailure } from '@temporalio/workflow';
 import { countCompensation } from '../metrics/workflow-metrics';
 import { FailureType, rootMessage } from '../shared/failures';
 import { isFailed, JobState, type Job } from '../shared/nse-types';
 import { findOperation } from '../shared/operations';
+import { objectUndoStep, planUndo } from '../shared/undo-plan';
 import { parseOperationFields } from '../shared/validation';
 import {
   DEFAULT_POLL_POLICY,
   Phase,
   type CompensationReport,
+  type Decision,
   type PollPolicy,
+  type UndoOutcome,
   type UndoStep,
 } from '../shared/workflow-api';
 import { awaitJob } from './await-job';
 import { failure, failureType } from './nse-calls';
+import { Patches } from './patches';
 import { OperationRun } from './run';
 import { submitOperation } from './submit';
 
-/**
- * What undoing this operation takes, from the catalogue: another operation to run, or only a report (nothing to
- * undo, or NSE has no undo and the object needs manual clean-up). For a partial failure the created object holds
- * what the successful tasks made, so deleting it undoes them too.
- */
-export function undoStep(run: OperationRun, job: Job): UndoStep {
-  const { spec, fields } = run;
-  const undo = spec.undo;
-  const objectId = job.objectId || undefined;
-  if (undo.kind === 'none') {
-    if (spec.verb !== 'create' || !objectId)
-      return { kind: 'report', report: { outcome: 'not-needed', message: undo.reason } };
-    const message = `${spec.resource} ${objectId}: ${undo.reason}`;
-    return { kind: 'report', report: { outcome: 'manual-cleanup-needed', objectId, message } };
-  }
-  if (undo.kind === 'restore') {
-    if (!run.before)
-      return { kind: 'report', report: { outcome: 'not-needed', message: 'nothing was read before the update' } };
-    return { kind: 'run', operation: undo.operation, input: undo.restoreInput(fields, run.before), objectId };
-  }
-  if (!objectId && !spec.path.includes('{')) {
-    return { kind: 'report', report: { outcome: 'not-needed', message: 'NSE created no object' } };
-  }
-  return { kind: 'run', operation: undo.operation, input: undo.input(fields, objectId ?? ''), objectId };
+/** The steps that undo `job`: planned from its tasks, or (runs started before that) from its object alone. */
+function undoSteps(run: OperationRun, job: Job): UndoStep[] {
+  const subject = { spec: run.spec, fields: run.fields, before: run.before };
+  return patched(Patches.TaskLevelUndo) ? planUndo(subject, job) : [objectUndoStep(subject, job)];
 }
 
-/** Undoes a job that ended ERROR or PARTIAL_FAILURES and returns the failure the run ends with. */
+/** How to undo a finished run later (a plan's compensation): the first step, and all of them when there are more. */
+export function undoOfFinishedRun(run: OperationRun, job: Job): { undo: UndoStep; undoSteps?: UndoStep[] } {
+  const subject = { spec: run.spec, fields: run.fields, before: run.before };
+  const steps = planUndo(subject, job);
+  return { undo: objectUndoStep(subject, job), ...(steps.length > 1 ? { undoSteps: steps } : {}) };
+}
+
+/**
+ * A job that ended ERROR or PARTIAL_FAILURES: undoes it (or, when held, what a human decides) and returns the failure
+ * the run ends with: `NseJobFailed`, or `CompensationFailed` when an undo step failed. Details carry the job, its
+ * tasks and each undo step's outcome.
+ */
 export async function compensateFailedJob(run: OperationRun, job: Job): Promise<ApplicationFailure> {
   const message = `NSE job ${job.id} (${run.summary}) ended ${job.state}${job.lastError ? `: ${job.lastError}` : ''}`;
-  try {
-    run.compensation = await CancellationScope.nonCancellable(() => undo(run, job));
-  } catch (err) {
-    run.compensation = { outcome: 'failed', message: `undo failed: ${rootMessage(err)}` };
-    countCompensation(run.spec.name, 'job-failed', 'failed');
-    run.setPhase(Phase.Failed);
-    return failure(FailureType.CompensationFailed, `${message}; then compensation failed: ${rootMessage(err)}`, {
-      job,
-      compensation: run.compensation,
-    });
-  }
+  const decision = run.onFailure === 'hold' ? await awaitDecision(run) : 'compensate';
+  run.compensation =
+    decision === 'keep' ? keptReport(run, job) : await CancellationScope.nonCancellable(() => undo(run, job));
   countCompensation(run.spec.name, 'job-failed', run.compensation.outcome);
   run.setPhase(Phase.Failed);
-  const note =
-    run.compensation.outcome === 'manual-cleanup-needed' ? `; manual clean-up needed: ${run.compensation.message}` : '';
-  return failure(FailureType.NseJobFailed, `${message}${note}`, { job, compensation: run.compensation });
+  const details = { job, compensation: run.compensation };
+  if (run.compensation.outcome === 'failed') {
+    return failure(FailureType.CompensationFailed, `${message}; then ${run.compensation.message}`, details);
+  }
+  const left = run.compensation.outcome === 'manual-cleanup-needed' || run.compensation.outcome === 'kept';
+  const note = left ? `; ${run.compensation.outcome.replace(/-/g, ' ')}: ${run.compensation.message}` : '';
+  return failure(FailureType.NseJobFailed, `${message}${note}`, details);
 }
 
-/** Runs {@link undoStep} through the same submit-and-poll machinery. */
+/** Waits durably for the `decide` update, or takes the run's default when none comes in time. */
+async function awaitDecision(run: OperationRun): Promise<Decision> {
+  run.decisionDueAt = Date.now() + run.holdTimeoutMs;
+  run.setPhase(Phase.AwaitingDecision);
+  run.progress.publish();
+  const decided = await condition(() => run.decision !== undefined, run.holdTimeoutMs);
+  if (!decided) {
+    run.decision = run.holdDefault;
+    log.info('no decision in time; taking the default', { jobId: run.jobId, decision: run.holdDefault });
+  }
+  run.decisionDueAt = undefined;
+  return run.decision ?? run.holdDefault;
+}
+
+/** What a decision to keep leaves: every object the undo would have touched, named. */
+function keptReport(run: OperationRun, job: Job): CompensationReport {
+  const steps: UndoOutcome[] = planUndo({ spec: run.spec, fields: run.fields, before: run.before }, job).map((step) => {
+    const at = step.kind === 'run' ? step : step.report;
+    return { outcome: 'kept', objectId: at.objectId, objectType: at.objectType, message: 'kept by decision' };
+  });
+  const objects = steps.map((s) => `${s.objectType ?? '?'} ${s.objectId ?? '(no id)'}`).join(', ');
+  return summarise(steps, `kept by decision: ${objects || 'nothing to undo'}`);
+}
+
+/** Runs every undo step in order; a failing step is reported and the others still run. */
 async function undo(run: OperationRun, job: Job): Promise<CompensationReport> {
-  const step = undoStep(run, job);
+  const outcomes: UndoOutcome[] = [];
+  for (const step of undoSteps(run, job)) outcomes.push(await undoStep(run, step));
+  return summarise(outcomes);
+}
+
+/** Runs one undo step (a nested operation) or passes its report on. */
+async function undoStep(run: OperationRun, step: UndoStep): Promise<UndoOutcome> {
   if (step.kind === 'report') return step.report;
+  const at = { operation: step.operation, objectId: step.objectId, objectType: step.objectType };
   run.compensation = { outcome: 'compensated', operation: step.operation, message: `running ${step.operation}` };
   run.setPhase(Phase.Compensating);
   run.progress.publish();
-  let undoJob: Job | undefined;
   try {
-    undoJob = await runNestedOperation(step.operation, step.input, run.tenantId, run.policy);
+    const undoJob = await runNestedOperation(step.operation, step.input, run.tenantId, run.policy);
+    const ended = undoJob ? `job ${undoJob.id} ended NORMAL` : 'answered synchronously';
+    return { outcome: 'compensated', ...at, jobId: undoJob?.id, message: `${step.operation} ${ended}` };
   } catch (err) {
     // An undo that deletes something NSE no longer has has nothing left to do (a failed job may clean up itself).
-    if (failureType(err) !== FailureType.NseNotFound || findOperation(step.operation)?.verb !== 'delete') throw err;
-    return {
-      outcome: 'not-needed',
-      operation: step.operation,
-      objectId: step.objectId,
-      message: `${step.operation}: already gone (404)`,
-    };
+    if (failureType(err) === FailureType.NseNotFound && findOperation(step.operation)?.verb === 'delete')
+      return { outcome: 'not-needed', ...at, message: `${step.operation}: already gone (404)` };
+    log.error('an undo step failed', { operation: step.operation, objectId: step.objectId, error: rootMessage(err) });
+    return { outcome: 'failed', ...at, message: `undo failed: ${rootMessage(err)}` };
   }
+}
+
+const SEVERITY: readonly CompensationReport['outcome'][] = [
+  'failed',
+  'manual-cleanup-needed',
+  'kept',
+  'compensated',
+  'not-needed',
+];
+
+/** One report for all steps: the worst outcome, the first step's names, every step listed when there are several. */
+function summarise(outcomes: UndoOutcome[], message?: string): CompensationReport {
+  const outcome = SEVERITY.find((o) => outcomes.some((s) => s.outcome === o)) ?? 'not-needed';
+  const first = outcomes.find((s) => s.outcome === outcome) ?? outcomes[0];
+  const text =
+    message ??
+    (outcomes.length <= 1
+      ? (first?.message ?? 'nothing to undo')
+      : outcomes.map((s) => `${s.objectType ?? ''} ${s.objectId ?? ''}: ${s.outcome} (${s.message})`).join('; '));
   return {
-    outcome: 'compensated',
-    operation: step.operation,
-    jobId: undoJob?.id,
-    objectId: step.objectId,
-    message: `${step.operation} ${undoJob ? `job ${undoJob.id} ended NORMAL` : 'answered synchronously'}`,
+    outcome,
+    ...(first?.operation ? { operation: first.operation } : {}),
+    ...(first?.jobId ? { jobId: first.jobId } : {}),
+    ...(first?.objectId ? { objectId: first.objectId } : {}),
+    ...(first?.objectType ? { objectType: first.objectType } : {}),
+    message: text,
+    ...(outcomes.length > 1 ? { steps: outcomes } : {}),
   };
 }
 
-/** After a cancel: let an accepted job finish (NSE cannot cancel jobs), then undo what it did. */
-export async function cleanUpAfterCancel(run: OperationRun): Promise<void> {
+/**
+ * After a cancel: lets an accepted job finish (NSE cannot cancel jobs), then undoes what it did. Returns the failure
+ * the run ends with when the clean-up failed, ran out of time or left objects for a human; undefined when it was
+ * complete and the run may end cancelled.
+ */
+export async function cleanUpAfterCancel(run: OperationRun): Promise<ApplicationFailure | undefined> {
+  let job: Job | undefined;
   if (run.jobId && run.phase !== Phase.Compensating && run.phase !== Phase.Failed) {
     run.setPhase(Phase.Polling);
     try {
-      const { job, vanished } = await awaitJob(run, { canContinueAsNew: false });
-      if (!vanished && (job.state === JobState.Normal || isFailed(job.state))) {
+      const waited = await awaitJob(run, { canContinueAsNew: false });
+      job = waited.job;
+      if (!waited.vanished && (job.state === JobState.Normal || isFailed(job.state))) {
         run.compensation = await undo(run, job);
+      } else if (waited.vanished && patched(Patches.CancelTellsTheTruth)) {
+        const message = `job ${job.id} answered 404 before it ended: check its object by hand`;
+        run.compensation = { outcome: 'manual-cleanup-needed', objectId: job.objectId || undefined, message };
       }
     } catch (err) {
       run.compensation = { outcome: 'failed', message: `clean-up after cancel failed: ${rootMessage(err)}` };
@@ -114,12 +166,23 @@ export async function cleanUpAfterCancel(run: OperationRun): Promise<void> {
   }
   if (run.compensation) countCompensation(run.spec.name, 'cancelled', run.compensation.outcome);
   run.nextPollAt = undefined;
-  run.setPhase(Phase.Cancelled);
+  const complete = !run.compensation || ['compensated', 'not-needed'].includes(run.compensation.outcome);
+  if (complete || !patched(Patches.CancelTellsTheTruth)) {
+    run.setPhase(Phase.Cancelled);
+    return undefined;
+  }
+  run.setPhase(Phase.Failed);
+  const compensation = run.compensation as CompensationReport;
+  return failure(
+    FailureType.CancelCleanUpIncomplete,
+    `${run.summary}: cancelled, but the clean-up is incomplete (${compensation.outcome}): ${compensation.message}`,
+    { jobId: run.jobId as string, ...(job ? { job } : {}), compensation },
+  );
 }
 
 /**
  * Submits one operation and waits for its job, for compensation inside another run. Throws when the job does
- * not end NORMAL, so the caller reports `CompensationFailed`. Returns undefined for a synchronous answer.
+ * not end NORMAL, so the caller reports the step failed. Returns undefined for a synchronous answer.
  */
 export async function runNestedOperation(
   operation: string,
@@ -130,7 +193,11 @@ export async function runNestedOperation(
   const { spec, fields } = parseOperationFields(operation, input);
   const nestedPolicy = { ...policy, timeoutMs: DEFAULT_POLL_POLICY.timeoutMs };
   // No progress publisher: an undo run must not overwrite the owning run's search attributes.
-  const nested = new OperationRun({ spec, fields, tenantId, policy: nestedPolicy }, { operation, input: fields });
+  const valid = { spec, fields, tenantId, policy: nestedPolicy, onFailure: 'compensate' as const };
+  const nested = new OperationRun(
+    { ...valid, holdTimeoutMs: 0, holdDefault: 'compensate' },
+    { operation, input: fields },
+  );
   const request = { operation, input: fields, tenantId, notBefore: Date.now() - 60_000 };
   const outcome = await submitOperation(nested.summary, request, nestedPolicy);
   if (outcome.kind === 'sync') return undefined;

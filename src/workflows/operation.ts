@@ -1,17 +1,25 @@
 /**
- * Durable execution of one NSE asynchronous call. The run validates its input, submits the call once (a retry
- * adopts the job an ambiguous earlier attempt created), then waits for the job (./await-job) until it is terminal,
- * continuing as new on a long wait. A job that ends ERROR or PARTIAL_FAILURES is undone (./compensation; a
- * cancellation cannot interrupt the undo) and the run fails with `NseJobFailed`. A cancelled run stops polling,
- * waits for an accepted job to end, undoes it and ends cancelled.
+ * Durable execution of one NSE asynchronous call. The run validates its input, submits the call once (./submit: a
+ * retry adopts the job an ambiguous earlier attempt created), then waits for the job (./await-job) until it is
+ * terminal, continuing as new on a long wait. A job that ends ERROR or PARTIAL_FAILURES is undone (./compensation; a
+ * cancellation cannot interrupt the undo), or held for the `decide` update when the input asks for it, and the run
+ * fails with `NseJobFailed`. A cancelled run stops polling, waits for an accepted job to end and undoes it; it ends
+ * cancelled only when that clean-up was complete. The run's state lives in one {@link OperationRun}.
  * @module
  */
 import { CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
 import { JobState } from '../shared/nse-types';
 import { parseOperationInput } from '../shared/validation';
-import { operationStatusQuery, Phase, type OperationInput, type OperationResult } from '../shared/workflow-api';
+import {
+  decideUpdate,
+  operationStatusQuery,
+  Phase,
+  type Decision,
+  type OperationInput,
+  type OperationResult,
+} from '../shared/workflow-api';
 import { awaitJob, vanishedFailure } from './await-job';
-import { cleanUpAfterCancel, compensateFailedJob, undoStep } from './compensation';
+import { cleanUpAfterCancel, compensateFailedJob, undoOfFinishedRun } from './compensation';
 import { failureType } from './nse-calls';
 import { progressPublisher } from './progress';
 import { OperationRun } from './run';
@@ -23,6 +31,9 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
   const run = new OperationRun(parseOperationInput(input), input);
   run.progress = progressPublisher(() => operationView(run));
   setHandler(operationStatusQuery, () => operationStatus(run));
+  setHandler(decideUpdate, (decision) => decide(run, decision), {
+    validator: (decision) => checkDecision(run, decision),
+  });
   run.progress.changed();
   try {
     if (!run.jobId) {
@@ -44,13 +55,29 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
       objectId,
       polls: run.polls,
       adopted: run.adopted,
-      undo: undoStep(run, job),
+      ...undoOfFinishedRun(run, job),
     };
   } catch (err) {
-    if (isCancellation(err)) await CancellationScope.nonCancellable(() => cleanUpAfterCancel(run));
-    else if (run.phase !== Phase.Succeeded && failureType(err) !== undefined) run.setPhase(Phase.Failed);
+    if (isCancellation(err)) {
+      const incomplete = await CancellationScope.nonCancellable(() => cleanUpAfterCancel(run));
+      throw incomplete ?? err;
+    }
+    if (run.phase !== Phase.Succeeded && failureType(err) !== undefined) run.setPhase(Phase.Failed);
     throw err;
   } finally {
     run.progress.publish();
   }
+}
+
+/** The `decide` validator: only a known decision, only while the run awaits one, only once. */
+function checkDecision(run: OperationRun, decision: Decision): void {
+  if (decision !== 'compensate' && decision !== 'keep')
+    throw new TypeError(`decision must be 'compensate' or 'keep', not ${JSON.stringify(decision)}`);
+  if (run.phase !== Phase.AwaitingDecision || run.decision !== undefined)
+    throw new Error(`the run is ${run.phase}, not awaiting a decision`);
+}
+
+function decide(run: OperationRun, decision: Decision): { decision: Decision } {
+  run.decision = decision;
+  return { decision };
 }

@@ -6,4 +6,10 @@
 export const Patches = {
   /** Search attributes are upserted once per workflow task (before waiting), not after every change. */
   OneUpsertPerTask: 'one-search-attribute-upsert-per-task',
+  /** A job read answered 400/403/3xx (NseRejected) or 404 before the job was seen no longer ends the run. */
+  ReadErrorsRetried: 'job-read-errors-never-end-the-run',
+  /** Undo planned from the job's tasks (inline objects, partial updates and deletes), not from its object alone. */
+  TaskLevelUndo: 'task-level-undo',
+  /** A cancelled run whose clean-up failed or left objects ends FAILED (CancelCleanUpIncomplete), not CANCELLED. */
+  CancelTellsTheTruth: 'cancel-tells-the-truth',
 } as const;

@@ -13,12 +13,14 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType, rootMessage } from '../shared/failures';
 import { describeOperation, findOperation } from '../shared/operations';
 import { parsePlan, resolveStepInput, type ProvisionPlan, type StepOutput } from '../shared/plans';
+import type { OperationInput } from '../shared/workflow-api';
 import {
   Phase,
   provisionStatusQuery,
@@ -28,6 +30,7 @@ import {
   type StepReport,
 } from '../shared/workflow-api';
 import { nseOperationWorkflow } from './operation';
+import { Patches } from './patches';
 import { progressPublisher, type ProgressView } from './progress';
 
 /** Runs a provisioning plan to its end; see the module comment for the durable behaviour. */
@@ -64,7 +67,7 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
       try {
         const result = await executeChild(nseOperationWorkflow, {
           workflowId: report.workflowId,
-          args: [{ operation: step.operation, input: stepInput, tenantId: plan.tenantId, poll: plan.poll }],
+          args: [{ operation: step.operation, input: stepInput, ...forEveryStep(plan) }],
           staticSummary: spec
             ? `${plan.name} / ${step.id}: ${describeOperation(spec, stepInput)}`.slice(0, 200)
             : undefined,
@@ -99,10 +102,23 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
         await undoStep(parentId, report, result, plan);
       }
     });
-    const cancelled = isCancellation(err);
-    setPhase(cancelled ? Phase.Cancelled : Phase.Failed);
+    const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
+    const leftovers = steps.filter((s) => s.outcome === 'manual-cleanup-needed' || s.outcome === 'failed');
+    // Only a complete clean-up ends a cancelled plan cancelled; runs started before that ended cancelled anyway.
+    const truth = cancelled && leftovers.length > 0 && patched(Patches.CancelTellsTheTruth);
+    setPhase(cancelled && !truth ? Phase.Cancelled : Phase.Failed);
     progress.publish();
-    if (cancelled) throw err;
+    if (truth) {
+      throw ApplicationFailure.create({
+        type: FailureType.CancelCleanUpIncomplete,
+        nonRetryable: true,
+        message: `plan ${plan.name}: cancelled, but the clean-up is incomplete: ${leftovers
+          .map((s) => `${s.id} ${s.outcome}${s.objectId ? ` (${s.objectId})` : ''}: ${s.message ?? ''}`)
+          .join('; ')}`,
+        details: [{ plan: plan.name, steps }],
+      });
+    }
+    if (isCancellation(err)) throw err;
     const failed = steps.find((s) => s.outcome === 'failed');
     const summary = steps.map((s) => `${s.id}: ${s.outcome}`).join(', ');
     throw ApplicationFailure.create({
@@ -114,32 +130,47 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
   }
 }
 
-/** Undoes one completed step as a child run; records the outcome instead of throwing. */
+/** What every step's run gets from the plan besides its own input. */
+function forEveryStep(plan: ProvisionPlan): Omit<OperationInput, 'operation' | 'input'> {
+  const { tenantId, poll, onFailure, holdTimeoutMs, holdDefault } = plan;
+  return { tenantId, poll, onFailure, holdTimeoutMs, holdDefault };
+}
+
+/**
+ * Undoes one completed step, each of its undo steps as a child run (a disk with inline host groups has several);
+ * records the outcome instead of throwing.
+ */
 async function undoStep(
   parentId: string,
   report: StepReport,
   result: OperationResult,
   plan: ProvisionPlan,
 ): Promise<void> {
-  const undo = result.undo;
-  if (!undo || undo.kind === 'report') {
-    report.outcome = undo?.report.outcome === 'manual-cleanup-needed' ? 'manual-cleanup-needed' : 'done';
-    report.message = undo?.report.message ?? 'no undo recorded';
-    return;
+  const undos = result.undoSteps ?? (result.undo ? [result.undo] : []);
+  const messages: string[] = [];
+  let outcome: StepReport['outcome'] = undos.length === 0 ? 'done' : 'compensated';
+  for (const [index, undo] of undos.entries()) {
+    if (undo.kind === 'report') {
+      if (undo.report.outcome === 'manual-cleanup-needed') outcome = 'manual-cleanup-needed';
+      else if (outcome === 'compensated' && undos.length === 1) outcome = 'done';
+      messages.push(undo.report.message);
+      continue;
+    }
+    try {
+      await executeChild(nseOperationWorkflow, {
+        workflowId: `${parentId}/${report.id}/undo${index === 0 ? '' : `-${index + 1}`}`,
+        args: [{ operation: undo.operation, input: undo.input, tenantId: plan.tenantId, poll: plan.poll }],
+        staticSummary: `${plan.name} / undo ${report.id}: ${undo.operation}`.slice(0, 200),
+      });
+      messages.push(`undone by ${undo.operation}${undo.objectId ? ` (${undo.objectId})` : ''}`);
+    } catch (err) {
+      outcome = 'manual-cleanup-needed';
+      messages.push(`undo ${undo.operation}${undo.objectId ? ` of ${undo.objectId}` : ''} failed: ${rootMessage(err)}`);
+      log.error('undo of a provisioning step failed', { step: report.id, error: messages.at(-1) });
+    }
   }
-  try {
-    await executeChild(nseOperationWorkflow, {
-      workflowId: `${parentId}/${report.id}/undo`,
-      args: [{ operation: undo.operation, input: undo.input, tenantId: plan.tenantId, poll: plan.poll }],
-      staticSummary: `${plan.name} / undo ${report.id}: ${undo.operation}`.slice(0, 200),
-    });
-    report.outcome = 'compensated';
-    report.message = `undone by ${undo.operation}`;
-  } catch (err) {
-    report.outcome = 'manual-cleanup-needed';
-    report.message = `undo ${undo.operation} failed: ${rootMessage(err)}`;
-    log.error('undo of a provisioning step failed', { step: report.id, error: report.message });
-  }
+  report.outcome = outcome;
+  report.message = messages.join('; ') || 'no undo recorded';
 }
 
 /** The plan's search attributes and its steps as a markdown table. */

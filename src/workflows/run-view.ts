@@ -20,6 +20,10 @@ export function operationStatus(run: OperationRun): OperationStatus {
     warnings: run.warnings,
     nextPollAt: run.nextPollAt === undefined ? undefined : new Date(run.nextPollAt).toISOString(),
     compensation: run.compensation,
+    readErrors: run.readErrors || undefined,
+    lastReadError: run.lastReadError,
+    unknownStateWords: run.unknownStateWords.size > 0 ? [...run.unknownStateWords] : undefined,
+    decisionDueAt: run.decisionDueAt === undefined ? undefined : new Date(run.decisionDueAt).toISOString(),
   };
 }
 
@@ -33,7 +37,12 @@ export function operationView(run: OperationRun): ProgressView {
     ['Polls', status.polls],
     ['Warnings seen', status.warnings || undefined],
     ['Next poll', status.nextPollAt],
+    ['Unknown state words', status.unknownStateWords && `${status.unknownStateWords.join(', ')} (read as running)`],
+    ['Read errors', status.readErrors ? `${status.readErrors} (last: ${status.lastReadError ?? '?'})` : undefined],
+    ['Tasks', tasksCell(run)],
+    ['Decision due', status.decisionDueAt && `${status.decisionDueAt} (then: ${run.holdDefault})`],
     ['Compensation', status.compensation && `${status.compensation.outcome}: ${status.compensation.message}`],
+    ...undoRows(run),
   ]);
   return {
     searchAttributes: {
@@ -45,4 +54,21 @@ export function operationView(run: OperationRun): ProgressView {
     },
     details,
   };
+}
+
+/** The job's tasks in one cell: `resource object status`, separated by `<br>`. */
+function tasksCell(run: OperationRun): string | undefined {
+  const tasks = run.lastJob?.tasks ?? [];
+  if (tasks.length === 0) return undefined;
+  return tasks
+    .map((t) => `${t.resourceType || t.objectType} ${t.objectId} ${t.status || t.state}`.replace(/\|/g, '/'))
+    .join('<br>');
+}
+
+/** One row per undo step of a task-level compensation. */
+function undoRows(run: OperationRun): [string, string][] {
+  return (run.compensation?.steps ?? []).map((step) => [
+    `Undo ${step.objectType ?? ''} ${step.objectId ?? ''}`.trim(),
+    `${step.outcome}: ${step.message}`.replace(/\|/g, '/'),
+  ]);
 }

@@ -3,12 +3,14 @@
  * update handler read and change this object. Everything a continued run needs is copied into `resume`.
  * @module
  */
-import type { Job } from '../shared/nse-types';
+import { JobState, type Job } from '../shared/nse-types';
 import { describeOperation, type OperationSpec } from '../shared/operations';
 import type { ValidOperation } from '../shared/validation';
 import {
   Phase,
   type CompensationReport,
+  type Decision,
+  type OnFailure,
   type OperationInput,
   type PollPolicy,
   type ResumeState,
@@ -39,6 +41,18 @@ export class OperationRun {
   before: Record<string, unknown> | undefined;
   compensation: CompensationReport | undefined;
   adopted = false;
+  /** Job reads that got no job (any answer but the job; the loop goes on), and the last such answer. */
+  readErrors = 0;
+  lastReadError: string | undefined;
+  /** State words the table did not know, each logged once. */
+  readonly unknownStateWords = new Set<string>();
+  /** What a failed job gets; for `hold`, how long to wait and what to decide then. */
+  readonly onFailure: OnFailure;
+  readonly holdTimeoutMs: number;
+  readonly holdDefault: Decision;
+  /** Set by the `decide` update (or the hold's default) while the run awaits a decision. */
+  decision: Decision | undefined;
+  decisionDueAt: number | undefined;
   /** Publishes this state; {@link NO_PROGRESS} until the workflow attaches its publisher. */
   progress: Progress = NO_PROGRESS;
 
@@ -51,6 +65,9 @@ export class OperationRun {
     this.fields = valid.fields;
     this.tenantId = valid.tenantId;
     this.policy = valid.policy;
+    this.onFailure = valid.onFailure;
+    this.holdTimeoutMs = valid.holdTimeoutMs;
+    this.holdDefault = valid.holdDefault;
     this.summary = describeOperation(this.spec, this.fields);
     const resume: ResumeState | undefined = input.resume;
     this.startedAt = resume?.startedAt ?? Date.now(); // Date.now() is the deterministic workflow clock
@@ -62,7 +79,30 @@ export class OperationRun {
       this.polls = resume.polls;
       this.warnings = resume.warnings;
       this.before = resume.before;
+      this.lastJob = resume.lastJob;
+      this.readErrors = resume.readErrors ?? 0;
+      this.lastReadError = resume.lastReadError;
+      for (const word of resume.unknownStateWords ?? []) this.unknownStateWords.add(word);
     }
+  }
+
+  /** What a continued run carries over (see {@link ResumeState}). */
+  resumeState(): ResumeState {
+    return {
+      jobId: this.jobId as string,
+      phase: this.phase,
+      polls: this.polls,
+      intervalMs: this.intervalMs,
+      deadline: this.deadline,
+      startedAt: this.startedAt,
+      warnings: this.warnings,
+      lastState: this.lastJob?.state ?? JobState.Pending,
+      before: this.before,
+      lastJob: this.lastJob,
+      readErrors: this.readErrors,
+      lastReadError: this.lastReadError?.slice(0, 2048),
+      unknownStateWords: [...this.unknownStateWords].slice(0, 16).map((word) => word.slice(0, 128)),
+    };
   }
 
   setPhase(phase: Phase): void {
