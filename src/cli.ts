@@ -4,7 +4,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { connect, RunFailedError, TemporalUnavailableError, type NseFlowClient } from './client';
 import { ConfigError, loadCodecConfig, loadConfig, maskConfig } from './config';
 import { createLogger } from './logging';
@@ -18,8 +18,9 @@ import type * as WorkerModule from './worker';
 import { fullContract, operationContract } from './contract/json-schema';
 import { OPERATION_NAMES, OPERATIONS } from './shared/operations';
 import { parseOperationFields } from './shared/validation';
+import { rootMessage } from './shared/failures';
 import { parsePlan } from './shared/plans';
-import { PollMode, type OperationInput } from './shared/workflow-api';
+import { PollMode, type Decision, type OnFailure, type OperationInput } from './shared/workflow-api';
 import { describeFailure, describeResult, describeStatus } from './cli/format';
 import { useStackConnection } from './cli/stack-connection';
 
@@ -159,6 +160,13 @@ export function buildProgram(): Command {
     .option('--idempotency-key <key>', 'same key, same run: a second start returns the first run')
     .addOption(new Option('--poll-mode <mode>', 'how the job is read').choices(Object.values(PollMode)))
     .option('--poll-interval <ms>', 'first wait between reads', positiveInt)
+    .addOption(
+      new Option('--on-failure <what>', 'a failed job is undone at once, or held for `nse-flow decide`').choices([
+        'compensate',
+        'hold',
+      ]),
+    )
+    .option('--hold-timeout <ms>', 'with --on-failure hold: wait this long, then compensate', positiveInt)
     .addHelpText(
       'after',
       `\nExample:\n  nse-flow run create-bucket --input '{"name":"logs-2026","subtenant_id":"<id>"}' --wait`,
@@ -177,6 +185,8 @@ export function buildProgram(): Command {
         if (options.pollMode) input.poll.mode = options.pollMode as PollMode;
         if (options.pollInterval) input.poll.initialIntervalMs = options.pollInterval as number;
       }
+      if (options.onFailure) input.onFailure = options.onFailure as OnFailure;
+      if (options.holdTimeout) input.holdTimeoutMs = options.holdTimeout as number;
       const startOptions = {
         workflowId: options.id as string | undefined,
         idempotencyKey: options.idempotencyKey as string | undefined,
@@ -312,6 +322,24 @@ export function buildProgram(): Command {
       await withClient(async (client) => {
         await client.cancel(workflowId);
         print(global, { workflowId, cancelRequested: true }, `cancellation requested for ${workflowId}`);
+      });
+    });
+
+  program
+    .command('decide')
+    .description('decide what a held run does with its failed job: undo it (compensate) or keep what it made')
+    .argument('<workflowId>')
+    .addArgument(new Argument('<decision>').choices(['compensate', 'keep']))
+    .addHelpText('after', '\nExample:\n  nse-flow decide nse-flow-op-create-disk-1234 keep')
+    .action(async (workflowId: string, decision: Decision, _options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await withClient(async (client) => {
+        try {
+          await client.decide(workflowId, decision);
+        } catch (err) {
+          throw new CliError(`${workflowId}: ${rootMessage(err)}`, ExitCode.RunFailed);
+        }
+        print(global, { workflowId, decision }, `${workflowId}: decided ${decision}`);
       });
     });
 

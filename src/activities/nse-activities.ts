@@ -18,6 +18,7 @@ import {
   type NseRequest,
   type OperationSpec,
 } from '../shared/operations';
+import { findSubmittedJob, lookUpExisting } from './adoption';
 
 /** Input of {@link NseActivities.submitOperation}. */
 export interface SubmitOperationInput {
@@ -58,10 +59,11 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
     async submitOperation(request) {
       const spec = requireOperation(request.operation);
       const { attempt } = Context.current().info;
+      const signal = Context.current().cancellationSignal;
       return await whileHeartbeating(async () => {
         if (attempt > 1) {
           // An earlier attempt may have reached NSE before its answer was lost: never create a second resource.
-          const existing = await findJob(nse, spec, request).catch(rethrowAsFailure);
+          const existing = await findSubmittedJob(nse, spec, request, signal).catch(rethrowAsFailure);
           if (existing) {
             log.warn('adopting NSE job created by an earlier attempt', { jobId: existing.id, attempt });
             countSubmitAdoption(spec.name);
@@ -70,15 +72,21 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
         }
         const { method, path, body } = buildSafeRequest(spec, request.input);
         log.info('submitting NSE operation', { operation: spec.name, summary: describeOperation(spec, request.input) });
-        const signal = Context.current().cancellationSignal;
-        const result = await nse.submit(method, path, body, { signal }).catch(rethrowAsFailure);
-        return { ...result, adopted: false };
+        try {
+          return { ...(await nse.submit(method, path, body, { signal })), adopted: false };
+        } catch (err) {
+          // A retried create told "already exists" may be told about what its own earlier attempt made.
+          const exists = err instanceof NseHttpError && (err.status === 409 || err.status === 412);
+          if (!exists || attempt === 1 || spec.verb !== 'create') return rethrowAsFailure(err);
+          return await adoptExisting(nse, spec, request, signal, err);
+        }
       });
     },
 
     async findSubmittedJob(request) {
       const spec = requireOperation(request.operation);
-      const job = await whileHeartbeating(() => findJob(nse, spec, request).catch(rethrowAsFailure));
+      const signal = Context.current().cancellationSignal;
+      const job = await whileHeartbeating(() => findSubmittedJob(nse, spec, request, signal).catch(rethrowAsFailure));
       if (job) {
         log.warn('adopting NSE job created by the last submit attempt', { jobId: job.id });
         countSubmitAdoption(spec.name);
@@ -130,35 +138,29 @@ function requireOperation(name: string): OperationSpec {
   return spec;
 }
 
-// Job actions as NSE records them: initiator add/remove are updates of the host group (nse-api.md §6.2).
-const JOB_ACTION: Record<OperationSpec['verb'], string> = {
-  create: 'create',
-  update: 'update',
-  delete: 'delete',
-  add: 'update',
-  remove: 'update',
-};
-
-/**
- * Looks for a job this submit already created: same tenant, same action, same object (by id for updates and
- * deletes, by name for creates), created after the run started. Newest first, so the scan stops early.
- */
-async function findJob(nse: NseClient, spec: OperationSpec, request: SubmitOperationInput): Promise<Job | undefined> {
-  const input = request.input;
-  const objectId = [input.id, input.disk_id, input.fileshare_id, input.hostgroup_id].find((v) => typeof v === 'string');
-  const objectName = [input.name, input.display_name, input.alias].find((v) => typeof v === 'string');
-  const query = { tenantId: request.tenantId, sortBy: 'created', orderBy: 'desc' as const, limit: 50 };
-  for await (const job of nse.iterateJobs(query)) {
-    if (Date.parse(job.created) < request.notBefore) return undefined;
-    if (job.action !== JOB_ACTION[spec.verb]) continue;
-    // A snapshot's job carries its parent's id (nse-api.md §6.2), so the name must match too wherever it names
-    // the object: creates, and calls whose path ends in the snapshot name or initiator alias.
-    const nameIdentifies = spec.verb === 'create' || /\{(name|alias)\}/.test(spec.path);
-    const sameId = objectId === undefined || job.objectId === objectId;
-    const sameName = !nameIdentifies || job.objectName === objectName;
-    if (sameId && sameName) return job;
+/** A retried create answered 409/412: adopts the job that made the existing object when it is ours, else fails. */
+async function adoptExisting(
+  nse: NseClient,
+  spec: OperationSpec,
+  request: SubmitOperationInput,
+  signal: AbortSignal,
+  answer: NseHttpError,
+): Promise<SubmitOutcome> {
+  const existing = await lookUpExisting(nse, spec, request, signal).catch(rethrowAsFailure);
+  if (existing?.kind === 'adopt') {
+    log.warn('adopting the NSE job whose object a retried create found', { jobId: existing.job.id });
+    countSubmitAdoption(spec.name);
+    return { kind: 'job', httpStatus: 202, job: existing.job, adopted: true };
   }
-  return undefined;
+  if (!existing) return rethrowAsFailure(answer);
+  throw ApplicationFailure.create({
+    type: FailureType.NseRejected,
+    nonRetryable: true,
+    message:
+      `${answer.message}: ${spec.resource} ${existing.objectId} already exists and was not adopted ` +
+      `(${existing.reason}); check it before retrying`,
+    details: [{ status: answer.status, objectId: existing.objectId }],
+  });
 }
 
 /** The NSE call of an input; a value that would rewrite the path fails the run (non-retryable InvalidInput). */

@@ -16,8 +16,10 @@ import { dataConverterFor } from '../codec';
 import { loadCodecConfig } from '../config';
 import { findOperation, describeOperation } from '../shared/operations';
 import {
+  decideUpdate,
   DEFAULT_TASK_QUEUE,
   operationStatusQuery,
+  type Decision,
   SearchAttributes,
   type OperationInput,
   type OperationResult,
@@ -227,6 +229,14 @@ export class NseFlowClient {
   /** Requests cancellation: the run stops polling, undoes what it created and ends cancelled. */
   async cancel(workflowId: string): Promise<void> {
     await this.temporal.workflow.getHandle(workflowId).cancel();
+  }
+
+  /**
+   * Decides what a held run (`onFailure: "hold"`, phase `awaiting-decision`) does with its failed job: `compensate`
+   * undoes it, `keep` leaves what it made (and reports it). Rejected when the run is not awaiting a decision.
+   */
+  async decide(workflowId: string, decision: Decision): Promise<{ decision: Decision }> {
+    return await this.temporal.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [decision] });
   }
 
   /** Waits for the run's result; a failed run throws {@link RunFailedError} with the failure type. */

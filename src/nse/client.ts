@@ -233,6 +233,18 @@ export class NseClient {
     return redactSecrets(record);
   }
 
+  /** GETs one page of the collection at `path` filtered by `query` and returns its records, redacted. */
+  async listResources(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    options: NseCallOptions = {},
+  ): Promise<Record<string, unknown>[]> {
+    const res = await this.call('GET', path, { query, signal: options.signal });
+    return recordsOf(this.envelope('GET', path, res))
+      .filter(isRecord)
+      .map((record) => redactSecrets(record));
+  }
+
   /** Destroys the keep-alive connections; later calls throw. */
   close(): void {
     this.closed = true;

@@ -57,8 +57,10 @@ export async function compensateFailedJob(run: OperationRun, job: Job): Promise<
   if (run.compensation.outcome === 'failed') {
     return failure(FailureType.CompensationFailed, `${message}; then ${run.compensation.message}`, details);
   }
-  const left = run.compensation.outcome === 'manual-cleanup-needed' || run.compensation.outcome === 'kept';
-  const note = left ? `; ${run.compensation.outcome.replace(/-/g, ' ')}: ${run.compensation.message}` : '';
+  const notes: Partial<Record<string, string>> = { 'manual-cleanup-needed': 'manual clean-up needed', kept: 'kept' };
+  const note = notes[run.compensation.outcome]
+    ? `; ${notes[run.compensation.outcome]}: ${run.compensation.message}`
+    : '';
   return failure(FailureType.NseJobFailed, `${message}${note}`, details);
 }
 
