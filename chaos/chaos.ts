@@ -344,6 +344,7 @@ async function runOne(
         failureText: '',
         steps: 'steps' in result ? result.steps : undefined,
         adopted: 'adopted' in result ? result.adopted : undefined,
+        objectId: 'objectId' in result ? result.objectId : undefined,
         startedAt,
         endedAt: Date.now(),
       };

@@ -18,15 +18,27 @@ export interface RunRecord {
   failureText: string;
   /** Plans: the steps the result or the failure reported. */
   steps?: StepReport[];
-  /** Operations: the result's `adopted` flag. */
+  /** Operations: the result's `adopted` flag and object id. */
   adopted?: boolean;
+  objectId?: string;
   startedAt: number;
   endedAt: number;
 }
 
 /** A broken invariant, with enough context to find the run. */
 export interface Violation {
-  invariant: 'outcome' | 'duplicate' | 'missing' | 'orphan' | 'lost' | 'leak' | 'crash';
+  invariant:
+    | 'outcome'
+    | 'duplicate'
+    | 'missing'
+    | 'orphan'
+    | 'lost'
+    | 'leak'
+    | 'crash'
+    /** A run reported another scenario's object (another tenant's or type's job adopted) as its own. */
+    | 'foreign'
+    /** A run ended CANCELLED although it left a resource behind (reported or not). */
+    | 'untruthful-cancel';
   workflowId?: string;
   detail: string;
 }
@@ -85,6 +97,14 @@ export function checkRun(run: RunRecord, ledger: Ledger, counts: Map<string, num
     .filter((e) => e.kind === 'create')
     .filter((c) => !snapshotEvents.some((d) => d.kind === 'delete' && d.name === c.name && d.seq > c.seq))
     .filter((c) => ledger.resources.some((r) => r.id === c.id && r.deleted === undefined));
+  const reported = run.objectId && ledger.resources.find((r) => r.id === run.objectId);
+  if (reported && !mine(reported.name)) {
+    out.push({
+      invariant: 'foreign',
+      ...at,
+      detail: `reported ${reported.type} '${reported.name}' (${reported.id}), which another run created`,
+    });
+  }
   if (s.keepsResources && run.outcome === 'success') {
     for (const intended of s.creates) {
       const alive = intended.type.endsWith('-snapshot')
@@ -94,6 +114,14 @@ export function checkRun(run: RunRecord, ledger: Ledger, counts: Map<string, num
         out.push({ invariant: 'lost', ...at, detail: `${intended.type} '${intended.name}' was created but is gone` });
     }
     return out;
+  }
+  if (run.outcome === 'Cancelled') {
+    for (const r of live)
+      out.push({
+        invariant: 'untruthful-cancel',
+        ...at,
+        detail: `ended cancelled, but ${r.type} '${r.name}' (${r.id}) lives`,
+      });
   }
   const excused = (id: string): boolean => MANUAL.test(run.failureText) && run.failureText.includes(id);
   for (const r of live) {

@@ -59,6 +59,14 @@ export function formatReport(r: ChaosReport): string {
     `${r.leaks.length} (scanned ${r.scanned.executions} executions: histories with ${r.scanned.historyEvents} events, search attributes and memos; ${r.scanned.logLines} worker log lines)`,
   ]);
   rows.push(['outcome mismatches', r.violations.filter((v) => v.invariant === 'outcome').length]);
+  rows.push([
+    'objects of other runs reported (foreign adoption)',
+    r.violations.filter((v) => v.invariant === 'foreign').length,
+  ]);
+  rows.push([
+    'cancelled runs that left a resource',
+    r.violations.filter((v) => v.invariant === 'untruthful-cancel').length,
+  ]);
   rows.push(['invariant violations (all kinds)', r.violations.length]);
   rows.push(['wall time (first start to last outcome)', seconds(r.wallMs)]);
   rows.push([

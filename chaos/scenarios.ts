@@ -47,6 +47,11 @@ export const Story = {
   OpInline: 'op-inline',
   /** Adversarial only: one create whose job ends `cancelled` (a status word with no documented state); undone. */
   OpJobCancelled: 'op-job-cancelled',
+  /**
+   * Adversarial only: one create that ends ERROR in a run started with `onFailure: "hold"`; nobody decides, so after
+   * its short hold the default decision (compensate) undoes it.
+   */
+  OpHold: 'op-hold',
 } as const;
 export type Story = (typeof Story)[keyof typeof Story];
 
@@ -147,7 +152,7 @@ export interface ScenarioOptions {
 }
 
 /** The stories and faults only an adversarial run draws. */
-const ADVERSARIAL_STORIES: ReadonlySet<Story> = new Set<Story>([Story.OpInline, Story.OpJobCancelled]);
+const ADVERSARIAL_STORIES: ReadonlySet<Story> = new Set<Story>([Story.OpInline, Story.OpJobCancelled, Story.OpHold]);
 const ADVERSARIAL_FAULTS: ReadonlySet<SimFault> = new Set<SimFault>([
   SimFault.Http302Read,
   SimFault.Http403HtmlRead,
@@ -318,6 +323,7 @@ const STORY_WEIGHTS: readonly [Story, number][] = [
   [Story.PlanVanish, 4],
   [Story.OpInline, 10],
   [Story.OpJobCancelled, 4],
+  [Story.OpHold, 4],
 ];
 
 function weightedStory(rng: Rng, stories: readonly Story[]): Story {
@@ -336,6 +342,7 @@ const PREFIX: Partial<Record<Story, string>> = {
   [Story.OpFail]: 'fail-',
   [Story.OpPartial]: 'partial-',
   [Story.OpManual]: 'fail-',
+  [Story.OpHold]: 'fail-',
 };
 
 const EXPECTED: Record<Story, Outcome> = {
@@ -351,6 +358,7 @@ const EXPECTED: Record<Story, Outcome> = {
   [Story.PlanVanish]: FailureType.ProvisioningFailed,
   [Story.OpInline]: 'success',
   [Story.OpJobCancelled]: FailureType.NseJobFailed,
+  [Story.OpHold]: FailureType.NseJobFailed,
 };
 
 const SINGLE_OPS: readonly OpName[] = [
@@ -406,7 +414,8 @@ function buildScenario(index: number, story: Story, rng: Rng, idPrefix: string, 
     story === Story.OpFail ||
     story === Story.OpPartial ||
     story === Story.OpCancel ||
-    story === Story.OpJobCancelled
+    story === Story.OpJobCancelled ||
+    story === Story.OpHold
   )
     operation = rng.pick(UNDOABLE_OPS);
   else operation = rng.pick(SINGLE_OPS);
@@ -421,7 +430,13 @@ function buildScenario(index: number, story: Story, rng: Rng, idPrefix: string, 
     ...(vanishFails ? { expected: FailureType.NseJobFailed } : {}),
     kind: 'operation',
     pollMode,
-    operation: { operation, tenantId: SIM_FIXTURES.tenantId, input: operationInput(operation, name), poll },
+    operation: {
+      operation,
+      tenantId: SIM_FIXTURES.tenantId,
+      input: operationInput(operation, name),
+      poll,
+      ...(story === Story.OpHold ? { onFailure: 'hold' as const, holdTimeoutMs: 1_500 } : {}),
+    },
     creates: [{ type: RESOURCE_OF[operation], name }],
     keepsResources: succeeds,
   };

@@ -55,7 +55,8 @@ export async function compensateFailedJob(run: OperationRun, job: Job): Promise<
   run.setPhase(Phase.Failed);
   const details = { job, compensation: run.compensation };
   if (run.compensation.outcome === 'failed') {
-    return failure(FailureType.CompensationFailed, `${message}; then ${run.compensation.message}`, details);
+    const why = run.compensation.message;
+    return failure(FailureType.CompensationFailed, `${message}; then compensation failed: ${why}`, details);
   }
   const notes: Partial<Record<string, string>> = { 'manual-cleanup-needed': 'manual clean-up needed', kept: 'kept' };
   const note = notes[run.compensation.outcome]
@@ -111,7 +112,7 @@ async function undoStep(run: OperationRun, step: UndoStep): Promise<UndoOutcome>
     if (failureType(err) === FailureType.NseNotFound && findOperation(step.operation)?.verb === 'delete')
       return { outcome: 'not-needed', ...at, message: `${step.operation}: already gone (404)` };
     log.error('an undo step failed', { operation: step.operation, objectId: step.objectId, error: rootMessage(err) });
-    return { outcome: 'failed', ...at, message: `undo failed: ${rootMessage(err)}` };
+    return { outcome: 'failed', ...at, message: rootMessage(err) };
   }
 }
 
