@@ -41,7 +41,7 @@ function diskOperation(name: string, extra: Record<string, unknown> = {}): Opera
 }
 
 describe('nseOperationWorkflow semantics', () => {
-  const harness = useTestWorker({ queue: 'semantics', per: 'each' });
+  const harness = useTestWorker({ queue: 'semantics', per: 'each', client: true });
 
   async function start(input: OperationInput): Promise<WorkflowHandle<typeof nseOperationWorkflow>> {
     return await harness.temporal.client.workflow.start(nseOperationWorkflow, {
@@ -146,7 +146,7 @@ describe('nseOperationWorkflow semantics', () => {
       return status.phase === 'awaiting-decision' ? status : undefined;
     });
     await expect(handle.executeUpdate(decideUpdate, { args: ['destroy' as 'keep'] })).rejects.toThrow();
-    await handle.executeUpdate(decideUpdate, { args: ['keep'] });
+    expect(await harness.client.decide(handle.workflowId, 'keep')).toEqual({ decision: 'keep' });
     const { error } = await settle(handle);
     expect(compensationOf(error)).toMatchObject({ outcome: 'kept' });
     expect(rootFailure(error)?.message).toContain('kept');
