@@ -36,6 +36,14 @@ class CliError extends Error {
   }
 }
 
+interface CodecServerCliOptions {
+  port: number;
+  host: string;
+  uiOrigin: string[];
+  token?: string;
+  insecureNoToken?: boolean;
+}
+
 /** Reads `--input`: inline JSON, or `@path` to a JSON file. */
 function parseJsonArgument(value: string): unknown {
   const text = value.startsWith('@') ? readFileOrFail(value.slice(1)) : value;
@@ -409,11 +417,20 @@ export function buildProgram(): Command {
       [] as string[],
     )
     .option('--token <token>', 'require Authorization: Bearer <token> (default: NSE_FLOW_CODEC_SERVER_TOKEN)')
+    .option('--insecure-no-token', 'serve without a token (prints a warning: any local process can decrypt)')
     .addHelpText(
       'after',
       '\nExample:\n  NSE_FLOW_CODEC_KEYS=k1:<base64 key> nse-flow codec-server --port 8888 --ui-origin http://localhost:8233',
     )
-    .action(async (options: { port: number; host: string; uiOrigin: string[]; token?: string }) => {
+    .action(async (options: CodecServerCliOptions) => {
+      const token = options.token ?? (process.env.NSE_FLOW_CODEC_SERVER_TOKEN || undefined);
+      if (!token && !options.insecureNoToken) {
+        throw new CliError(
+          'codec-server: a token is required (--token or NSE_FLOW_CODEC_SERVER_TOKEN); ' +
+            '--insecure-no-token serves without one',
+          ExitCode.Usage,
+        );
+      }
       const codec = loadCodecConfig(); // a bad key: ConfigError, exit 2 (see main)
       if (!codec)
         throw new CliError(
@@ -435,7 +452,8 @@ export function buildProgram(): Command {
         port: options.port,
         host: options.host,
         uiOrigins,
-        token: options.token ?? (process.env.NSE_FLOW_CODEC_SERVER_TOKEN || undefined),
+        token,
+        allowNoToken: options.insecureNoToken === true,
         logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
       });
     });

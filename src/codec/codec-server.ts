@@ -2,13 +2,14 @@
  * A Temporal codec server (https://docs.temporal.io/codec-server): `POST /encode` and `POST /decode` take and
  * answer `{"payloads": [{"metadata": {"k": "<base64>"}, "data": "<base64>"}]}`, so the Web UI and the `temporal` CLI
  * (`--codec-endpoint`) can show encrypted payloads in clear. CORS admits only the configured Web UI origins
- * (preflight included, with the `x-namespace` header); an optional bearer token guards both routes.
+ * (preflight included, with the `x-namespace` header); a bearer token guards both routes unless explicitly waived.
+ * Served by fastify, like the simulator and the health server.
  * @module
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
 import { CodecError } from './aes-gcm-codec';
@@ -21,8 +22,10 @@ export interface CodecServerOptions {
   host?: string;
   /** Browser origins allowed by CORS, e.g. `http://localhost:8233`; requests without an Origin header are always served. */
   uiOrigins: string[];
-  /** When set, every encode/decode request needs `Authorization: Bearer <token>`. */
+  /** Every encode/decode request needs `Authorization: Bearer <token>`. */
   token?: string;
+  /** Serve without a token (an explicit opt-out: any local process, and pages of the UI origins, can decrypt). */
+  allowNoToken?: boolean;
   logger?: PinoLogger;
   /** Largest request body accepted (default 8 MiB). */
   maxBodyBytes?: number;
@@ -45,7 +48,7 @@ const JsonPayloads = z.object({
 });
 type JsonPayload = z.infer<typeof JsonPayloads>['payloads'][number];
 
-const ROUTES = new Set(['/encode', '/decode']);
+const ROUTES = ['/encode', '/decode'] as const;
 const ALLOWED_HEADERS = 'authorization, content-type, x-namespace';
 
 /** Normalises an origin (`scheme://host[:port]`); throws for anything else. */
@@ -73,116 +76,90 @@ function toJson(payload: Payload): JsonPayload {
   };
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body is larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Starts the codec server; resolves once it listens. */
+/** Starts the codec server; resolves once it listens. Refuses to start without a token unless `allowNoToken`. */
 export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
+  if (!options.token && !options.allowNoToken) {
+    throw new Error('codec server: a bearer token is required (--token or NSE_FLOW_CODEC_SERVER_TOKEN)');
+  }
   const origins = new Set(options.uiOrigins.map(normaliseOrigin));
   const tokenDigest = options.token ? digest(options.token) : undefined;
-  const limit = options.maxBodyBytes ?? 8 * 1024 * 1024;
   const log = options.logger?.child({ component: 'codec-server' });
+  const app = fastify({ bodyLimit: options.maxBodyBytes ?? 8 * 1024 * 1024, logger: false });
+  // Bodies are read as bytes whatever their content type (the temporal CLI and the Web UI differ) and parsed below.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  const authorised = (req: IncomingMessage): boolean => {
+  const authorised = (request: FastifyRequest): boolean => {
     if (!tokenDigest) return true;
-    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
     // Compare digests: constant time, and equal lengths whatever was sent.
     return match !== null && timingSafeEqual(digest((match[1] as string).trim()), tokenDigest);
   };
 
-  const send = (res: ServerResponse, status: number, body?: unknown): void => {
-    if (body === undefined) {
-      res.writeHead(status).end();
-      return;
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && origins.has(origin)) {
+      reply.header('access-control-allow-origin', origin).header('access-control-allow-credentials', 'true');
     }
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  };
+    reply.header('vary', 'Origin');
+  });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://codec-server').pathname;
-    const origin = req.headers.origin;
-    const originAllowed = origin !== undefined && origins.has(origin);
-    if (originAllowed) {
-      res.setHeader('access-control-allow-origin', origin);
-      res.setHeader('access-control-allow-credentials', 'true');
-    }
-    res.setHeader('vary', 'Origin');
-    if (!ROUTES.has(path)) return send(res, 404, { message: `no route ${req.method} ${path}` });
+  const handle = async (request: FastifyRequest, reply: FastifyReply, route: '/encode' | '/decode') => {
+    const origin = request.headers.origin;
     // A browser page from any other origin is refused outright, even for requests a browser sends without preflight.
-    if (origin !== undefined && !originAllowed) return send(res, 403, { message: `origin ${origin} is not allowed` });
-    if (req.method === 'OPTIONS') {
-      res.setHeader('access-control-allow-methods', 'POST, OPTIONS');
-      res.setHeader('access-control-allow-headers', ALLOWED_HEADERS);
-      res.setHeader('access-control-max-age', '600');
-      return send(res, 204);
+    if (origin !== undefined && !origins.has(origin))
+      return reply.code(403).send({ message: `origin ${origin} is not allowed` });
+    if (request.method === 'OPTIONS') {
+      return reply
+        .code(204)
+        .header('access-control-allow-methods', 'POST, OPTIONS')
+        .header('access-control-allow-headers', ALLOWED_HEADERS)
+        .header('access-control-max-age', '600')
+        .send();
     }
-    if (req.method !== 'POST') {
-      res.setHeader('allow', 'POST, OPTIONS');
-      return send(res, 405, { message: `${path} accepts POST` });
+    if (request.method !== 'POST')
+      return reply
+        .code(405)
+        .header('allow', 'POST, OPTIONS')
+        .send({ message: `${route} accepts POST` });
+    if (!authorised(request)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ message: 'missing or wrong bearer token' });
     }
-    if (!authorised(req)) {
-      res.setHeader('www-authenticate', 'Bearer');
-      return send(res, 401, { message: 'missing or wrong bearer token' });
-    }
-    const body = await readBody(req, limit);
     let parsed: z.infer<typeof JsonPayloads>;
     try {
-      parsed = JsonPayloads.parse(JSON.parse(body.toString('utf8')));
+      parsed = JsonPayloads.parse(JSON.parse((request.body as Buffer | undefined)?.toString('utf8') ?? ''));
     } catch {
-      throw new HttpError(400, 'body must be JSON {"payloads": [{"metadata": {...}, "data": "<base64>"}]}');
+      return reply
+        .code(400)
+        .send({ message: 'body must be JSON {"payloads": [{"metadata": {...}, "data": "<base64>"}]}' });
     }
     const payloads = parsed.payloads.map(fromJson);
-    const result = path === '/encode' ? await options.codec.encode(payloads) : await options.codec.decode(payloads);
-    log?.debug({ path, namespace: req.headers['x-namespace'], count: payloads.length }, 'codec request');
-    send(res, 200, { payloads: result.map(toJson) });
+    const result = route === '/encode' ? await options.codec.encode(payloads) : await options.codec.decode(payloads);
+    log?.debug({ path: route, namespace: request.headers['x-namespace'], count: payloads.length }, 'codec request');
+    return reply.code(200).send({ payloads: result.map(toJson) });
   };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : err instanceof CodecError ? 400 : 500;
-      const message = status === 500 ? 'internal error' : (err as Error).message;
-      (status === 500 ? log?.error.bind(log) : log?.warn.bind(log))?.({ err, status }, 'codec request failed');
-      if (!res.headersSent) send(res, status, { message });
-      else res.destroy();
-    });
+  for (const route of ROUTES) app.all(route, (request, reply) => handle(request, reply, route));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+  app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
+    const status = err instanceof CodecError ? 400 : (err.statusCode ?? 500);
+    const message = status >= 500 ? 'internal error' : err.message;
+    (status >= 500 ? log?.error.bind(log) : log?.warn.bind(log))?.({ err, status }, 'codec request failed');
+    return reply.code(status).send({ message });
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port, address } = server.address() as AddressInfo;
+  await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+  const { port, address } = app.server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
     port,
     async close() {
-      server.closeIdleConnections();
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      await app.close();
     },
   };
 }
@@ -198,6 +175,13 @@ export async function runCodecServer(
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${code ?? (err as Error).message})`;
     throw new Error(`codec server: port ${options.port} ${why}; choose another with --port`);
+  }
+  if (!options.token) {
+    options.logger.warn(
+      { url: server.url },
+      'codec server WITHOUT a token (--insecure-no-token): any local process, and pages of the allowed UI origins, ' +
+        'can decrypt every payload through it',
+    );
   }
   options.logger.info(
     {

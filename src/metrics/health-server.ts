@@ -4,7 +4,7 @@
  * and after (draining, stopped). Both answer `{"status": ..., "workerState": ...}`.
  * @module
  */
-import { createServer } from 'node:http';
+import fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 
 export interface HealthServerOptions {
@@ -20,41 +20,37 @@ export interface RunningHealthServer {
   close(): Promise<void>;
 }
 
-/** Starts the probe server; rejects with a message naming the port when it cannot listen. */
+/** Starts the probe server (fastify, like the codec server and the simulator); rejects naming the port when it cannot listen. */
 export async function startHealthServer(options: HealthServerOptions): Promise<RunningHealthServer> {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://health').pathname;
+  const app = fastify({ logger: false, keepAliveTimeout: 5_000 });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return reply.code(405).send({ message: 'GET only' });
+  });
+  app.get('/healthz', async () => ({ status: 'ok', workerState: options.workerState() }));
+  app.get('/readyz', async (_request, reply) => {
     const workerState = options.workerState();
-    const reply = (status: number, body: unknown): void => {
-      res
-        .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-        .end(JSON.stringify(body));
-    };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, { message: 'GET only' });
-    if (path === '/healthz') return reply(200, { status: 'ok', workerState });
-    if (path === '/readyz') {
-      return workerState === 'RUNNING'
-        ? reply(200, { status: 'ready', workerState })
-        : reply(503, { status: 'not ready', workerState });
-    }
-    return reply(404, { message: `no route ${path}` });
+    return workerState === 'RUNNING'
+      ? { status: 'ready', workerState }
+      : reply.code(503).send({ status: 'not ready', workerState });
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${err.code ?? err.message})`;
-      reject(new Error(`health server: ${options.host}:${options.port} ${why}; set NSE_FLOW_HEALTH_PORT`));
-    });
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const { port, address } = server.address() as AddressInfo;
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ message: `no route ${request.url.split('?')[0]}` }),
+  );
+  try {
+    await app.listen({ port: options.port, host: options.host });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${code ?? (err as Error).message})`;
+    throw new Error(`health server: ${options.host}:${options.port} ${why}; set NSE_FLOW_HEALTH_PORT`);
+  }
+  const { port, address } = app.server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
     port,
     async close() {
-      server.closeIdleConnections();
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      await app.close();
     },
   };
 }
