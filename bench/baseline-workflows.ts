@@ -19,3 +19,8 @@ export async function baselineWorkflow(): Promise<void> {
 export async function baselineSleepWorkflow(): Promise<void> {
   await sleep('1 hour');
 }
+
+/** Waits on one timer of `ms` and returns: how late the server fires a short timer. */
+export async function baselineTimerWorkflow(ms: number): Promise<void> {
+  await sleep(ms);
+}

@@ -1,12 +1,14 @@
 /**
- * The benchmark's stack, all on 127.0.0.1 and all stopped on exit, Ctrl-C or error: the real Temporal dev server
- * (a child process, SQLite file with WAL pragmas in a temp dir), the NSE simulator (real HTTP, on a thread of its own
- * so its CPU is not counted as the worker's: bench/sim-thread.ts), and one
- * in-process worker built once from one bundle of the real workflows plus the baseline workflow.
+ * The benchmark's stack, all on 127.0.0.1 and all stopped on exit, Ctrl-C or error: the Temporal server of the
+ * target, the NSE simulator (real HTTP, on a thread of its own so its CPU is not counted as the worker's:
+ * bench/sim-thread.ts), and one or more in-process workers on the same task queue, built once from one bundle of the
+ * real workflows plus the baseline workflow. Targets: `dev`, the real Temporal dev server (a child process, SQLite
+ * file with WAL pragmas in a temp dir); `cluster`, the server of `npm run cluster` on PostgreSQL (src/dev/cluster.ts,
+ * 8 history shards, SQL visibility; data directory in a temp dir), whose CPU counts the database's processes too.
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -15,7 +17,8 @@ import pino from 'pino';
 import { createActivities } from '../src/activities';
 import { workflowBundlerOptions } from '../src/bundler-options';
 import { freePort } from '../src/dev/ports';
-import { installTemporalCli, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
+import { startTemporalOnPostgres } from '../src/dev/cluster';
+import { installTemporalCli, startDevServer } from '../src/dev/temporal-dev-server';
 import { createLogger, temporalLogger } from '../src/logging';
 import { NseClient } from '../src/nse/client';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
@@ -26,6 +29,7 @@ import {
   machineInfo,
   nodeThreadsNow,
   processCpuMs,
+  processTreeCpuMs,
   selfCpuMs,
   threadCpuMs,
   type MachineInfo,
@@ -44,8 +48,11 @@ export interface Bench {
   simJobs(namePrefix?: string): Promise<SimJobView[]>;
   /** A client like the worker's, for the plain-Node comparison. */
   newNseClient(): NseClient;
-  server: RunningDevServer;
-  serverPid: number;
+  /** Which server the figures are from. */
+  target: BenchTarget;
+  /** Workers polling the main task queue (all in this process). */
+  workers: number;
+  serverAddress: string;
   /** The child process that starts runs and waits for results (its gRPC client is not the worker's cost). */
   starter: Starter;
   /** CPU and wall clock now; subtract two readings with {@link meterDelta}. */
@@ -62,8 +69,8 @@ export interface Bench {
   /** Replaces the simulator's rules: the standing ones, with `extra` checked before the last (catch-all) one. */
   setRules(extra: SimRule[]): Promise<void>;
   machine: MachineInfo;
-  /** Seconds spent starting the stack (dev server, bundle, worker). */
-  setupSeconds: { devServer: number; bundle: number; worker: number };
+  /** Seconds spent starting the stack (server, bundle, workers). */
+  setupSeconds: { server: number; bundle: number; worker: number };
   log(line: string): void;
 }
 
@@ -82,6 +89,7 @@ export interface Meter {
   workerProcessMs: number;
   /** By thread group; `threads.simulator` is the simulator's thread, which `workerProcessMs` leaves out. */
   threads: ThreadCpu;
+  /** The Temporal server: the dev server, or the cluster's server plus PostgreSQL's processes. */
   serverMs: number;
   starterMs: number;
   /** Every process of the machine, ours included: the rest is the noise of other work on the machine. */
@@ -144,11 +152,60 @@ const quiet = (): void => undefined;
 /** A logger for bundleWorkflowCode that prints nothing. */
 export const quietBundlerLogger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
 
+export type BenchTarget = 'dev' | 'cluster';
+
+/** The Temporal server the bench runs against, and how to read its CPU time. */
+interface BenchServer {
+  address: string;
+  cpuMs(): number;
+  description: string;
+}
+
+async function startBenchServer(
+  target: BenchTarget,
+  tmp: string,
+  log: (line: string) => void,
+  cleanups: Array<() => Promise<void> | void>,
+): Promise<BenchServer> {
+  if (target === 'cluster') {
+    chmodSync(tmp, 0o755); // as root, PostgreSQL runs as an unprivileged user that must reach its data directory
+    const cluster = await startTemporalOnPostgres({ dir: tmp, log: (line) => log(`  ${line.trim()}`) });
+    cleanups.push(() => cluster.stop());
+    const postgresPid = cluster.postgres.service.process.pid;
+    const serverPid = cluster.server.process.pid;
+    if (postgresPid === undefined || serverPid === undefined) throw new Error('the cluster has no pids');
+    return {
+      address: cluster.address,
+      cpuMs: () => processCpuMs(serverPid) + processTreeCpuMs(postgresPid),
+      description: `Temporal server pid ${serverPid} + PostgreSQL pid ${postgresPid}, data in ${tmp}`,
+    };
+  }
+  const server = await startDevServer({
+    cliPath: installTemporalCli(),
+    port: await freePort(),
+    dbFile: path.join(tmp, 'bench.db'),
+    logLevel: 'error',
+    output: 'ignore',
+  });
+  cleanups.push(() => server.stop());
+  const serverPid = server.process.pid;
+  if (serverPid === undefined) throw new Error('the dev server has no pid');
+  return {
+    address: server.address,
+    cpuMs: () => processCpuMs(serverPid),
+    description: `dev server pid ${serverPid}, SQLite+WAL in ${tmp}`,
+  };
+}
+
 /**
  * Starts the stack, runs `body`, and stops everything whatever happens, also on SIGINT/SIGTERM (then exits 130).
  * `log` receives progress lines.
  */
-export async function withBench<T>(log: (line: string) => void, body: (bench: Bench) => Promise<T>): Promise<T> {
+export async function withBench<T>(
+  log: (line: string) => void,
+  body: (bench: Bench) => Promise<T>,
+  options: { target: BenchTarget; workers: number } = { target: 'dev', workers: 1 },
+): Promise<T> {
   const cleanups: Array<() => Promise<void> | void> = [];
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> => {
@@ -177,20 +234,9 @@ export async function withBench<T>(log: (line: string) => void, body: (bench: Be
     cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
 
     let t = Date.now();
-    const cliPath = installTemporalCli();
-    const port = await freePort();
-    const server = await startDevServer({
-      cliPath,
-      port,
-      dbFile: path.join(tmp, 'bench.db'),
-      logLevel: 'error',
-      output: 'ignore',
-    });
-    cleanups.push(() => server.stop());
-    const serverPid = server.process.pid;
-    if (serverPid === undefined) throw new Error('the dev server has no pid');
-    const devServerSeconds = (Date.now() - t) / 1000;
-    log(`dev server on ${server.address} (pid ${serverPid}, SQLite+WAL in ${tmp}) in ${devServerSeconds.toFixed(1)} s`);
+    const server = await startBenchServer(options.target, tmp, log, cleanups);
+    const serverSeconds = (Date.now() - t) / 1000;
+    log(`${options.target} server on ${server.address} (${server.description}) in ${serverSeconds.toFixed(1)} s`);
 
     const sim = await startSimulatorThread(STANDING_RULES);
     cleanups.push(() => sim.stop());
@@ -252,9 +298,13 @@ export async function withBench<T>(log: (line: string) => void, body: (bench: Be
     const taskQueue = `nse-flow-bench-${randomUUID()}`;
     const nodeThreadsBefore = nodeThreadsNow();
     const { worker } = await startWorker(taskQueue);
+    for (let extra = 1; extra < options.workers; extra++) await startWorker(taskQueue);
     const workflowThreads = new Set([...nodeThreadsNow()].filter((tid) => !nodeThreadsBefore.has(tid)));
     const workerSeconds = (Date.now() - t) / 1000;
-    log(`bundle ${bundleSeconds.toFixed(1)} s, worker on task queue ${taskQueue} in ${workerSeconds.toFixed(1)} s`);
+    log(
+      `bundle ${bundleSeconds.toFixed(1)} s, ${options.workers} worker(s) on task queue ${taskQueue} in ` +
+        `${workerSeconds.toFixed(1)} s`,
+    );
     const starter = await Starter.start(server.address, taskQueue);
     cleanups.push(() => starter.stop());
     const meter = (): Meter => {
@@ -263,7 +313,7 @@ export async function withBench<T>(log: (line: string) => void, body: (bench: Be
         wallMs: performance.now(),
         workerProcessMs: selfCpuMs() - threads.simulator,
         threads,
-        serverMs: processCpuMs(serverPid),
+        serverMs: server.cpuMs(),
         starterMs: processCpuMs(starter.pid),
         machineMs: machineBusyMs(),
       };
@@ -276,8 +326,9 @@ export async function withBench<T>(log: (line: string) => void, body: (bench: Be
       simUrl,
       simJobs: (namePrefix) => sim.jobs(namePrefix),
       newNseClient,
-      server,
-      serverPid,
+      target: options.target,
+      workers: options.workers,
+      serverAddress: server.address,
       starter,
       meter,
       machine: machineInfo(),
@@ -285,7 +336,7 @@ export async function withBench<T>(log: (line: string) => void, body: (bench: Be
       startWorker,
       bundleCode: code,
       setRules: (extra) => sim.setRules([...STANDING_RULES.slice(0, -1), ...extra, ...STANDING_RULES.slice(-1)]),
-      setupSeconds: { devServer: devServerSeconds, bundle: bundleSeconds, worker: workerSeconds },
+      setupSeconds: { server: serverSeconds, bundle: bundleSeconds, worker: workerSeconds },
       log,
     };
     return await body(bench);

@@ -32,6 +32,34 @@ function statCpuMs(file: string): number {
   return (ticks * 1000) / clockTicksPerSecond();
 }
 
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): state is [0], ppid [1]. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined; // the process is gone
+  }
+}
+
+/**
+ * CPU time (ms) of a process and its live children, with what its exited children used (cutime, cstime): for
+ * PostgreSQL, whose postmaster forks a backend per connection and reaps those that end.
+ */
+export function processTreeCpuMs(pid: number): number {
+  let ticks = 0;
+  const own = (fields: string[]): number =>
+    Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  const root = statFields(pid);
+  if (root) ticks += own(root);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (fields && Number(fields[1]) === pid) ticks += own(fields);
+  }
+  return (ticks * 1000) / clockTicksPerSecond();
+}
+
 /** CPU time (user + system) a process has used so far, in ms. */
 export function processCpuMs(pid: number): number {
   return statCpuMs(`/proc/${pid}/stat`);

@@ -9,6 +9,7 @@ import type { MemoryResult } from './scenarios/memory';
 import type { NaiveResult } from './scenarios/naive';
 import type { ModeReaction } from './scenarios/reaction';
 import type { SideWindow, ThroughputResult } from './scenarios/throughput';
+import type { TimerLateness } from './scenarios/timers';
 import { median, type Spread } from './stats';
 
 export interface BenchResults {
@@ -17,6 +18,7 @@ export interface BenchResults {
   reaction: { modes: ModeReaction[] };
   memory: MemoryResult;
   naive: NaiveResult;
+  timers: TimerLateness[];
 }
 
 const f = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -56,7 +58,7 @@ function eventRows({ modes, baseline }: EventsResult): Row[] {
   return rows;
 }
 
-function throughputRows(t: ThroughputResult, profile: Profile, machine: MachineInfo): Row[] {
+function throughputRows(t: ThroughputResult, profile: Profile, machine: MachineInfo, server: string): Row[] {
   const at = (side: SideWindow['side'], pick: (w: SideWindow) => number): number =>
     median(t.windows.filter((w) => w.side === side).map(pick));
   const both = (pick: (w: SideWindow) => number, digits = 2, format = (v: number) => f(v, digits)): string =>
@@ -72,13 +74,13 @@ function throughputRows(t: ThroughputResult, profile: Profile, machine: MachineI
     ],
     [
       '2',
-      '… per CPU-second of worker + dev server',
+      `… per CPU-second of worker + ${server}`,
       ratio(t.transitionPerCpuRatio),
       `${both((w) => w.transitionsPerCpuSec, 0)} transitions per CPU-s; the capacity ratio on a CPU-bound box, insensitive to how much CPU other processes took`,
     ],
     [
       '2',
-      '… per dev-server CPU-second',
+      `… per ${server} CPU-second`,
       ratio(t.transitionPerServerCpuRatio),
       `${both((w) => w.transitionsPerServerCpuSec, 0)} transitions per server CPU-s; the ratio when the server alone is the limit (worker elsewhere)`,
     ],
@@ -88,14 +90,14 @@ function throughputRows(t: ThroughputResult, profile: Profile, machine: MachineI
       ratio(t.cpuPerTaskRatio),
       `ms per WFT, operation / baseline: worker process ${both((w) => w.cpu.workerMsPerTask)} = workflow thread ${both((w) => w.cpu.threadsMsPerTask.workflow)} ` +
         `+ V8 GC/compiler threads ${both((w) => w.cpu.threadsMsPerTask.v8AndLibuv)} + main JS (activities) ${both((w) => w.cpu.threadsMsPerTask.main)} ` +
-        `+ Rust core ${both((w) => w.cpu.threadsMsPerTask.core)}; dev server ${both((w) => w.cpu.serverMsPerTask)}; ` +
+        `+ Rust core ${both((w) => w.cpu.threadsMsPerTask.core)}; ${server} ${both((w) => w.cpu.serverMsPerTask)}; ` +
         `not counted: the simulator's thread ${both((w) => w.cpu.threadsMsPerTask.simulator)}`,
     ],
     [
       '4',
-      "Worker's share of worker + dev server CPU at saturation",
+      `Worker's share of worker + ${server} CPU at saturation`,
       `operation **${pct(at('operation', (w) => w.cpu.workerShare))}**, baseline **${pct(at('baseline', (w) => w.cpu.workerShare))}**`,
-      `cores used, operation / baseline: worker ${both((w) => w.cpu.workerCores)}, dev server ${both((w) => w.cpu.serverCores)}, ` +
+      `cores used, operation / baseline: worker ${both((w) => w.cpu.workerCores)}, ${server} ${both((w) => w.cpu.serverCores)}, ` +
         `workflow thread ${both((w) => w.cpu.workflowThreadBusy)}; our processes kept ${both((w) => w.cpu.machineBusy, 0, pct)} of ${machine.nproc} cores busy ` +
         `while other processes on the machine used ${both((w) => w.cpu.foreignCores)} cores`,
     ],
@@ -134,7 +136,7 @@ function memoryRows(m: MemoryResult): Row[] {
   ];
 }
 
-function naiveRows(n: NaiveResult, profile: Profile): Row[] {
+function naiveRows(n: NaiveResult, profile: Profile, server: string): Row[] {
   const med = (pick: (b: NaiveResult['blocks'][number]) => number, digits = 0): string =>
     f(median(n.blocks.map(pick)), digits);
   return [
@@ -148,21 +150,40 @@ function naiveRows(n: NaiveResult, profile: Profile): Row[] {
     [
       '6',
       'CPU per job, workflow ÷ plain Node loop',
-      `worker process ${ratio(n.workerCpuRatio, 1)}; with dev server + starter ${ratio(n.totalCpuRatio, 1)}`,
-      `ms per job: worker ${med((b) => b.workflowWorkerMs, 1)} + dev server ${med((b) => b.workflowServerMs, 1)} + starter ` +
+      `worker process ${ratio(n.workerCpuRatio, 1)}; with ${server} + starter ${ratio(n.totalCpuRatio, 1)}`,
+      `ms per job: worker ${med((b) => b.workflowWorkerMs, 1)} + ${server} ${med((b) => b.workflowServerMs, 1)} + starter ` +
         `${med((b) => b.workflowStarterMs, 1)} vs plain ${med((b) => b.plainMs, 1)}; the simulator's thread (in neither) ` +
         `${med((b) => b.workflowSimulatorMs, 1)} / ${med((b) => b.plainThreadsMs.simulator, 1)}`,
     ],
   ];
 }
 
-export function markdownTable(results: BenchResults, profile: Profile, machine: MachineInfo): string {
+function timerRows(timers: TimerLateness[]): Row[] {
+  return [
+    [
+      '3',
+      'Timer lateness: a timer of 20 ms / 200 ms / 1 s fires after',
+      timers.map((t) => `**${f(t.medianFiredAfterMs, 0)} ms**`).join(' / '),
+      `median TimerStarted → TimerFired of ${timers[0]?.runs ?? 0} runs per duration started together; p90 ` +
+        `${timers.map((t) => f(t.p90FiredAfterMs, 0)).join(' / ')} ms, max ${timers.map((t) => f(t.maxFiredAfterMs, 0)).join(' / ')} ms`,
+    ],
+  ];
+}
+
+/** The table; `server` names what the server-side CPU covers (`dev server`, `server + PostgreSQL`). */
+export function markdownTable(
+  results: BenchResults,
+  profile: Profile,
+  machine: MachineInfo,
+  server = 'dev server',
+): string {
   const rows: Row[] = [
     ...eventRows(results.events),
-    ...throughputRows(results.throughput, profile, machine),
+    ...throughputRows(results.throughput, profile, machine, server),
     ...reactionRows(results.reaction.modes),
+    ...timerRows(results.timers),
     ...memoryRows(results.memory),
-    ...naiveRows(results.naive, profile),
+    ...naiveRows(results.naive, profile, server),
   ].sort((a, b) => Number(a[0]) - Number(b[0]));
   const header = ['#', 'Figure', 'Result', 'How / absolute values'];
   const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
