@@ -10,6 +10,7 @@ export default tseslint.config(
       'node_modules/**',
       '.tools/**',
       '.temporal/**',
+      '.cluster/**',
       '.python-env/**',
       'coverage/**',
       'bench-results/**',
