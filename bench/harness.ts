@@ -8,7 +8,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -37,6 +37,7 @@ import {
 } from './proc';
 import { startSimulatorThread, type SimJobView } from './sim-thread';
 import { Starter } from './starter';
+import { startWorkerProcess } from './worker-process';
 
 /** Everything a scenario needs. */
 export interface Bench {
@@ -85,7 +86,10 @@ export interface RunningWorker {
 /** CPU (ms) of each process and thread group, and the wall clock (ms). */
 export interface Meter {
   wallMs: number;
-  /** This process but the simulator's thread: worker (and the plain-Node poller of scenario 6); all threads. */
+  /**
+   * This process but the simulator's thread: worker (and the plain-Node poller of scenario 6); all threads. With
+   * `--workers N`, plus the N - 1 worker processes (bench/worker-process.ts), which `threads` does not break down.
+   */
   workerProcessMs: number;
   /** By thread group; `threads.simulator` is the simulator's thread, which `workerProcessMs` leaves out. */
   threads: ThreadCpu;
@@ -298,8 +302,22 @@ export async function withBench<T>(
     const taskQueue = `nse-flow-bench-${randomUUID()}`;
     const nodeThreadsBefore = nodeThreadsNow();
     const { worker } = await startWorker(taskQueue);
-    for (let extra = 1; extra < options.workers; extra++) await startWorker(taskQueue);
     const workflowThreads = new Set([...nodeThreadsNow()].filter((tid) => !nodeThreadsBefore.has(tid)));
+    // More workers on the same task queue run in processes of their own (the SDK allows one per process).
+    const bundlePath = path.join(tmp, 'workflow-bundle.js');
+    writeFileSync(bundlePath, code);
+    const workerPids: number[] = [];
+    for (let extra = 1; extra < options.workers; extra++) {
+      const child = await startWorkerProcess({
+        address: server.address,
+        taskQueue,
+        simUrl,
+        bundlePath,
+        logFile: path.join(tmp, `worker-${extra + 1}.log`),
+      });
+      cleanups.push(() => child.stop());
+      workerPids.push(child.pid);
+    }
     const workerSeconds = (Date.now() - t) / 1000;
     log(
       `bundle ${bundleSeconds.toFixed(1)} s, ${options.workers} worker(s) on task queue ${taskQueue} in ` +
@@ -311,7 +329,8 @@ export async function withBench<T>(
       const threads = threadCpuMs(workflowThreads, sim.threadIds);
       return {
         wallMs: performance.now(),
-        workerProcessMs: selfCpuMs() - threads.simulator,
+        workerProcessMs:
+          selfCpuMs() - threads.simulator + workerPids.reduce((total, pid) => total + processCpuMs(pid), 0),
         threads,
         serverMs: server.cpuMs(),
         starterMs: processCpuMs(starter.pid),
