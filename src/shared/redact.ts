@@ -71,8 +71,11 @@ const BEARER = /\b(Bearer\s+)[\w.~+/=-]{8,}/gi;
 const BASIC = /\b(Basic\s+)(?=[\w+/=]*[\d+/=])[\w+/=]{4,}/gi;
 // Each pattern starts only where a run of its characters starts, so no text makes it scan quadratically.
 const URL_USERINFO = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
-// `name: value`, `name=value`, `"name": "value"`: a secret when the name is ({@link isSecretKey}).
-const NAME_VALUE_PAIR = /(?<![\w-])([\w-]+)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;&)}\]]+)/g;
+// `name: value`, `name=value`, `"name": "value"`: a secret when the name is ({@link isSecretKey}). The name and its
+// separator are found first; a value is read (quoted, up to 4 KiB, or up to a delimiter) only after a secret name,
+// so no text makes the scan quadratic.
+const NAME_AND_SEPARATOR = /(?<![\w-])([\w-]+)(["']?\s*[:=]\s*)/g;
+const PAIR_VALUE = /"[^"]{0,4096}"|'[^']{0,4096}'|[^\s"',;&)}\]]+/y;
 
 /** Process-wide secrets (the worker's credentials, its recent JWTs): scrubbed from every text by value. */
 const rememberedSecrets = new Set<string>();
@@ -133,8 +136,7 @@ function collectFromText(
 ): void {
   if (secret) addSecret(into, text);
   for (const match of text.matchAll(JWT)) addSecret(into, match[0]);
-  for (const match of text.matchAll(NAME_VALUE_PAIR))
-    if (isSecretKey(match[1] as string)) addSecret(into, unquote(match[3] as string));
+  for (const { value } of secretPairs(text)) addSecret(into, unquote(value));
   const trimmed = text.trim();
   if (depth < MAX_REDACT_DEPTH && (trimmed.startsWith('{') || trimmed.startsWith('['))) {
     try {
@@ -143,6 +145,25 @@ function collectFromText(
       // Not JSON after all: the text rules above still applied.
     }
   }
+}
+
+/**
+ * The `name: value` pairs of `text` whose name is secret. A pair with another name is stepped over only up to its
+ * value, which may itself begin a pair (`0: password=x`).
+ */
+function secretPairs(text: string): { start: number; end: number; value: string }[] {
+  const pairs: { start: number; end: number; value: string }[] = [];
+  const names = new RegExp(NAME_AND_SEPARATOR.source, 'g');
+  const values = new RegExp(PAIR_VALUE.source, 'y');
+  for (let match = names.exec(text); match !== null; match = names.exec(text)) {
+    if (!isSecretKey(match[1] as string)) continue;
+    values.lastIndex = names.lastIndex;
+    const value = values.exec(text)?.[0];
+    if (value === undefined) continue;
+    pairs.push({ start: names.lastIndex, end: values.lastIndex, value });
+    names.lastIndex = values.lastIndex;
+  }
+  return pairs;
 }
 
 function unquote(value: string): string {
@@ -166,14 +187,23 @@ export function scrubText(text: string, secrets: ReadonlySet<string> = remembere
       if (out.includes(form)) out = out.split(form).join(REDACTED);
     }
   }
-  return out
+  out = out
     .replace(JWT, REDACTED)
     .replace(BEARER, `$1${REDACTED}`)
     .replace(BASIC, `$1${REDACTED}`)
-    .replace(URL_USERINFO, `$1${REDACTED}@`)
-    .replace(NAME_VALUE_PAIR, (pair, name: string, separator: string) =>
-      isSecretKey(name) ? `${name}${separator}${REDACTED}` : pair,
-    );
+    .replace(URL_USERINFO, `$1${REDACTED}@`);
+  return replacePairs(out);
+}
+
+/** Replaces the value of every secret `name: value` pair of `text`. */
+function replacePairs(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const { start, end } of secretPairs(text)) {
+    out += `${text.slice(last, start)}${REDACTED}`;
+    last = end;
+  }
+  return out + text.slice(last);
 }
 
 /**
