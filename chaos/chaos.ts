@@ -310,7 +310,8 @@ async function runOne(
   const client = stack.client;
   for (let attempt = 1; ; attempt++) {
     try {
-      if (s.operation) await client.startOperation(s.operation, { workflowId: s.workflowId });
+      // Chaos starts runs and judges their ends; it does not wait for NSE to accept each call at start.
+      if (s.operation) await client.startOperation(s.operation, { workflowId: s.workflowId, waitForAcceptance: false });
       else if (s.plan) await client.startProvisioning(s.plan, { workflowId: s.workflowId });
       break;
     } catch (err) {

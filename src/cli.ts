@@ -121,29 +121,42 @@ async function followRun(client: NseFlowClient, workflowId: string, options: Glo
     print(options, { workflowId, status: 'completed', result }, describeResult(result));
   } catch (err) {
     if (tty) process.stderr.write('\n');
-    if (err instanceof RunFailedError) {
-      print(
-        options,
-        { workflowId, status: 'failed', failureType: err.failureType, message: err.message, details: err.details },
-        describeFailure(err.failureType, err.message, err.details),
-      );
-      throw new CliError('', ExitCode.RunFailed);
-    }
-    throw err;
+    throw failedRun(options, err);
   } finally {
     await stopShowing();
   }
+}
+
+/** Prints a run's failure and maps it to exit code 1; other errors pass through. */
+function failedRun(options: GlobalOptions, err: unknown): unknown {
+  if (!(err instanceof RunFailedError)) return err;
+  print(
+    options,
+    {
+      workflowId: err.workflowId,
+      status: 'failed',
+      failureType: err.failureType,
+      message: err.message,
+      details: err.details,
+    },
+    describeFailure(err.failureType, err.message, err.details),
+  );
+  return new CliError('', ExitCode.RunFailed);
 }
 
 /** Starts a run, then prints its id, or with `wait` follows it to the end. */
 async function startRun(
   options: GlobalOptions,
   wait: boolean,
-  start: (client: NseFlowClient) => Promise<{ workflowId: string; firstExecutionRunId: string }>,
+  start: (client: NseFlowClient) => Promise<{ workflowId: string; firstExecutionRunId: string; nseJobId?: string }>,
 ): Promise<void> {
   await withClient(async (client) => {
-    const { workflowId, firstExecutionRunId } = await start(client);
-    if (!wait) return print(options, { workflowId, runId: firstExecutionRunId }, `started ${workflowId}`);
+    const { workflowId, firstExecutionRunId, nseJobId } = await start(client).catch((err: unknown) => {
+      throw failedRun(options, err);
+    });
+    const accepted = nseJobId ? `, NSE job ${nseJobId}` : '';
+    if (!wait)
+      return print(options, { workflowId, runId: firstExecutionRunId, nseJobId }, `started ${workflowId}${accepted}`);
     if (!options.json) process.stderr.write(`started ${workflowId}\n`);
     await followRun(client, workflowId, options);
   });

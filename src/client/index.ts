@@ -6,18 +6,24 @@
 import {
   Client,
   Connection,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { ApplicationFailure, type DataConverter, type SearchAttributePair } from '@temporalio/common';
+import { ApplicationFailure, type DataConverter, type SearchAttributePair, type Workflow } from '@temporalio/common';
 import { dataConverterFor } from '../codec';
 import { loadCodecConfig } from '../config';
 import { findOperation, describeOperation } from '../shared/operations';
 import {
   decideUpdate,
+  acceptedUpdate,
   DEFAULT_TASK_QUEUE,
+  type Acceptance,
   operationStatusQuery,
   type Decision,
   SearchAttributes,
@@ -48,6 +54,9 @@ export class RunFailedError extends Error {
   }
 }
 
+/** A started run: its handle and what `accepted` answered (`nseJobId` once NSE accepted the call). */
+export type StartedRun<W extends Workflow> = WorkflowHandle<W> & Acceptance & { firstExecutionRunId: string };
+
 export interface StartOptions {
   /**
    * Same key, same run: the workflow id derives from it (`nse-flow-op-<key>`, `nse-flow-plan-<key>`). A second start
@@ -57,6 +66,8 @@ export interface StartOptions {
   idempotencyKey?: string;
   workflowId?: string;
   taskQueue?: string;
+  /** False: return once the run started, before NSE accepted its call (default true for operations). */
+  waitForAcceptance?: boolean;
 }
 
 /** One line of `nse-flow list`. */
@@ -153,26 +164,59 @@ export class NseFlowClient {
   ) {}
 
   /**
-   * Starts one operation run. With an idempotency key, a second start returns the first run while it is open and
-   * throws `WorkflowExecutionAlreadyStartedError` once it has closed: never a second NSE call for one key.
+   * Starts one operation run and returns once NSE accepted its call, with the NSE job id (the `accepted` update,
+   * sent with the start as update-with-start). Invalid input throws {@link RunFailedError} `InvalidInput` at once, and
+   * NSE is not called; a submit that fails throws its failure. With an idempotency key, the same key returns the same
+   * run and job id, whether that run is still open or has closed: never a second NSE call for one key. With
+   * `waitForAcceptance: false` it returns once the run started, as a plain start does.
    */
   async startOperation(
     input: OperationInput,
     options: StartOptions = {},
-  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof nseOperationWorkflow>> {
+  ): Promise<StartedRun<typeof nseOperationWorkflow>> {
     const workflowId =
       options.workflowId ??
       (options.idempotencyKey
         ? workflowIdFor('op', options.idempotencyKey)
         : `nse-flow-op-${input.operation}-${crypto.randomUUID()}`);
-    return await this.temporal.workflow.start<typeof nseOperationWorkflow>('nseOperationWorkflow', {
+    const start = {
       taskQueue: options.taskQueue ?? this.taskQueue,
       workflowId,
-      args: [input],
+      args: [input] as [OperationInput],
       ...operationStartMetadata(input),
-      workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
-      workflowIdReusePolicy: options.idempotencyKey ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
-    });
+      workflowIdConflictPolicy: options.idempotencyKey ? ('USE_EXISTING' as const) : ('FAIL' as const),
+      workflowIdReusePolicy: options.idempotencyKey ? ('REJECT_DUPLICATE' as const) : ('ALLOW_DUPLICATE' as const),
+    };
+    if (options.waitForAcceptance === false) {
+      const handle = await this.temporal.workflow.start<typeof nseOperationWorkflow>('nseOperationWorkflow', start);
+      return Object.assign(handle, { runId: handle.firstExecutionRunId });
+    }
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof nseOperationWorkflow>(
+      'nseOperationWorkflow',
+      start,
+    );
+    try {
+      const accepted = await this.temporal.workflow.executeUpdateWithStart(acceptedUpdate, { startWorkflowOperation });
+      const handle = await startWorkflowOperation.workflowHandle();
+      return Object.assign(handle, accepted, { firstExecutionRunId: accepted.runId });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError && options.idempotencyKey)
+        return await this.acceptedBefore<typeof nseOperationWorkflow>(workflowId);
+      throw toRunFailedError(workflowId, err);
+    }
+  }
+
+  /**
+   * The acceptance of a closed run, from what it left: its first run id and the `NseJobId` it published. A closed run
+   * that got no job throws its failure (or, having answered synchronously, returns without a job id).
+   */
+  private async acceptedBefore<W extends Workflow>(workflowId: string): Promise<StartedRun<W>> {
+    const handle = this.temporal.workflow.getHandle<W>(workflowId);
+    const description = await handle.describe();
+    const nseJobId = description.typedSearchAttributes.get(SearchAttributes.NseJobId);
+    if (!nseJobId) await this.result(workflowId);
+    const runId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
+    return Object.assign(handle, { runId, firstExecutionRunId: runId, ...(nseJobId ? { nseJobId } : {}) });
   }
 
   /**
@@ -256,7 +300,7 @@ export class NseFlowClient {
 /** Unwraps a workflow failure to its application failure type, message and details. */
 export function toRunFailedError(workflowId: string, err: unknown): unknown {
   if (err instanceof WorkflowNotFoundError) return new RunFailedError(workflowId, 'NotFound', err.message, []);
-  if (!(err instanceof WorkflowFailedError)) return err;
+  if (!(err instanceof WorkflowFailedError) && !(err instanceof WorkflowUpdateFailedError)) return err;
   let cause: unknown = err.cause;
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure) {

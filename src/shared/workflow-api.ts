@@ -234,3 +234,26 @@ export interface ProvisionStatus {
 
 /** Progress of a provisioning run, step by step. */
 export const provisionStatusQuery = defineQuery<ProvisionStatus>('status');
+
+/** What the `accepted` update answers once NSE accepted the call (or the plan's first call). */
+export interface Acceptance {
+  workflowId: string;
+  /** The first run of the workflow id (continue-as-new keeps the id, not the run id). */
+  runId: string;
+  /** The job NSE accepted; absent when NSE answered synchronously, without a job. */
+  nseJobId?: string;
+  /** For a plan: the workflow id of the step whose call NSE accepted first. */
+  stepWorkflowId?: string;
+}
+
+/**
+ * Answers as soon as NSE accepted the run's call; fails with the run's failure (`InvalidInput` at once, before any
+ * NSE call, or what the submit ended with). Sent with update-with-start, it makes starting and acceptance one call.
+ */
+export const acceptedUpdate = defineUpdate<Acceptance>('accepted');
+
+/** Changes the poll policy of a running operation from its next wait on; answers the policy now in force. */
+export const setPollPolicyUpdate = defineUpdate<PollPolicy, [Partial<PollPolicy>]>('setPollPolicy');
+
+/** Moves a running operation's deadline `byMs` later; answers the new deadline (ISO time). */
+export const extendDeadlineUpdate = defineUpdate<{ deadline: string }, [{ byMs: number }]>('extendDeadline');

@@ -140,6 +140,7 @@ async function continueRunAsNew(run: OperationRun): Promise<never> {
   log.info('continuing as new', { jobId: run.jobId, polls: run.polls });
   return await continueAsNew<typeof nseOperationWorkflow>({
     ...run.input,
+    poll: run.policy, // as the setPollPolicy update may have left it
     resume: run.resumeState(),
   });
 }

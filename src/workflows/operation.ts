@@ -7,9 +7,9 @@
  * cancelled only when that clean-up was complete. The run's state lives in one {@link OperationRun}.
  * @module
  */
-import { CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import { JobState } from '../shared/nse-types';
-import { parseOperationInput } from '../shared/validation';
+import { parseOperationInput, type ValidOperation } from '../shared/validation';
 import {
   decideUpdate,
   operationStatusQuery,
@@ -25,16 +25,39 @@ import { progressPublisher } from './progress';
 import { OperationRun } from './run';
 import { operationStatus, operationView } from './run-view';
 import { submitRun } from './submit';
+import {
+  handleAcceptance,
+  handleRunUpdates,
+  publishInvalidRun,
+  settleAcceptance,
+  type AcceptanceState,
+} from './updates';
 
 /** Runs one NSE asynchronous call to its end; see the module comment for the durable behaviour. */
 export async function nseOperationWorkflow(input: OperationInput): Promise<OperationResult> {
-  const run = new OperationRun(parseOperationInput(input), input);
+  // Validate before the update handler exists: registering it runs an update sent with the start at once.
+  let valid: ValidOperation | undefined;
+  const acceptance: AcceptanceState = {};
+  try {
+    valid = parseOperationInput(input);
+  } catch (err) {
+    acceptance.invalid = err as ApplicationFailure;
+  }
+  handleAcceptance(acceptance);
+  if (!valid) {
+    publishInvalidRun(input, acceptance.invalid as ApplicationFailure, 'operation');
+    throw acceptance.invalid;
+  }
+  const run = new OperationRun(valid, input);
+  acceptance.jobId = () => run.jobId;
   run.progress = progressPublisher(() => operationView(run));
   setHandler(operationStatusQuery, () => operationStatus(run));
   setHandler(decideUpdate, (decision) => decide(run, decision), {
     validator: (decision) => checkDecision(run, decision),
   });
+  handleRunUpdates(run);
   run.progress.changed();
+  let failure: unknown = null;
   try {
     if (!run.jobId) {
       const submitted = await submitRun(run);
@@ -58,14 +81,17 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
       ...undoOfFinishedRun(run, job),
     };
   } catch (err) {
+    failure = err;
     if (isCancellation(err)) {
       const incomplete = await CancellationScope.nonCancellable(() => cleanUpAfterCancel(run));
-      throw incomplete ?? err;
+      failure = incomplete ?? err;
+      throw failure;
     }
     if (run.phase !== Phase.Succeeded && failureType(err) !== undefined) run.setPhase(Phase.Failed);
     throw err;
   } finally {
     run.progress.publish();
+    await settleAcceptance(acceptance, failure);
   }
 }
 

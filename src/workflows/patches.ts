@@ -12,4 +12,6 @@ export const Patches = {
   TaskLevelUndo: 'task-level-undo',
   /** A cancelled run whose clean-up failed or left objects ends FAILED (CancelCleanUpIncomplete), not CANCELLED. */
   CancelTellsTheTruth: 'cancel-tells-the-truth',
+  /** An invalid run upserts `NsePhase = failed` and what its input tells of object type and tenant. */
+  InvalidRunPublished: 'invalid-run-published',
 } as const;
