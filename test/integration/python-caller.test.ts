@@ -8,8 +8,9 @@ import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import { operationStartMetadata } from '../../src/client';
 import { fullContract } from '../../src/contract/json-schema';
+import { SearchAttributes } from '../../src/shared/workflow-api';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
-import { hostgroupFields } from '../helpers/fixtures';
+import { FAST_POLL, hostgroupFields } from '../helpers/fixtures';
 import { PYTHON_EXAMPLE_DIR, pythonWithTemporalio } from '../helpers/python';
 import { useTestWorker } from '../helpers/worker';
 
@@ -37,7 +38,7 @@ const conforms = (definition: string, value: unknown): boolean => ajv.validate(`
 describe('a Python caller (temporalio package only)', () => {
   // The caller's slow run reads its job once a minute: its undo after the cancel is done at the first read.
   const quickUndo = { match: { operation: 'delete-hostgroup', name: 'py-*-slow' }, states: ['NORMAL' as const] };
-  const harness = useTestWorker({ queue: 'python-caller', simulator: { rules: [quickUndo] } });
+  const harness = useTestWorker({ queue: 'python-caller', client: true, simulator: { rules: [quickUndo] } });
   let python: string;
   let seen: Seen;
   const key = `k${Date.now().toString(36)}`;
@@ -100,5 +101,35 @@ describe('a Python caller (temporalio package only)', () => {
     const description = await harness.temporal.client.workflow.getHandle(seen.operation.workflowId).describe();
     expect(await description.staticSummary()).toBe(expected.staticSummary);
     expect(await description.staticDetails()).toBe(expected.staticDetails);
+  });
+
+  it('looks the same in describe as a run of the same input started by the TypeScript client', async () => {
+    const { protocol: _left, ...fields } = hostgroupFields(`py-${key}-invalid`);
+    const input = { operation: 'create-hostgroup', tenantId: SIM_FIXTURES.tenantId, input: fields, poll: FAST_POLL };
+    const tsKey = `${key}-ts-invalid`;
+    await expect(harness.client.startOperation(input, { idempotencyKey: tsKey })).rejects.toMatchObject({
+      failureType: 'InvalidInput',
+    });
+    const look = async (workflowId: string) => {
+      const handle = harness.temporal.client.workflow.getHandle(workflowId);
+      const description = await handle.describe();
+      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      return {
+        status: description.status.name,
+        summary: await description.staticSummary(),
+        details: await description.staticDetails(),
+        searchAttributes: Object.fromEntries(
+          Object.values(SearchAttributes).map((attribute) => [
+            attribute.name,
+            description.typedSearchAttributes.get(attribute),
+          ]),
+        ),
+        currentDetails: metadata.currentDetails,
+      };
+    };
+    const fromPython = await look(seen.invalid.workflowId);
+    expect(fromPython).toEqual(await look(`nse-flow-op-${tsKey}`));
+    expect(fromPython.searchAttributes).toMatchObject({ NsePhase: 'failed', NseObjectType: 'hostgroup' });
+    expect(fromPython.currentDetails).toContain('input.protocol: required field missing');
   });
 });
