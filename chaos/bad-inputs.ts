@@ -13,6 +13,11 @@ export interface BadInput {
   name: string;
   workflow: 'nseOperationWorkflow' | 'provisionWorkflow';
   input: unknown;
+  /**
+   * The input as JSON text, sent as a raw payload: for inputs no TypeScript client can serialise (nested deeper than
+   * JSON.stringify's stack), which any other SDK or `temporal workflow start` can still send.
+   */
+  rawJson?: string;
 }
 
 const SUBTENANT = SIM_FIXTURES.subtenantId;
@@ -213,5 +218,164 @@ const plans: BadInput[] = [
   provision('plan tenantId of the wrong type', { ...plan(), tenantId: ['t1'] }),
 ];
 
-/** Every malformed input of the corpus: operation inputs first, then plans. */
-export const BAD_INPUTS: readonly BadInput[] = [...operationInputs, ...plans];
+// Findings of issue #15 ---------------------------------------------------------------------------------------
+
+const ID = '5f1a00000000000000000099';
+const S3_POLICY = { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] };
+/** A valid input of each operation whose path takes a value. */
+const PATH_OPERATIONS: Record<string, Record<string, unknown>> = {
+  'update-blockstore': { id: ID, dr_schedule: 'daily' },
+  'delete-blockstore': { id: ID },
+  'update-disk': { id: ID, size_gb: 20 },
+  'delete-disk': { id: ID },
+  'create-disk-snapshot': { disk_id: ID, name: 'snap-1' },
+  'delete-disk-snapshot': { disk_id: ID, name: 'snap-1' },
+  'delete-hostgroup': { id: ID },
+  'add-hostgroup-initiator': { hostgroup_id: ID, alias: 'host-a', initiator: 'iqn.1998-01.com.vmware:host-a' },
+  'update-hostgroup-initiator': { hostgroup_id: ID, alias: 'host-a', initiator: 'iqn.1998-01.com.vmware:host-b' },
+  'remove-hostgroup-initiator': { hostgroup_id: ID, alias: 'host-a' },
+  'update-fileserver': { id: ID, dr_schedule: 'daily' },
+  'delete-fileserver': { id: ID },
+  'update-fileshare': { id: ID, size_gb: 20 },
+  'delete-fileshare': { id: ID },
+  'create-fileshare-snapshot': { fileshare_id: ID, name: 'snap-1' },
+  'delete-fileshare-snapshot': { fileshare_id: ID, name: 'snap-1' },
+  'update-objectstorage-account': { id: ID, name: 'acct', subtenant_id: ID, quota_gb: 10 },
+  'delete-objectstorage-account': { id: ID },
+  'update-objectiam-group': { id: ID, name: 'group', subtenant_id: ID, s3_policy: S3_POLICY },
+  'delete-objectiam-group': { id: ID },
+  'update-objectiam-user': { id: ID, display_name: 'user', subtenant_id: ID, sg_group_membership: [] },
+  'delete-objectiam-user': { id: ID },
+};
+/** The field of each operation that names the object in its path (the last `{field}`, or the alias of its undo). */
+const PATH_FIELD = (operation: string): string =>
+  operation.includes('snapshot') ? 'name' : operation.includes('initiator') ? 'alias' : 'id';
+
+// `..` as the last path value of every path template: before the fix `..` as a name or alias sent
+// `DELETE /v2.1/hostgroups/<id>/` or `DELETE /v2.1/disks/<id>/`.
+const dotSegments: BadInput[] = Object.entries(PATH_OPERATIONS).map(([name, input]) =>
+  operation(`'..' as the path value ${PATH_FIELD(name)} of ${name}`, {
+    operation: name,
+    input: { ...input, [PATH_FIELD(name)]: '..' },
+  }),
+);
+
+const snapshotDelete = (name: string): unknown => ({ operation: 'delete-disk-snapshot', input: { disk_id: ID, name } });
+const aliasRemove = (alias: string): unknown => ({
+  operation: 'remove-hostgroup-initiator',
+  input: { hostgroup_id: ID, alias },
+});
+const pathValues: BadInput[] = [
+  operation("'.' as a snapshot name", snapshotDelete('.')),
+  operation("'...' as a snapshot name", snapshotDelete('...')),
+  operation('encoded dot segment as a snapshot name', snapshotDelete('%2e%2e')),
+  operation('half-encoded dot segment as a snapshot name', snapshotDelete('.%2E')),
+  operation("' ..' (leading space) as a snapshot name", snapshotDelete(' ..')),
+  operation("'.. ' (trailing space) as a snapshot name", snapshotDelete('.. ')),
+  operation('backslash traversal as a snapshot name', snapshotDelete('..\\x')),
+  operation("'.' as an initiator alias", aliasRemove('.')),
+  operation('encoded slash in an initiator alias', aliasRemove('a%2fb')),
+  operation('fragment in an initiator alias', aliasRemove('a#b')),
+  operation('DEL character in an initiator alias', aliasRemove('a\u007fb')),
+  operation('tab before a dot segment in an alias', aliasRemove('\t..')),
+  operation("'..' as the alias add-hostgroup-initiator's undo would send", {
+    operation: 'add-hostgroup-initiator',
+    input: { hostgroup_id: ID, alias: '..', initiator: 'iqn.1998-01.com.vmware:x' },
+  }),
+  operation("'..' as a mapped host group name of a new disk", {
+    operation: 'create-disk',
+    input: { ...diskFields(), hostgroup_mappings: ['..'] },
+  }),
+  operation("'..' as a clone's snapshot name", {
+    operation: 'create-disk',
+    input: { ...diskFields(), clone_from_disk_id: ID, clone_from_snapshot_name: '..' },
+  }),
+  provision(
+    "a plan step deleting snapshot '..'",
+    spoiled((p) => p.steps.push({ id: 'del', operation: 'delete-disk-snapshot', input: { disk_id: ID, name: '..' } })),
+  ),
+];
+
+/** `{"a":{"a":...}}` `depth` levels deep around `leaf`, as JSON text. */
+const nestedJson = (depth: number, leaf = '1'): string => '{"a":'.repeat(depth) + leaf + '}'.repeat(depth);
+/** The same as a value (only for depths JSON.stringify can still serialise). */
+const nested = (depth: number): unknown => JSON.parse(nestedJson(depth));
+const DEEP = 20_000;
+const deepArrays = '['.repeat(DEEP) + ']'.repeat(DEEP);
+const raw = (workflow: BadInput['workflow'], name: string, rawJson: string): BadInput => ({
+  name,
+  workflow,
+  input: undefined,
+  rawJson,
+});
+
+// Before the fix a recursive walk threw RangeError on such inputs: the workflow task failed and was retried forever.
+const limits: BadInput[] = [
+  operation('input nested 33 levels (one past the limit)', op({}, { tags: nested(31) })),
+  operation('input nested 500 levels', op({}, { tags: nested(500) })),
+  operation('resume state nested 100 levels', op({ resume: { jobId: 'job-1', before: nested(100) } })),
+  operation('poll policy nested 100 levels', op({ poll: nested(100) })),
+  operation('more than 100,000 values', op({}, { tags: new Array(100_001).fill(0) })),
+  raw(
+    'nseOperationWorkflow',
+    'input nested 20,000 arrays deep (under 64 KiB)',
+    `{"operation":"create-hostgroup","input":{${HOSTGROUP_JSON},"tags":${deepArrays}}}`,
+  ),
+  raw('nseOperationWorkflow', 'operation input that is 20,000 arrays deep', deepArrays),
+  raw(
+    'nseOperationWorkflow',
+    'input nested 20,000 objects deep',
+    `{"operation":"create-hostgroup","input":${nestedJson(DEEP)}}`,
+  ),
+  raw(
+    'nseOperationWorkflow',
+    'resume state nested 20,000 deep',
+    `{"operation":"create-hostgroup","input":{${HOSTGROUP_JSON}},"resume":{"jobId":"j","before":${deepArrays}}}`,
+  ),
+  provision('plan nested 33 levels in a step input', spoiledStepInput(0, 'tags', nested(31))),
+  provision('plan with a step input of 100,001 values', spoiledStepInput(0, 'tags', new Array(100_001).fill(0))),
+  provision(
+    'plan larger than 256 KiB',
+    spoiled((p) => {
+      p.steps = Array.from({ length: 5 }, (_, i) => ({
+        id: `hg${i}`,
+        operation: 'create-hostgroup',
+        input: { ...hostgroup(), name: `hg-${i}`, note: 'x'.repeat(60_000) },
+      }));
+    }),
+  ),
+  raw(
+    'provisionWorkflow',
+    'plan step input nested 20,000 arrays deep',
+    `{"name":"deep","steps":[{"id":"one","operation":"create-hostgroup","input":{"x":${deepArrays}}}]}`,
+  ),
+  raw('provisionWorkflow', 'plan that is 20,000 objects deep', nestedJson(DEEP)),
+];
+
+// Secrets have no field in any catalogue input (history is not secret-safe): a caller that tries is refused.
+const secretFields: BadInput[] = [
+  operation('an AD password for a CIFS file server', {
+    operation: 'create-fileserver',
+    input: {
+      name: 'fs-cifs',
+      subtenant_id: SIM_FIXTURES.subtenantId,
+      zone: ZONE,
+      subnet_id: ID,
+      cifs_enabled: true,
+      cifs_ad_password: 'ad-Secret-1',
+    },
+  }),
+  operation('a password field in a host group', op({}, { password: 'hg-Secret-2' })),
+  operation('a token in the poll policy', op({ poll: { token: 'poll-Secret-3' } })),
+  operation('credentials in the resume state', op({ resume: { jobId: 'job-1', authorization: 'Bearer x' } })),
+];
+
+/** Every malformed input of the corpus: operation inputs first, then plans, then the findings of #15. */
+export const BAD_INPUTS: readonly BadInput[] = [
+  ...operationInputs,
+  ...plans,
+  ...dotSegments,
+  ...pathValues,
+  ...limits,
+  ...secretFields,
+];

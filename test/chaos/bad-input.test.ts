@@ -4,6 +4,8 @@
  * (the simulator) sees no request at all. And the simulator itself refuses missing, wrong and expired credentials.
  */
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { google } from '@temporalio/proto';
 import type { AddressInfo } from 'node:net';
 import { BAD_INPUTS, type BadInput } from '../../chaos/bad-inputs';
 import { buildSimulator, type SimulatorApp } from '../../src/simulator/app';
@@ -16,8 +18,33 @@ import { useTestWorker } from '../helpers/worker';
 describe('malformed workflow input', () => {
   const harness = useTestWorker({ queue: 'bad-input' });
 
-  it('has a corpus of at least 30 cases with distinct names', () => {
-    expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(30);
+  /** Starts the case's workflow: through the client, or as a raw JSON payload when the client cannot encode it. */
+  async function start(bad: BadInput): Promise<WorkflowHandle> {
+    const workflowId = `bad-input-${randomUUID()}`;
+    if (bad.rawJson === undefined) {
+      return await harness.temporal.client.workflow.start(bad.workflow, {
+        taskQueue: harness.taskQueue,
+        workflowId,
+        args: [bad.input],
+        // A safety net only: a run that wrongly accepts its input must not poll for the rest of the test run.
+        workflowExecutionTimeout: '30 seconds',
+      });
+    }
+    await harness.temporal.client.workflowService.startWorkflowExecution({
+      namespace: 'default',
+      workflowId,
+      requestId: randomUUID(),
+      workflowType: { name: bad.workflow },
+      taskQueue: { name: harness.taskQueue },
+      input: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(bad.rawJson) }] },
+      // The same safety net (protobufjs takes a number where its type says Long).
+      workflowExecutionTimeout: { seconds: 30 } as unknown as google.protobuf.IDuration,
+    });
+    return harness.temporal.client.workflow.getHandle(workflowId);
+  }
+
+  it('has a corpus of more than 100 cases with distinct names', () => {
+    expect(BAD_INPUTS.length).toBeGreaterThan(100);
     expect(new Set(BAD_INPUTS.map((b) => b.name)).size).toBe(BAD_INPUTS.length);
   });
 
@@ -25,13 +52,7 @@ describe('malformed workflow input', () => {
     '%s: fails in its first workflow task with InvalidInput and no NSE call',
     async (_name, bad) => {
       const before = (await harness.sim.ledger()).requests.length;
-      const handle = await harness.temporal.client.workflow.start(bad.workflow, {
-        taskQueue: harness.taskQueue,
-        workflowId: `bad-input-${randomUUID()}`,
-        args: [bad.input],
-        // A safety net only: a run that wrongly accepts its input must not poll for the rest of the test run.
-        workflowExecutionTimeout: '30 seconds',
-      });
+      const handle = await start(bad);
       const { error } = await settle(handle);
       expect(rootFailure(error)).toMatchObject({ type: FailureType.InvalidInput, nonRetryable: true });
       // Fails fast: one workflow task, and nothing scheduled (no activity, local activity marker, timer or child).
