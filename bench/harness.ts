@@ -16,9 +16,7 @@ import { bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtim
 import pino from 'pino';
 import { createActivities } from '../src/activities';
 import { workflowBundlerOptions } from '../src/bundler-options';
-import { freePort } from '../src/dev/ports';
 import { startTemporalOnPostgres } from '../src/dev/cluster';
-import { installTemporalCli, startDevServer } from '../src/dev/temporal-dev-server';
 import { createLogger, temporalLogger } from '../src/logging';
 import { NseClient } from '../src/nse/client';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
@@ -38,6 +36,7 @@ import {
 import { startSimulatorThread, type SimJobView } from './sim-thread';
 import { Starter } from './starter';
 import { startWorkerProcess } from './worker-process';
+import { Stack } from '../tools/stack';
 
 /** Everything a scenario needs. */
 export interface Bench {
@@ -184,14 +183,10 @@ async function startBenchServer(
       description: `Temporal server pid ${serverPid} + PostgreSQL pid ${postgresPid}, data in ${tmp}`,
     };
   }
-  const server = await startDevServer({
-    cliPath: installTemporalCli(),
-    port: await freePort(),
-    dbFile: path.join(tmp, 'bench.db'),
-    logLevel: 'error',
-    output: 'ignore',
-  });
-  cleanups.push(() => server.stop());
+  // The dev server through the one stack (tools/stack.ts); the bench's own parts stop with `cleanups`.
+  const stack = new Stack(log);
+  cleanups.push(() => stack.stop());
+  const server = await stack.startTemporal({ dbFile: path.join(tmp, 'bench.db'), logLevel: 'error' });
   const serverPid = server.process.pid;
   if (serverPid === undefined) throw new Error('the dev server has no pid');
   return {

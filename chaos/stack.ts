@@ -1,5 +1,6 @@
 /**
- * The chaos suite's stack, all on 127.0.0.1 and all stopped by {@link ChaosStack.stop}: the real Temporal dev server
+ * The chaos suite's stack (tools/stack.ts), all on 127.0.0.1 and all stopped by {@link ChaosStack.stop}: the real
+ * Temporal dev server
  * (a child process on a SQLite file in a temp dir, so it can be restarted with its state), the NSE simulator
  * (in-process, real HTTP, its clock under the suite's control so every issued token can be made to expire at once),
  * and the worker as a child process (`node bin/nse-flow.js worker`), whose JSON log lines go to a file and which can
@@ -13,12 +14,12 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FastifyRequest } from 'fastify';
 import { connect, type NseFlowClient } from '../src/client';
-import { freePort } from '../src/dev/ports';
-import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
+import { REPO_ROOT } from '../src/dev/temporal-dev-server';
 import { bundleWorkflows } from '../src/scripts/bundle-workflows';
 import { buildSimulator, type SimulatorApp } from '../src/simulator/app';
 import type { Ledger } from '../src/simulator/job-store';
 import type { SimRule } from '../src/simulator/rules';
+import { Stack } from '../tools/stack';
 
 /** What the suite learns about each API request the simulator serves. */
 export interface SimRequestInfo {
@@ -53,8 +54,6 @@ export interface StackOptions {
   workflowBundle?: string;
   log: (line: string) => void;
 }
-
-function noop(): void {}
 
 /** A worker child process that can be killed and started again; its stdout lines are appended to `logPath`. */
 export class WorkerProcess {
@@ -156,7 +155,6 @@ export class WorkerProcess {
 export class ChaosStack {
   serverRestarts = 0;
   tokenExpiries = 0;
-  private stopped = false;
 
   private constructor(
     readonly options: StackOptions,
@@ -167,10 +165,8 @@ export class ChaosStack {
     private readonly observers: SimObserver[],
     /** Every token the simulator issued (sign-in and refresh answers). */
     readonly issuedTokens: ReadonlySet<string>,
-    private server: RunningDevServer,
-    readonly serverPort: number,
-    readonly dbFile: string,
-    readonly cliPath: string,
+    /** The dev server, and every part below, stopped newest first. */
+    private readonly stack: Stack,
     readonly worker: WorkerProcess,
     readonly client: NseFlowClient,
   ) {}
@@ -181,24 +177,23 @@ export class ChaosStack {
   }
 
   get temporalAddress(): string {
-    return this.server.address;
+    return this.stack.temporal.address;
   }
 
   /** Starts everything; on failure stops what it had started and rethrows. */
   static async start(options: StackOptions): Promise<ChaosStack> {
-    const cleanups: (() => Promise<unknown>)[] = [];
+    const stack = new Stack(options.log);
     try {
-      const cliPath = installTemporalCli();
       let bundle = options.workflowBundle;
       if (!bundle) {
         options.log('bundling the workflows');
         bundle = path.join(options.workDir, 'workflow-bundle.js');
         await bundleWorkflows(bundle);
       }
-      const dbFile = path.join(options.workDir, 'temporal.db');
-      const serverPort = await freePort();
-      const server = await ChaosStack.startServer(cliPath, serverPort, dbFile, options.workDir);
-      cleanups.push(() => server.stop());
+      const server = await stack.startTemporal({
+        dbFile: path.join(options.workDir, 'temporal.db'),
+        logFile: path.join(options.workDir, 'temporal-server.log'),
+      });
 
       const clock = { offsetMs: 0 };
       const observers: SimObserver[] = [];
@@ -210,7 +205,7 @@ export class ChaosStack {
       });
       installHooks(sim, observers, issued);
       await sim.listen({ port: 0, host: '127.0.0.1' });
-      cleanups.push(() => sim.close());
+      stack.defer('simulator', () => sim.close());
       const simOrigin = `http://127.0.0.1:${(sim.server.address() as AddressInfo).port}`;
 
       const env: NodeJS.ProcessEnv = {
@@ -236,41 +231,15 @@ export class ChaosStack {
         path.join(options.workDir, 'worker-stderr.log'),
         options.log,
       );
-      cleanups.push(() => worker.close());
+      stack.defer('worker', () => worker.close());
       await worker.start();
       const client = await connect({ address: server.address, taskQueue: options.taskQueue, env: {} });
-      return new ChaosStack(
-        options,
-        sim,
-        simOrigin,
-        clock,
-        observers,
-        issued,
-        server,
-        serverPort,
-        dbFile,
-        cliPath,
-        worker,
-        client,
-      );
+      stack.defer('client', () => client.close());
+      return new ChaosStack(options, sim, simOrigin, clock, observers, issued, stack, worker, client);
     } catch (err) {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(noop);
+      await stack.stop();
       throw err;
     }
-  }
-
-  private static async startServer(
-    cliPath: string,
-    port: number,
-    dbFile: string,
-    workDir: string,
-  ): Promise<RunningDevServer> {
-    const server = await startDevServer({ cliPath, port, dbFile, logLevel: 'error', output: 'pipe' });
-    const log = createWriteStream(path.join(workDir, 'temporal-server.log'), { flags: 'a' });
-    server.process.stdout?.pipe(log, { end: false });
-    server.process.stderr?.pipe(log, { end: false });
-    server.process.once('exit', () => log.end());
-    return server;
   }
 
   /** Adds an observer of simulator traffic. */
@@ -310,22 +279,13 @@ export class ChaosStack {
 
   /** Stops the dev server (SIGTERM) and starts it again on the same port and SQLite file. */
   async restartServer(): Promise<void> {
-    await this.server.stop();
-    this.server = await ChaosStack.startServer(this.cliPath, this.serverPort, this.dbFile, this.options.workDir);
+    await this.stack.restartTemporal();
     this.serverRestarts++;
   }
 
-  /** Stops the worker, the client, the simulator and the dev server; safe to call more than once. */
+  /** Stops the client, the worker, the simulator and the dev server, newest first; safe to call more than once. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    const steps: (() => Promise<unknown>)[] = [
-      () => this.worker.close(),
-      () => this.client.close(),
-      () => this.sim.close(),
-      () => this.server.stop(),
-    ];
-    for (const step of steps) await step().catch((err: unknown) => this.options.log(`stop: ${String(err)}`));
+    await this.stack.stop();
   }
 }
 

@@ -1,13 +1,13 @@
 /**
- * `npm start`: the local stack. The real Temporal dev server (persistent SQLite under .temporal/, Web UI), the NSE
- * simulator (unless NSE_BASE_URL points at a real NSE) and the worker, as child processes. Ctrl-C or SIGTERM stops
- * all of them.
+ * `npm start`: the local stack (tools/stack.ts). The real Temporal dev server (persistent SQLite under .temporal/,
+ * Web UI), the NSE simulator (unless NSE_BASE_URL points at a real NSE) and the worker, as child processes. Ctrl-C or
+ * SIGTERM stops all of them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { assertPortFree } from '../src/dev/ports';
-import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
+import { REPO_ROOT } from '../src/dev/temporal-dev-server';
+import { Stack } from '../tools/stack';
 import { ensureNexusEndpoint } from '../src/dev/nexus-endpoint';
 import { NEXUS_ENDPOINT } from '../src/shared/nexus-service';
 import { DEFAULT_TASK_QUEUE } from '../src/shared/workflow-api';
@@ -28,42 +28,17 @@ function portFrom(variable: string, fallback: number): number {
   return port;
 }
 
-const children: ChildProcess[] = [];
-let devServer: RunningDevServer | undefined;
-let stopping = false;
+const stack = new Stack((line) => console.error(`nse-flow: ${line}`));
 
-function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'nse-flow.js'), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`nse-flow: ${name} exited (${signal ?? code}); stopping the stack`);
-      void stopAll(1);
-    }
-  });
-  children.push(child);
-  return child;
+/** Stops the stack (newest part first) and exits; a second call waits for the first. */
+async function shutDown(exitCode: number): Promise<never> {
+  await stack.stop();
+  process.exit(exitCode);
 }
 
-async function stopAll(exitCode: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-        }),
-    ),
-  );
-  removeStackConnection();
-  await devServer?.stop();
-  process.exit(exitCode);
+function onUnexpectedExit(description: string): void {
+  console.error(`nse-flow: ${description}; stopping the stack`);
+  void shutDown(1);
 }
 
 async function main(): Promise<void> {
@@ -76,58 +51,62 @@ async function main(): Promise<void> {
   await assertPortFree(uiPort, 'TEMPORAL_UI_PORT');
   if (!externalNse) await assertPortFree(simPort, 'NSE_SIM_PORT');
 
-  const cliPath = installTemporalCli();
   const stateDir = path.join(REPO_ROOT, '.temporal');
   mkdirSync(stateDir, { recursive: true });
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  process.once('SIGINT', () => void shutDown(0));
+  process.once('SIGTERM', () => void shutDown(0));
 
   console.log(`starting the Temporal dev server (state in .temporal/nse-flow.db, log in .temporal/server.log) ...`);
-  const serverLog = createWriteStream(path.join(stateDir, 'server.log'), { flags: 'a' });
-  devServer = await startDevServer({
-    cliPath,
+  const devServer = await stack.startTemporal({
     port: temporalPort,
     uiPort,
     dbFile: path.join(stateDir, 'nse-flow.db'),
+    logFile: path.join(stateDir, 'server.log'),
     logLevel: 'warn',
-    output: 'pipe',
   });
-  devServer.process.stdout?.pipe(serverLog);
-  devServer.process.stderr?.pipe(serverLog);
+  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+  const taskQueue = process.env.NSE_FLOW_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 
   // Workflows in other namespaces reach nse-flow through this endpoint (the Nexus service `nse-flow`).
   await ensureNexusEndpoint({
-    cliPath,
+    cliPath: stack.cliPath,
     address: devServer.address,
     name: NEXUS_ENDPOINT,
-    namespace: process.env.TEMPORAL_NAMESPACE || 'default',
-    taskQueue: process.env.NSE_FLOW_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+    namespace,
+    taskQueue,
   });
 
-  const nseEnv: NodeJS.ProcessEnv = externalNse
-    ? {}
-    : {
-        NSE_BASE_URL: `http://127.0.0.1:${simPort}/api`,
-        NSE_USERNAME: DEMO_USER,
-        NSE_PASSWORD: DEMO_PASSWORD,
-        NSE_AUTH: 'jwt',
-      };
-  if (!externalNse) {
-    startChild('simulator', ['simulator', '--port', String(simPort), '--user', `${DEMO_USER}:${DEMO_PASSWORD}`], {});
+  const simulator = externalNse
+    ? undefined
+    : { baseUrl: `http://127.0.0.1:${simPort}/api`, username: DEMO_USER, password: DEMO_PASSWORD };
+  if (simulator) {
+    stack.startNseFlowProcess({
+      name: 'simulator',
+      args: ['simulator', '--port', String(simPort), '--user', `${DEMO_USER}:${DEMO_PASSWORD}`],
+      onUnexpectedExit,
+    });
   }
-  startChild('worker', ['worker'], { ...nseEnv, TEMPORAL_ADDRESS: devServer.address });
+  const nseEnv: NodeJS.ProcessEnv = simulator
+    ? {
+        NSE_BASE_URL: simulator.baseUrl,
+        NSE_USERNAME: simulator.username,
+        NSE_PASSWORD: simulator.password,
+        NSE_AUTH: 'jwt',
+      }
+    : {};
+  stack.startNseFlowProcess({
+    name: 'worker',
+    args: ['worker'],
+    env: { ...nseEnv, TEMPORAL_ADDRESS: devServer.address },
+    onUnexpectedExit,
+  });
   // The CLI reads this when TEMPORAL_* / NSE_* are unset: `npx nse-flow ...` works here with nothing exported.
   writeStackConnection({
     pid: process.pid,
-    temporal: {
-      address: devServer.address,
-      namespace: process.env.TEMPORAL_NAMESPACE || 'default',
-      taskQueue: process.env.NSE_FLOW_TASK_QUEUE || DEFAULT_TASK_QUEUE,
-    },
-    nse: externalNse
-      ? undefined
-      : { baseUrl: nseEnv.NSE_BASE_URL as string, username: DEMO_USER, password: DEMO_PASSWORD },
+    temporal: { address: devServer.address, namespace, taskQueue },
+    nse: simulator,
   });
+  stack.defer('the stack connection file', async () => removeStackConnection());
 
   const example = JSON.stringify({
     name: 'demo-hostgroup',
@@ -157,5 +136,5 @@ async function main(): Promise<void> {
 
 main().catch(async (err: unknown) => {
   console.error(`nse-flow: ${(err as Error).message}`);
-  await stopAll(1);
+  await shutDown(1);
 });

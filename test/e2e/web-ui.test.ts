@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { freePort } from '../../src/dev/ports';
-import { startDevServer, type RunningDevServer } from '../../src/dev/temporal-dev-server';
+import type { RunningDevServer } from '../../src/dev/temporal-dev-server';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { SearchAttributes, type OperationInput } from '../../src/shared/workflow-api';
 import { waitFor } from '../helpers/scenario';
@@ -17,6 +17,7 @@ import { settle } from '../helpers/temporal';
 import { launchChromium } from '../helpers/ui';
 import { useTestWorker } from '../helpers/worker';
 import { hostgroupOperation } from '../helpers/fixtures';
+import { Stack } from '../../tools/stack';
 
 // The README's screenshots are refreshed only on request, so `npm test` leaves the work tree clean.
 const DOCS =
@@ -39,6 +40,7 @@ interface FinishedRun {
 }
 
 describe('Temporal Web UI', () => {
+  const stack = new Stack();
   let server: RunningDevServer | undefined;
   let browser: Browser | undefined;
   let page: Page;
@@ -48,10 +50,7 @@ describe('Temporal Web UI', () => {
 
   // A dev server of its own, with the Web UI; stopped in the last afterAll, after the worker's.
   beforeAll(async () => {
-    const cliPath = process.env.TEMPORAL_TEST_CLI;
-    if (!cliPath) throw new Error('TEMPORAL_TEST_CLI is not set: run the tests through jest (global-setup.ts)');
-    const [port, uiPort] = [await freePort(), await freePort()];
-    server = await startDevServer({ cliPath, port, uiPort, logLevel: 'error', output: 'ignore' });
+    server = await stack.startTemporal({ uiPort: await freePort() });
     uiUrl = server.uiUrl as string;
   });
   const harness = useTestWorker({ queue: 'web-ui', client: true, address: () => (server as RunningDevServer).address });
@@ -69,7 +68,7 @@ describe('Temporal Web UI', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await server?.stop();
+    await stack.stop();
   }, 30_000);
 
   /** Starts a run through the client library, waits for its end, and for visibility to know its NseJobId. */

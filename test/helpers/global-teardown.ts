@@ -1,4 +1,4 @@
-/** Jest global teardown: stops the dev server that global setup started. */
+/** Jest global teardown: stops the stack that global setup started. */
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__TEMPORAL_DEV_SERVER__?.stop();
+  await globalThis.__NSE_FLOW_TEST_STACK__?.stop();
 }
