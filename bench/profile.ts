@@ -15,6 +15,8 @@ export interface Profile {
   memory: { runs: number };
   /** 6. Against a plain Node poller: blocks of (workflow batch, plain batch); jobs arrive one every `spacingMs`. */
   naive: { blocks: number; runs: number; spacingMs: number };
+  /** 7. The accepted contract: (bare POST, startOperation) pairs, one at a time. */
+  accepted: { samples: number };
 }
 
 export const QUICK: Profile = {
@@ -24,6 +26,7 @@ export const QUICK: Profile = {
   reaction: { blocks: 2, runsPerMode: 8 },
   memory: { runs: 200 },
   naive: { blocks: 2, runs: 24, spacingMs: 150 },
+  accepted: { samples: 10 },
 };
 
 export const FULL: Profile = {
@@ -33,4 +36,5 @@ export const FULL: Profile = {
   reaction: { blocks: 3, runsPerMode: 20 },
   memory: { runs: 1_000 },
   naive: { blocks: 5, runs: 60, spacingMs: 150 },
+  accepted: { samples: 30 },
 };

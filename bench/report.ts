@@ -4,6 +4,7 @@
  */
 import type { MachineInfo } from './proc';
 import type { Profile } from './profile';
+import type { AcceptedResult } from './scenarios/accepted';
 import type { EventsResult, ModeEvents } from './scenarios/events';
 import type { MemoryResult } from './scenarios/memory';
 import type { NaiveResult } from './scenarios/naive';
@@ -19,6 +20,8 @@ export interface BenchResults {
   memory: MemoryResult;
   naive: NaiveResult;
   timers: TimerLateness[];
+  /** Absent in results recorded before the accepted contract. */
+  accepted?: AcceptedResult;
 }
 
 const f = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -118,6 +121,19 @@ function reactionRows(modes: ModeReaction[]): Row[] {
   });
 }
 
+function acceptedRows(a: AcceptedResult | undefined): Row[] {
+  if (!a) return [];
+  return [
+    [
+      '7',
+      'Accepted contract: start call to NSE job id ÷ bare NSE POST',
+      ratio(a.ratio, 1),
+      `startOperation (update-with-start of \`accepted\`) median ${f(a.acceptedMs, 0)} ms, bare POST ` +
+        `${f(a.barePostMs, 1)} ms; ${a.samples} pairs, one call at a time`,
+    ],
+  ];
+}
+
 function memoryRows(m: MemoryResult): Row[] {
   return [
     [
@@ -184,6 +200,7 @@ export function markdownTable(
     ...timerRows(results.timers),
     ...memoryRows(results.memory),
     ...naiveRows(results.naive, profile, server),
+    ...acceptedRows(results.accepted),
   ].sort((a, b) => Number(a[0]) - Number(b[0]));
   const header = ['#', 'Figure', 'Result', 'How / absolute values'];
   const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;

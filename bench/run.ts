@@ -12,6 +12,7 @@ import { interrupted, withBench, type BenchTarget } from './harness';
 import { POLL_INTERVAL_MS } from './inputs';
 import { FULL, QUICK, type Profile } from './profile';
 import { markdownTable, type BenchResults } from './report';
+import { measureAccepted } from './scenarios/accepted';
 import { measureEvents } from './scenarios/events';
 import { measureMemory } from './scenarios/memory';
 import { measureNaive } from './scenarios/naive';
@@ -75,7 +76,9 @@ async function main(): Promise<void> {
       const naive = await measureNaive(bench, profile);
       log('3b. timer lateness');
       const timers = await measureTimers(bench, profile);
-      const results: BenchResults = { events, throughput, reaction, memory, naive, timers };
+      log('7. the accepted contract against a bare NSE POST');
+      const accepted = await measureAccepted(bench, profile);
+      const results: BenchResults = { events, throughput, reaction, memory, naive, timers, accepted };
       return { results, machine: bench.machine, setupSeconds: bench.setupSeconds };
     },
     { target, workers },
