@@ -1,7 +1,7 @@
 """A caller of nse-flow written with the Python `temporalio` package alone (see docs/contract.md).
 
-It starts an operation and a provisioning plan with idempotency keys, sets the static summary and details the
-contract documents, reads a typed failure (`NseJobFailed` with its details, `InvalidInput` with its message),
+It starts an operation (with the `accepted` update: back once NSE accepted the call) and a provisioning plan with
+idempotency keys, sets the static summary and details the contract documents, reads a typed failure (`NseJobFailed` with its details, `InvalidInput` with its message),
 queries the status of a running run and cancels it. It prints what it saw as one JSON object.
 
     pip install -r examples/python/requirements.txt
@@ -23,6 +23,7 @@ from temporalio.client import (
     WorkflowFailureError,
     WorkflowHandle,
     WorkflowQueryFailedError,
+    WithStartWorkflowOperation,
 )
 from temporalio.common import (
     SearchAttributeKey,
@@ -79,6 +80,28 @@ async def start_operation(
         static_details=details,
         search_attributes=start_attributes(operation.split("-", 1)[1], tenant_id),
     )
+
+
+async def start_accepted(
+    client: Client, task_queue: str, run_input: dict[str, Any], idempotency_key: str
+) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
+    """Starts nseOperationWorkflow with the `accepted` update (update-with-start): returns once NSE accepted the
+    call, with its job id; the same key answers the same run and job while it is open."""
+    operation, tenant_id = run_input["operation"], run_input.get("tenantId")
+    details = f"NSE operation `{operation}`" + (f" for tenant `{tenant_id}`" if tenant_id else "")
+    start = WithStartWorkflowOperation(
+        OPERATION_WORKFLOW,
+        run_input,
+        id=f"nse-flow-op-{idempotency_key}",
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        static_summary=operation_summary(operation, run_input["input"]),
+        static_details=details,
+        search_attributes=start_attributes(operation.split("-", 1)[1], tenant_id),
+    )
+    accepted = await client.execute_update_with_start_workflow("accepted", start_workflow_operation=start)
+    return accepted, await start.workflow_handle()
 
 
 async def start_plan(
@@ -143,7 +166,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     seen: dict[str, Any] = {}
 
     operation = hostgroup(args, f"py-{key}", FAST_POLL)
-    seen["operation"] = await outcome(await start_operation(client, queue, operation, f"{key}-op"))
+    seen["accepted"], handle = await start_accepted(client, queue, operation, f"{key}-op")
+    seen["operation"] = await outcome(handle)
 
     plan = {
         "name": f"py-{key}",

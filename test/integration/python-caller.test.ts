@@ -23,6 +23,7 @@ interface Outcome {
 }
 
 interface Seen {
+  accepted: { workflowId: string; runId: string; nseJobId?: string };
   operation: Outcome;
   plan: Outcome;
   jobFailed: Outcome;
@@ -61,6 +62,9 @@ describe('a Python caller (temporalio package only)', () => {
     expect(seen.operation.workflowId).toBe(`nse-flow-op-${key}-op`);
     expect(seen.operation.result).toMatchObject({ operation: 'create-hostgroup', job: { state: 'NORMAL' } });
     expect(conforms('OperationResult', seen.operation.result)).toBe(true);
+    // Started with update-with-start of `accepted`: the job id came back before the result.
+    expect(seen.accepted).toMatchObject({ workflowId: seen.operation.workflowId, nseJobId: expect.any(String) });
+    expect((seen.operation.result?.job as { id: string }).id).toBe(seen.accepted.nseJobId);
   });
 
   it('runs a plan whose steps refer to each other', () => {
