@@ -1,6 +1,7 @@
 /**
  * Rules script the simulator: how each job ends and which faults hit which requests. Rules come from
- * `buildSimulator({ rules })`, `runSimulator({ rulesFile })` or `PUT /_sim/rules`, and are validated with zod.
+ * `buildSimulator({ rules })`, `runSimulator({ rulesFile })` or `PUT /_sim/rules` (with the credentials of a simulator
+ * user without tenancies), and are validated with zod.
  *
  * Format: a JSON array of rules (a file may also hold `{ "rules": [...] }`). For each API request the **first**
  * rule whose `match` fits is the request's rule; later rules are not consulted for it.
