@@ -30,12 +30,19 @@ import {
   type StepReport,
 } from '../shared/workflow-api';
 import { nseOperationWorkflow } from './operation';
+import { publishInvalidRun } from './updates';
 import { Patches } from './patches';
 import { progressPublisher, type ProgressView } from './progress';
 
 /** Runs a provisioning plan to its end; see the module comment for the durable behaviour. */
 export async function provisionWorkflow(input: ProvisionPlan): Promise<ProvisionResult> {
-  const plan = parsePlan(input);
+  let plan: ProvisionPlan;
+  try {
+    plan = parsePlan(input);
+  } catch (err) {
+    publishInvalidRun(input, err as ApplicationFailure, 'plan');
+    throw err;
+  }
   const parentId = workflowInfo().workflowId;
   const steps: StepReport[] = plan.steps.map((step) => ({
     id: step.id,

@@ -74,6 +74,17 @@ describe('the accepted contract', () => {
     expect(description.typedSearchAttributes.get(SearchAttributes.NseTenantId)).toBe(SIM_FIXTURES.tenantId);
   });
 
+  it('shows an invalid plan as failed, with its tenant', async () => {
+    const plan = { name: 'acc-bad-plan', tenantId: SIM_FIXTURES.tenantId, steps: [] };
+    const handle = await harness.client.startProvisioning(plan);
+    await expect(handle.result()).rejects.toThrow();
+    await replayAndMaybeRecord(handle, 'provisionWorkflow-invalid-plan-published');
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(SearchAttributes.NsePhase)).toBe('failed');
+    expect(description.typedSearchAttributes.get(SearchAttributes.NseObjectType)).toBe('plan');
+    expect(description.typedSearchAttributes.get(SearchAttributes.NseTenantId)).toBe(SIM_FIXTURES.tenantId);
+  });
+
   it('changes the poll policy and the deadline of a running run, and refuses changes it cannot take', async () => {
     const run = await harness.client.startOperation(hostgroupOperation(`acc-slow-${Date.now()}`, SLOW));
     expect(run.nseJobId).toEqual(expect.any(String));
