@@ -4,8 +4,10 @@
  * NSE_BASE_URL points at a real NSE) and two workers. State in .cluster/ (NSE_FLOW_CLUSTER_DIR); Ctrl-C stops
  * everything, and the next start finds the runs again. deploy/README.md says what differs from docker-compose.yml.
  */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CLUSTER_DIR, startCluster, type RunningCluster } from '../src/dev/cluster';
+import { removeStackConnection, stackFilePath, writeStackConnection } from '../src/cli/stack-connection';
+import { CLUSTER_NAMESPACE, DEFAULT_CLUSTER_DIR, startCluster, type RunningCluster } from '../src/dev/cluster';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
 
 function portFrom(variable: string, fallback: number | undefined): number | undefined {
@@ -41,6 +43,7 @@ async function stop(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   log('stopping the workers, the simulator, the UI, the Temporal server and PostgreSQL ...');
+  if (cluster) removeStackConnection();
   await cluster?.stop();
   log('stopped');
   process.exit(exitCode);
@@ -71,7 +74,13 @@ async function main(): Promise<void> {
       void stop(1);
     });
   }
-  const addressEnv = running.address === '127.0.0.1:7233' ? '' : `TEMPORAL_ADDRESS=${running.address} `;
+  // The CLI finds the cluster as it finds `npm start`'s stack (src/cli/stack-connection.ts).
+  mkdirSync(path.dirname(stackFilePath()), { recursive: true });
+  writeStackConnection({
+    pid: process.pid,
+    temporal: { address: running.address, namespace: CLUSTER_NAMESPACE, taskQueue: running.taskQueue },
+    nse: externalNse ? undefined : { baseUrl: running.nseBaseUrl, ...SIM_FIXTURES.defaultUser },
+  });
   const rel = path.relative(process.cwd(), dir) || '.';
   process.stdout.write(
     [
@@ -81,8 +90,8 @@ async function main(): Promise<void> {
       `NSE:              ${running.nseBaseUrl}${externalNse ? '' : ` (simulator, user ${SIM_FIXTURES.defaultUser.username})`}`,
       `Workers:          ${running.workers.length} processes on task queue ${running.taskQueue}; logs in ${rel}/logs`,
       '',
-      'Try it (in another terminal):',
-      `  ${addressEnv}npx nse-flow provision examples/block-storage.json --wait`,
+      'Try it (in another terminal of this folder; the CLI finds the cluster through .temporal/stack.json):',
+      '  npx nse-flow provision examples/block-storage.json --wait',
       '',
       `Ctrl-C stops everything; the runs stay in ${rel}/ for the next start.`,
       '',
