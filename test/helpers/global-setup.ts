@@ -15,9 +15,14 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   // Bundle the workflows once for every test file: bundling is the slowest part of creating a worker.
-  const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'nse-flow-test-')), 'workflow-bundle.js');
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-test-'));
+  const bundlePath = path.join(bundleDir, 'workflow-bundle.js');
   await bundleWorkflows(bundlePath);
   process.env.TEMPORAL_TEST_BUNDLE = bundlePath;
+  // Workers with payload encryption need the bundle whose failure converter encrypts failure messages.
+  const encryptedBundlePath = path.join(bundleDir, 'workflow-bundle-encrypted.js');
+  await bundleWorkflows(encryptedBundlePath, undefined, { encryptedFailures: true });
+  process.env.TEMPORAL_TEST_BUNDLE_ENCRYPTED = encryptedBundlePath;
   const stack = await startStack((s) => s.startTemporal({ logLevel: 'error' }));
   globalThis.__NSE_FLOW_TEST_STACK__ = stack;
   process.env.TEMPORAL_TEST_ADDRESS = stack.temporal.address;
