@@ -120,6 +120,8 @@ describe('a running nse-flow worker process', () => {
     sim = await startSimulator({
       rules: [
         { match: { method: 'POST', name: 'proc-adopt' }, faults: { dropAfterProcessing: { times: 1 } } },
+        // A firewall's 403 on the first read of the job: counted as a read error, and the run goes on.
+        { match: { path: '/v2.1/jobs/:id', name: 'proc-read-fault' }, faults: { http403Html: { times: 1 } } },
         // Moves one step every second read: the drain test's read holds until the test itself reads the job.
         { match: { method: 'POST', name: 'proc-drain' }, states: ['RUNNING', 'NORMAL'], advance: { perRead: 2 } },
       ],
@@ -193,9 +195,10 @@ describe('a running nse-flow worker process', () => {
       start(hostgroupOperation('proc-ok-hg')),
       start(hostgroupOperation('fail-proc-hg')),
       start(hostgroupOperation('proc-adopt-hg')),
+      start(hostgroupOperation('proc-read-fault-hg')),
     ]);
     const outcomes = await Promise.all(runs.map((h) => settle(h)));
-    expect(outcomes.map((o) => o.error === undefined)).toEqual([true, false, true]);
+    expect(outcomes.map((o) => o.error === undefined)).toEqual([true, false, true, true]);
     const scrape = await waitFor('every metric to be exported', async () => {
       const text = (await httpGet(metricsUrl))?.body ?? '';
       return Object.values(MetricName).every((name) => text.includes(name)) ? text : undefined;
