@@ -289,7 +289,7 @@ describe('nse-flow CLI', () => {
     const elsewhere = await cliIn({ ...onlyTheFile, TEMPORAL_ADDRESS: '127.0.0.1:1' }, ['list']);
     expect(elsewhere.code).toBe(3);
     expect(elsewhere.stderr).not.toContain(`Temporal ${testAddress()}`);
-  });
+  }, 180_000); // five CLI processes one after the other
 
   it('shows an example in every command help', async () => {
     for (const command of [
