@@ -14,7 +14,13 @@ export function describeStatus(status: OperationStatus | ProvisionStatus): strin
     return `${status.phase}: ${done}/${status.steps.length} steps done${current ? `, step ${current.id} ${current.outcome}` : ''}`;
   }
   const job = status.jobId ? ` job ${status.jobId} ${status.jobState ?? 'submitted'}` : '';
-  return `${status.phase}${job}, ${status.polls} poll${status.polls === 1 ? '' : 's'}`;
+  const notes = [
+    status.decisionDueAt && `decide by ${status.decisionDueAt} (nse-flow decide <workflowId> compensate|keep)`,
+    status.readErrors && `${status.readErrors} reads got no job (last: ${status.lastReadError ?? '?'})`,
+    status.unknownStateWords && `unknown state words ${status.unknownStateWords.join(', ')} (read as running)`,
+    status.compensation && `compensation ${status.compensation.outcome}: ${status.compensation.message}`,
+  ].filter(Boolean);
+  return [`${status.phase}${job}, ${status.polls} poll${status.polls === 1 ? '' : 's'}`, ...notes].join('\n  ');
 }
 
 export function describeResult(result: OperationResult | ProvisionResult): string {
@@ -50,7 +56,16 @@ const NAME_FIELDS = ['id', 'name'];
 const OUTCOME_FIELDS = ['outcome', 'state', 'lastState', 'status'];
 const TEXT_FIELDS = ['message', 'lastError', 'statusDetail', 'reason'];
 /** Other short fields worth a mention; the rest (a job's `raw` record, timestamps, ...) stay in `--json`. */
-const NOTED_FIELDS = new Set(['plan', 'operation', 'resourceType', 'objectName', 'objectId', 'jobId', 'workflowId']);
+const NOTED_FIELDS = new Set([
+  'plan',
+  'operation',
+  'resourceType',
+  'objectName',
+  'objectId',
+  'objectType',
+  'jobId',
+  'workflowId',
+]);
 
 const MAX_DEPTH = 8;
 

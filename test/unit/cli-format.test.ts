@@ -2,7 +2,7 @@
  * The CLI's text for a failed run prints whatever the failure's details carry: steps, tasks and undo outcomes at
  * any depth, including fields it has never heard of, and leaves a job's raw NSE record to `--json`.
  */
-import { describeFailure } from '../../src/cli/format';
+import { describeFailure, describeStatus } from '../../src/cli/format';
 
 it('prints a failure with no details as its type and message alone', () => {
   expect(describeFailure('CancelledFailure', 'Workflow cancelled', [])).toBe(
@@ -50,4 +50,26 @@ it("prints the detail record's own fields by name, then nested steps, tasks and 
 
 it('prints details that are not objects as they are', () => {
   expect(describeFailure('NseRejected', 'HTTP 400', ['first', 7])).toBe('failed (NseRejected): HTTP 400\n  first\n  7');
+});
+
+it("adds a held run's deadline, read errors, unknown state words and compensation to its status line", () => {
+  const text = describeStatus({
+    operation: 'create-hostgroup',
+    summary: "create hostgroup 'hg'",
+    phase: 'awaiting-decision',
+    jobId: 'j1',
+    jobState: 'ERROR',
+    polls: 3,
+    warnings: 0,
+    readErrors: 2,
+    lastReadError: 'NseRejected: HTTP 302',
+    unknownStateWords: ['SPLINING'],
+    decisionDueAt: '2026-12-04T09:00:00.000Z',
+  });
+  expect(text.split('\n')).toEqual([
+    'awaiting-decision job j1 ERROR, 3 polls',
+    '  decide by 2026-12-04T09:00:00.000Z (nse-flow decide <workflowId> compensate|keep)',
+    '  2 reads got no job (last: NseRejected: HTTP 302)',
+    '  unknown state words SPLINING (read as running)',
+  ]);
 });
