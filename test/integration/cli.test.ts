@@ -298,6 +298,7 @@ describe('nse-flow CLI', () => {
       'status',
       'result',
       'cancel',
+      'decide',
       'list',
       'jobs',
       'operations',
