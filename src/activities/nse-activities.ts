@@ -63,7 +63,7 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
       return await whileHeartbeating(async () => {
         if (attempt > 1) {
           // An earlier attempt may have reached NSE before its answer was lost: never create a second resource.
-          const existing = await findSubmittedJob(nse, spec, request, signal).catch(rethrowAsFailure);
+          const existing = await findSubmittedJob(nse, spec, request, signal).catch(rethrowLookupFailure);
           if (existing) {
             log.warn('adopting NSE job created by an earlier attempt', { jobId: existing.id, attempt });
             countSubmitAdoption(spec.name);
@@ -86,7 +86,9 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
     async findSubmittedJob(request) {
       const spec = requireOperation(request.operation);
       const signal = Context.current().cancellationSignal;
-      const job = await whileHeartbeating(() => findSubmittedJob(nse, spec, request, signal).catch(rethrowAsFailure));
+      const job = await whileHeartbeating(() =>
+        findSubmittedJob(nse, spec, request, signal).catch(rethrowLookupFailure),
+      );
       if (job) {
         log.warn('adopting NSE job created by the last submit attempt', { jobId: job.id });
         countSubmitAdoption(spec.name);
@@ -146,7 +148,7 @@ async function adoptExisting(
   signal: AbortSignal,
   answer: NseHttpError,
 ): Promise<SubmitOutcome> {
-  const existing = await lookUpExisting(nse, spec, request, signal).catch(rethrowAsFailure);
+  const existing = await lookUpExisting(nse, spec, request, signal).catch(rethrowLookupFailure);
   if (existing?.kind === 'adopt') {
     log.warn('adopting the NSE job whose object a retried create found', { jobId: existing.job.id });
     countSubmitAdoption(spec.name);
@@ -169,6 +171,26 @@ function buildSafeRequest(spec: OperationSpec, input: Record<string, unknown>): 
     return buildRequest(spec, input);
   } catch (err) {
     return rethrowAsFailure(err);
+  }
+}
+
+/**
+ * Translates the errors of a look-up for the job an earlier attempt may have created. Whatever NSE answers to that
+ * look-up (a proxy's 302, a firewall's 403, a 400), it says nothing about whether the create happened, so it is never
+ * final: the look-up (and with it the submit) is retried within the submit's time budget.
+ */
+function rethrowLookupFailure(err: unknown): never {
+  try {
+    rethrowAsFailure(err);
+  } catch (failure) {
+    if (failure instanceof ApplicationFailure && failure.nonRetryable) {
+      throw ApplicationFailure.create({
+        type: FailureType.NseUnavailable,
+        message: `looking for the job of an earlier attempt: ${failure.message}`,
+        details: failure.details ?? [],
+      });
+    }
+    throw failure;
   }
 }
 
