@@ -55,12 +55,13 @@ describe('malformed workflow input', () => {
       const handle = await start(bad);
       const { error } = await settle(handle);
       expect(rootFailure(error)).toMatchObject({ type: FailureType.InvalidInput, nonRetryable: true });
-      // Fails fast: one workflow task, and nothing scheduled (no activity, local activity marker, timer or child).
+      // Fails fast: one workflow task, and nothing scheduled (no activity, local activity marker, timer or child);
+      // the patch marker of the invalid run's search attributes is no work.
       const events = (await handle.fetchHistory()).events ?? [];
       const scheduled = events.filter(
         (e) =>
           e.activityTaskScheduledEventAttributes ||
-          e.markerRecordedEventAttributes ||
+          (e.markerRecordedEventAttributes && e.markerRecordedEventAttributes.markerName !== 'core_patch') ||
           e.timerStartedEventAttributes ||
           e.startChildWorkflowExecutionInitiatedEventAttributes,
       );
