@@ -222,8 +222,8 @@ const plans: BadInput[] = [
 
 const ID = '5f1a00000000000000000099';
 const S3_POLICY = { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] };
-/** A valid input of each operation whose path takes a value. */
-const PATH_OPERATIONS: Record<string, Record<string, unknown>> = {
+/** A valid input of each operation whose path takes a value (also the path-values test's starting points). */
+export const PATH_OPERATIONS: Record<string, Record<string, unknown>> = {
   'update-blockstore': { id: ID, dr_schedule: 'daily' },
   'delete-blockstore': { id: ID },
   'update-disk': { id: ID, size_gb: 20 },

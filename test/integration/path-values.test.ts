@@ -17,37 +17,9 @@ import {
   type OperationSpec,
 } from '../../src/shared/operations';
 import { parseOperationFields } from '../../src/shared/validation';
+import { PATH_OPERATIONS } from '../../chaos/bad-inputs';
 import { rootFailure, settle } from '../helpers/temporal';
 import { useTestWorker } from '../helpers/worker';
-
-const ID = '0123456789abcdef01234567';
-const S3_POLICY = { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] };
-
-/** A valid input of every operation whose path takes a value. */
-const VALID: Record<string, Record<string, unknown>> = {
-  'update-blockstore': { id: ID, dr_schedule: 'daily' },
-  'delete-blockstore': { id: ID },
-  'update-disk': { id: ID, size_gb: 20 },
-  'delete-disk': { id: ID },
-  'create-disk-snapshot': { disk_id: ID, name: 'snap-1' },
-  'delete-disk-snapshot': { disk_id: ID, name: 'snap-1' },
-  'delete-hostgroup': { id: ID },
-  'add-hostgroup-initiator': { hostgroup_id: ID, alias: 'host-a', initiator: 'iqn.1998-01.com.vmware:host-a' },
-  'update-hostgroup-initiator': { hostgroup_id: ID, alias: 'host-a', initiator: 'iqn.1998-01.com.vmware:host-b' },
-  'remove-hostgroup-initiator': { hostgroup_id: ID, alias: 'host-a' },
-  'update-fileserver': { id: ID, dr_schedule: 'daily' },
-  'delete-fileserver': { id: ID },
-  'update-fileshare': { id: ID, size_gb: 20 },
-  'delete-fileshare': { id: ID },
-  'create-fileshare-snapshot': { fileshare_id: ID, name: 'snap-1' },
-  'delete-fileshare-snapshot': { fileshare_id: ID, name: 'snap-1' },
-  'update-objectstorage-account': { id: ID, name: 'acct', subtenant_id: ID, quota_gb: 10 },
-  'delete-objectstorage-account': { id: ID },
-  'update-objectiam-group': { id: ID, name: 'group', subtenant_id: ID, s3_policy: S3_POLICY },
-  'delete-objectiam-group': { id: ID },
-  'update-objectiam-user': { id: ID, display_name: 'user', subtenant_id: ID, sg_group_membership: [] },
-  'delete-objectiam-user': { id: ID },
-};
 
 /** Values URL handling would turn into another path, or a second decoding would. */
 const HOSTILE = [
@@ -82,14 +54,14 @@ function specOf(name: string): OperationSpec {
 }
 
 it('covers every path template of the catalogue', () => {
-  expect(templates.map((spec) => spec.name).sort()).toEqual(Object.keys(VALID).sort());
+  expect(templates.map((spec) => spec.name).sort()).toEqual(Object.keys(PATH_OPERATIONS).sort());
 });
 
 describe.each(cases)('%s {%s}', (operation, field) => {
   it.each(HOSTILE.map((value) => [JSON.stringify(value), value]))(
     'refuses %s as InvalidInput naming the field',
     (_shown, value) => {
-      expect(() => parseOperationFields(operation, { ...VALID[operation], [field]: value })).toThrow(
+      expect(() => parseOperationFields(operation, { ...PATH_OPERATIONS[operation], [field]: value })).toThrow(
         expect.objectContaining({ type: FailureType.InvalidInput, message: expect.stringContaining(`input.${field}`) }),
       );
     },
@@ -97,7 +69,7 @@ describe.each(cases)('%s {%s}', (operation, field) => {
 
   it('refuses a hostile value even when validation is bypassed (buildRequest)', () => {
     for (const value of HOSTILE) {
-      expect(() => buildRequest(specOf(operation), { ...VALID[operation], [field]: value })).toThrow(
+      expect(() => buildRequest(specOf(operation), { ...PATH_OPERATIONS[operation], [field]: value })).toThrow(
         UnsafePathValueError,
       );
     }
@@ -114,7 +86,7 @@ describe('through the worker and the simulator', () => {
       const handle = await harness.temporal.client.workflow.start('nseOperationWorkflow', {
         taskQueue: harness.taskQueue,
         workflowId: `path-values-${randomUUID()}`,
-        args: [{ operation, tenantId: SIM_FIXTURES.tenantId, input: { ...VALID[operation], [field]: '..' } }],
+        args: [{ operation, tenantId: SIM_FIXTURES.tenantId, input: { ...PATH_OPERATIONS[operation], [field]: '..' } }],
         workflowExecutionTimeout: '30 seconds',
       });
       const { error } = await settle(handle);
@@ -141,7 +113,7 @@ describe('through the worker and the simulator', () => {
         const spec = specOf(op);
         const odd = field === 'name' || field === 'alias' ? ODD_NAMES : ODD_IDS;
         for (const value of odd) {
-          const input = { ...VALID[op], [field]: value };
+          const input = { ...PATH_OPERATIONS[op], [field]: value };
           expect(() => parseOperationFields(op, input)).not.toThrow();
           const { method, path, body } = buildRequest(spec, input);
           const expected = spec.path.replace(/\{(\w+)\}/g, (_m, f: string) => encodeURIComponent(String(input[f])));
