@@ -9,7 +9,7 @@
  */
 import { CancellationScope, isCancellation, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import { JobState } from '../shared/nse-types';
-import { parseOperationInput, type ValidOperation } from '../shared/validation';
+import { assertWithinLimits, invalidInput, parseOperationInput, type ValidOperation } from '../shared/validation';
 import {
   decideUpdate,
   operationStatusQuery,
@@ -97,10 +97,11 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
 
 /** The `decide` validator: only a known decision, only while the run awaits one, only once. */
 function checkDecision(run: OperationRun, decision: Decision): void {
+  assertWithinLimits(decision, 'decision');
   if (decision !== 'compensate' && decision !== 'keep')
-    throw new TypeError(`decision must be 'compensate' or 'keep', not ${JSON.stringify(decision)}`);
+    throw invalidInput(`decision: must be 'compensate' or 'keep', not ${JSON.stringify(decision)}`);
   if (run.phase !== Phase.AwaitingDecision || run.decision !== undefined)
-    throw new Error(`the run is ${run.phase}, not awaiting a decision`);
+    throw invalidInput(`decide: the run is ${run.phase}, not awaiting a decision`);
 }
 
 function decide(run: OperationRun, decision: Decision): { decision: Decision } {

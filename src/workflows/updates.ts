@@ -16,7 +16,7 @@ import {
   type ApplicationFailure,
 } from '@temporalio/workflow';
 import { findOperation } from '../shared/operations';
-import { formatIssues, invalidInput, pollPolicySchema } from '../shared/validation';
+import { assertWithinLimits, formatIssues, invalidInput, pollPolicySchema } from '../shared/validation';
 import {
   acceptedUpdate,
   extendDeadlineUpdate,
@@ -108,6 +108,7 @@ export function handleRunUpdates(run: OperationRun): void {
     {
       validator: (extension) => {
         assertWaiting(run, 'extendDeadline');
+        assertWithinLimits(extension, 'extendDeadline');
         const byMs = (extension as { byMs?: unknown } | undefined)?.byMs;
         if (typeof byMs !== 'number' || !Number.isInteger(byMs) || byMs < 1)
           throw invalidInput('byMs: must be a whole number of milliseconds, at least 1');
@@ -127,6 +128,7 @@ function assertWaiting(run: OperationRun, update: string): void {
 /** The policy after `change`; throws `InvalidInput` for a change the running run cannot take. */
 function mergedPolicy(run: OperationRun, change: unknown): PollPolicy {
   assertWaiting(run, 'setPollPolicy');
+  assertWithinLimits(change, 'poll');
   const parsed = safeParse(pollPolicySchema(), change);
   if (!parsed.success) throw invalidInput(`setPollPolicy: ${formatIssues(parsed.error, 'poll')}`);
   const { mode, timeoutMs, ...rest } = parsed.data;

@@ -10,6 +10,7 @@ import { FailureType, rootMessage } from '../../src/shared/failures';
 import {
   decideUpdate,
   operationStatusQuery,
+  setPollPolicyUpdate,
   type CompensationReport,
   type OperationInput,
   type OperationResult,
@@ -145,7 +146,8 @@ describe('nseOperationWorkflow semantics', () => {
       const status = await handle.query(operationStatusQuery);
       return status.phase === 'awaiting-decision' ? status : undefined;
     });
-    await expect(handle.executeUpdate(decideUpdate, { args: ['destroy' as 'keep'] })).rejects.toThrow();
+    const unknown = await handle.executeUpdate(decideUpdate, { args: ['destroy' as 'keep'] }).catch((e: unknown) => e);
+    expect(rootFailure(unknown)).toMatchObject({ type: FailureType.InvalidInput });
     expect(await harness.client.decide(handle.workflowId, 'keep')).toEqual({ decision: 'keep' });
     const { error } = await settle(handle);
     expect(compensationOf(error)).toMatchObject({ outcome: 'kept' });
@@ -166,6 +168,14 @@ describe('nseOperationWorkflow semantics', () => {
     await waitFor('a poll', async () => ((await handle.query(operationStatusQuery)).polls > 0 ? true : undefined));
     const rejected = await handle.executeUpdate(decideUpdate, { args: ['compensate'] }).catch((err: unknown) => err);
     expect(rootMessage(rejected)).toMatch(/not awaiting a decision/);
+    expect(rootFailure(rejected)).toMatchObject({ type: FailureType.InvalidInput });
+    // Updates take the limits of every other entry: too deep an argument is InvalidInput, not a RangeError.
+    const deep: unknown = JSON.parse('['.repeat(40) + ']'.repeat(40));
+    for (const update of [decideUpdate.name, setPollPolicyUpdate.name]) {
+      const tooDeep = await handle.executeUpdate(update, { args: [deep] }).catch((e: unknown) => e);
+      expect(rootFailure(tooDeep)).toMatchObject({ type: FailureType.InvalidInput });
+      expect(rootMessage(tooDeep)).toMatch(/nested more than 32 levels deep/);
+    }
     await handle.terminate();
   });
 
