@@ -411,7 +411,7 @@ class FaultController {
   private readonly expireAt: number[];
   private readonly restartDelays: Rng;
   private jobReads = 0;
-  private workerBusy = false;
+  private workerSteps: Promise<void> = Promise.resolve();
   private serverBusy = false;
 
   constructor(
@@ -496,34 +496,36 @@ class FaultController {
     if (this.fired.has(key) || !s.kill) return;
     this.fired.add(key);
     const moment = s.kill.moment;
-    this.track(
-      (async () => {
-        if (delayMs > 0) await delay(delayMs);
-        if (this.workerBusy || !this.stack.worker.alive) {
-          this.log(`chaos: kill for ${s.workflowId} skipped: the worker is already down`);
-          return;
-        }
-        this.workerBusy = true;
-        try {
-          const pid = this.stack.worker.pid;
-          await this.stack.worker.kill9();
-          this.kills[moment]++;
-          this.record('worker-kill', `SIGKILL worker pid ${pid} (${moment}) for ${s.workflowId}: ${why}`);
-          await delay(this.restartDelays.int(0, 1_000));
-          await this.startWorker();
-        } finally {
-          this.workerBusy = false;
-        }
-      })(),
-    );
+    this.onWorker(async () => {
+      if (delayMs > 0) await delay(delayMs);
+      // A kill drawn while the worker was down for another one waited for it in the chain: start it first.
+      if (!this.stack.worker.alive) await this.startWorker();
+      const pid = this.stack.worker.pid;
+      await this.stack.worker.kill9();
+      this.kills[moment]++;
+      this.record('worker-kill', `SIGKILL worker pid ${pid} (${moment}) for ${s.workflowId}: ${why}`);
+      await delay(this.restartDelays.int(0, 1_000));
+      await this.startWorker();
+    });
   }
 
   /** Starts a worker again (after a kill or a crash), retrying while Temporal is down. */
   restartWorker(reason: string): void {
-    if (this.workerBusy) return;
-    this.workerBusy = true;
-    this.log(`chaos: restarting the worker (${reason})`);
-    this.track(this.startWorker().finally(() => (this.workerBusy = false)));
+    this.onWorker(async () => {
+      if (this.stack.worker.alive) return;
+      this.log(`chaos: restarting the worker (${reason})`);
+      await this.startWorker();
+    });
+  }
+
+  /**
+   * Kills and restarts of the worker run one after another: a kill drawn while the worker is down for another is
+   * carried out after it, never skipped (a skipped kill made the suite's fault coverage depend on timing).
+   */
+  private onWorker(step: () => Promise<void>): void {
+    const next = this.workerSteps.then(step);
+    this.workerSteps = next.catch(() => undefined);
+    this.track(next);
   }
 
   private async startWorker(): Promise<void> {
