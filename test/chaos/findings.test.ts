@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import type { OperationInput, OperationResult } from '../../src/shared/workflow-api';
+import { diskFields } from '../helpers/fixtures';
 import { startSimulator } from '../helpers/simulator';
 import { createTestWorker, rootFailure, settle, uniqueTaskQueue } from '../helpers/temporal';
 import { useTestWorker } from '../helpers/worker';
@@ -24,22 +25,8 @@ describe('bugs found by the chaos suite', () => {
     return await settle<OperationResult>(handle);
   }
 
-  function diskInput(name: string): Record<string, unknown> {
-    return {
-      subtenant_id: SIM_FIXTURES.subtenantId,
-      zone: SIM_FIXTURES.zone,
-      name,
-      disk_path: `/vol/${name}`,
-      protocol: 'iscsi',
-      os_type: 'linux',
-      hostgroup_mappings: [],
-      service_level: 'standard',
-      size_gb: 10,
-    };
-  }
-
   it("a snapshot submit retried after a 500 creates the snapshot instead of adopting its disk's create job", async () => {
-    const { result: disk } = await run({ operation: 'create-disk', input: diskInput('adopt-disk'), poll: FAST });
+    const { result: disk } = await run({ operation: 'create-disk', input: diskFields('adopt-disk'), poll: FAST });
     // Nothing is processed on a 500, so the retry has nothing to adopt; the disk's own create job (same object id,
     // action create, less than a minute old) must not pass for the snapshot's.
     await setup.sim.setRules([{ match: { method: 'POST', name: 'adopt-snap' }, faults: { http500: { times: 1 } } }]);
@@ -52,7 +39,7 @@ describe('bugs found by the chaos suite', () => {
   });
 
   it('a snapshot whose create ended ERROR is left alone by its undo: NseJobFailed, not CompensationFailed', async () => {
-    const { result: disk } = await run({ operation: 'create-disk', input: diskInput('finding-disk'), poll: FAST });
+    const { result: disk } = await run({ operation: 'create-disk', input: diskFields('finding-disk'), poll: FAST });
     const snapshot = { disk_id: disk?.objectId, name: 'fail-snap' };
     const { error } = await run({ operation: 'create-disk-snapshot', input: snapshot, poll: FAST });
     // The failed job already removed the snapshot, so the undo's DELETE answers 404: nothing is left to undo.

@@ -10,6 +10,21 @@ export function hostgroupFields(name: string): Record<string, unknown> {
   return { name, subtenant_id: SIM_FIXTURES.subtenantId, zone: SIM_FIXTURES.zone, protocol: 'iscsi', os_type: 'linux' };
 }
 
+/** The fields of a valid `create-disk` call (no host group mapped). */
+export function diskFields(name: string): Record<string, unknown> {
+  return {
+    subtenant_id: SIM_FIXTURES.subtenantId,
+    zone: SIM_FIXTURES.zone,
+    name,
+    disk_path: `/vol/${name}`,
+    protocol: 'iscsi',
+    os_type: 'linux',
+    hostgroup_mappings: [],
+    service_level: 'standard',
+    size_gb: 10,
+  };
+}
+
 /** A `create-hostgroup` run for the seeded tenant; `poll` overrides {@link FAST_POLL}. */
 export function hostgroupOperation(name: string, poll: Partial<PollPolicy> = {}): OperationInput {
   return {

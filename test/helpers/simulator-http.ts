@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../../src/simulator/app';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { diskFields } from './fixtures';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -108,18 +109,7 @@ export const hostgroupBody = (name: string, extra: Json = {}): Json => ({
   ...extra,
 });
 
-export const diskBody = (name: string, extra: Json = {}): Json => ({
-  subtenant_id: F.subtenantId,
-  zone: F.zone,
-  name,
-  disk_path: `/vol/${name}`,
-  protocol: 'iscsi',
-  os_type: 'linux',
-  hostgroup_mappings: [],
-  service_level: 'standard',
-  size_gb: 10,
-  ...extra,
-});
+export const diskBody = (name: string, extra: Json = {}): Json => ({ ...diskFields(name), ...extra });
 
 export async function submit(
   app: SimulatorApp,
