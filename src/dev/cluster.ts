@@ -105,7 +105,17 @@ function postgresPassword(dir: string): string {
 
 /** The server's ports; below 32768, since it stores them in a PostgreSQL smallint (cluster_membership.rpc_port). */
 async function serverPorts(frontend: number | undefined): Promise<ServerPorts> {
-  const free = (): Promise<number> => freePortInRange(20_000, 32_767);
+  const taken = new Set<number>(frontend === undefined ? [] : [frontend]);
+  // Each pick is free when drawn but not yet bound, so a later pick must not draw it again.
+  const free = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePortInRange(20_000, 32_767);
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+  };
   return {
     frontend: frontend ?? (await free()),
     frontendHttp: await free(),

@@ -4,7 +4,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 
 export interface ServiceProcess {
   name: string;
@@ -41,7 +41,7 @@ export function startService(options: ServiceOptions): ServiceProcess {
   closeSync(out);
   const exited = new Promise<never>((_resolve, reject) => {
     child.once('exit', (code, signal) =>
-      reject(new Error(`${options.name} exited (${signal ?? code}); see ${options.logFile}`)),
+      reject(new Error(`${options.name} exited (${signal ?? code}); see ${options.logFile}${logTail(options.logFile)}`)),
     );
     child.once('error', reject);
   });
@@ -56,6 +56,16 @@ export function startService(options: ServiceOptions): ServiceProcess {
     clearTimeout(timer);
   };
   return { name: options.name, process: child, exited, hasExited, stop };
+}
+
+/** The last lines of a service's log, for an exit error: tests remove their folders, and the log with them. */
+function logTail(logFile: string, lines = 15): string {
+  try {
+    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines);
+    return tail.length > 0 && tail[0] !== '' ? `; its last lines:\n${tail.join('\n')}` : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Retries `probe` every 250 ms until it resolves, the service exits, or `attempts` run out. */
