@@ -5,6 +5,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
 import type { BenchResults } from './report';
 import type { SideWindow } from './scenarios/throughput';
 import { median } from './stats';
@@ -82,11 +83,10 @@ function reaction(r: BenchResults, mode: string): string {
   return mode === 'long-poll' ? `${f(m.meanMs, 0)}, ${f(m.p99Ms, 0)}` : `${f(m.meanIntervals)}, ${f(m.p99Intervals)}`;
 }
 
-const files = process.argv.slice(2);
-if (files.length === 0) {
-  process.stderr.write('usage: bench/compare.ts RESULT.json [RESULT.json ...]\n');
-  process.exit(2);
-}
+const files = new Command('bench/compare.ts')
+  .argument('<result...>', 'bench-results/*.json files, one column each')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .parse().args;
 const results = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as ResultFile);
 const header = [
   'Figure',

@@ -11,6 +11,7 @@
  * @module
  */
 import path from 'node:path';
+import { Command } from 'commander';
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { quietBundlerLogger, withBench, type Bench, type RunningWorker } from './harness';
 import { collectGarbage, nodeThreadsNow, rssBytes, threadCpuMs } from './proc';
@@ -87,11 +88,18 @@ async function rssPerSleeper(bench: Bench, side: Side): Promise<number> {
 }
 
 /**
- * Options: `--no-preload-row` adds the deployed sources bundled without the preload; `--before=DIR` adds the bundle of
+ * Options: `--no-preload-row` adds the deployed sources bundled without the preload; `--before DIR` adds the bundle of
  * an earlier checkout (e.g. `git archive <commit> | tar -x -C DIR`, with `node_modules` linked into it).
  */
-const compareWithoutPreload = process.argv.includes('--no-preload-row');
-const before = process.argv.find((a) => a.startsWith('--before='))?.slice('--before='.length);
+const options = new Command('bench/module-cost.ts')
+  // commander reads `--no-X` as "X is false": the flag asks for the extra row, so the row is added when it is false.
+  .option('--no-preload-row', 'add the deployed sources bundled without the zod preload')
+  .option('--before <dir>', 'add the bundle of an earlier checkout in this directory')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .parse()
+  .opts<{ preloadRow: boolean; before?: string }>();
+const compareWithoutPreload = !options.preloadRow;
+const before = options.before;
 
 async function main(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`[module-cost] ${line}\n`);

@@ -13,6 +13,7 @@
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import vm from 'node:vm';
+import { Command } from 'commander';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { quietBundlerLogger } from './harness';
 import { median } from './stats';
@@ -106,8 +107,13 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const preload = process.argv.filter((a) => a.startsWith('--preload=')).map((a) => a.slice('--preload='.length));
-  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const program = new Command('bench/module-eval.ts')
+    .argument('[workflowsPath...]', 'workflow modules to bundle (default: the bench bundle and the baselines)')
+    .option('--preload <module>', 'preload this module in the bundle (repeatable)', (v, all: string[]) => [...all, v], [])
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+    .parse();
+  const preload = program.opts<{ preload: string[] }>().preload;
+  const args = program.args;
   const targets =
     args.length > 0
       ? args.map((p) => path.resolve(p))

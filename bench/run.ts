@@ -7,7 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, Option } from 'commander';
+import { intOption } from '../src/cli/int-option';
 import { interrupted, withBench, type BenchTarget } from './harness';
 import { POLL_INTERVAL_MS } from './inputs';
 import { FULL, QUICK, type Profile } from './profile';
@@ -31,24 +32,15 @@ interface BenchArgs {
 function parseArgs(argv: string[]): BenchArgs {
   const options = new Command('npm run bench --')
     .option('--quick', 'fewer and shorter blocks (a few minutes)')
-    .option('--target <target>', 'dev (the Temporal dev server) or cluster (PostgreSQL, npm run cluster)', 'dev')
-    .option(
-      '--workers <n>',
-      'in-process workers on the task queue',
-      (value) => {
-        const n = Number(value);
-        if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError('a count from 1 to 8');
-        return n;
-      },
-      1,
+    .addOption(
+      new Option('--target <target>', 'dev (the Temporal dev server) or cluster (PostgreSQL, npm run cluster)')
+        .choices(['dev', 'cluster'])
+        .default('dev'),
     )
+    .option('--workers <n>', 'in-process workers on the task queue', intOption(1, 8), 1)
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' })
-    .opts<{ quick?: boolean; target: string; workers: number }>();
-  if (options.target !== 'dev' && options.target !== 'cluster') {
-    process.stderr.write(`bench: --target ${options.target}: expected dev or cluster\n`);
-    process.exit(2);
-  }
+    .opts<{ quick?: boolean; target: BenchTarget; workers: number }>();
   return { profile: options.quick ? QUICK : FULL, target: options.target, workers: options.workers };
 }
 

@@ -6,6 +6,8 @@
  * @module
  */
 import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { intOption, positiveInt } from '../src/cli/int-option';
 import { chaosPlan, runChaos, stopAllChaosStacks } from './chaos';
 import { formatReport } from './report';
 
@@ -19,59 +21,24 @@ interface Args {
   adversarial: boolean;
 }
 
+/** Parses the command line; bad usage prints commander's message and the usage, and exits 2. */
 function parseArgs(argv: string[]): Args {
-  const args: Args = { workflows: 20, seed: 1, keep: false, plan: false, adversarial: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const count = (name: string, min: number): number => {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer of at least ${min}`);
-      return v;
-    };
-    switch (flag) {
-      case '--workflows':
-        args.workflows = count('--workflows', 1);
-        break;
-      case '--seed':
-        args.seed = count('--seed', 0);
-        break;
-      case '--concurrency':
-        args.concurrency = count('--concurrency', 1);
-        break;
-      case '--json':
-        args.json = value();
-        break;
-      case '--keep':
-        args.keep = true;
-        break;
-      case '--plan':
-        args.plan = true;
-        break;
-      case '--adversarial':
-        args.adversarial = true;
-        break;
-      default:
-        throw new Error(`unknown option ${flag}`);
-    }
-  }
-  return args;
+  const options = new Command('npm run chaos --')
+    .option('--workflows <n>', 'scenarios to run', positiveInt, 20)
+    .option('--seed <n>', 'seed of every draw', intOption(0), 1)
+    .option('--concurrency <n>', 'scenarios in flight at once', positiveInt)
+    .option('--json <file>', 'also write the report as JSON to this file')
+    .option('--keep', 'keep the work directory (logs, SQLite file)', false)
+    .option('--plan', 'only print the seeded scenarios, faults and kill moments', false)
+    .option('--adversarial', 'also draw every job shape, read faults, inline host groups, cancelled jobs', false)
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+    .parse(argv, { from: 'user' })
+    .opts<Args>();
+  return options;
 }
 
 async function main(): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(
-      `${(err as Error).message}\nusage: npm run chaos -- --workflows N --seed S [--concurrency C] [--json FILE] [--keep] [--plan] [--adversarial]\n`,
-    );
-    return 2;
-  }
+  const args = parseArgs(process.argv.slice(2));
   if (args.plan) {
     for (const s of chaosPlan(args.workflows, args.seed, undefined, args.adversarial)) {
       const kill = s.kill

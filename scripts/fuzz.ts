@@ -4,20 +4,15 @@
  * seed and path that replay it, and the exit code is 1.
  * @module
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import fc from 'fast-check';
+import { intOption, positiveInt } from '../src/cli/int-option';
 import { PROPERTIES } from '../test/fuzz/properties';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
-  return n;
-}
 
 async function main(): Promise<void> {
   const options = new Command('fuzz')
     .option('--runs <n>', 'runs per property', positiveInt, 10_000)
-    .option('--seed <n>', 'seed (default: a fresh one, printed)', (v) => Number.parseInt(v, 10))
+    .option('--seed <n>', 'seed (default: a fresh one, printed)', intOption(-(2 ** 31), 2 ** 31 - 1))
     .option('--only <text>', 'only the properties whose name contains this text')
     .parse()
     .opts<{ runs: number; seed?: number; only?: string }>();

@@ -23,6 +23,7 @@ import { parsePlan } from './shared/plans';
 import { PollMode, type Decision, type OnFailure, type OperationInput } from './shared/workflow-api';
 import { describeFailure, describeResult, describeStatus } from './cli/format';
 import { useStackConnection } from './cli/stack-connection';
+import { positiveInt } from './cli/int-option';
 
 export const ExitCode = { Ok: 0, RunFailed: 1, Usage: 2, Unreachable: 3 } as const;
 
@@ -60,12 +61,6 @@ function readFileOrFail(file: string): string {
   } catch (err) {
     throw new InvalidArgumentError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
-  return n;
 }
 
 interface GlobalOptions {
