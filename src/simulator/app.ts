@@ -18,7 +18,7 @@
  * object storage account per subtenant) answering 412 to a second one.
  * @module
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createContext, type SimulatorOptions } from './context';
 import { apiPath, envelope, SimHttpError } from './http';
 import { adminPlugin } from './plugins/admin';
@@ -29,6 +29,7 @@ import { faultsPlugin } from './plugins/faults';
 import { filePlugin } from './plugins/file';
 import { jobsPlugin } from './plugins/jobs';
 import { objectStoragePlugin } from './plugins/object-storage';
+import type { SecondCount } from './request-rate';
 import { RuleSet } from './rules';
 
 export type { SimulatorOptions } from './context';
@@ -68,9 +69,12 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     }
   });
 
-  // The ledger records every API request, unknown routes included, and the status it was answered with.
+  // The ledger records every API request, unknown routes included, and the status it was answered with; the
+  // request rate counts them per second, and the 429s among them.
+  const arrivals = new WeakMap<FastifyRequest, SecondCount>();
   app.addHook('onRequest', async (request) => {
     if (!isApiUrl(request.url)) return;
+    arrivals.set(request, ctx.requestRate.arrived(ctx.now()));
     const query = Object.fromEntries(
       Object.entries(request.query as Record<string, unknown>).map(([k, v]) => [
         k,
@@ -82,6 +86,8 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   app.addHook('onResponse', async (request, reply) => {
     const entry = ctx.entries.get(request);
     if (entry && entry.status === 0) entry.status = reply.statusCode;
+    const second = arrivals.get(request);
+    if (second && reply.statusCode === 429) second.tooMany += 1;
   });
   // End every long poll and injected delay first, so close() never waits on them and no timer outlives the app.
   app.addHook('preClose', async () => {
@@ -123,8 +129,10 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     setRules: (input) => {
       ctx.rules = new RuleSet(input);
     },
+    requestRate: (from, to) => ctx.requestRate.report(from, to),
     reset: () => {
       ctx.store.reset();
+      ctx.requestRate.reset();
       ctx.rules = new RuleSet(ctx.startupRules);
     },
     waitingLongPolls: () => ctx.longPolls.size,

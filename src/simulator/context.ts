@@ -11,6 +11,7 @@ import { findSubtenant, findZone, SIM_FIXTURES, type SimSubtenant, type SimUser 
 import { notFound, precondition, SimHttpError } from './http';
 import { JobStore, type LedgerRequest, type ResourceType, type SimResource } from './job-store';
 import { verifyJwt } from './jwt';
+import { RequestRate } from './request-rate';
 import { RuleSet, type FaultKind, type MatchedRule, type ParsedRule, type SimRule } from './rules';
 
 /** Options of `buildSimulator`. */
@@ -59,6 +60,8 @@ export interface SimContext {
   /** The rules in force; replaced whole by `PUT /_sim/rules` and reset. */
   rules: RuleSet;
   readonly store: JobStore;
+  /** API requests per second, for `GET /_sim/request-rate`. */
+  readonly requestRate: RequestRate;
   /** Ends of the long polls and injected delays in progress, so close() can end them all. */
   readonly longPolls: Set<() => void>;
   readonly pauses: Set<() => void>;
@@ -118,6 +121,7 @@ export function createContext(options: SimulatorOptions): SimContext {
     startupRules,
     rules: new RuleSet(startupRules),
     store,
+    requestRate: new RequestRate(),
     longPolls: new Set(),
     pauses: new Set(),
     entries: new WeakMap(),

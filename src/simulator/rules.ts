@@ -50,6 +50,11 @@
  *   from a PRNG seeded by `seed`, so a run is repeatable) until it has fired `times` times (default: no limit).
  *   - `latencyMs`: `{ ms }` or just a number: wait before answering.
  *   - `http429`: `{ retryAfterSeconds }` (default 1): answer 429 with `Retry-After`; nothing is processed.
+ *   - `rateLimit`: `{ perSecond, retryAfterSeconds?, bucket? }`, a rate limiter instead of a counted fault (no
+ *     `times`, `skip`, `rate`): a request is answered 429 with `Retry-After` (default 1 s), unprocessed, when
+ *     `perSecond` requests of its bucket were already admitted in the last 1000 ms (a sliding window; refused
+ *     requests do not count). The bucket is the rule's own unless `bucket` names one: rules naming the same
+ *     bucket share one limit, so a limit on the whole API survives rules that script different jobs.
  *   - `http500`: answer 500; nothing is processed.
  *   - `http302Login`: answer 302 to a login page (`Location: /login?next=...`, an HTML body), as a proxy in front
  *     of NSE does when its session lapses; nothing is processed.
@@ -79,6 +84,7 @@
  */
 import { z } from 'zod';
 import { createRng } from '../shared/prng';
+import { RateWindows } from './request-rate';
 
 /**
  * The words a job step can show: two in-progress words of `status`, the four `state` words of §6.4, and
@@ -131,6 +137,13 @@ const FaultsSchema = z.strictObject({
     ])
     .optional(),
   http429: z.strictObject({ ...faultControl, retryAfterSeconds: z.number().int().min(0).optional() }).optional(),
+  rateLimit: z
+    .strictObject({
+      perSecond: z.number().int().min(1),
+      retryAfterSeconds: z.number().int().min(0).optional(),
+      bucket: z.string().min(1).max(100).optional(),
+    })
+    .optional(),
   http500: plainFault.optional(),
   http302Login: plainFault.optional(),
   http403Html: plainFault.optional(),
@@ -178,8 +191,11 @@ export type SimRule = z.input<typeof SimRuleSchema>;
 /** A validated rule, with shorthands expanded (`latencyMs: 20` becomes `{ ms: 20 }`). */
 export type ParsedRule = z.output<typeof SimRuleSchema>;
 
-/** The fault kinds a rule can inject. */
-export type FaultKind = keyof NonNullable<ParsedRule['faults']>;
+/** The fault kinds a rule can inject by count (`rateLimit` is a limiter, see {@link RuleSet.overRate}). */
+export type FaultKind = Exclude<keyof NonNullable<ParsedRule['faults']>, 'rateLimit'>;
+
+/** A rule's `rateLimit`, validated. */
+export type RateLimit = NonNullable<NonNullable<ParsedRule['faults']>['rateLimit']>;
 
 /** How a job moves through its steps. */
 export type Advance = { perRead: number } | { everyMs: number };
@@ -327,6 +343,7 @@ interface FaultCounter {
 /** A validated rule list with the counters of its faults; replacing the rules starts the counters again. */
 export class RuleSet {
   private readonly counters = new Map<string, FaultCounter>();
+  private readonly windows = new RateWindows();
 
   /** Validates `rules`; throws {@link RulesError} when one is invalid. */
   constructor(input: unknown = []) {
@@ -341,6 +358,22 @@ export class RuleSet {
     const index = this.rules.findIndex((rule) => ruleMatches(rule, ctx));
     const rule = this.rules[index];
     return rule ? { index, rule } : undefined;
+  }
+
+  /**
+   * The matched rule's `rateLimit` when a request at `now` (epoch ms) exceeds it and must be answered 429;
+   * undefined when the rule has none or the request is admitted (and counted in its bucket's window).
+   */
+  overRate(matched: MatchedRule | undefined, now: number): RateLimit | undefined {
+    const limit = matched?.rule.faults?.rateLimit;
+    if (!matched || !limit) return undefined;
+    return this.windows.admit(
+      limit.bucket === undefined ? `rule:${matched.index}` : `named:${limit.bucket}`,
+      limit.perSecond,
+      now,
+    )
+      ? undefined
+      : limit;
   }
 
   /**

@@ -182,6 +182,7 @@ describe('authentication', () => {
       ['GET', '/_sim/ledger'],
       ['GET', '/_sim/rules'],
       ['PUT', '/_sim/rules'],
+      ['GET', '/_sim/request-rate'],
       ['POST', '/_sim/reset'],
     ] as const) {
       const anonymous = await raw(app, method, url, method === 'PUT' ? { body: [{ outcome: 'ERROR' }] } : {});

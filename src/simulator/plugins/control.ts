@@ -1,6 +1,7 @@
 /**
  * The simulator's control endpoints under `/_sim` (not NSE, not recorded in the ledger): `GET /_sim/ledger`,
- * `GET|PUT /_sim/rules`, `POST /_sim/reset`. Rules decide what every caller sees and the ledger echoes every request,
+ * `GET|PUT /_sim/rules`, `GET /_sim/request-rate[?from=ms&to=ms]` (API requests per second, their peak and the 429s),
+ * `POST /_sim/reset`. Rules decide what every caller sees and the ledger echoes every request,
  * so they are closed to all but an administrator of the simulator (a user without tenancies), with the same Basic
  * or Bearer credentials as the API: 401 without them, 403 for a tenancy-scoped user.
  * @module
@@ -8,6 +9,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { envelope } from '../http';
 import type { Ledger } from '../job-store';
+import type { RequestRateReport } from '../request-rate';
 import { RulesError, type ParsedRule } from '../rules';
 import type { AreaOptions } from '../routes';
 
@@ -21,7 +23,9 @@ export interface SimulatorControl {
   rules(): readonly ParsedRule[];
   /** Replaces the rules and restarts their fault counters; throws `RulesError` when a rule is invalid. */
   setRules(rules: unknown): void;
-  /** Forgets jobs, resources and the ledger, and restores the start-up rules; fixtures and users stay. */
+  /** API requests per second whose second starts in [from, to) (epoch ms; default all), as `GET /_sim/request-rate`. */
+  requestRate(from?: number, to?: number): RequestRateReport;
+  /** Forgets jobs, resources, the ledger and the request rate, and restores the start-up rules; fixtures and users stay. */
   reset(): void;
   /** Long polls currently waiting, so a test can synchronise with one without sleeping. */
   waitingLongPolls(): number;
@@ -64,6 +68,23 @@ export const controlPlugin: FastifyPluginAsync<AreaOptions & { control: Simulato
       throw err;
     }
     return { rules: control.rules() };
+  });
+  scope.get('/request-rate', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const bound = (name: string): number | undefined | null => {
+      const text = query[name];
+      if (text === undefined) return undefined;
+      const ms = Number(text);
+      return typeof text === 'string' && /^\d+$/.test(text) && Number.isSafeInteger(ms) ? ms : null;
+    };
+    const from = bound('from');
+    const to = bound('to');
+    if (from === null || to === null) {
+      return reply
+        .code(400)
+        .send(envelope(400, 'Invalid request.', '`from` and `to` are epoch milliseconds (digits only).', {}));
+    }
+    return control.requestRate(from, to);
   });
   scope.post('/reset', async (_request, reply) => {
     control.reset();

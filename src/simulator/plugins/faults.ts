@@ -1,7 +1,7 @@
 /**
  * Rules and faults as hooks (./rules.ts): a `preHandler` hook matches each API request with its rule (after
- * authentication, with the name and operation the route says it is about), then injects the faults that answer
- * instead of NSE (latency, 429, 500, a proxy's 302 to its login page, a firewall's HTML 403, a 400); an `onSend`
+ * authentication, with the name and operation the route says it is about), answers 429 above the rule's
+ * `rateLimit`, then injects the faults that answer instead of NSE (latency, 429, 500, a proxy's 302 to its login page, a firewall's HTML 403, a 400); an `onSend`
  * hook injects the faults that hit a processed 2xx answer (a dropped connection, a truncated body).
  * @module
  */
@@ -92,6 +92,14 @@ async function faultsPlugin(api: FastifyInstance, { ctx }: AreaOptions): Promise
       },
     };
     ctx.calls.set(request, call);
+    const limit = ruleSet.overRate(matched, ctx.now());
+    if (limit) {
+      if (entry) entry.fault = 'rateLimit';
+      return reply
+        .code(429)
+        .header('retry-after', String(limit.retryAfterSeconds ?? 1))
+        .send(envelope(429, 'Too many requests.', `Rate limit: ${limit.perSecond} requests per second.`, {}));
+    }
     const latency = call.fire('latencyMs');
     if (latency) await pause(ctx, latency.ms);
     const instead = answerInstead(call, request.url);
