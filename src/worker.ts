@@ -15,7 +15,7 @@ import { maskConfig, rememberConfigSecrets, type Config, type ListenAddress } fr
 import { temporalLogger } from './logging';
 import { nseFlowNexusHandler } from './nexus/handler';
 import { startHealthServer, type RunningHealthServer } from './metrics/health-server';
-import { MetricName } from './metrics/names';
+import { MetricName } from './shared/metric-names';
 import { NseClient } from './nse/client';
 
 /** Prebuilt workflow bundle written by `npm run build`; used when present so start-up skips webpack. */

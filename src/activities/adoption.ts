@@ -11,7 +11,7 @@ import { NseHttpError } from '../nse/errors';
 import type { Job } from '../shared/nse-types';
 import { jobResourceOf, resourceOfType } from '../shared/object-types';
 import type { OperationSpec } from '../shared/operations';
-import type { SubmitOperationInput } from './nse-activities';
+import type { SubmitOperationInput } from './types';
 
 // Job actions as NSE records them: initiator add/remove are updates of the host group (nse-api.md §6.2).
 const JOB_ACTION: Record<OperationSpec['verb'], string> = {

@@ -4,12 +4,11 @@
  * @module
  */
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { countNseRequestError, countSubmitAdoption } from '../metrics/activity-metrics';
+import { countNseRequestError, countSubmitAdoption } from './metrics';
 import type { NseClient } from '../nse/client';
 import { NseError, NseHttpError, NseProtocolError, NseUnsafePathError } from '../nse/errors';
 import { FailureType } from '../shared/failures';
 import { scrubText } from '../shared/redact';
-import type { Job, SubmitResult } from '../shared/nse-types';
 import {
   buildRequest,
   describeOperation,
@@ -19,39 +18,7 @@ import {
   type OperationSpec,
 } from '../shared/operations';
 import { findSubmittedJob, lookUpExisting } from './adoption';
-
-/** Input of {@link NseActivities.submitOperation}. */
-export interface SubmitOperationInput {
-  operation: string;
-  input: Record<string, unknown>;
-  tenantId?: string;
-  /** Jobs created before this instant (ms since epoch) are never adopted. */
-  notBefore: number;
-}
-
-/** What a submit produced: a job to follow, adopted when an earlier attempt had already created it. */
-export type SubmitOutcome = SubmitResult & { adopted: boolean };
-
-/** Input of {@link NseActivities.getJob}. */
-export interface GetJobInput {
-  jobId: string;
-  /** Long-poll extension: let NSE hold the read up to this many seconds until the job changes. */
-  longPollSeconds?: number;
-  /** Long-poll extension: the `updated` value the caller has already seen. */
-  lastModified?: string;
-}
-
-/** What workflows see (they import it with `import type`). */
-export interface NseActivities {
-  /** Sends one async NSE call; a retry first adopts the job an ambiguous earlier attempt may have created. */
-  submitOperation(request: SubmitOperationInput): Promise<SubmitOutcome>;
-  /** Finds the job a submit created (null if none): what the workflow asks after the submit's last attempt failed. */
-  findSubmittedJob(request: SubmitOperationInput): Promise<Job | null>;
-  /** Reads a job once (or holds the read in long-poll mode). When to stop polling is the workflow's decision. */
-  getJob(request: GetJobInput): Promise<Job>;
-  /** Reads one resource record, e.g. the values an update is about to change. */
-  readResource(path: string): Promise<Record<string, unknown>>;
-}
+import type { NseActivities, SubmitOperationInput, SubmitOutcome } from './types';
 
 /** Built once in worker.ts; activities close over long-lived dependencies. */
 export function createActivities({ nse }: { nse: NseClient }): NseActivities {

@@ -17,7 +17,7 @@ import {
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { ApplicationFailure, type DataConverter, type SearchAttributePair, type Workflow } from '@temporalio/common';
 import { dataConverterFor } from '../codec';
-import { loadCodecConfig } from '../config';
+import { loadCodecConfig } from '../codec/config';
 import { findOperation, describeOperation } from '../shared/operations';
 import {
   decideUpdate,

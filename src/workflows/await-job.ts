@@ -13,7 +13,7 @@ import {
   type ApplicationFailure,
 } from '@temporalio/workflow';
 import type { GetJobInput } from '../activities';
-import { countJobEnded, countJobPoll, countJobReadError } from '../metrics/workflow-metrics';
+import { countJobEnded, countJobPoll, countJobReadError } from './metrics';
 import { normaliseJobState } from '../shared/job-states';
 import { FailureType, rootMessage } from '../shared/failures';
 import { isTerminal, JobState, type Job } from '../shared/nse-types';

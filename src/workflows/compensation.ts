@@ -7,7 +7,7 @@
  * @module
  */
 import { CancellationScope, condition, log, patched, type ApplicationFailure } from '@temporalio/workflow';
-import { countCompensation } from '../metrics/workflow-metrics';
+import { countCompensation } from './metrics';
 import { FailureType, rootMessage } from '../shared/failures';
 import { isFailed, JobState, type Job } from '../shared/nse-types';
 import { findOperation } from '../shared/operations';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { freePort } from '../../src/dev/ports';
-import { MetricName } from '../../src/metrics/names';
+import { MetricName } from '../../src/shared/metric-names';
 import { NseClient } from '../../src/nse/client';
 import type { OperationInput } from '../../src/shared/workflow-api';
 import type { nseOperationWorkflow } from '../../src/workflows';

@@ -5,7 +5,7 @@
  * @module
  */
 import { metricMeter } from '@temporalio/workflow';
-import { MetricName } from './names';
+import { MetricName } from '../shared/metric-names';
 
 /** Counts one read of a job by the poll loop. */
 export function countJobPoll(operation: string, pollMode: string): void {

@@ -7,7 +7,7 @@
 import { Context } from '@temporalio/activity';
 import type { MetricMeter } from '@temporalio/common';
 import { NseError, NseHttpError } from '../nse/errors';
-import { MetricName } from './names';
+import { MetricName } from '../shared/metric-names';
 
 function meter(): MetricMeter | undefined {
   try {

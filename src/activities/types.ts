@@ -1,0 +1,39 @@
+/**
+ * The activities' contract: their inputs and outputs and the interface workflows proxy (with `import type`). Apart
+ * from the implementation so the activities' helpers (adoption.ts) use these types without importing it.
+ * @module
+ */
+import type { Job, SubmitResult } from '../shared/nse-types';
+
+/** Input of {@link NseActivities.submitOperation}. */
+export interface SubmitOperationInput {
+  operation: string;
+  input: Record<string, unknown>;
+  tenantId?: string;
+  /** Jobs created before this instant (ms since epoch) are never adopted. */
+  notBefore: number;
+}
+
+/** What a submit produced: a job to follow, adopted when an earlier attempt had already created it. */
+export type SubmitOutcome = SubmitResult & { adopted: boolean };
+
+/** Input of {@link NseActivities.getJob}. */
+export interface GetJobInput {
+  jobId: string;
+  /** Long-poll extension: let NSE hold the read up to this many seconds until the job changes. */
+  longPollSeconds?: number;
+  /** Long-poll extension: the `updated` value the caller has already seen. */
+  lastModified?: string;
+}
+
+/** What workflows see (they import it with `import type`). */
+export interface NseActivities {
+  /** Sends one async NSE call; a retry first adopts the job an ambiguous earlier attempt may have created. */
+  submitOperation(request: SubmitOperationInput): Promise<SubmitOutcome>;
+  /** Finds the job a submit created (null if none): what the workflow asks after the submit's last attempt failed. */
+  findSubmittedJob(request: SubmitOperationInput): Promise<Job | null>;
+  /** Reads a job once (or holds the read in long-poll mode). When to stop polling is the workflow's decision. */
+  getJob(request: GetJobInput): Promise<Job>;
+  /** Reads one resource record, e.g. the values an update is about to change. */
+  readResource(path: string): Promise<Record<string, unknown>>;
+}
