@@ -2,6 +2,7 @@ import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   {
@@ -31,8 +32,27 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node built-ins, no Node-side modules.
-    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts'],
+    // Imports flow one way: no module imports itself back through others (type-only imports included).
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node built-ins, no Node-side modules. The
+    // fence covers every module a workflow can import, because workflow code may import values only from the fenced
+    // folders (src/workflows, src/shared): anything else, types aside, is refused here.
+    files: [
+      'src/workflows/**/*.ts',
+      'src/shared/**/*.ts',
+      'bench/workflows.ts',
+      'bench/baseline-workflows.ts',
+      'test/workflows/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': [
@@ -47,9 +67,30 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              group: ['**/activities', '**/activities/*', '**/nse/*', '**/config', '**/logging', '**/simulator/*'],
+              // Any path up and out of the fenced folders (from src/*/ or from bench/, test/workflows/).
+              regex: '^(\\.\\./)+(?!\\.\\./)(?!(src/)?(shared|workflows)(/|$))',
               allowTypeImports: true,
-              message: 'workflow code may import only types from Node-side modules',
+              message: 'workflow code imports values only from src/workflows and src/shared (types from anywhere)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The client library runs in the caller's process: it must not load the worker's configuration or code.
+    files: ['src/client/**/*.ts', 'src/index.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // The worker's src/config.ts and src/worker.ts, its activities, the simulator and dev tooling.
+              regex: '^(\\.\\./|\\./)+(config|worker|activities|simulator|dev)(/|$)',
+              allowTypeImports: true,
+              message: 'the client library stays free of the worker (its config, activities) and of dev tooling',
             },
           ],
         },
