@@ -1,5 +1,5 @@
 /**
- * `npm run test:cluster`: the suite under test/cluster, which starts its own cluster (src/dev/cluster.ts) and needs
+ * `npm run test:cluster`: the suite under test/cluster, which starts its own cluster (tools/dev/cluster.ts) and needs
  * no dev server, so none of the main suite's global set-up.
  * @type {import('jest').Config}
  */

@@ -3,7 +3,7 @@
  * target, the NSE simulator (real HTTP, on a thread of its own so its CPU is not counted as the worker's:
  * bench/sim-thread.ts), and one or more in-process workers on the same task queue, built once from one bundle of the
  * real workflows plus the baseline workflow. Targets: `dev`, the real Temporal dev server (a child process, SQLite
- * file with WAL pragmas in a temp dir); `cluster`, the server of `npm run cluster` on PostgreSQL (src/dev/cluster.ts,
+ * file with WAL pragmas in a temp dir); `cluster`, the server of `npm run cluster` on PostgreSQL (tools/dev/cluster.ts,
  * 8 history shards, SQL visibility; data directory in a temp dir), whose CPU counts the database's processes too.
  * @module
  */
@@ -16,7 +16,7 @@ import { bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtim
 import pino from 'pino';
 import { createActivities } from '../src/activities';
 import { workflowBundlerOptions } from '../src/bundler-options';
-import { startTemporalOnPostgres } from '../src/dev/cluster';
+import { startTemporalOnPostgres } from '../tools/dev/cluster';
 import { createLogger, temporalLogger } from '../src/logging';
 import { NseClient } from '../src/nse/client';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';

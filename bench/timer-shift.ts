@@ -7,8 +7,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { freePort } from '../src/dev/ports';
-import { installTemporalCli, startDevServer } from '../src/dev/temporal-dev-server';
+import { freePort } from '../tools/dev/ports';
+import { installTemporalCli, startDevServer } from '../tools/dev/temporal-dev-server';
 import { baselineActivities } from './baseline-activities';
 import { quietBundlerLogger } from './harness';
 import { eventMs } from './history';

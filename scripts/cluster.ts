@@ -1,5 +1,5 @@
 /**
- * `npm run cluster`: nse-flow on a production-like local cluster (src/dev/cluster.ts): PostgreSQL, the Temporal
+ * `npm run cluster`: nse-flow on a production-like local cluster (tools/dev/cluster.ts): PostgreSQL, the Temporal
  * server with SQL persistence and visibility and 8 history shards, the Web UI server, the NSE simulator (unless
  * NSE_BASE_URL points at a real NSE) and two workers. State in .cluster/ (NSE_FLOW_CLUSTER_DIR); Ctrl-C stops
  * everything, and the next start finds the runs again. deploy/README.md says what differs from docker-compose.yml.
@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { removeStackConnection, stackFilePath, writeStackConnection } from '../src/cli/stack-connection';
-import { CLUSTER_NAMESPACE, DEFAULT_CLUSTER_DIR, startCluster, type RunningCluster } from '../src/dev/cluster';
+import { CLUSTER_NAMESPACE, DEFAULT_CLUSTER_DIR, startCluster, type RunningCluster } from '../tools/dev/cluster';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
 
 function portFrom(variable: string, fallback: number | undefined): number | undefined {

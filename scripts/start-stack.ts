@@ -5,10 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { assertPortFree } from '../src/dev/ports';
-import { REPO_ROOT } from '../src/dev/temporal-dev-server';
+import { assertPortFree } from '../tools/dev/ports';
+import { REPO_ROOT } from '../tools/dev/temporal-dev-server';
 import { Stack } from '../tools/stack';
-import { ensureNexusEndpoint } from '../src/dev/nexus-endpoint';
+import { ensureNexusEndpoint } from '../tools/dev/nexus-endpoint';
 import { NEXUS_ENDPOINT } from '../src/shared/nexus-service';
 import { DEFAULT_TASK_QUEUE } from '../src/shared/workflow-api';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';

@@ -1,6 +1,6 @@
 /**
  * How workflow bundles of nse-flow are built: the worker's own bundling at start (`Worker.create`'s `bundlerOptions`),
- * `bundleWorkflows` (src/scripts/bundle-workflows.ts: `npm run build`, the test and chaos set-ups) and the
+ * `bundleWorkflows` (tools/bundle-workflows.ts: `npm run build`, the test and chaos set-ups) and the
  * benchmarks pass these options.
  *
  * `preloadModules`: with `reuseV8Context` (the SDK default) each run the worker instantiates evaluates the bundle's

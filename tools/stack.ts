@@ -9,8 +9,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../src/dev/ports';
-import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from '../src/dev/temporal-dev-server';
+import { freePort } from './dev/ports';
+import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from './dev/temporal-dev-server';
 
 /** Options of {@link Stack.startTemporal}. */
 export interface TemporalOptions {

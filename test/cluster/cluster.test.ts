@@ -11,7 +11,7 @@ import path from 'node:path';
 import { type Client } from '@temporalio/client';
 import { duplicates } from '../../chaos/invariants';
 import { connect, RunFailedError, type NseFlowClient } from '../../src/client';
-import { startCluster, type RunningCluster } from '../../src/dev/cluster';
+import { startCluster, type RunningCluster } from '../../tools/dev/cluster';
 import type { ProvisionPlan } from '../../src/shared/plans';
 import type { OperationResult, PollPolicy, ProvisionResult } from '../../src/shared/workflow-api';
 import { hostgroupOperation } from '../helpers/fixtures';

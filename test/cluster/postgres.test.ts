@@ -1,5 +1,5 @@
 /**
- * PostgreSQL as `npm run cluster` runs it (src/dev/postgres.ts), without the Go build: CI's smoke part of the
+ * PostgreSQL as `npm run cluster` runs it (tools/dev/postgres.ts), without the Go build: CI's smoke part of the
  * cluster suite. initdb (as an unprivileged user when root), password login of `temporal` over TCP on 127.0.0.1, a
  * wrong password refused, and a restart on the same data directory that keeps the data and runs no second initdb.
  */
@@ -8,8 +8,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../src/dev/ports';
-import { findPostgresBin, PG_USER, startPostgres, type PostgresOptions } from '../../src/dev/postgres';
+import { freePort } from '../../tools/dev/ports';
+import { findPostgresBin, PG_USER, startPostgres, type PostgresOptions } from '../../tools/dev/postgres';
 
 jest.setTimeout(120_000);
 

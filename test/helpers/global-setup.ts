@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflows } from '../../src/scripts/bundle-workflows';
+import { bundleWorkflows } from '../../tools/bundle-workflows';
 import { startStack, type Stack } from '../../tools/stack';
 
 declare global {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { CancelledFailure } from '@temporalio/common';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { ensureNexusEndpoint } from '../../src/dev/nexus-endpoint';
+import { ensureNexusEndpoint } from '../../tools/dev/nexus-endpoint';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import type { OperationStatus } from '../../src/shared/workflow-api';
 import { FAST_POLL, hostgroupFields, hostgroupOperation } from '../helpers/fixtures';

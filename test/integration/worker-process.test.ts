@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { freePort } from '../../src/dev/ports';
+import { freePort } from '../../tools/dev/ports';
 import { MetricName } from '../../src/shared/metric-names';
 import { NseClient } from '../../src/nse/client';
 import type { OperationInput } from '../../src/shared/workflow-api';

@@ -3,14 +3,14 @@
  * per worker thread and deep-frozen, instead of once per run. The bundle must really contain the preload (zod's
  * packages declare no side effects, so a preload webpack can drop would silently do nothing), and runs on it must
  * validate and replay exactly as before: every recorded history replays on the SDK's own reusable V8 context. The
- * bundle under test is the one `npm run build` writes (src/scripts/bundle-workflows.ts), which the Docker image runs.
+ * bundle under test is the one `npm run build` writes (tools/bundle-workflows.ts), which the Docker image runs.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Runtime, Worker } from '@temporalio/worker';
 import { workflowBundlerOptions } from '../../src/bundler-options';
-import { bundleWorkflows } from '../../src/scripts/bundle-workflows';
+import { bundleWorkflows } from '../../tools/bundle-workflows';
 import { workflowSource } from '../../src/worker';
 import { HISTORY_DIR } from '../helpers/scenario';
 

@@ -1,18 +1,18 @@
 /**
  * Build step (`npm run build`, after `tsc`): bundles the workflow code once into `lib/workflow-bundle.js`, which
  * the worker loads when present (`PREBUILT_BUNDLE` in src/worker.ts) instead of running webpack at every start.
- * Usage: `node lib/scripts/bundle-workflows.js [outFile]`.
+ * Usage: `ts-node --transpile-only tools/bundle-workflows.ts [outFile]`. Build tooling: outside src/, so not in lib/.
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { LogMetadata, Logger } from '@temporalio/common';
-import { workflowBundlerOptions } from '../bundler-options';
-import { FAILURE_CONVERTER_PATH } from '../codec/failure-converter';
+import { workflowBundlerOptions } from '../src/bundler-options';
+import { FAILURE_CONVERTER_PATH } from '../src/codec/failure-converter';
 
-/** `lib/workflow-bundle.js` from both lib/scripts (compiled) and src/scripts (ts-node), as worker.ts resolves it. */
-export const DEFAULT_OUT_FILE = path.resolve(__dirname, '..', '..', 'lib', 'workflow-bundle.js');
+/** `lib/workflow-bundle.js`, next to the compiled lib/worker.js, where worker.ts looks for it. */
+export const DEFAULT_OUT_FILE = path.resolve(__dirname, '..', 'lib', 'workflow-bundle.js');
 
 const ignore = (): void => undefined;
 const toStderr = (message: string, meta?: LogMetadata): void => {
@@ -29,7 +29,7 @@ const quietLogger: Logger = {
 };
 
 /** The bundle for workers with payload encryption: built with the failure converter that encrypts messages. */
-export const ENCRYPTED_OUT_FILE = path.resolve(__dirname, '..', '..', 'lib', 'workflow-bundle-encrypted.js');
+export const ENCRYPTED_OUT_FILE = path.resolve(__dirname, '..', 'lib', 'workflow-bundle-encrypted.js');
 
 /**
  * Bundles `workflowsPath` (default: the workflows next to this script) into `outFile`; returns the bundle size. With
@@ -37,7 +37,7 @@ export const ENCRYPTED_OUT_FILE = path.resolve(__dirname, '..', '..', 'lib', 'wo
  */
 export async function bundleWorkflows(
   outFile: string = DEFAULT_OUT_FILE,
-  workflowsPath: string = require.resolve('../workflows'),
+  workflowsPath: string = require.resolve('../src/workflows'),
   options: { encryptedFailures?: boolean } = {},
 ): Promise<number> {
   const { code } = await bundleWorkflowCode({

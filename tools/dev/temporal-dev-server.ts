@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_KEYS } from '../shared/workflow-api';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/workflow-api';
 
 /** Where the repository lives, for .tools and .temporal. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');

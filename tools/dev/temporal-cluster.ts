@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_KEYS } from '../shared/workflow-api';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/workflow-api';
 import { PG_USER } from './postgres';
 import { startService, waitUntilReady, type ServiceProcess } from './service-process';
 import { REPO_ROOT } from './temporal-dev-server';
@@ -128,7 +128,7 @@ function service(rpc: { grpc: number; membership: number; http?: number }): stri
  */
 export function serverConfigYaml(settings: ServerSettings): string {
   const { ports } = settings;
-  return `# Written by npm run cluster (src/dev/temporal-cluster.ts) at every start; edits are overwritten.
+  return `# Written by npm run cluster (tools/dev/temporal-cluster.ts) at every start; edits are overwritten.
 log:
   stdout: true
   level: info
