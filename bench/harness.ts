@@ -20,6 +20,7 @@ import { startTemporalOnPostgres } from '../tools/dev/cluster';
 import { createLogger, temporalLogger } from '../src/logging';
 import { NseClient } from '../src/nse/client';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import type { RequestRateReport } from '../src/simulator/request-rate';
 import type { SimRule } from '../src/simulator/rules';
 import { baselineActivities } from './baseline-activities';
 import {
@@ -46,6 +47,8 @@ export interface Bench {
   simUrl: string;
   /** The simulator's jobs whose resource name starts with `namePrefix`, with their reads. */
   simJobs(namePrefix?: string): Promise<SimJobView[]>;
+  /** API requests per second the simulator saw in [from, to) (epoch ms), with the peak and the 429s. */
+  simRequestRate(from?: number, to?: number): Promise<RequestRateReport>;
   /** A client like the worker's, for the plain-Node comparison. */
   newNseClient(): NseClient;
   /** Which server the figures are from. */
@@ -64,8 +67,9 @@ export interface Bench {
   /**
    * Starts another worker like the main one (same activities and options; same bundle unless `bundleCode` is given)
    * on its own task queue, for a scenario whose runs must not stay in the main worker's cache; stop it when done.
+   * `cacheSize` sets its `maxCachedWorkflows` (SDK default otherwise, as production without the setting).
    */
-  startWorker(taskQueue: string, bundleCode?: string): Promise<RunningWorker>;
+  startWorker(taskQueue: string, bundleCode?: string, cacheSize?: number): Promise<RunningWorker>;
   /** Replaces the simulator's rules: the standing ones, with `extra` checked before the last (catch-all) one. */
   setRules(extra: SimRule[]): Promise<void>;
   machine: MachineInfo;
@@ -275,12 +279,17 @@ export async function withBench<T>(
     };
     // The production worker's options (src/worker.ts): SDK defaults for concurrency and cache; one bundle for all.
     const activities = { ...createActivities({ nse: newNseClient() }), ...baselineActivities };
-    const startWorker = async (queue: string, bundleCode: string = code): Promise<RunningWorker> => {
+    const startWorker = async (
+      queue: string,
+      bundleCode: string = code,
+      cacheSize?: number,
+    ): Promise<RunningWorker> => {
       const created = await Worker.create({
         connection: nativeConnection,
         taskQueue: queue,
         workflowBundle: { code: bundleCode },
         activities,
+        ...(cacheSize === undefined ? {} : { maxCachedWorkflows: cacheSize }),
       });
       const running = created.run();
       let stopped: Promise<void> | undefined;
@@ -339,6 +348,7 @@ export async function withBench<T>(
       taskQueue,
       simUrl,
       simJobs: (namePrefix) => sim.jobs(namePrefix),
+      simRequestRate: (from, to) => sim.requestRate(from, to),
       newNseClient,
       target: options.target,
       workers: options.workers,

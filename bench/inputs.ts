@@ -21,14 +21,28 @@ export function pollEverySecond(mode: PollMode, extra: Partial<PollPolicy> = {})
   };
 }
 
+/** A tenant of the simulator's fixtures and the subtenant its runs create in. */
+export interface BenchTenant {
+  tenantId: string;
+  subtenantId: string;
+}
+
+/** Acme, the tenant of every scenario (and the large tenant of the fleet's fairness figure). */
+export const ACME: BenchTenant = { tenantId: SIM_FIXTURES.tenantId, subtenantId: SIM_FIXTURES.subtenantId };
+/** Globex, the small tenant of the fleet's fairness figure. */
+export const GLOBEX: BenchTenant = {
+  tenantId: SIM_FIXTURES.otherTenantId,
+  subtenantId: SIM_FIXTURES.foreignSubtenantId,
+};
+
 /** Input of one create-hostgroup run, the operation every scenario uses; `name` selects the simulator rule. */
-export function hostgroupInput(name: string, poll: Partial<PollPolicy>): OperationInput {
+export function hostgroupInput(name: string, poll: Partial<PollPolicy>, tenant: BenchTenant = ACME): OperationInput {
   return {
     operation: 'create-hostgroup',
-    tenantId: SIM_FIXTURES.tenantId,
+    tenantId: tenant.tenantId,
     input: {
       name,
-      subtenant_id: SIM_FIXTURES.subtenantId,
+      subtenant_id: tenant.subtenantId,
       zone: SIM_FIXTURES.zone,
       protocol: 'iscsi',
       os_type: 'linux',

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--target dev|cluster] [--workers N]`: measures nse-flow on a real Temporal server (the
+ * `npm run bench [-- --quick] [--target dev|cluster] [--workers N] [--fleet [--fleet-runs N ...]]`: measures nse-flow on a real Temporal server (the
  * dev server, or the PostgreSQL cluster of `npm run cluster`) and the NSE simulator, with N in-process workers on one
  * task queue; prints a Markdown table and writes bench-results/latest.json and bench-results/<target>-<N>w.json.
  * See docs/benchmarks.md for what each figure means and the last recorded runs.
@@ -9,6 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { intOption } from '../src/cli/int-option';
+import { fleetTable, measureFleetSection } from './fleet';
+import { FLEET_FULL, FLEET_QUICK, type FleetProfile } from './fleet-profile';
 import { interrupted, withBench, type BenchTarget } from './harness';
 import { POLL_INTERVAL_MS } from './inputs';
 import { FULL, QUICK, type Profile } from './profile';
@@ -27,6 +29,8 @@ interface BenchArgs {
   profile: Profile;
   target: BenchTarget;
   workers: number;
+  /** Set with `--fleet`: the fleet section instead of the table. */
+  fleet: FleetProfile | undefined;
 }
 
 function parseArgs(argv: string[]): BenchArgs {
@@ -38,19 +42,106 @@ function parseArgs(argv: string[]): BenchArgs {
         .default('dev'),
     )
     .option('--workers <n>', 'in-process workers on the task queue', intOption(1, 8), 1)
+    .option('--fleet', 'the fleet section instead (10,000 runs in flight; 1,000 with --quick)')
+    .option('--fleet-runs <n>', 'fleet: runs in flight', intOption(1, 100_000))
+    .option('--fleet-poll-interval <ms>', 'fleet: their poll interval', intOption(1_000))
+    .addOption(new Option('--fleet-poll-mode <mode>', 'fleet: their poll mode').choices(['local', 'activity']))
+    .option('--fleet-window <ms>', 'fleet: how long the request rate is counted', intOption(5_000))
+    .option('--fleet-burst <n>', "fairness: the large tenant's burst", intOption(1, 100_000))
+    .option('--fleet-small-runs <n>', "fairness: the small tenant's runs", intOption(1, 10_000))
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' })
-    .opts<{ quick?: boolean; target: BenchTarget; workers: number }>();
-  return { profile: options.quick ? QUICK : FULL, target: options.target, workers: options.workers };
+    .opts<BenchOptions>();
+  return {
+    profile: options.quick ? QUICK : FULL,
+    target: options.target,
+    workers: options.workers,
+    fleet: options.fleet ? fleetProfile(options) : undefined,
+  };
+}
+
+interface BenchOptions {
+  quick?: boolean;
+  target: BenchTarget;
+  workers: number;
+  fleet?: boolean;
+  fleetRuns?: number;
+  fleetPollInterval?: number;
+  fleetPollMode?: 'local' | 'activity';
+  fleetWindow?: number;
+  fleetBurst?: number;
+  fleetSmallRuns?: number;
+}
+
+function fleetProfile(options: BenchOptions): FleetProfile {
+  const base = options.quick ? FLEET_QUICK : FLEET_FULL;
+  return {
+    ...base,
+    runs: options.fleetRuns ?? base.runs,
+    pollIntervalMs: options.fleetPollInterval ?? base.pollIntervalMs,
+    pollMode: options.fleetPollMode ?? base.pollMode,
+    windowMs: options.fleetWindow ?? base.windowMs,
+    burst: options.fleetBurst ?? base.burst,
+    smallRuns: options.fleetSmallRuns ?? base.smallRuns,
+  };
+}
+
+function writeResults(name: string, json: object): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, name);
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  return path.relative(process.cwd(), file);
+}
+
+async function runFleet(
+  args: BenchArgs,
+  fleet: FleetProfile,
+  startedAt: Date,
+  log: (line: string) => void,
+): Promise<void> {
+  const { target, workers } = args;
+  log(`fleet section (${fleet.name}); target ${target}; ${workers} worker(s)`);
+  const output = await withBench(
+    log,
+    async (bench) => ({ results: await measureFleetSection(bench, fleet), machine: bench.machine }),
+    { target, workers },
+  );
+  const table = fleetTable(output.results);
+  const durationSeconds = (Date.now() - startedAt.getTime()) / 1000;
+  const command = `npm run bench -- --fleet ${process.argv
+    .slice(2)
+    .filter((a) => a !== '--fleet')
+    .join(' ')}`.trim();
+  const file = writeResults(`fleet-${target}.json`, {
+    command,
+    date: startedAt.toISOString(),
+    durationSeconds,
+    fleet,
+    machine: output.machine,
+    results: output.results,
+    table,
+  });
+  const m = output.machine;
+  process.stdout.write(
+    `\n## nse-flow fleet (${fleet.name}, ${target}), ${startedAt.toISOString()}\n\n` +
+      `\`${command}\`. Machine: ${m.nproc} cores, ${m.memoryGiB} GiB, ${m.cpuModel}; Node ${m.node}. ` +
+      `Took ${durationSeconds.toFixed(0)} s.\n\n${table}\n\nJSON: ${file}\n`,
+  );
 }
 
 async function main(): Promise<void> {
-  const { profile, target, workers } = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2));
+  const { profile, target, workers } = args;
   const startedAt = new Date();
   const log = (line: string): void =>
     void process.stderr.write(
       `[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}\n`,
     );
+  if (args.fleet) {
+    await runFleet(args, args.fleet, startedAt, log);
+    return;
+  }
   log(`profile ${profile.name}; target ${target}; ${workers} worker(s); poll interval ${POLL_INTERVAL_MS} ms`);
   const output = await withBench(
     log,
@@ -91,15 +182,12 @@ async function main(): Promise<void> {
     results: output.results,
     table,
   };
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `${target}-${workers}w.json`);
-  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const file = writeResults(`${target}-${workers}w.json`, json);
   const m = output.machine;
   process.stdout.write(
     `\n## nse-flow benchmark (${profile.name}, ${target}, ${workers} worker(s)), ${startedAt.toISOString()}\n\n` +
       `Machine: ${m.nproc} cores, ${m.memoryGiB} GiB, ${m.cpuModel}; Node ${m.node}. Poll interval ${POLL_INTERVAL_MS} ms. ` +
-      `Took ${durationSeconds.toFixed(0)} s.\n\n${table}\n\nJSON: ${path.relative(process.cwd(), file)}\n`,
+      `Took ${durationSeconds.toFixed(0)} s.\n\n${table}\n\nJSON: ${file}\n`,
   );
 }
 

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { buildSimulator } from '../src/simulator/app';
+import type { RequestRateReport } from '../src/simulator/request-rate';
 import type { SimRule } from '../src/simulator/rules';
 import { nodeThreadsNow } from './proc';
 
@@ -17,6 +18,8 @@ import { nodeThreadsNow } from './proc';
 export interface SimJobView {
   id: string;
   objectName: string;
+  /** When NSE accepted the job (epoch ms). */
+  created: number;
   /** When the job last changed state (epoch ms): for a wall-clock job, when it turned terminal. */
   updated: number;
   /** Reads of the job the simulator answered with 200. */
@@ -34,12 +37,17 @@ export interface SimulatorThread {
   setRules(rules: SimRule[]): Promise<void>;
   /** Its jobs whose resource name starts with `namePrefix` (all when empty). */
   jobs(namePrefix?: string): Promise<SimJobView[]>;
+  /** API requests per second whose second starts in [from, to) (epoch ms), as `GET /_sim/request-rate`. */
+  requestRate(from?: number, to?: number): Promise<RequestRateReport>;
   stop(): Promise<void>;
 }
 
-type Question = { kind: 'setRules'; rules: SimRule[] } | { kind: 'jobs'; namePrefix: string };
+type Question =
+  | { kind: 'setRules'; rules: SimRule[] }
+  | { kind: 'jobs'; namePrefix: string }
+  | { kind: 'requestRate'; from?: number; to?: number };
 type Request = Question & { seq: number };
-type Reply = { seq: number; jobs?: SimJobView[]; error?: string };
+type Reply = { seq: number; jobs?: SimJobView[]; requestRate?: RequestRateReport; error?: string };
 
 const TERMINAL_ANSWER = /"state":"(NORMAL|ERROR|PARTIAL_FAILURES)"/;
 
@@ -83,6 +91,11 @@ export async function startSimulatorThread(rules: SimRule[]): Promise<SimulatorT
       await ask({ kind: 'setRules', rules: next });
     },
     jobs: async (namePrefix = '') => (await ask({ kind: 'jobs', namePrefix })).jobs ?? [],
+    requestRate: async (from, to) => {
+      const { requestRate } = await ask({ kind: 'requestRate', from, to });
+      if (!requestRate) throw new Error('simulator thread: no request rate in its answer');
+      return requestRate;
+    },
     stop: async () => {
       await thread.terminate();
     },
@@ -114,6 +127,11 @@ export async function serveSimulator(): Promise<void> {
         port.postMessage({ seq: request.seq } satisfies Reply);
         return;
       }
+      if (request.kind === 'requestRate') {
+        const requestRate = sim.sim.requestRate(request.from, request.to);
+        port.postMessage({ seq: request.seq, requestRate } satisfies Reply);
+        return;
+      }
       const jobs = sim.sim.store
         .allJobs()
         .filter((job) => job.objectName.startsWith(request.namePrefix))
@@ -122,6 +140,7 @@ export async function serveSimulator(): Promise<void> {
           return {
             id: job.id,
             objectName: job.objectName,
+            created: job.created,
             updated: job.updated,
             reads: seen?.count ?? 0,
             ...(seen?.firstTerminalAt !== undefined && { firstTerminalAt: seen.firstTerminalAt }),

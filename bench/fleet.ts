@@ -1,0 +1,69 @@
+/**
+ * The fleet section, `npm run bench -- --fleet [--quick] [--fleet-runs N] ...`: F4 fairness first (on the main
+ * worker, while the server is otherwise idle), then F1–F3 with the fleet in flight on a worker of its own. Prints a
+ * Markdown table and writes bench-results/fleet-<target>.json. See docs/benchmarks.md, "The fleet".
+ * @module
+ */
+import type { FleetProfile } from './fleet-profile';
+import type { Bench } from './harness';
+import { measureFairness, type FairnessResult } from './scenarios/fairness';
+import { measureFleet, type FleetResult } from './scenarios/fleet';
+
+export interface FleetResults {
+  fairness: FairnessResult;
+  fleet: FleetResult;
+}
+
+export async function measureFleetSection(bench: Bench, profile: FleetProfile): Promise<FleetResults> {
+  bench.log(`F4. fairness: ${profile.smallRuns} small-tenant runs, alone and beside a burst of ${profile.burst}`);
+  const fairness = await measureFairness(bench, profile);
+  bench.log(`F1-F3. ${profile.runs} runs in flight, polling every ${profile.pollIntervalMs / 1000} s ±20%`);
+  const fleet = await measureFleet(bench, profile);
+  return { fairness, fleet };
+}
+
+const f = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+/** The section's Markdown table. */
+export function fleetTable({ fairness, fleet }: FleetResults): string {
+  const rows: Array<[string, string, string]> = [
+    [
+      'F1. NSE requests/s with the fleet in flight: peak second / mean',
+      `**${f(fleet.rate.peakPerSecond)}** / ${f(fleet.rate.meanPerSecond, 1)}`,
+      `${fleet.runs} runs (\`${fleet.pollMode}\`, every ${f(fleet.pollIntervalMs / 1000)} s ±20%): demand ` +
+        `${f(fleet.demandPerSecond, 1)}/s; p99 second ${f(fleet.rate.p99PerSecond)}; ${f(fleet.rate.seconds)} s counted ` +
+        `at the simulator; no budget`,
+    ],
+    [
+      `F2. 429 answers at ${f(fleet.rate.meanPerSecond / fleet.limitPerSecond, 1)}× overload`,
+      `**${f(fleet.limited.tooMany)}** of ${f(fleet.limited.requests)} requests`,
+      `simulator admits ${fleet.limitPerSecond}/s (\`rateLimit\`), peak admitted second ${fleet.limited.peakAdmittedPerSecond}; ` +
+        `${f(fleet.limited.seconds)} s`,
+    ],
+    [
+      'F3. Worker RSS with the fleet cached',
+      `**${f(fleet.loadedRssMiB)} MiB**`,
+      `idle ${f(fleet.idleRssMiB)} MiB; ${fleet.cachedWorkflows} cached runs, ${f(fleet.perRunMiB, 2)} MiB each; ` +
+        `started in ${f(fleet.startSeconds)} s, all had read their job after ${f(fleet.settleSeconds)} s; ` +
+        `cores during F1: worker ${f(fleet.workerCores, 2)}, server ${f(fleet.serverCores, 2)}, others ${f(fleet.foreignCores, 2)}`,
+    ],
+    [
+      `F4. Small tenant's p99 submit delay, with ÷ without a burst of ${fairness.burst}`,
+      `**${f(fairness.submitP99Ratio, 1)}**`,
+      `start → NSE accepts the job: p99 ${f(fairness.withBurst.submitP99Ms)} ms with, ${f(fairness.alone.submitP99Ms)} ms ` +
+        `without (p50 ${f(fairness.withBurst.submitP50Ms)} / ${f(fairness.alone.submitP50Ms)}); ${fairness.alone.runs} runs each`,
+    ],
+    [
+      `F4. Small tenant's p99 reaction delay, with ÷ without the burst`,
+      `**${f(fairness.reactionP99Ratio, 1)}**`,
+      `job NORMAL at NSE → the read that saw it: p99 ${f(fairness.withBurst.reactionP99Ms)} ms with, ` +
+        `${f(fairness.alone.reactionP99Ms)} ms without (p50 ${f(fairness.withBurst.reactionP50Ms)} / ` +
+        `${f(fairness.alone.reactionP50Ms)}); 1 s polls; failed runs ${fairness.alone.failures + fairness.withBurst.failures + fairness.burstFailures}`,
+    ],
+  ];
+  return [
+    '| Figure | Result | How / absolute values |',
+    '| ------ | ------ | --------------------- |',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}

@@ -1,0 +1,112 @@
+/**
+ * Fleet F4, fairness: how much a large tenant's burst delays a small tenant's runs.
+ *
+ * The small tenant (Globex) starts `smallRuns` runs, one every `smallSpacingMs`, whose jobs turn NORMAL 2 s after
+ * NSE accepted them (`advance: { everyMs: 1000 }`, wall clock), polled every second. Once alone, once while the
+ * large tenant (Acme) starts `burst` runs at once (jobs that end after 10 s, polled every 5 s). For each small run:
+ * - submit delay: the start call to NSE accepting the job (the simulator's `created`);
+ * - reaction delay: the job turning NORMAL at NSE (its `updated`) to the first read that saw it.
+ * The figure is each delay's p99 with the burst over its p99 alone.
+ * @module
+ */
+import type { FleetProfile } from '../fleet-profile';
+import type { Bench } from '../harness';
+import { ACME, GLOBEX, hostgroupInput, pollEverySecond } from '../inputs';
+import { percentile } from '../stats';
+import type { RunOutcome } from '../starter';
+
+export interface DelayFigures {
+  runs: number;
+  submitP50Ms: number;
+  submitP99Ms: number;
+  reactionP50Ms: number;
+  reactionP99Ms: number;
+  failures: number;
+}
+
+export interface FairnessResult {
+  alone: DelayFigures;
+  withBurst: DelayFigures;
+  burst: number;
+  burstFailures: number;
+  /** p99 with the burst ÷ p99 alone. */
+  submitP99Ratio: number;
+  reactionP99Ratio: number;
+}
+
+async function smallTenantDelays(bench: Bench, outcomes: RunOutcome[], namePrefix: string): Promise<DelayFigures> {
+  const jobs = new Map((await bench.simJobs(namePrefix)).map((job) => [job.objectName, job]));
+  const submit: number[] = [];
+  const reaction: number[] = [];
+  outcomes.forEach((outcome, i) => {
+    const job = jobs.get(`${namePrefix}${i}`);
+    if (!job) return;
+    submit.push(job.created - outcome.startCalledAt);
+    if (job.firstTerminalAt !== undefined) reaction.push(job.firstTerminalAt - job.updated);
+  });
+  return {
+    runs: outcomes.length,
+    submitP50Ms: percentile(submit, 50),
+    submitP99Ms: percentile(submit, 99),
+    reactionP50Ms: percentile(reaction, 50),
+    reactionP99Ms: percentile(reaction, 99),
+    failures: outcomes.filter((o) => o.failure).length,
+  };
+}
+
+export async function measureFairness(bench: Bench, fleet: FleetProfile): Promise<FairnessResult> {
+  const largePrefix = `fair-l-${bench.runTag}-`;
+  await bench.setRules([
+    {
+      match: { method: 'POST', name: `fair-s-${bench.runTag}-` },
+      states: ['RUNNING', 'NORMAL'],
+      advance: { everyMs: 1000 },
+    },
+    { match: { method: 'POST', name: largePrefix }, states: ['RUNNING', 'NORMAL'], advance: { everyMs: 5000 } },
+  ]);
+  const smallBatch = (block: string): { prefix: string; run: Promise<RunOutcome[]> } => {
+    const prefix = `fair-s-${bench.runTag}-${block}-`;
+    const run = bench.starter.run(
+      Array.from({ length: fleet.smallRuns }, (_, i) => ({
+        workflowType: 'nseOperationWorkflow',
+        workflowId: `bench-${prefix}${i}`,
+        args: [hostgroupInput(`${prefix}${i}`, pollEverySecond('local'), GLOBEX)],
+      })),
+      { spacingMs: fleet.smallSpacingMs },
+    );
+    return { prefix, run };
+  };
+
+  const quiet = smallBatch('alone');
+  const alone = await smallTenantDelays(bench, await quiet.run, quiet.prefix);
+  bench.log(`  fairness alone: submit p99 ${alone.submitP99Ms} ms, reaction p99 ${alone.reactionP99Ms} ms`);
+
+  const burstRuns = bench.starter.run(
+    Array.from({ length: fleet.burst }, (_, i) => ({
+      workflowType: 'nseOperationWorkflow',
+      workflowId: `bench-${largePrefix}${i}`,
+      args: [
+        hostgroupInput(
+          `${largePrefix}${i}`,
+          pollEverySecond('local', { initialIntervalMs: 5000, maxIntervalMs: 5000 }),
+          ACME,
+        ),
+      ],
+    })),
+    { startConcurrency: 64 },
+  );
+  const busy = smallBatch('burst');
+  const [burstOutcomes, busyOutcomes] = await Promise.all([burstRuns, busy.run]);
+  const withBurst = await smallTenantDelays(bench, busyOutcomes, busy.prefix);
+  bench.log(
+    `  fairness with a burst of ${fleet.burst}: submit p99 ${withBurst.submitP99Ms} ms, reaction p99 ${withBurst.reactionP99Ms} ms`,
+  );
+  return {
+    alone,
+    withBurst,
+    burst: fleet.burst,
+    burstFailures: burstOutcomes.filter((o) => o.failure).length,
+    submitP99Ratio: withBurst.submitP99Ms / alone.submitP99Ms,
+    reactionP99Ratio: withBurst.reactionP99Ms / alone.reactionP99Ms,
+  };
+}
