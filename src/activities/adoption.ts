@@ -79,15 +79,47 @@ async function objectFits(
   return recordFits(request, record);
 }
 
+/** A value as it is compared across request and record: NSE may echo `"881"` as `881` or change a word's case. */
+const comparable = (value: unknown): string | undefined =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value).trim().toLowerCase()
+    : undefined;
+
+/**
+ * True when the record shows nothing that differs from the request: the identifying fields exactly, every other
+ * scalar field and every tag the record shows too, loosely (see {@link comparable}). Two requests NSE cannot tell
+ * apart are one request; a request that differs in any field the object shows never takes that object as its own.
+ */
+function sameRequest(input: Record<string, unknown>, record: Record<string, unknown>): boolean {
+  for (const [key, wanted] of Object.entries(input)) {
+    const shown = key === 'tags' ? tagMap(record.tags) : undefined;
+    if (isPlainObject(wanted) && shown) {
+      if (Object.entries(wanted).some(([k, v]) => k in shown && comparable(shown[k]) !== comparable(v))) return false;
+      continue;
+    }
+    const a = comparable(wanted);
+    const b = comparable(record[key]);
+    if (a !== undefined && b !== undefined && a !== b) return false;
+  }
+  return true;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Tags as a map: requests send `{k: v}`, records show a list of `{key, value}` (nse-api.md §7.1) or the map. */
+function tagMap(tags: unknown): Record<string, unknown> | undefined {
+  if (isPlainObject(tags)) return tags;
+  if (!Array.isArray(tags)) return undefined;
+  const pairs = tags.filter(isPlainObject).map((tag) => [String(tag.key), tag.value] as const);
+  return Object.fromEntries(pairs);
+}
+
 /** True when a resource record shows the request's identifying fields (and tenant, when the caller gave one). */
 export function recordFits(request: SubmitOperationInput, record: Record<string, unknown>): boolean {
   if (request.tenantId !== undefined && field(record, 'tenant_id') !== undefined)
     if (field(record, 'tenant_id') !== request.tenantId) return false;
-  return IDENTIFYING_FIELDS.every((key) => {
-    const wanted = field(request.input, key);
-    const shown = field(record, key);
-    return wanted === undefined || shown === undefined || wanted === shown;
-  });
+  return identifiedBy(request, record) && sameRequest(request.input, record);
 }
 
 /**
@@ -126,13 +158,25 @@ export async function lookUpExisting(
     IDENTIFYING_FIELDS.flatMap((key) => (field(request.input, key) ? [[key, field(request.input, key)]] : [])),
   );
   const records = await nse.listResources(spec.path, { ...filter, tenant_id: request.tenantId }, { signal });
-  const object = records.find((record) => recordFits(request, record) && field(record, 'state') !== 'Deleted');
+  const live = records.filter((record) => identifiedBy(request, record) && field(record, 'state') !== 'Deleted');
+  const object = live.find((record) => recordFits(request, record)) ?? live[0];
   const objectId = object && field(object, 'id');
-  if (!objectId) return undefined;
+  if (!object || !objectId) return undefined;
+  if (!recordFits(request, object))
+    return { kind: 'not-ours', objectId, reason: 'it belongs to another tenant or differs from this request' };
   const query = { tenantId: request.tenantId, sortBy: 'created', orderBy: 'desc' as const, limit: 50 };
   for await (const job of nse.iterateJobs(query, { signal })) {
     if (Date.parse(job.created) < request.notBefore) break;
     if (job.objectId === objectId && jobFits(spec, request, job)) return { kind: 'adopt', job };
   }
   return { kind: 'not-ours', objectId, reason: 'it existed before this run, or another request created it' };
+}
+
+/** True when the record is the object the request's identifying fields name (whatever its other fields say). */
+function identifiedBy(request: SubmitOperationInput, record: Record<string, unknown>): boolean {
+  return IDENTIFYING_FIELDS.every((key) => {
+    const wanted = field(request.input, key);
+    const shown = field(record, key);
+    return wanted === undefined || shown === undefined || wanted === shown;
+  });
 }

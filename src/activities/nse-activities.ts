@@ -17,7 +17,7 @@ import {
   type NseRequest,
   type OperationSpec,
 } from '../shared/operations';
-import { findSubmittedJob, lookUpExisting } from './adoption';
+import { findSubmittedJob, lookUpExisting, type ExistingObject } from './adoption';
 import type { NseActivities, SubmitOperationInput, SubmitOutcome } from './types';
 
 /** Built once in worker.ts; activities close over long-lived dependencies. */
@@ -42,10 +42,11 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
         try {
           return { ...(await nse.submit(method, path, body, { signal })), adopted: false };
         } catch (err) {
-          // A retried create told "already exists" may be told about what its own earlier attempt made.
+          // A create told "already exists": a retry may be told about what its own earlier attempt made; a first
+          // attempt never is, and fails naming the object in its way.
           const exists = err instanceof NseHttpError && (err.status === 409 || err.status === 412);
-          if (!exists || attempt === 1 || spec.verb !== 'create') return rethrowAsFailure(err);
-          return await adoptExisting(nse, spec, request, signal, err);
+          if (!exists || spec.verb !== 'create') return rethrowAsFailure(err);
+          return await adoptExisting(nse, spec, request, signal, err, attempt > 1);
         }
       });
     },
@@ -107,15 +108,23 @@ function requireOperation(name: string): OperationSpec {
   return spec;
 }
 
-/** A retried create answered 409/412: adopts the job that made the existing object when it is ours, else fails. */
+/**
+ * A create answered 409/412: a retry (`mayAdopt`) adopts the job that made the existing object when it is ours;
+ * otherwise the run fails naming the object, or with NSE's answer when no such object can be found.
+ */
 async function adoptExisting(
   nse: NseClient,
   spec: OperationSpec,
   request: SubmitOperationInput,
   signal: AbortSignal,
   answer: NseHttpError,
+  mayAdopt: boolean,
 ): Promise<SubmitOutcome> {
-  const existing = await lookUpExisting(nse, spec, request, signal).catch(rethrowLookupFailure);
+  const found = await lookUpExisting(nse, spec, request, signal).catch(rethrowLookupFailure);
+  const existing: ExistingObject | undefined =
+    found?.kind === 'adopt' && !mayAdopt
+      ? { kind: 'not-ours', objectId: found.job.objectId, reason: 'it existed when this run first asked' }
+      : found;
   if (existing?.kind === 'adopt') {
     log.warn('adopting the NSE job whose object a retried create found', { jobId: existing.job.id });
     countSubmitAdoption(spec.name);
@@ -126,7 +135,7 @@ async function adoptExisting(
     type: FailureType.NseRejected,
     nonRetryable: true,
     message:
-      `${answer.message}: ${spec.resource} ${existing.objectId} already exists and was not adopted ` +
+      `${scrubText(answer.message)}: ${spec.resource} ${existing.objectId} already exists and was not adopted ` +
       `(${existing.reason}); check it before retrying`,
     details: [{ status: answer.status, objectId: existing.objectId }],
   });

@@ -91,6 +91,19 @@ describe('lookUpExisting (a retried create answered "already exists")', () => {
     expect(found).toMatchObject({ kind: 'not-ours', objectId: expect.stringMatching(/^[0-9a-f]{24}$/) });
   });
 
+  it("names, never adopts, a concurrent run's object when the requests differ in a field the object shows", async () => {
+    const theirs = await submit('create-blockstore', { ...input, tags: { owner: 'run-a' } });
+    const mine = { ...input, tags: { owner: 'run-b' } };
+    const request = { operation: 'create-blockstore', input: mine, notBefore: Date.now() - 60_000 };
+    expect(await findSubmittedJob(nse, spec('create-blockstore'), request)).toBeUndefined();
+    const found = await lookUpExisting(nse, spec('create-blockstore'), request);
+    const objectId = (await sim.ledger()).events.find((e) => e.jobId === theirs)?.id;
+    expect(found).toEqual({ kind: 'not-ours', objectId, reason: expect.stringContaining('differs') });
+    // The very same request (NSE cannot tell the two apart) is one request: its job may be adopted.
+    const same = { ...request, input: { ...input, tags: { owner: 'run-a' } } };
+    expect((await findSubmittedJob(nse, spec('create-blockstore'), same))?.id).toBe(theirs);
+  });
+
   it('finds nothing in another subtenant', async () => {
     await submit('create-blockstore', input);
     const elsewhere = { ...input, subtenant_id: SIM_FIXTURES.otherSubtenantId, subnet_id: SIM_FIXTURES.otherSubnetId };
