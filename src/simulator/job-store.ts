@@ -128,7 +128,11 @@ export interface LedgerResource {
   id: string;
   type: ResourceType;
   name: string;
+  tenant_id: string;
   subtenant_id: string;
+  zone?: string;
+  /** The public request fields of the resource as they are now (never passwords): what a test knows it by. */
+  fields: Record<string, unknown>;
   state: ResourceState;
   created: string;
   deleted?: string;
@@ -466,7 +470,10 @@ export class JobStore {
         id: r.id,
         type: r.type,
         name: r.name,
+        tenant_id: r.tenantId,
         subtenant_id: r.subtenantId,
+        ...(r.zone !== undefined ? { zone: r.zone } : {}),
+        fields: structuredClone(r.fields),
         state: r.state,
         created: iso(r.created),
         ...(r.deleted !== undefined ? { deleted: iso(r.deleted) } : {}),

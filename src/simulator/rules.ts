@@ -69,6 +69,8 @@
  *   - `vanishAfterTerminal`: `{ terminalReads }` (default 0): a read that finds the job finished, after
  *     `terminalReads` reads already showed it finished, forgets the job and answers 404, as do all later reads;
  *     `times` counts jobs.
+ *   - `staleJobList`: `{ ageMs }` (default 60000): a job list (`GET /v2.1/jobs`) leaves out the jobs created in the
+ *     last `ageMs` ms, as an index that lags behind the jobs does; `times` counts lists.
  * - `comment`: free text, ignored.
  *
  * Example:
@@ -152,6 +154,7 @@ const FaultsSchema = z.strictObject({
   malformedJson: plainFault.optional(),
   unknownState: z.strictObject({ ...faultControl, word: z.string().min(1).max(64).optional() }).optional(),
   vanishAfterTerminal: z.strictObject({ ...faultControl, terminalReads: count.optional() }).optional(),
+  staleJobList: z.strictObject({ ...faultControl, ageMs: count.optional() }).optional(),
 });
 
 const JobShapeSchema = z.strictObject({

@@ -251,4 +251,75 @@ describe('nseOperationWorkflow semantics', () => {
     expect(result?.adopted).toBe(true);
     expect((await harness.sim.ledger()).events.filter((e) => e.kind === 'create')).toHaveLength(1);
   });
+
+  it.each([
+    [
+      'block store',
+      'create-blockstore',
+      '/v2.1/blockstores',
+      { subtenant_id: SIM_FIXTURES.otherSubtenantId, zone: SIM_FIXTURES.zone, subnet_id: SIM_FIXTURES.otherSubnetId },
+    ],
+    [
+      'object-storage account',
+      'create-objectstorage-account',
+      '/v2.1/objectstorage/accounts',
+      { subtenant_id: SIM_FIXTURES.otherSubtenantId, quota_gb: 100 },
+    ],
+  ])(
+    'adopts its own %s when the answer to its create was lost and the retry was answered 412',
+    async (_what, operation, path, input) => {
+      // The answer is lost after NSE created the object; the retry's look-up meets a job list that lags behind, so
+      // the retry is sent and NSE answers 412: the run must find the object and adopt its own job.
+      await harness.sim.setRules([
+        { match: { method: 'POST', path }, faults: { dropAfterProcessing: { times: 1 } } },
+        { match: { method: 'GET', path: '/v2.1/jobs' }, faults: { staleJobList: { times: 1 } } },
+      ]);
+      const { result, error } = await run({ operation, tenantId: SIM_FIXTURES.tenantId, input, poll: FAST_POLL });
+      expect(error).toBeUndefined();
+      const ledger = await harness.sim.ledger();
+      const creates = ledger.events.filter((e) => e.kind === 'create');
+      expect(creates).toHaveLength(1);
+      expect(ledger.requests.filter((r) => r.method === 'POST' && r.path === path).map((r) => r.status)).toEqual([
+        202, 412,
+      ]);
+      expect(result).toMatchObject({ adopted: true, objectId: creates[0]?.id, job: { id: creates[0]?.jobId } });
+      expect(result?.job?.state).toBe('NORMAL');
+    },
+  );
+
+  it.each([
+    [
+      'on its retry (the first attempt met a 500)',
+      [{ match: { method: 'POST', path: '/v2.1/hostgroups' }, faults: { http500: { times: 1 } } }],
+    ],
+    ['on its first attempt', []],
+  ])(
+    "never adopts another tenant's, type's or request's same-named object: answered 412 %s, it fails naming it",
+    async (_when, rules) => {
+      const name = `taken-${randomUUID().slice(0, 8)}`;
+      // Within the run's time window: the same name in another tenant, as a disk of ours, and as a host group of our
+      // subtenant made by another request (another OS type). Only the last is in the way of our create.
+      const foreign = await run({
+        operation: 'create-hostgroup',
+        input: { ...hostgroupFields(name), subtenant_id: SIM_FIXTURES.foreignSubtenantId },
+        poll: FAST_POLL,
+      });
+      expect((await run(diskOperation(name))).error).toBeUndefined();
+      const other = await run({ ...hostgroupOperation(name), input: { ...hostgroupFields(name), os_type: 'windows' } });
+      expect([foreign.error, other.error]).toEqual([undefined, undefined]);
+      await harness.sim.setRules(rules);
+      const before = (await harness.sim.ledger()).events.length;
+
+      const { result, error } = await run(hostgroupOperation(name));
+      expect(result).toBeUndefined();
+      const failure = rootFailure(error);
+      expect(failure?.type).toBe(FailureType.NseRejected);
+      expect(failure?.message).toContain(`hostgroup ${other.result?.objectId} already exists and was not adopted`);
+      const ledger = await harness.sim.ledger();
+      expect(ledger.events.slice(before)).toEqual([]); // nothing created, nothing undone
+      expect(ledger.requests.filter((r) => r.method === 'POST' && r.path === '/v2.1/hostgroups').at(-1)?.status).toBe(
+        412,
+      );
+    },
+  );
 });

@@ -1,8 +1,8 @@
 /**
  * Jobs (nse-api.md §6): `GET /v2.1/jobs` lists them without moving them; `GET /v2.1/jobs/{id}` reads one, which
- * moves a per-read job on and applies the job faults of its rule (`unknownState`, `vanishAfterTerminal`). A job read
- * is matched with the name and operation of the request that created the job. The long poll (`poll_timeout`,
- * `last_modified`) is a simulator extension, not NSE behaviour.
+ * moves a per-read job on and applies the job faults of its rule (`unknownState`, `vanishAfterTerminal`); a list
+ * applies `staleJobList`. A job read is matched with the name and operation of the request that created the job.
+ * The long poll (`poll_timeout`, `last_modified`) is a simulator extension, not NSE behaviour.
  * @module
  */
 import type { CallContext, SimContext } from '../context';
@@ -120,7 +120,9 @@ async function getJob(ctx: SimContext, req: SimRequest, call: CallContext): Prom
   return { ...jobAnswer(ctx, current), headers: extension };
 }
 
-function listJobs(ctx: SimContext, req: SimRequest): Answer {
+const DEFAULT_STALE_LIST_AGE_MS = 60_000;
+
+function listJobs(ctx: SimContext, req: SimRequest, call: CallContext): Answer {
   const tenantFilter = queryValue(req.query, 'tenant_id');
   const subtenantFilter = queryValue(req.query, 'subtenant_id');
   if (tenantFilter !== undefined && findTenant(tenantFilter)) ctx.requireTenancy(tenantFilter, 'the jobs');
@@ -129,14 +131,18 @@ function listJobs(ctx: SimContext, req: SimRequest): Answer {
     .filter((job) => ctx.inTenancy(job.tenantId))
     .filter((job) => !tenantFilter || filterMatches(tenantFilter, job.tenantId))
     .filter((job) => !subtenantFilter || filterMatches(subtenantFilter, job.subtenantId));
+  const stale = call.fire('staleJobList');
+  const shown = stale
+    ? jobs.filter((job) => job.created <= ctx.now() - (stale.ageMs ?? DEFAULT_STALE_LIST_AGE_MS))
+    : jobs;
   // Listing shows each job as it is now but never counts as a read: jobs move only when read by id.
-  const rendered = jobs.map((job) => renderJob(job, ctx.store.currentWord(job), { tasks: true }));
+  const rendered = shown.map((job) => renderJob(job, ctx.store.currentWord(job), { tasks: true }));
   return page(rendered, req.query, JOB_SORT_KEYS, { sortBy: 'created', orderBy: 'desc' });
 }
 
 export const jobsPlugin: AreaPlugin = async (api, { ctx }) => {
   addRoutes(api, ctx, [
-    { method: 'GET', url: '/v2.1/jobs', handle: (req) => listJobs(ctx, req) },
+    { method: 'GET', url: '/v2.1/jobs', handle: (req, call) => listJobs(ctx, req, call) },
     {
       method: 'GET',
       url: '/v2.1/jobs/:id',
