@@ -12,7 +12,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities';
 import { workflowBundlerOptions } from '../src/bundler-options';
@@ -37,7 +37,7 @@ import {
 import { startSimulatorThread, type SimJobView } from './sim-thread';
 import { Starter } from './starter';
 import { startWorkerProcess } from './worker-process';
-import { Stack } from '../tools/stack';
+import { Stack, type RunningWorker } from '../tools/stack';
 
 /** Everything a scenario needs. */
 export interface Bench {
@@ -79,12 +79,7 @@ export interface Bench {
 }
 
 /** A worker started by {@link Bench.startWorker}. */
-export interface RunningWorker {
-  worker: Worker;
-  taskQueue: string;
-  /** Shuts the worker down and waits for it (idempotent; also done at clean-up). */
-  stop(): Promise<void>;
-}
+export type { RunningWorker } from '../tools/stack';
 
 /** CPU (ms) of each process and thread group, and the wall clock (ms). */
 export interface Meter {
@@ -169,15 +164,15 @@ interface BenchServer {
 }
 
 async function startBenchServer(
+  stack: Stack,
   target: BenchTarget,
   tmp: string,
   log: (line: string) => void,
-  cleanups: Array<() => Promise<void> | void>,
 ): Promise<BenchServer> {
   if (target === 'cluster') {
     chmodSync(tmp, 0o755); // as root, PostgreSQL runs as an unprivileged user that must reach its data directory
     const cluster = await startTemporalOnPostgres({ dir: tmp, log: (line) => log(`  ${line.trim()}`) });
-    cleanups.push(() => cluster.stop());
+    stack.defer('cluster', () => cluster.stop());
     const postgresPid = cluster.postgres.service.process.pid;
     const serverPid = cluster.server.process.pid;
     if (postgresPid === undefined || serverPid === undefined) throw new Error('the cluster has no pids');
@@ -187,9 +182,6 @@ async function startBenchServer(
       description: `Temporal server pid ${serverPid} + PostgreSQL pid ${postgresPid}, data in ${tmp}`,
     };
   }
-  // The dev server through the one stack (tools/stack.ts); the bench's own parts stop with `cleanups`.
-  const stack = new Stack(log);
-  cleanups.push(() => stack.stop());
   const server = await stack.startTemporal({ dbFile: path.join(tmp, 'bench.db'), logLevel: 'error' });
   const serverPid = server.process.pid;
   if (serverPid === undefined) throw new Error('the dev server has no pid');
@@ -209,40 +201,28 @@ export async function withBench<T>(
   body: (bench: Bench) => Promise<T>,
   options: { target: BenchTarget; workers: number } = { target: 'dev', workers: 1 },
 ): Promise<T> {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = (): Promise<void> => {
-    cleaning ??= (async () => {
-      for (const step of cleanups.reverse()) {
-        try {
-          await step();
-        } catch (err) {
-          log(`cleanup: ${String(err)}`);
-        }
-      }
-    })();
-    return cleaning;
-  };
+  // Every part joins the one stack (tools/stack.ts) and is stopped with it, newest first.
+  const stack = new Stack(log);
   const onSignal = (signal: NodeJS.Signals): void => {
     signalled = true;
     log(`${signal}: stopping the dev server, the worker and the simulator`);
     const hardStop = setTimeout(() => process.exit(130), 20_000);
     hardStop.unref();
-    void cleanup().finally(() => process.exit(130));
+    void stack.stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-bench-'));
-    cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+    stack.defer('temp dir', async () => rmSync(tmp, { recursive: true, force: true }));
 
     let t = Date.now();
-    const server = await startBenchServer(options.target, tmp, log, cleanups);
+    const server = await startBenchServer(stack, options.target, tmp, log);
     const serverSeconds = (Date.now() - t) / 1000;
     log(`${options.target} server on ${server.address} (${server.description}) in ${serverSeconds.toFixed(1)} s`);
 
     const sim = await startSimulatorThread(STANDING_RULES);
-    cleanups.push(() => sim.stop());
+    stack.defer('simulator thread', () => sim.stop());
     const simUrl = sim.url;
 
     t = Date.now();
@@ -264,13 +244,13 @@ export async function withBench<T>(
     });
     t = Date.now();
     const connection = await Connection.connect({ address: server.address });
-    cleanups.push(() => connection.close());
+    stack.defer('client connection', () => connection.close());
     const client = new Client({ connection });
     const nativeConnection = await NativeConnection.connect({ address: server.address });
-    cleanups.push(() => nativeConnection.close());
+    stack.defer('worker connection', () => nativeConnection.close());
 
     const nseClients: NseClient[] = [];
-    cleanups.push(() => nseClients.forEach((c) => c.close()));
+    stack.defer('NSE clients', async () => nseClients.forEach((c) => c.close()));
     const newNseClient = (): NseClient => {
       const { username, password } = SIM_FIXTURES.defaultUser;
       const nse = new NseClient({ baseUrl: simUrl, auth: { kind: 'jwt', username, password } });
@@ -279,30 +259,14 @@ export async function withBench<T>(
     };
     // The production worker's options (src/worker.ts): SDK defaults for concurrency and cache; one bundle for all.
     const activities = { ...createActivities({ nse: newNseClient() }), ...baselineActivities };
-    const startWorker = async (
-      queue: string,
-      bundleCode: string = code,
-      cacheSize?: number,
-    ): Promise<RunningWorker> => {
-      const created = await Worker.create({
+    const startWorker = (queue: string, bundleCode: string = code, cacheSize?: number): Promise<RunningWorker> =>
+      stack.startWorker({
         connection: nativeConnection,
         taskQueue: queue,
         workflowBundle: { code: bundleCode },
         activities,
         ...(cacheSize === undefined ? {} : { maxCachedWorkflows: cacheSize }),
       });
-      const running = created.run();
-      let stopped: Promise<void> | undefined;
-      const stop = (): Promise<void> => {
-        stopped ??= (async () => {
-          if (created.getState() === 'RUNNING') created.shutdown();
-          await running;
-        })();
-        return stopped;
-      };
-      cleanups.push(stop);
-      return { worker: created, taskQueue: queue, stop };
-    };
     const taskQueue = `nse-flow-bench-${randomUUID()}`;
     const nodeThreadsBefore = nodeThreadsNow();
     const { worker } = await startWorker(taskQueue);
@@ -319,7 +283,7 @@ export async function withBench<T>(
         bundlePath,
         logFile: path.join(tmp, `worker-${extra + 1}.log`),
       });
-      cleanups.push(() => child.stop());
+      stack.defer(`worker process ${extra + 1}`, () => child.stop());
       workerPids.push(child.pid);
     }
     const workerSeconds = (Date.now() - t) / 1000;
@@ -328,7 +292,7 @@ export async function withBench<T>(
         `${workerSeconds.toFixed(1)} s`,
     );
     const starter = await Starter.start(server.address, taskQueue);
-    cleanups.push(() => starter.stop());
+    stack.defer('starter', () => starter.stop());
     const meter = (): Meter => {
       const threads = threadCpuMs(workflowThreads, sim.threadIds);
       return {
@@ -365,7 +329,7 @@ export async function withBench<T>(
     };
     return await body(bench);
   } finally {
-    await cleanup();
+    await stack.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

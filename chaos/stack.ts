@@ -1,25 +1,19 @@
 /**
- * The chaos suite's stack (tools/stack.ts), all on 127.0.0.1 and all stopped by {@link ChaosStack.stop}: the real
- * Temporal dev server
- * (a child process on a SQLite file in a temp dir, so it can be restarted with its state), the NSE simulator
- * (in-process, real HTTP, its clock under the suite's control so every issued token can be made to expire at once),
- * and the worker as a child process (`node bin/nse-flow.js worker`), whose JSON log lines go to a file and which can
- * be killed with SIGKILL and started again.
+ * The chaos suite's stack, built with tools/stack.ts, all on 127.0.0.1 and all stopped by {@link ChaosStack.stop}:
+ * the real Temporal dev server (a child process on a SQLite file in a temp dir, so it can be restarted with its
+ * state), the NSE simulator (in-process, real HTTP, its clock under the suite's control so every issued token can be
+ * made to expire at once, hooks that watch its traffic), and the worker as a child process (`node bin/nse-flow.js
+ * worker`), whose JSON log lines go to a file and which can be killed with SIGKILL and started again.
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { FastifyRequest } from 'fastify';
 import { connect, type NseFlowClient } from '../src/client';
-import { REPO_ROOT } from '../tools/dev/temporal-dev-server';
 import { bundleWorkflows } from '../tools/bundle-workflows';
-import { buildSimulator, type SimulatorApp } from '../src/simulator/app';
+import type { SimulatorApp } from '../src/simulator/app';
 import type { Ledger } from '../src/simulator/job-store';
 import type { SimRule } from '../src/simulator/rules';
-import { Stack } from '../tools/stack';
+import { Stack, type WorkerProcess } from '../tools/stack';
 
 /** What the suite learns about each API request the simulator serves. */
 export interface SimRequestInfo {
@@ -53,102 +47,6 @@ export interface StackOptions {
   /** A prebuilt workflow bundle; one is built into `workDir` when absent. */
   workflowBundle?: string;
   log: (line: string) => void;
-}
-
-/** A worker child process that can be killed and started again; its stdout lines are appended to `logPath`. */
-export class WorkerProcess {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private stopping = false;
-  private readonly out: WriteStream;
-  private readonly err: WriteStream;
-  /** Times a worker process reached `worker started`. */
-  starts = 0;
-  /** Exits the suite did not cause. */
-  readonly crashes: string[] = [];
-  /** Called when a worker exits on its own, after it is recorded in {@link crashes}. */
-  onCrash: (() => void) | undefined;
-
-  constructor(
-    private readonly env: NodeJS.ProcessEnv,
-    readonly logPath: string,
-    readonly stderrPath: string,
-    private readonly log: (line: string) => void,
-  ) {
-    this.out = createWriteStream(logPath, { flags: 'a' });
-    this.err = createWriteStream(stderrPath, { flags: 'a' });
-  }
-
-  /** True while a worker process runs. */
-  get alive(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  get pid(): number | undefined {
-    return this.alive ? this.child?.pid : undefined;
-  }
-
-  /** Spawns the worker and resolves once it logged `worker started`; rejects if it exits first. */
-  async start(): Promise<void> {
-    if (this.alive) throw new Error('worker already running');
-    this.stopping = false;
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'nse-flow.js'), 'worker'], {
-      cwd: REPO_ROOT,
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    child.stderr?.pipe(this.err, { end: false });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
-      let ready = false;
-      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-      lines.on('line', (line) => {
-        this.out.write(`${line}\n`);
-        if (!ready && line.includes('"worker started"')) {
-          ready = true;
-          this.starts++;
-          resolve();
-        }
-      });
-      child.once('error', reject);
-      child.once('exit', (code, signal) => {
-        if (!ready) reject(new Error(`worker exited before it started (${signal ?? code}); see ${this.stderrPath}`));
-        else if (!this.stopping && signal !== 'SIGKILL') {
-          this.crashes.push(`worker pid ${child.pid} exited on its own (${signal ?? code})`);
-          this.log(`worker pid ${child.pid} exited on its own (${signal ?? code})`);
-          this.onCrash?.();
-        }
-      });
-    });
-  }
-
-  /** SIGKILL, as a crashed host would; resolves once the process is gone. False when no worker ran. */
-  async kill9(): Promise<boolean> {
-    const child = this.child;
-    if (!child || !this.alive) return false;
-    child.kill('SIGKILL');
-    await this.exited;
-    return true;
-  }
-
-  /** SIGTERM (the worker drains and flushes its log), SIGKILL after `graceMs`. */
-  async stop(graceMs = 15_000): Promise<void> {
-    const child = this.child;
-    this.stopping = true;
-    if (child && this.alive) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await this.exited;
-      clearTimeout(timer);
-    }
-  }
-
-  /** Stops the worker if needed and closes the log files. */
-  async close(): Promise<void> {
-    await this.stop();
-    await Promise.all([this.out, this.err].map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
-  }
 }
 
 /** The running stack of one chaos run. */
@@ -198,15 +96,12 @@ export class ChaosStack {
       const clock = { offsetMs: 0 };
       const observers: SimObserver[] = [];
       const issued = new Set<string>();
-      const sim = buildSimulator({
+      const sim = await stack.startSimulator({
         users: [{ username: options.username, password: options.password }],
         tokenTtlSeconds: options.tokenTtlSeconds,
         now: () => Date.now() + clock.offsetMs,
+        prepare: (app) => installHooks(app, observers, issued),
       });
-      installHooks(sim, observers, issued);
-      await sim.listen({ port: 0, host: '127.0.0.1' });
-      stack.defer('simulator', () => sim.close());
-      const simOrigin = `http://127.0.0.1:${(sim.server.address() as AddressInfo).port}`;
 
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
@@ -215,7 +110,7 @@ export class ChaosStack {
         TEMPORAL_ADDRESS: server.address,
         TEMPORAL_NAMESPACE: 'default',
         NSE_FLOW_TASK_QUEUE: options.taskQueue,
-        NSE_BASE_URL: `${simOrigin}/api`,
+        NSE_BASE_URL: sim.url,
         NSE_USERNAME: options.username,
         NSE_PASSWORD: options.password,
         NSE_AUTH: 'jwt',
@@ -225,17 +120,14 @@ export class ChaosStack {
         NSE_FLOW_SHUTDOWN_GRACE_MS: '5000',
         LOG_LEVEL: 'info',
       };
-      const worker = new WorkerProcess(
+      const worker = await stack.startWorkerProcess({
         env,
-        path.join(options.workDir, 'worker.log'),
-        path.join(options.workDir, 'worker-stderr.log'),
-        options.log,
-      );
-      stack.defer('worker', () => worker.close());
-      await worker.start();
+        logPath: path.join(options.workDir, 'worker.log'),
+        stderrPath: path.join(options.workDir, 'worker-stderr.log'),
+      });
       const client = await connect({ address: server.address, taskQueue: options.taskQueue, env: {} });
       stack.defer('client', () => client.close());
-      return new ChaosStack(options, sim, simOrigin, clock, observers, issued, stack, worker, client);
+      return new ChaosStack(options, sim.app, sim.origin, clock, observers, issued, stack, worker, client);
     } catch (err) {
       await stack.stop();
       throw err;

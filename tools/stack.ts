@@ -1,14 +1,19 @@
 /**
  * The one stack orchestrator of development: the Temporal dev server, the NSE simulator and nse-flow workers as
  * child processes, started in order and stopped newest first, also when a later part fails to start. `npm start`
- * (scripts/start-stack.ts), the Jest global setup, the bench and chaos each build theirs with their own options;
- * parts a caller runs in-process (chaos's simulator, the bench's worker) join the stack through {@link Stack.defer}.
+ * (scripts/start-stack.ts), the Jest global setup, the bench and chaos each build theirs with their own options:
+ * child processes (`startNseFlowProcess`, a restartable `startWorkerProcess`) or parts in this process
+ * (`startSimulator`, `startWorker`); anything else a caller starts joins the stack through {@link Stack.defer}.
  * Development tooling: it lives outside src/, so it never ships in lib/.
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../src/simulator/app';
 import { freePort } from './dev/ports';
 import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from './dev/temporal-dev-server';
 
@@ -35,6 +40,40 @@ export interface NseFlowProcessOptions {
   cleanEnv?: boolean;
   /** Called when the process exits while the stack is not stopping. */
   onUnexpectedExit?: (description: string) => void;
+}
+
+/** Options of {@link Stack.startSimulator}: the simulator's own, where it listens, and hooks added before it does. */
+export interface InProcessSimulatorOptions extends SimulatorOptions {
+  /** A free one when absent; always on 127.0.0.1. */
+  port?: number;
+  /** Called before the simulator listens, e.g. to add fastify hooks that watch its traffic. */
+  prepare?: (app: SimulatorApp) => void;
+}
+
+/** A simulator running in this process. */
+export interface RunningSimulator {
+  app: SimulatorApp;
+  /** `http://127.0.0.1:<port>`: the control endpoints live under `/_sim`. */
+  origin: string;
+  /** The API's base URL (`<origin>/api`), NSE_BASE_URL for a worker. */
+  url: string;
+}
+
+/** Options of {@link Stack.startWorkerProcess}. */
+export interface WorkerProcessOptions {
+  /** The worker's whole environment. */
+  env: NodeJS.ProcessEnv;
+  /** Its stdout (JSON log lines) is appended here. */
+  logPath: string;
+  stderrPath: string;
+}
+
+/** A worker started by {@link Stack.startWorker}, in this process. */
+export interface RunningWorker {
+  worker: Worker;
+  taskQueue: string;
+  /** Shuts the worker down and waits for it (idempotent; also done when the stack stops). */
+  stop(): Promise<void>;
 }
 
 const STOP_GRACE_MS = 15_000;
@@ -128,6 +167,44 @@ export class Stack {
     return child;
   }
 
+  /** Builds the NSE simulator in this process and listens on 127.0.0.1; it closes with the stack. */
+  async startSimulator(options: InProcessSimulatorOptions = {}): Promise<RunningSimulator> {
+    const { port, prepare, ...simulatorOptions } = options;
+    const app = buildSimulator(simulatorOptions);
+    prepare?.(app);
+    await app.listen({ port: port ?? 0, host: '127.0.0.1' });
+    this.defer('simulator', () => app.close());
+    const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    return { app, origin, url: `${origin}/api` };
+  }
+
+  /**
+   * Starts `node bin/nse-flow.js worker` as a child process that can be killed and started again (chaos), and
+   * waits until it logged `worker started`; it is stopped and its log files closed with the stack.
+   */
+  async startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+    const worker = new WorkerProcess(options.env, options.logPath, options.stderrPath, this.log);
+    this.defer('worker', () => worker.close());
+    await worker.start();
+    return worker;
+  }
+
+  /** Creates a worker in this process (the bench) and runs it until it is stopped or the stack stops. */
+  async startWorker(options: WorkerOptions): Promise<RunningWorker> {
+    const worker = await Worker.create(options);
+    const running = worker.run();
+    let stopped: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      })();
+      return stopped;
+    };
+    this.defer(`worker on ${options.taskQueue}`, stop);
+    return { worker, taskQueue: options.taskQueue, stop };
+  }
+
   /** Stops every part, newest first; a part that fails to stop is logged and the others still stop. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -136,6 +213,102 @@ export class Stack {
       }
     })();
     return this.stopping;
+  }
+}
+
+/** A worker child process that can be killed and started again; its stdout lines are appended to `logPath`. */
+export class WorkerProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private readonly out: WriteStream;
+  private readonly err: WriteStream;
+  /** Times a worker process reached `worker started`. */
+  starts = 0;
+  /** Exits the suite did not cause. */
+  readonly crashes: string[] = [];
+  /** Called when a worker exits on its own, after it is recorded in {@link crashes}. */
+  onCrash: (() => void) | undefined;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    readonly logPath: string,
+    readonly stderrPath: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.out = createWriteStream(logPath, { flags: 'a' });
+    this.err = createWriteStream(stderrPath, { flags: 'a' });
+  }
+
+  /** True while a worker process runs. */
+  get alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.alive ? this.child?.pid : undefined;
+  }
+
+  /** Spawns the worker and resolves once it logged `worker started`; rejects if it exits first. */
+  async start(): Promise<void> {
+    if (this.alive) throw new Error('worker already running');
+    this.stopping = false;
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'nse-flow.js'), 'worker'], {
+      cwd: REPO_ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stderr?.pipe(this.err, { end: false });
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      let ready = false;
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        this.out.write(`${line}\n`);
+        if (!ready && line.includes('"worker started"')) {
+          ready = true;
+          this.starts++;
+          resolve();
+        }
+      });
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        if (!ready) reject(new Error(`worker exited before it started (${signal ?? code}); see ${this.stderrPath}`));
+        else if (!this.stopping && signal !== 'SIGKILL') {
+          this.crashes.push(`worker pid ${child.pid} exited on its own (${signal ?? code})`);
+          this.log(`worker pid ${child.pid} exited on its own (${signal ?? code})`);
+          this.onCrash?.();
+        }
+      });
+    });
+  }
+
+  /** SIGKILL, as a crashed host would; resolves once the process is gone. False when no worker ran. */
+  async kill9(): Promise<boolean> {
+    const child = this.child;
+    if (!child || !this.alive) return false;
+    child.kill('SIGKILL');
+    await this.exited;
+    return true;
+  }
+
+  /** SIGTERM (the worker drains and flushes its log), SIGKILL after `graceMs`. */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    const child = this.child;
+    this.stopping = true;
+    if (child && this.alive) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops the worker if needed and closes the log files. */
+  async close(): Promise<void> {
+    await this.stop();
+    await Promise.all([this.out, this.err].map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
   }
 }
 
