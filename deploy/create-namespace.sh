@@ -1,12 +1,12 @@
 #!/bin/sh
 # One-shot (temporalio/admin-tools): waits until the Temporal server is healthy, creates the namespace when it is
-# missing, and registers the Keyword search attributes nse-flow sets on every run. Safe to run again.
+# missing, and registers the search attributes nse-flow sets (NAME or NAME:TYPE, Keyword by default). Safe to run again.
 set -eu
 
 : "${TEMPORAL_ADDRESS:=temporal:7233}"
 : "${NAMESPACE:=default}"
 : "${NAMESPACE_RETENTION:=72h}"
-: "${SEARCH_ATTRIBUTES:=NseJobId NseJobState NseObjectType NseTenantId NsePhase}"
+: "${SEARCH_ATTRIBUTES:=NseJobId NseJobState NseObjectType NseTenantId NsePhase NseRedriveOf NseItemsDone:Int NseItemsFailed:Int NseItemsRunning:Int}"
 : "${MAX_ATTEMPTS:=60}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -44,12 +44,15 @@ fi
 
 # A new namespace reaches the server's namespace cache a few seconds after it is registered.
 retry "namespace $NAMESPACE" op search-attribute list --namespace "$NAMESPACE"
-for name in $SEARCH_ATTRIBUTES; do
+for entry in $SEARCH_ATTRIBUTES; do
+  name=${entry%%:*}
+  type=Keyword
+  case "$entry" in *:*) type=${entry#*:} ;; esac
   if grep -qw "$name" "$out"; then
     echo "create-namespace: search attribute $name exists"
   else
-    echo "create-namespace: creating search attribute $name (Keyword)"
-    op search-attribute create --namespace "$NAMESPACE" --name "$name" --type Keyword
+    echo "create-namespace: creating search attribute $name ($type)"
+    op search-attribute create --namespace "$NAMESPACE" --name "$name" --type "$type"
   fi
 done
 echo 'create-namespace: done'

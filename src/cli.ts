@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { connect, RunFailedError, TemporalUnavailableError, type NseFlowClient } from './client';
+import { connect, NotRedrivableError, RunFailedError, TemporalUnavailableError, type NseFlowClient } from './client';
 import { ConfigError, loadCodecConfig, loadConfig, maskConfig } from './config';
 import { createLogger } from './logging';
 import { NseClient } from './nse/client';
@@ -20,10 +20,11 @@ import { OPERATION_NAMES, OPERATIONS } from './shared/operations';
 import { parseOperationFields } from './shared/validation';
 import { rootMessage } from './shared/failures';
 import { parsePlan } from './shared/plans';
+import { MAX_CONCURRENCY, parseBulk, type BulkInput } from './shared/bulk';
 import { PollMode, type Decision, type OnFailure, type OperationInput } from './shared/workflow-api';
 import { describeFailure, describeResult, describeStatus } from './cli/format';
 import { useStackConnection } from './cli/stack-connection';
-import { positiveInt } from './cli/int-option';
+import { intOption, positiveInt } from './cli/int-option';
 
 export const ExitCode = { Ok: 0, RunFailed: 1, Usage: 2, Unreachable: 3 } as const;
 
@@ -60,6 +61,33 @@ function readFileOrFail(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (err) {
     throw new InvalidArgumentError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+interface ProvisionOptions {
+  each?: string;
+  maxConcurrency?: number;
+  toleratedFailurePercent?: number;
+  wait?: boolean;
+  id?: string;
+  idempotencyKey?: string;
+}
+
+/** Reads and checks a bulk file whole (every item), with the command line's limits over the file's. */
+function parseBulkFile(options: ProvisionOptions): BulkInput {
+  try {
+    const raw = parseJsonArgument(`@${options.each}`) as Record<string, unknown>;
+    const bulk = {
+      ...raw,
+      ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
+      ...(options.toleratedFailurePercent !== undefined
+        ? { toleratedFailurePercent: options.toleratedFailurePercent }
+        : {}),
+    };
+    parseBulk(bulk);
+    return bulk as unknown as BulkInput;
+  } catch (err) {
+    throw new CliError((err as Error).message, ExitCode.Usage);
   }
 }
 
@@ -212,28 +240,56 @@ export function buildProgram(): Command {
 
   program
     .command('provision')
-    .description('start a multi-step provisioning plan (steps run in order, undone newest first on failure)')
-    .argument('<plan.json>', 'plan file, see examples/')
+    .description(
+      'start a multi-step provisioning plan (steps run in order, undone newest first on failure), or with --each a ' +
+        'bulk: one operation run per item',
+    )
+    .argument('[plan.json]', 'plan file, see examples/')
+    .option('--each <items.json>', 'bulk file: defaults and items (docs/contract.md, Bulks), instead of a plan')
+    .option('--max-concurrency <n>', 'bulk: items in flight at once', intOption(1, MAX_CONCURRENCY))
+    .option('--tolerated-failure-percent <p>', 'bulk: fail once more than p% of items failed', intOption(0, 100))
     .option('--wait', 'follow the run until it ends')
     .option('--id <workflowId>', 'workflow id to use')
     .option('--idempotency-key <key>', 'same key, same run: a second start returns the first run')
     .addHelpText(
       'after',
-      '\nExample:\n  nse-flow provision examples/block-storage.json --idempotency-key order-1234 --wait',
+      '\nExamples:\n  nse-flow provision examples/block-storage.json --idempotency-key order-1234 --wait' +
+        '\n  nse-flow provision --each examples/bulk-hostgroups.json --max-concurrency 50 --wait',
     )
-    .action(
-      async (file: string, options: { wait?: boolean; id?: string; idempotencyKey?: string }, command: Command) => {
-        const global = command.optsWithGlobals<GlobalOptions>();
-        let plan;
+    .action(async (file: string | undefined, options: ProvisionOptions, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const startOptions = { workflowId: options.id, idempotencyKey: options.idempotencyKey };
+      if (options.each) {
+        const bulk = parseBulkFile(options);
+        return await startRun(global, Boolean(options.wait), (client) => client.startBulk(bulk, startOptions));
+      }
+      if (!file) throw new CliError('provision: give a plan file, or --each <items.json>', ExitCode.Usage);
+      let plan;
+      try {
+        plan = parsePlan(parseJsonArgument(`@${file}`));
+      } catch (err) {
+        throw new CliError((err as Error).message, ExitCode.Usage);
+      }
+      await startRun(global, Boolean(options.wait), (client) => client.startProvisioning(plan, startOptions));
+    });
+
+  program
+    .command('redrive')
+    .description('rerun a failed bulk or plan: a new run reuses what the failed one left done, reruns the rest')
+    .argument('<workflowId>')
+    .option('--wait', 'follow the new run until it ends')
+    .addHelpText('after', '\nExample:\n  nse-flow redrive nse-flow-bulk-hostgroups-1234 --wait')
+    .action(async (workflowId: string, options: { wait?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await startRun(global, Boolean(options.wait), async (client) => {
         try {
-          plan = parsePlan(parseJsonArgument(`@${file}`));
+          return await client.redrive(workflowId);
         } catch (err) {
-          throw new CliError((err as Error).message, ExitCode.Usage);
+          if (err instanceof NotRedrivableError) throw new CliError(err.message, ExitCode.Usage);
+          throw err;
         }
-        const startOptions = { workflowId: options.id, idempotencyKey: options.idempotencyKey };
-        await startRun(global, Boolean(options.wait), (client) => client.startProvisioning(plan, startOptions));
-      },
-    );
+      });
+    });
 
   program
     .command('list')
@@ -255,7 +311,7 @@ export function buildProgram(): Command {
         const global = command.optsWithGlobals<GlobalOptions>();
         const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
         const clauses = [
-          "WorkflowType IN ('nseOperationWorkflow', 'provisionWorkflow')",
+          "WorkflowType IN ('nseOperationWorkflow', 'provisionWorkflow', 'bulkWorkflow')",
           ...(options.state ? [`NseJobState = ${quote(options.state)}`] : []),
           ...(options.phase ? [`NsePhase = ${quote(options.phase)}`] : []),
           ...(options.job ? [`NseJobId = ${quote(options.job)}`] : []),
@@ -314,7 +370,8 @@ export function buildProgram(): Command {
       const global = command.optsWithGlobals<GlobalOptions>();
       await withClient(async (client) => {
         const status = await client.getStatus(workflowId);
-        const title = 'steps' in status ? `plan ${status.plan}` : status.summary;
+        const title =
+          'bulk' in status ? `bulk ${status.bulk}` : 'steps' in status ? `plan ${status.plan}` : status.summary;
         print(global, status, `${workflowId}: ${title}: ${describeStatus(status)}`);
       });
     });

@@ -5,9 +5,15 @@
  * fields in a failure's details show up without a change here. `--json` prints the details as they are instead.
  * @module
  */
+import type { BulkResult, BulkStatus } from '../shared/bulk';
 import type { OperationResult, OperationStatus, ProvisionResult, ProvisionStatus } from '../shared/workflow-api';
 
-export function describeStatus(status: OperationStatus | ProvisionStatus): string {
+export function describeStatus(status: OperationStatus | ProvisionStatus | BulkStatus): string {
+  if ('bulk' in status) {
+    const counts = `${status.done} done, ${status.failed} failed, ${status.running} running, ${status.pending} not started`;
+    const limits = `max ${status.maxConcurrency} in flight, ${status.toleratedFailurePercent}% failures tolerated`;
+    return `${status.phase}: ${counts} of ${status.total} (${limits})`;
+  }
   if ('steps' in status) {
     const current = status.steps.find((s) => s.outcome === 'running') ?? status.steps.at(-1);
     const done = status.steps.filter((s) => s.outcome === 'done').length;
@@ -23,7 +29,17 @@ export function describeStatus(status: OperationStatus | ProvisionStatus): strin
   return [`${status.phase}${job}, ${status.polls} poll${status.polls === 1 ? '' : 's'}`, ...notes].join('\n  ');
 }
 
-export function describeResult(result: OperationResult | ProvisionResult): string {
+export function describeResult(result: OperationResult | ProvisionResult | BulkResult): string {
+  if ('bulk' in result) {
+    const failed = result.items.filter((item) => item.outcome === 'failed');
+    const lines = failed.slice(0, 20).map((item) => `  ${item.key}: failed: ${item.message ?? ''}`);
+    const more = failed.length > 20 ? [`  ... ${failed.length - 20} more (--json for every item)`] : [];
+    return [
+      `completed bulk ${result.bulk}: ${result.done} of ${result.total} done, ${result.failed} failed`,
+      ...lines,
+      ...more,
+    ].join('\n');
+  }
   if ('steps' in result) {
     return `completed plan ${result.plan}: ${result.steps.map((s) => `${s.id}=${s.objectId ?? s.outcome}`).join(', ')}`;
   }

@@ -32,9 +32,15 @@ import {
   type OperationStatus,
   type ProvisionResult,
   type ProvisionStatus,
+  type StepReport,
 } from '../shared/workflow-api';
+import type { BulkInput, BulkLimits, BulkResult, BulkStatus } from '../shared/bulk';
 import type { ProvisionPlan } from '../shared/plans';
-import type { nseOperationWorkflow, provisionWorkflow } from '../workflows';
+import { setBulkLimitsUpdate } from '../shared/workflow-api';
+import type { bulkWorkflow, nseOperationWorkflow, provisionWorkflow } from '../workflows';
+import { bulkRedriveInput, planRedriveInput, readFailedRun } from './redrive';
+
+export { NotRedrivableError } from './redrive';
 
 /** Temporal could not be reached or refused the call. */
 export class TemporalUnavailableError extends Error {
@@ -156,6 +162,26 @@ export function planStartMetadata(plan: ProvisionPlan): StartMetadata {
   };
 }
 
+/** The start metadata of a bulk run; a malformed bulk still gets a summary. */
+export function bulkStartMetadata(bulk: BulkInput): StartMetadata {
+  const items = Array.isArray(bulk.items) ? bulk.items.length : 0;
+  const total = typeof bulk.total === 'number' ? bulk.total : items;
+  const operation = typeof bulk.operation === 'string' ? ` of ${bulk.operation}` : '';
+  return {
+    staticSummary: `bulk '${String(bulk.name)}'${operation} (${total} items)`.slice(0, 200),
+    staticDetails: bulk.redriveOf
+      ? `Redrive of [${bulk.redriveOf.workflowId}](../${encodeURIComponent(bulk.redriveOf.workflowId)}/${bulk.redriveOf.runId}): ` +
+        `${items} items to run, ${total - items} reused`
+      : `${total} items, at most ${bulk.maxConcurrency ?? 'the default'} in flight`,
+    typedSearchAttributes: [
+      { key: SearchAttributes.NsePhase, value: 'validating' },
+      { key: SearchAttributes.NseObjectType, value: 'bulk' },
+      ...(bulk.tenantId ? [{ key: SearchAttributes.NseTenantId, value: bulk.tenantId }] : []),
+      ...(bulk.redriveOf ? [{ key: SearchAttributes.NseRedriveOf, value: bulk.redriveOf.workflowId }] : []),
+    ],
+  };
+}
+
 /** Typed access to nse-flow runs. */
 export class NseFlowClient {
   constructor(
@@ -243,11 +269,83 @@ export class NseFlowClient {
     });
   }
 
-  /** The run's status query (needs a live worker): an operation's or a plan's progress. */
-  async getStatus(workflowId: string): Promise<OperationStatus | ProvisionStatus> {
+  /**
+   * Starts a bulk: one operation run per item (docs/contract.md, Bulks). With an idempotency key the workflow id
+   * derives from it (`nse-flow-bulk-<key>`), with the same guarantees as {@link startProvisioning}.
+   */
+  async startBulk(
+    bulk: BulkInput,
+    options: StartOptions = {},
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof bulkWorkflow>> {
+    const workflowId =
+      options.workflowId ??
+      (options.idempotencyKey
+        ? workflowIdFor('bulk', options.idempotencyKey)
+        : `nse-flow-bulk-${bulk.name}-${crypto.randomUUID()}`);
+    return await this.temporal.workflow.start<typeof bulkWorkflow>('bulkWorkflow', {
+      taskQueue: options.taskQueue ?? this.taskQueue,
+      workflowId,
+      args: [bulk],
+      ...bulkStartMetadata(bulk),
+      workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
+      workflowIdReusePolicy: options.idempotencyKey ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
+    });
+  }
+
+  /** Changes a running bulk's limits; answers those now in force. Rejected (`InvalidInput`) for bad values. */
+  async setBulkLimits(workflowId: string, change: Partial<BulkLimits>): Promise<BulkLimits> {
+    try {
+      return await this.temporal.workflow.getHandle(workflowId).executeUpdate(setBulkLimitsUpdate, { args: [change] });
+    } catch (err) {
+      throw toRunFailedError(workflowId, err);
+    }
+  }
+
+  /**
+   * Starts a new run of a failed bulk or plan (`<workflowId>-redrive-<first 8 of the failed run id>`) that reuses
+   * what the failed run left done and reruns the rest. The new run names the original in its static details (a link in
+   * the Web UI), its `redriveOf` input and the `NseRedriveOf` search attribute. Throws {@link NotRedrivableError}
+   * when the run has not failed or is neither a bulk nor a plan.
+   */
+  async redrive(
+    workflowId: string,
+    options: Pick<StartOptions, 'taskQueue'> = {},
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof bulkWorkflow | typeof provisionWorkflow>> {
+    const { source, firstInput, details } = await readFailedRun(this.temporal, workflowId);
+    // One redrive per failed run: a second one of the same run finds this id taken (WorkflowExecutionAlreadyStarted).
+    const redriveId = `${workflowId.replace(/-redrive-[0-9a-f]{8}$/, '')}-redrive-${source.runId.slice(0, 8)}`;
+    const once = { workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'REJECT_DUPLICATE' } as const;
+    if (source.type === 'bulkWorkflow') {
+      const input = bulkRedriveInput(source, firstInput as BulkInput, details as BulkResult | undefined);
+      return await this.temporal.workflow.start<typeof bulkWorkflow>('bulkWorkflow', {
+        taskQueue: options.taskQueue ?? this.taskQueue,
+        workflowId: redriveId,
+        args: [input],
+        ...bulkStartMetadata(input),
+        ...once,
+      });
+    }
+    const plan = planRedriveInput(source, firstInput as ProvisionPlan, details as { steps?: StepReport[] });
+    const metadata = planStartMetadata(plan);
+    return await this.temporal.workflow.start<typeof provisionWorkflow>('provisionWorkflow', {
+      taskQueue: options.taskQueue ?? this.taskQueue,
+      workflowId: redriveId,
+      args: [plan],
+      ...metadata,
+      staticDetails: `Redrive of [${workflowId}](../${encodeURIComponent(workflowId)}/${source.runId})\n\n${metadata.staticDetails}`,
+      typedSearchAttributes: [
+        ...metadata.typedSearchAttributes,
+        { key: SearchAttributes.NseRedriveOf, value: workflowId },
+      ],
+      ...once,
+    });
+  }
+
+  /** The run's status query (needs a live worker): an operation's, a plan's or a bulk's progress. */
+  async getStatus(workflowId: string): Promise<OperationStatus | ProvisionStatus | BulkStatus> {
     return await this.temporal.workflow
       .getHandle(workflowId)
-      .query<OperationStatus | ProvisionStatus>(operationStatusQuery.name);
+      .query<OperationStatus | ProvisionStatus | BulkStatus>(operationStatusQuery.name);
   }
 
   /** Runs whose search attributes match a visibility query, newest first. */
@@ -284,9 +382,10 @@ export class NseFlowClient {
   }
 
   /** Waits for the run's result; a failed run throws {@link RunFailedError} with the failure type. */
-  async result(workflowId: string): Promise<OperationResult | ProvisionResult> {
+  async result(workflowId: string): Promise<OperationResult | ProvisionResult | BulkResult> {
     try {
-      return (await this.temporal.workflow.getHandle(workflowId).result()) as OperationResult | ProvisionResult;
+      return (await this.temporal.workflow.getHandle(workflowId).result()) as
+        OperationResult | ProvisionResult | BulkResult;
     } catch (err) {
       throw toRunFailedError(workflowId, err);
     }

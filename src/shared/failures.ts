@@ -37,6 +37,13 @@ export const FailureType = {
   CancelCleanUpIncomplete: 'CancelCleanUpIncomplete',
   /** A step of a provisioning plan failed; details report every step's outcome. */
   ProvisioningFailed: 'ProvisioningFailed',
+  /** More items of a bulk failed than it tolerates; details report every item (`BulkResult`). */
+  BulkFailed: 'BulkFailed',
+  /**
+   * A bulk was cancelled: its children in flight were cancelled (each undid its job) and items done stay done.
+   * Details report every item (`BulkResult`); Temporal's cancelled state could not carry them.
+   */
+  BulkCancelled: 'BulkCancelled',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -47,6 +47,10 @@ export interface ProvisionPlan {
   onFailure?: OnFailure;
   holdTimeoutMs?: number;
   holdDefault?: Decision;
+  /** Set by redrive: steps the failed run left done, by id, reused instead of run again (and never undone here). */
+  reused?: Record<string, { objectId?: string; jobId?: string }>;
+  /** Set by redrive: the failed plan this run reruns. */
+  redriveOf?: { workflowId: string; runId: string };
 }
 
 /** What a step's output offers to later steps. */
@@ -81,6 +85,16 @@ export const planSchema = () =>
     onFailure: z.optional(z.enum(['compensate', 'hold'])),
     holdTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(365 * 86_400_000))),
     holdDefault: z.optional(z.enum(['compensate', 'keep'])),
+    reused: z.optional(
+      z.record(
+        z.string().check(z.regex(STEP_ID)),
+        z.strictObject({
+          objectId: z.optional(z.string().check(z.maxLength(64))),
+          jobId: z.optional(z.string().check(z.maxLength(64))),
+        }),
+      ),
+    ),
+    redriveOf: z.optional(z.strictObject({ workflowId: z.string().check(z.maxLength(1000)), runId: z.string() })),
   });
 
 /** A parsed reference: which step and which of its outputs. */
@@ -150,6 +164,8 @@ function checkPlan(raw: unknown): ProvisionPlan {
     if (position.has(step.id)) throw invalidInput(`steps.${step.id}: step id used twice`);
     position.set(step.id, index);
   });
+  for (const id of Object.keys(plan.reused ?? {}))
+    if (!position.has(id)) throw invalidInput(`reused.${id}: no such step`);
   const outputs = new Map<string, StepOutput>();
   plan.steps.forEach((step, index) => {
     if (!findOperation(step.operation))

@@ -5,6 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { BulkLimits, BulkStatus } from './bulk';
 import type { Job, JobState } from './nse-types';
 
 /** Task queue used when `NSE_FLOW_TASK_QUEUE` is not set. */
@@ -17,10 +18,24 @@ export const SearchAttributes = {
   NseObjectType: defineSearchAttributeKey('NseObjectType', SearchAttributeType.KEYWORD),
   NseTenantId: defineSearchAttributeKey('NseTenantId', SearchAttributeType.KEYWORD),
   NsePhase: defineSearchAttributeKey('NsePhase', SearchAttributeType.KEYWORD),
+  /** A redriven run: the workflow id of the failed run it reruns. */
+  NseRedriveOf: defineSearchAttributeKey('NseRedriveOf', SearchAttributeType.KEYWORD),
+} as const;
+
+/** A bulk's progress (Int): items done, failed and in flight, across continue-as-new. */
+export const BulkSearchAttributes = {
+  NseItemsDone: defineSearchAttributeKey('NseItemsDone', SearchAttributeType.INT),
+  NseItemsFailed: defineSearchAttributeKey('NseItemsFailed', SearchAttributeType.INT),
+  NseItemsRunning: defineSearchAttributeKey('NseItemsRunning', SearchAttributeType.INT),
 } as const;
 
 /** Every custom search attribute key, for registration. */
-export const SEARCH_ATTRIBUTE_KEYS = Object.values(SearchAttributes);
+export const SEARCH_ATTRIBUTE_KEYS = [...Object.values(SearchAttributes), ...Object.values(BulkSearchAttributes)];
+
+/** A key's type as `temporal operator search-attribute create --type` and `start-dev --search-attribute` name it. */
+export function searchAttributeTypeName(key: (typeof SEARCH_ATTRIBUTE_KEYS)[number]): 'Keyword' | 'Int' {
+  return key.type === SearchAttributeType.INT ? 'Int' : 'Keyword';
+}
 
 /** How the workflow reads the job: see design.md "What to poll with". */
 export const PollMode = { Local: 'local', Activity: 'activity', LongPoll: 'long-poll' } as const;
@@ -257,3 +272,12 @@ export const setPollPolicyUpdate = defineUpdate<PollPolicy, [Partial<PollPolicy>
 
 /** Moves a running operation's deadline `byMs` later; answers the new deadline (ISO time). */
 export const extendDeadlineUpdate = defineUpdate<{ deadline: string }, [{ byMs: number }]>('extendDeadline');
+
+/** Progress of a bulk: counts, limits and the latest failures. */
+export const bulkStatusQuery = defineQuery<BulkStatus>('status');
+
+/**
+ * Changes a running bulk's `maxConcurrency` and/or `toleratedFailurePercent` from its next item on; answers the limits
+ * now in force. Refused (validator, nothing recorded) for a bad value or once the bulk no longer starts items.
+ */
+export const setBulkLimitsUpdate = defineUpdate<BulkLimits, [Partial<BulkLimits>]>('setBulkLimits');

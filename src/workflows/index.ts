@@ -1,3 +1,4 @@
 /** The worker's `workflowsPath` target: workflow functions only. */
 export { nseOperationWorkflow } from './operation';
 export { provisionWorkflow } from './provision';
+export { bulkWorkflow } from './bulk';

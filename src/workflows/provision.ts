@@ -67,6 +67,13 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
     for (const [index, step] of plan.steps.entries()) {
       const report = steps[index] as StepReport;
       const stepInput = resolveStepInput(step, outputs);
+      const reused = plan.reused?.[step.id];
+      if (reused) {
+        // Left done by the run this one redrives: its object stays, and it is that run's, not undone here.
+        Object.assign(report, { outcome: 'done', message: `reused from ${plan.redriveOf?.workflowId}` }, reused);
+        outputs.set(step.id, { ...reused, input: stepInput });
+        continue;
+      }
       const spec = findOperation(step.operation);
       report.workflowId = `${parentId}/${step.id}`;
       report.outcome = 'running';

@@ -145,11 +145,15 @@ function mergedPolicy(run: OperationRun, change: unknown): PollPolicy {
  * An invalid run shows what its input allows: `NsePhase = failed`, the object type of a known operation (or `plan`)
  * and a tenant id that is well formed, with details naming the failure. Behind a patch: runs before it showed none.
  */
-export function publishInvalidRun(input: unknown, failure: ApplicationFailure, kind: 'operation' | 'plan'): void {
+export function publishInvalidRun(
+  input: unknown,
+  failure: ApplicationFailure,
+  kind: 'operation' | 'plan' | 'bulk',
+): void {
   if (!patched(Patches.InvalidRunPublished)) return;
   const raw = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const spec = typeof raw.operation === 'string' ? findOperation(raw.operation) : undefined;
-  const objectType = kind === 'plan' ? 'plan' : spec?.resource;
+  const objectType = kind === 'operation' ? spec?.resource : kind;
   const tenantId = typeof raw.tenantId === 'string' && ID_PATTERN.test(raw.tenantId) ? raw.tenantId : undefined;
   upsertSearchAttributes([
     { key: SearchAttributes.NsePhase, value: Phase.Failed },
@@ -157,7 +161,9 @@ export function publishInvalidRun(input: unknown, failure: ApplicationFailure, k
     ...(tenantId ? [{ key: SearchAttributes.NseTenantId, value: tenantId }] : []),
   ]);
   const title =
-    kind === 'plan' ? 'invalid provisioning plan' : `invalid input for ${spec?.name ?? 'an unknown operation'}`;
+    kind === 'operation'
+      ? `invalid input for ${spec?.name ?? 'an unknown operation'}`
+      : `invalid ${kind === 'plan' ? 'provisioning plan' : 'bulk'}`;
   setCurrentDetails(
     detailsTable(title, [
       ['Phase', Phase.Failed],

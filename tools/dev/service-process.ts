@@ -41,7 +41,9 @@ export function startService(options: ServiceOptions): ServiceProcess {
   closeSync(out);
   const exited = new Promise<never>((_resolve, reject) => {
     child.once('exit', (code, signal) =>
-      reject(new Error(`${options.name} exited (${signal ?? code}); see ${options.logFile}${logTail(options.logFile)}`)),
+      reject(
+        new Error(`${options.name} exited (${signal ?? code}); see ${options.logFile}${logTail(options.logFile)}`),
+      ),
     );
     child.once('error', reject);
   });

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/workflow-api';
+import { SEARCH_ATTRIBUTE_KEYS, searchAttributeTypeName } from '../../src/shared/workflow-api';
 import { PG_USER } from './postgres';
 import { startService, waitUntilReady, type ServiceProcess } from './service-process';
 import { REPO_ROOT } from './temporal-dev-server';
@@ -94,7 +94,7 @@ export async function createNamespace(
       PATH: `${path.dirname(tools.cli)}:${process.env.PATH ?? ''}`,
       TEMPORAL_ADDRESS: address,
       NAMESPACE: CLUSTER_NAMESPACE,
-      SEARCH_ATTRIBUTES: SEARCH_ATTRIBUTE_KEYS.map((key) => key.name).join(' '),
+      SEARCH_ATTRIBUTES: SEARCH_ATTRIBUTE_KEYS.map((key) => `${key.name}:${searchAttributeTypeName(key)}`).join(' '),
     },
     log,
   );

@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/shared/workflow-api';
+import { SEARCH_ATTRIBUTE_KEYS, searchAttributeTypeName } from '../../src/shared/workflow-api';
 
 /** Where the repository lives, for .tools and .temporal. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -47,7 +47,8 @@ export function devServerArgs(options: DevServerOptions): string[] {
     args.push('--db-filename', options.dbFile);
     args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
   }
-  for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const key of SEARCH_ATTRIBUTE_KEYS)
+    args.push('--search-attribute', `${key.name}=${searchAttributeTypeName(key)}`);
   return [...args, ...(options.extraArgs ?? [])];
 }
 

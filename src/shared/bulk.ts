@@ -1,0 +1,223 @@
+/**
+ * Bulk provisioning (`nse-flow provision --each items.json`): one catalogue operation per item, like Step Functions'
+ * Distributed Map. The bulk's own `operation`, `tenantId` and `input` are the defaults every item starts from (the
+ * item selector); an item names its `key` and what differs: its own `input` fields (merged over the bulk's), or its
+ * own `operation` and `tenantId`. The key names the item's run (`<bulk id>/<key>`) and its outcome. Validated whole,
+ * before the first NSE call. Pure and workflow-safe.
+ * @module
+ */
+import * as z from 'zod/mini';
+import { assertWithinLimits, formatIssues, invalidInput, parseOperationFields, pollPolicySchema } from './validation';
+import type { OperationInput, PollPolicy } from './workflow-api';
+import { safeParse } from './zod-kit';
+
+/** Most items in one bulk (a larger fleet is several bulks). */
+export const MAX_BULK_ITEMS = 10_000;
+/** Largest bulk input as JSON: under the server's 2 MB payload limit with room for what a run carries on. */
+export const MAX_BULK_BYTES = 1_500_000;
+/** Longest failure message kept per item: 10,000 failed items still fit one result payload. */
+export const MAX_ITEM_MESSAGE = 120;
+/** Most children one run starts before it continues as new (history stays far below 4,096 events). */
+export const DEFAULT_ITEMS_PER_RUN = 250;
+export const DEFAULT_MAX_CONCURRENCY = 20;
+/** Pending child workflows per run are capped by the server at 2,000. */
+export const MAX_CONCURRENCY = 1_000;
+
+const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+
+/** One item of a bulk: what differs from the bulk's defaults. */
+export interface BulkItem {
+  /** Unique in the bulk; the item's run is `<bulk workflow id>/<key>`. Default `item-<position from 1>`. */
+  key?: string;
+  operation?: string;
+  tenantId?: string;
+  /** Fields merged over the bulk's `input` (shallow: a field given here replaces the bulk's). */
+  input?: Record<string, unknown>;
+}
+
+/** How a running bulk goes: both changeable with the `setBulkLimits` update. */
+export interface BulkLimits {
+  /** Items in flight at once (1-1000). */
+  maxConcurrency: number;
+  /** The bulk stops and fails once more than this percentage of all its items failed (0-100). */
+  toleratedFailurePercent: number;
+}
+
+/** Input of {@link bulkWorkflow}. */
+export interface BulkInput extends Partial<BulkLimits> {
+  /** A short name shown in the Web UI. */
+  name: string;
+  operation?: string;
+  tenantId?: string;
+  input?: Record<string, unknown>;
+  /** Poll policy of every item's run. */
+  poll?: Partial<PollPolicy>;
+  items: BulkItem[];
+  /** Children started per run before continuing as new (default {@link DEFAULT_ITEMS_PER_RUN}). */
+  itemsPerRun?: number;
+  /** Set by redrive: the bulk or plan this run reruns. */
+  redriveOf?: { workflowId: string; runId: string };
+  /** Set by the workflow when it continues as new, and by redrive: outcomes of items already finished. */
+  finished?: ItemOutcome[];
+  /** Items in the whole bulk, when `items` holds only those left (continue-as-new, redrive). */
+  total?: number;
+}
+
+/** What happened to one item. `reused`: done by the run this one redrives, not run again. */
+export interface ItemOutcome {
+  key: string;
+  outcome: 'done' | 'failed' | 'cancelled' | 'not-started';
+  objectId?: string;
+  message?: string;
+  reused?: true;
+}
+
+/** Result of a bulk (and, in a failure's details, how far it got): every item's outcome, by key. */
+export interface BulkResult {
+  bulk: string;
+  total: number;
+  done: number;
+  failed: number;
+  items: ItemOutcome[];
+}
+
+/** What the bulk's `status` query answers. */
+export interface BulkStatus extends BulkLimits {
+  bulk: string;
+  phase: string;
+  total: number;
+  done: number;
+  failed: number;
+  running: number;
+  pending: number;
+  /** Outcomes so far, latest failures first capped to 50 (the result has them all). */
+  failures: ItemOutcome[];
+}
+
+const boundedText = () => z.string().check(z.minLength(1), z.maxLength(64));
+const fields = () => z.record(z.string(), z.unknown());
+const outcomeSchema = () =>
+  z.strictObject({
+    key: z.string().check(z.regex(KEY_PATTERN)),
+    outcome: z.enum(['done', 'failed', 'cancelled', 'not-started']),
+    objectId: z.optional(z.string().check(z.maxLength(64))),
+    message: z.optional(z.string().check(z.maxLength(MAX_ITEM_MESSAGE))),
+    reused: z.optional(z.literal(true)),
+  });
+
+/** The limits a caller may change; both optional. */
+export const bulkLimitsSchema = () =>
+  z.strictObject({
+    maxConcurrency: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(MAX_CONCURRENCY))),
+    toleratedFailurePercent: z.optional(z.number().check(z.minimum(0), z.maximum(100))),
+  });
+
+/** The bulk's envelope; items are checked one by one apart (see {@link parseBulk}). */
+export const bulkInputSchema = () =>
+  z.extend(bulkLimitsSchema(), {
+    name: z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, 'must be 1-64 letters, digits, spaces, _ . -')),
+    operation: z.optional(boundedText()),
+    tenantId: z.optional(boundedText()),
+    input: z.optional(fields()),
+    poll: z.optional(pollPolicySchema()),
+    items: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_BULK_ITEMS)),
+    itemsPerRun: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(2_000))),
+    redriveOf: z.optional(z.strictObject({ workflowId: z.string().check(z.maxLength(1000)), runId: z.string() })),
+    finished: z.optional(z.array(outcomeSchema()).check(z.maxLength(MAX_BULK_ITEMS))),
+    total: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(MAX_BULK_ITEMS))),
+  });
+
+const itemSchema = () =>
+  z.strictObject({
+    key: z.optional(z.string().check(z.regex(KEY_PATTERN, 'must be 1-100 letters, digits, _ . : -'))),
+    operation: z.optional(boundedText()),
+    tenantId: z.optional(boundedText()),
+    input: z.optional(fields()),
+  });
+
+/** A validated bulk: every item with its key and its full operation input. */
+export interface ValidBulk {
+  input: BulkInput;
+  limits: BulkLimits;
+  itemsPerRun: number;
+  /** Every item left to run, its key set, and the operation request its run gets. */
+  items: { item: BulkItem & { key: string }; request: OperationInput }[];
+  total: number;
+}
+
+/** The item's operation request: the bulk's defaults with the item's values over them. */
+export function itemRequest(bulk: BulkInput, item: BulkItem): OperationInput {
+  const tenantId = item.tenantId ?? bulk.tenantId;
+  return {
+    operation: item.operation ?? bulk.operation ?? '',
+    input: { ...bulk.input, ...item.input },
+    ...(tenantId ? { tenantId } : {}),
+    ...(bulk.poll ? { poll: bulk.poll } : {}),
+  };
+}
+
+/**
+ * Validates a bulk whole: its envelope, then every item (key, operation and fields, as the item's run will check
+ * them), naming the first bad item by position and key. Throws a non-retryable `InvalidInput` failure.
+ */
+export function parseBulk(raw: unknown, options = { itemsChecked: false }): ValidBulk {
+  const envelope = raw !== null && typeof raw === 'object' ? { ...(raw as Record<string, unknown>) } : raw;
+  const rawItems = (envelope as { items?: unknown })?.items;
+  if (Array.isArray(rawItems)) (envelope as Record<string, unknown>).items = [];
+  // The items are checked one by one below: the limits apply to the envelope and to each item.
+  assertWithinLimits(envelope, 'bulk');
+  const size = JSON.stringify(raw)?.length ?? 0;
+  if (size > MAX_BULK_BYTES) throw invalidInput(`bulk: ${size} bytes is more than the ${MAX_BULK_BYTES} allowed`);
+  const parsed = safeParse(bulkInputSchema(), { ...(envelope as object), items: rawItems });
+  if (!parsed.success) throw invalidInput(`bulk: ${formatIssues(parsed.error)}`);
+  const bulk = parsed.data as BulkInput;
+  const keys = new Set((bulk.finished ?? []).map((outcome) => outcome.key));
+  const items = bulk.items.map((rawItem, index) => {
+    const where = `items[${index}]`;
+    assertWithinLimits(rawItem, where);
+    const item = safeParse(itemSchema(), rawItem);
+    if (!item.success) throw invalidInput(`${where}: ${formatIssues(item.error)}`);
+    const key = item.data.key ?? `item-${index + 1}`;
+    const named = `${where} (key ${key})`;
+    if (keys.has(key)) throw invalidInput(`${named}: key used twice`);
+    keys.add(key);
+    const request = itemRequest(bulk, item.data);
+    if (!request.operation) throw invalidInput(`${named}: no operation (set it on the bulk or on the item)`);
+    // A run continued as new carries items its first run checked: not again, for every one of up to 10,000.
+    if (!options.itemsChecked) parseOperationFields(request.operation, request.input, `${named}.input`);
+    return { item: { ...item.data, key }, request };
+  });
+  const total = bulk.total ?? items.length + (bulk.finished?.length ?? 0);
+  if (total !== items.length + (bulk.finished?.length ?? 0))
+    throw invalidInput('bulk.total: must count the items left and those finished');
+  return {
+    input: bulk,
+    limits: {
+      maxConcurrency: bulk.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+      toleratedFailurePercent: bulk.toleratedFailurePercent ?? 0,
+    },
+    itemsPerRun: bulk.itemsPerRun ?? DEFAULT_ITEMS_PER_RUN,
+    items,
+    total,
+  };
+}
+
+/** A change of limits checked like the bulk's own; throws `InvalidInput` naming the field. */
+export function parseLimitsChange(raw: unknown): Partial<BulkLimits> {
+  assertWithinLimits(raw, 'setBulkLimits');
+  const parsed = safeParse(bulkLimitsSchema(), raw);
+  if (!parsed.success) throw invalidInput(`setBulkLimits: ${formatIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** True when more than the tolerated share of all items failed. */
+export function toleranceExceeded(failed: number, total: number, limits: BulkLimits): boolean {
+  return failed * 100 > limits.toleratedFailurePercent * total;
+}
+
+/** A failure message cut to {@link MAX_ITEM_MESSAGE} characters. */
+export function shortMessage(message: string): string {
+  return message.length <= MAX_ITEM_MESSAGE ? message : `${message.slice(0, MAX_ITEM_MESSAGE - 1)}…`;
+}
