@@ -217,6 +217,28 @@ describe('nse-flow CLI', () => {
     expect((await cli(['provision', path.join(dir, 'missing.json')])).code).toBe(2);
   });
 
+  it('provisions a bulk from an items file (--each), then redrives it', async () => {
+    const bulk = path.join(__dirname, '..', '..', 'examples', 'bulk-hostgroups.json');
+    const id = `cli-bulk-${Date.now()}`;
+    const { code, stdout } = await cli([
+      'provision',
+      '--each',
+      bulk,
+      '--id',
+      id,
+      '--tolerated-failure-percent',
+      '0',
+      '--wait',
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^failed \(BulkFailed\): bulk hostgroups: 1 failed items are more than the tolerated 0%/m);
+    const redriven = await cli(['--json', 'redrive', id]);
+    expect(redriven.code).toBe(0);
+    expect(JSON.parse(redriven.stdout)).toMatchObject({ workflowId: expect.stringMatching(`^${id}-redrive-`) });
+    expect((await cli(['redrive', 'no-such-run'])).code).not.toBe(0);
+    expect((await cli(['provision', '--each', bulk, '--max-concurrency', '0'])).code).toBe(2);
+  });
+
   it('prints every step of a failed plan and what was undone', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-cli-'));
     const plan = path.join(dir, 'plan.json');
@@ -295,6 +317,7 @@ describe('nse-flow CLI', () => {
     for (const command of [
       'run',
       'provision',
+      'redrive',
       'status',
       'result',
       'cancel',
