@@ -7,8 +7,11 @@ export interface Profile {
   name: 'quick' | 'full';
   /** 1. History events per poll cycle: runs per poll mode. */
   events: { runsPerMode: number };
-  /** 2 and 4. Throughput and CPU at saturation: blocks of (operation, baseline), each a closed loop. */
-  throughput: { blocks: number; concurrency: number; warmupMs: number; windowMs: number };
+  /**
+   * 2 and 4. Throughput and CPU at saturation: blocks of (operation, baseline), each a closed loop, at the level of
+   * `ladder` (runs in flight) where both sides saturate; `concurrency` if the ladder is empty.
+   */
+  throughput: { blocks: number; ladder: number[]; concurrency: number; warmupMs: number; windowMs: number };
   /** 3. Reaction delay: blocks, each with this many runs of every poll mode at once. */
   reaction: { blocks: number; runsPerMode: number };
   /** 5. Memory: runs polling at once. */
@@ -22,7 +25,7 @@ export interface Profile {
 export const QUICK: Profile = {
   name: 'quick',
   events: { runsPerMode: 1 },
-  throughput: { blocks: 3, concurrency: 60, warmupMs: 2_000, windowMs: 4_000 },
+  throughput: { blocks: 3, ladder: [60, 120, 240, 480], concurrency: 60, warmupMs: 3_000, windowMs: 4_000 },
   reaction: { blocks: 2, runsPerMode: 8 },
   memory: { runs: 200 },
   naive: { blocks: 2, runs: 24, spacingMs: 150 },
@@ -32,7 +35,7 @@ export const QUICK: Profile = {
 export const FULL: Profile = {
   name: 'full',
   events: { runsPerMode: 2 },
-  throughput: { blocks: 8, concurrency: 60, warmupMs: 3_000, windowMs: 12_000 },
+  throughput: { blocks: 8, ladder: [60, 120, 240, 480, 960], concurrency: 60, warmupMs: 5_000, windowMs: 12_000 },
   reaction: { blocks: 3, runsPerMode: 20 },
   memory: { runs: 1_000 },
   naive: { blocks: 5, runs: 60, spacingMs: 150 },

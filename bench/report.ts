@@ -9,7 +9,7 @@ import type { EventsResult, ModeEvents } from './scenarios/events';
 import type { MemoryResult } from './scenarios/memory';
 import type { NaiveResult } from './scenarios/naive';
 import type { ModeReaction } from './scenarios/reaction';
-import type { SideWindow, ThroughputResult } from './scenarios/throughput';
+import { machineBusyWithOthers, type LadderStep, type SideWindow, type ThroughputResult } from './scenarios/throughput';
 import type { TimerLateness } from './scenarios/timers';
 import { median, type Spread } from './stats';
 
@@ -73,8 +73,9 @@ function throughputRows(t: ThroughputResult, profile: Profile, machine: MachineI
       ratio(t.transitionRatio),
       `operation / baseline: ${both((w) => w.transitionsPerSec, 0)} transitions/s, ${both((w) => w.workflowTasksPerSec, 0)} WFT/s, ` +
         `${both((w) => w.runsPerSec, 1)} runs/s, ${both((w) => w.eventsPerSec, 0)} events/s (events ratio ${f(t.eventRatio.median)}); ` +
-        `closed loop of ${profile.throughput.concurrency} runs; transitions = the server's stateTransitionCount`,
+        `closed loop of ${t.inFlight ?? profile.throughput.concurrency} runs in flight; transitions = the server's stateTransitionCount`,
     ],
+    ...ladderRows(t, machine),
     [
       '2',
       `… per CPU-second of worker + ${server}`,
@@ -103,6 +104,24 @@ function throughputRows(t: ThroughputResult, profile: Profile, machine: MachineI
       `cores used, operation / baseline: worker ${both((w) => w.cpu.workerCores)}, ${server} ${both((w) => w.cpu.serverCores)}, ` +
         `workflow thread ${both((w) => w.cpu.workflowThreadBusy)}; our processes kept ${both((w) => w.cpu.machineBusy, 0, pct)} of ${machine.nproc} cores busy ` +
         `while other processes on the machine used ${both((w) => w.cpu.foreignCores)} cores`,
+    ],
+  ];
+}
+
+function ladderRows(t: ThroughputResult, machine: MachineInfo): Row[] {
+  if (!t.ladder || t.ladder.length === 0) return [];
+  const level = (step: LadderStep): string =>
+    `${step.inFlight}: ${f(step.operation.transitionsPerSec, 0)} / ${f(step.baseline.transitionsPerSec, 0)} ` +
+    `(machine ${pct(machineBusyWithOthers(step.operation, machine.nproc))} / ` +
+    `${pct(machineBusyWithOthers(step.baseline, machine.nproc))} busy, ours ${pct(step.operation.cpu.machineBusy)} / ` +
+    `${pct(step.baseline.cpu.machineBusy)}; server ${f(step.operation.cpu.serverCores)} / ${f(step.baseline.cpu.serverCores)} cores)`;
+  return [
+    [
+      '2',
+      'Saturation ladder: runs in flight → transitions/s, operation / baseline',
+      `saturated at **${t.inFlight}** in flight`,
+      `${t.ladder.map(level).join('; ')}; a side is saturated when doubling the runs in flight adds under 10% ` +
+        `transitions/s (or the machine, other processes included, is 95% busy); busy = share of all cores`,
     ],
   ];
 }

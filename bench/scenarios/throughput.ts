@@ -3,7 +3,7 @@
  *
  * Each block runs both sides against the same dev server, in alternating order: full operation runs (local poll
  * mode, submit, three polls, NORMAL, 1 s interval) and the baseline workflow (one no-op activity). A side is a
- * closed loop that keeps `concurrency` runs in flight; after a warm-up, a window is measured:
+ * closed loop that keeps a number of runs in flight; after a warm-up, a window is measured:
  * - events/s and workflow tasks/s: history events timestamped inside the window; state transitions/s: each run's
  *   `stateTransitionCount` (DescribeWorkflowExecution; the server keeps no time per transition) times the share of
  *   its events that fall inside the window;
@@ -11,6 +11,11 @@
  * Other work on the machine moves the raw transitions/s a lot, so the ratios are also given per CPU-second of
  * worker + dev server (the capacity ratio on a CPU-bound box) and per dev-server CPU-second (the ratio when the
  * server alone is the limit).
+ *
+ * Saturation first: a closed loop of runs that wait on ~1 s timers measures the loop's latency, not capacity, until
+ * enough runs are in flight. One block per level of `ladder` (runs in flight, doubling) is measured until both
+ * sides gain less than {@link SATURATED_GAIN} transitions/s from the level before (or the machine, other processes
+ * included, is {@link SATURATED_BUSY} busy); the blocks of the figure then run at that level.
  * @module
  */
 import { foreignMs, meterDelta, type Bench, type Meter } from '../harness';
@@ -24,7 +29,10 @@ export type Side = 'operation' | 'baseline';
 
 export interface SideWindow {
   side: Side;
+  /** Block of the figure, or -1 for a step of the saturation ladder. */
   block: number;
+  /** Runs kept in flight (absent in results recorded before the ladder: 60). */
+  inFlight?: number;
   windowMs: number;
   runsClosed: number;
   /** Runs completed per second, counting each run by the share of its events inside the window. */
@@ -58,7 +66,18 @@ export interface SideWindow {
   };
 }
 
+/** One level of the saturation ladder: a block of both sides at `inFlight` runs. */
+export interface LadderStep {
+  inFlight: number;
+  operation: SideWindow;
+  baseline: SideWindow;
+}
+
 export interface ThroughputResult {
+  /** The ladder, lowest level first; the figure's blocks ran at `inFlight` (both absent in older results). */
+  ladder?: LadderStep[];
+  /** Runs in flight of the figure's blocks: the level where both sides saturated (or the ladder's last). */
+  inFlight?: number;
   windows: SideWindow[];
   /** Per block: operation transitions/s over baseline transitions/s. */
   transitionRatio: Spread;
@@ -75,8 +94,19 @@ function median<T>(values: T[], pick: (v: T) => number): number {
   return spread(values.map(pick)).median;
 }
 
-async function measureSide(bench: Bench, profile: Profile, side: Side, block: number): Promise<SideWindow> {
-  const { concurrency, warmupMs, windowMs } = profile.throughput;
+/** A side has saturated when doubling the runs in flight adds less than this share of transitions/s. */
+export const SATURATED_GAIN = 0.1;
+/** … or when this share of the machine's cores is busy, other processes included (a CPU-bound box). */
+export const SATURATED_BUSY = 0.95;
+
+async function measureSide(
+  bench: Bench,
+  profile: Profile,
+  side: Side,
+  block: number | string,
+  concurrency: number,
+): Promise<SideWindow> {
+  const { warmupMs, windowMs } = profile.throughput;
   const idPrefix = `bench-tp-${bench.runTag}-${block}-${side}`;
   const template: RunTemplate =
     side === 'baseline'
@@ -119,7 +149,8 @@ async function measureSide(bench: Bench, profile: Profile, side: Side, block: nu
   const cores = bench.machine.nproc;
   return {
     side,
-    block,
+    block: typeof block === 'number' ? block : -1,
+    inFlight: concurrency,
     windowMs: to.at - from.at,
     runsClosed: closed.length,
     runsPerSec: sum(records.map((r) => r.eventAt.filter(inWindow).length / Math.max(1, r.eventAt.length))) / seconds,
@@ -151,7 +182,44 @@ async function measureSide(bench: Bench, profile: Profile, side: Side, block: nu
   };
 }
 
+function describe(window: SideWindow): string {
+  return (
+    `${window.transitionsPerSec.toFixed(0)} transitions/s, ${window.workflowTasksPerSec.toFixed(0)} WFT/s, ` +
+    `worker ${window.cpu.workerMsPerTask.toFixed(2)} ms/WFT, server ${window.cpu.serverMsPerTask.toFixed(2)} ms/WFT, ` +
+    `machine ${(window.cpu.machineBusy * 100).toFixed(0)}% busy (+ ${window.cpu.foreignCores.toFixed(2)} cores of ` +
+    `other processes)`
+  );
+}
+
+/** Share of the machine's cores busy during a window: our processes and every other one. */
+export function machineBusyWithOthers(window: SideWindow, cores: number): number {
+  return window.cpu.machineBusy + window.cpu.foreignCores / cores;
+}
+
+/** Doubles the runs in flight until both sides saturate; returns the steps and the level to measure at. */
+async function climbLadder(bench: Bench, profile: Profile): Promise<{ ladder: LadderStep[]; inFlight: number }> {
+  const ladder: LadderStep[] = [];
+  for (const inFlight of profile.throughput.ladder) {
+    const operation = await measureSide(bench, profile, 'operation', `ladder${inFlight}`, inFlight);
+    const baseline = await measureSide(bench, profile, 'baseline', `ladder${inFlight}`, inFlight);
+    const step = { inFlight, operation, baseline };
+    bench.log(`  ladder ${inFlight} in flight: operation ${describe(operation)}`);
+    bench.log(`  ladder ${inFlight} in flight: baseline ${describe(baseline)}`);
+    const previous = ladder.at(-1);
+    ladder.push(step);
+    const saturated = (side: 'operation' | 'baseline'): boolean =>
+      machineBusyWithOthers(step[side], bench.machine.nproc) >= SATURATED_BUSY ||
+      (previous !== undefined &&
+        step[side].transitionsPerSec < previous[side].transitionsPerSec * (1 + SATURATED_GAIN));
+    if (saturated('operation') && saturated('baseline')) return { ladder, inFlight };
+  }
+  const last = ladder.at(-1);
+  return { ladder, inFlight: last?.inFlight ?? profile.throughput.concurrency };
+}
+
 export async function measureThroughput(bench: Bench, profile: Profile): Promise<ThroughputResult> {
+  const { ladder, inFlight } = await climbLadder(bench, profile);
+  bench.log(`  the figure's blocks run at ${inFlight} in flight`);
   const windows: SideWindow[] = [];
   const transitionRatios: number[] = [];
   const perCpuRatios: number[] = [];
@@ -162,15 +230,10 @@ export async function measureThroughput(bench: Bench, profile: Profile): Promise
     const order: Side[] = block % 2 === 0 ? ['operation', 'baseline'] : ['baseline', 'operation'];
     const got = new Map<Side, SideWindow>();
     for (const side of order) {
-      const window = await measureSide(bench, profile, side, block);
+      const window = await measureSide(bench, profile, side, block, inFlight);
       got.set(side, window);
       windows.push(window);
-      bench.log(
-        `  throughput block ${block + 1}/${profile.throughput.blocks} ${side}: ${window.transitionsPerSec.toFixed(0)} transitions/s, ` +
-          `${window.workflowTasksPerSec.toFixed(0)} WFT/s, worker ${window.cpu.workerMsPerTask.toFixed(2)} ms/WFT, ` +
-          `server ${window.cpu.serverMsPerTask.toFixed(2)} ms/WFT, machine ${(window.cpu.machineBusy * 100).toFixed(0)}% busy ` +
-          `(+ ${window.cpu.foreignCores.toFixed(2)} cores of other processes)`,
-      );
+      bench.log(`  throughput block ${block + 1}/${profile.throughput.blocks} ${side}: ${describe(window)}`);
     }
     const op = got.get('operation') as SideWindow;
     const base = got.get('baseline') as SideWindow;
@@ -181,6 +244,8 @@ export async function measureThroughput(bench: Bench, profile: Profile): Promise
     cpuRatios.push(op.cpu.workerMsPerTask / base.cpu.workerMsPerTask);
   }
   return {
+    ladder,
+    inFlight,
     windows,
     transitionRatio: spread(transitionRatios),
     transitionPerCpuRatio: spread(perCpuRatios),
