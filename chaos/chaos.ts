@@ -21,9 +21,10 @@ import { SIM_FIXTURES } from '../src/simulator/fixtures';
 import type { OperationResult, ProvisionResult, StepReport } from '../src/shared/workflow-api';
 import {
   checkRun,
-  createCounts,
   duplicates,
+  indexLedger,
   reportedForManualCleanUp,
+  unreportedObjects,
   type RunRecord,
   type Violation,
 } from './invariants';
@@ -169,7 +170,9 @@ async function drive(
   const concurrency = options.concurrency ?? 16;
   await createAccountFixture(stack);
   await stack.setRules(allRules(scenarios));
-  const baseline = (await stack.ledger()).requests.length;
+  const before = await stack.ledger();
+  const baseline = before.requests.length;
+  const existedBefore = new Set(before.resources.map((r) => r.id));
 
   const t0 = Date.now();
   const faults = new FaultController(stack, scenarios, rng.fork('harness'), log, t0, {
@@ -221,8 +224,9 @@ async function drive(
     leaks.push(...scanLines(text, path.basename(file), secrets));
   }
 
-  const counts = createCounts(ledger);
-  const violations: Violation[] = runs.flatMap((run) => checkRun(run, ledger, counts));
+  const index = indexLedger(ledger);
+  const violations: Violation[] = runs.flatMap((run) => checkRun(run, index));
+  violations.push(...unreportedObjects(runs, index, existedBefore));
   const dupes = duplicates(ledger);
   for (const d of dupes) violations.push({ invariant: 'duplicate', detail: `${d.key} created ${d.creates} times` });
   for (const leak of leaks) violations.push({ invariant: 'leak', detail: `${leak.secret} in ${leak.where}` });
@@ -262,7 +266,7 @@ async function drive(
       (r) => r.method === 'GET' && /^\/v2\.1\/jobs\/[^/]+$/.test(r.path) && r.status === 200,
     ).length,
     duplicates: dupes,
-    manualCleanUp: reportedForManualCleanUp(runs, ledger),
+    manualCleanUp: reportedForManualCleanUp(runs, index),
     scanned,
     leaks,
     violations,

@@ -1,12 +1,19 @@
 /**
  * The invariants every chaos run is held to, checked against the simulator's ledger (what NSE actually did) and
- * what each run reported: the outcome its scenario implies, exactly one create per intended resource, and no
- * resource left behind by a failed or cancelled run unless the run reported it for manual clean-up.
+ * what each run reported: the outcome its scenario implies, exactly one create per intended resource, no object
+ * another run made reported as a run's own, and no object left at NSE that no run reported.
+ *
+ * Objects are told apart the way NSE tells them apart, never by name alone: by type, tenant, subtenant, zone and
+ * name (a block store's name is `<subtenant>_<zone>`, an account's its tenant and subtenant), and a snapshot by its
+ * parent. Whose request made an object is read from the object itself: the `chaos` tag of its request, an
+ * account's quota (accounts take no tags), else the scenario token in its name; an object a job made alongside
+ * (a disk's inline host group) belongs to whoever the job's other objects belong to.
  * @module
  */
-import type { Ledger } from '../src/simulator/job-store';
+import type { Ledger, LedgerResource } from '../src/simulator/job-store';
+import { FailureType } from '../src/shared/failures';
 import type { StepReport } from '../src/shared/workflow-api';
-import type { Outcome, Scenario } from './scenarios';
+import { ACCOUNT_QUOTA_BASE, tokenOf, type Outcome, type Scenario } from './scenarios';
 
 /** What one run ended with, as the suite saw it through the client. */
 export interface RunRecord {
@@ -46,28 +53,119 @@ export interface Violation {
 /** Phrases with which a run hands an object over to a person. */
 const MANUAL = /manual clean-up needed|manual-cleanup-needed|by hand/;
 
-function createKey(e: { type: string; name: string }): string {
-  return `${e.type}:${e.name}`;
+/** A snapshot, which the ledger knows only from its events: parent id and name. */
+interface SnapshotRecord {
+  type: string;
+  parentId: string;
+  name: string;
+  jobId: string;
+  owner: string | undefined;
+  live: boolean;
 }
 
-/** Counts create events per `type:name` (snapshots by their name, which is unique per scenario too). */
-export function createCounts(ledger: Ledger): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const e of ledger.events) if (e.kind === 'create') counts.set(createKey(e), (counts.get(createKey(e)) ?? 0) + 1);
-  return counts;
+/** The ledger, indexed once for every run's checks. */
+export interface LedgerIndex {
+  ledger: Ledger;
+  /** Owner token of each resource id (absent: no scenario's request made it). */
+  owner: Map<string, string>;
+  /** The job that created each resource id. */
+  createdBy: Map<string, string>;
+  snapshots: SnapshotRecord[];
 }
 
-/** Keys created more than once: a duplicate means a retried or adopted submit created a second resource. */
+/** Where NSE keeps an object unique: type, tenant, subtenant, zone and name. */
+export function resourceKey(r: Pick<LedgerResource, 'type' | 'tenant_id' | 'subtenant_id' | 'zone' | 'name'>): string {
+  return [r.type, r.tenant_id, r.subtenant_id, r.zone ?? '', r.name].join('|');
+}
+
+function markOf(r: LedgerResource): string | undefined {
+  const tags = r.fields.tags;
+  if (tags && typeof tags === 'object' && typeof (tags as Record<string, unknown>).chaos === 'string')
+    return (tags as Record<string, string>).chaos;
+  const quota = r.fields.quota_gb;
+  if (r.type === 'objectstorage-account' && typeof quota === 'number' && quota >= ACCOUNT_QUOTA_BASE)
+    return tokenOf(quota - ACCOUNT_QUOTA_BASE);
+  return nameToken(r.name);
+}
+
+const nameToken = (name: string): string | undefined => name.match(/r\d{5}(?=-)/)?.[0];
+
+/** Indexes owners (see the module comment), creating jobs and snapshots. */
+export function indexLedger(ledger: Ledger): LedgerIndex {
+  const byId = new Map(ledger.resources.map((r) => [r.id, r]));
+  const createdBy = new Map<string, string>();
+  const jobOwner = new Map<string, string>();
+  const owner = new Map<string, string>();
+  for (const e of ledger.events) {
+    const r = e.kind === 'create' ? byId.get(e.id) : undefined;
+    if (!r || e.type.endsWith('-snapshot')) continue;
+    if (!createdBy.has(r.id)) createdBy.set(r.id, e.jobId);
+    const mark = markOf(r);
+    if (mark) jobOwner.set(e.jobId, mark);
+  }
+  for (const r of ledger.resources) {
+    const mark = markOf(r) ?? jobOwner.get(createdBy.get(r.id) ?? '');
+    if (mark) owner.set(r.id, mark);
+  }
+  const snapshotEvents = ledger.events.filter((e) => e.type.endsWith('-snapshot'));
+  const snapshots = snapshotEvents
+    .filter((e) => e.kind === 'create')
+    .map((c) => ({
+      type: c.type,
+      parentId: c.id,
+      name: c.name,
+      jobId: c.jobId,
+      owner: nameToken(c.name),
+      // Live: no later delete of it, and its parent lives.
+      live:
+        !snapshotEvents.some((d) => d.kind === 'delete' && d.id === c.id && d.name === c.name && d.seq > c.seq) &&
+        byId.get(c.id)?.deleted === undefined,
+    }));
+  return { ledger, owner, createdBy, snapshots };
+}
+
+/** Keys created more than once (a retried or adopted submit made a second object); snapshots per parent. */
 export function duplicates(ledger: Ledger): { key: string; creates: number }[] {
-  return [...createCounts(ledger)].filter(([, n]) => n > 1).map(([key, creates]) => ({ key, creates }));
+  const byId = new Map(ledger.resources.map((r) => [r.id, r]));
+  const counts = new Map<string, number>();
+  for (const e of ledger.events) {
+    if (e.kind !== 'create') continue;
+    const r = byId.get(e.id);
+    const key = e.type.endsWith('-snapshot') || !r ? `${e.type}|${e.id}|${e.name}` : resourceKey(r);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].filter(([, n]) => n > 1).map(([key, creates]) => ({ key, creates }));
 }
 
-/** Checks one run's outcome and its resources against the ledger. */
-export function checkRun(run: RunRecord, ledger: Ledger, counts: Map<string, number>): Violation[] {
+const excusedBy = (run: RunRecord, id: string): boolean => MANUAL.test(run.failureText) && run.failureText.includes(id);
+
+/**
+ * A scenario contending for a nameless object (one block store per subtenant and zone, one account per subtenant)
+ * with other scenarios: it either made the object and reports it, or was answered "already exists" and fails
+ * NseRejected naming the object another scenario's request made. Adopting that object would be wrong: its request
+ * differs (its tag or quota), so it is another caller's.
+ */
+function contentionOutcome(run: RunRecord, index: LedgerIndex): string | undefined {
+  const s = run.scenario;
+  if (run.outcome === 'success') return undefined;
+  if (run.outcome !== FailureType.NseRejected) return `expected success or NseRejected, got ${run.outcome}`;
+  const inTheWay = index.ledger.resources.filter(
+    (r) => `${r.type}|${r.subtenant_id}|${r.zone ?? ''}` === s.contention && index.owner.get(r.id) !== s.token,
+  );
+  if (inTheWay.some((r) => run.message.includes(r.id))) return undefined;
+  return `failed without naming the ${s.contention} object another request made: ${run.message}`;
+}
+
+/** Checks one run's outcome and its objects against the ledger. */
+export function checkRun(run: RunRecord, index: LedgerIndex): Violation[] {
   const s = run.scenario;
   const out: Violation[] = [];
   const at = { workflowId: s.workflowId };
-  if (run.outcome !== s.expected) {
+  const { ledger, owner } = index;
+  if (s.contention !== undefined) {
+    const wrong = contentionOutcome(run, index);
+    if (wrong) out.push({ invariant: 'outcome', ...at, detail: `${s.story}: ${wrong}` });
+  } else if (run.outcome !== s.expected) {
     out.push({
       invariant: 'outcome',
       ...at,
@@ -83,33 +181,33 @@ export function checkRun(run: RunRecord, ledger: Ledger, counts: Map<string, num
       });
     }
   }
-  for (const intended of s.creates) {
-    const n = counts.get(createKey(intended)) ?? 0;
-    if (n === 0)
+
+  const mine = ledger.resources.filter((r) => owner.get(r.id) === s.token);
+  const mySnapshots = index.snapshots.filter((snap) => snap.owner === s.token);
+  const made = (type: string, name: string): boolean =>
+    mine.some((r) => r.type === type && r.name === name) ||
+    mySnapshots.some((snap) => snap.type === type && snap.name === name);
+  const contendedAndRefused = s.contention !== undefined && run.outcome !== 'success';
+  for (const intended of contendedAndRefused ? [] : s.creates) {
+    if (!made(intended.type, intended.name))
       out.push({ invariant: 'missing', ...at, detail: `${intended.type} '${intended.name}' was never created` });
   }
 
-  const mine = (name: string): boolean => name.includes(`${s.token}-`);
-  const live = ledger.resources.filter((r) => mine(r.name) && r.deleted === undefined);
-  // Snapshots are not resources of their own: one is live when its create has no later delete and its parent lives.
-  const snapshotEvents = ledger.events.filter((e) => e.type.endsWith('-snapshot') && mine(e.name));
-  const liveSnapshots = snapshotEvents
-    .filter((e) => e.kind === 'create')
-    .filter((c) => !snapshotEvents.some((d) => d.kind === 'delete' && d.name === c.name && d.seq > c.seq))
-    .filter((c) => ledger.resources.some((r) => r.id === c.id && r.deleted === undefined));
-  const reported = run.objectId && ledger.resources.find((r) => r.id === run.objectId);
-  if (reported && !mine(reported.name)) {
+  const reported = run.objectId ? ledger.resources.find((r) => r.id === run.objectId) : undefined;
+  if (reported && owner.get(reported.id) !== s.token) {
     out.push({
       invariant: 'foreign',
       ...at,
-      detail: `reported ${reported.type} '${reported.name}' (${reported.id}), which another run created`,
+      detail: `reported ${reported.type} '${reported.name}' (${reported.id}), which another request created`,
     });
   }
+  const live = mine.filter((r) => r.deleted === undefined);
+  const liveSnapshots = mySnapshots.filter((snap) => snap.live);
   if (s.keepsResources && run.outcome === 'success') {
     for (const intended of s.creates) {
-      const alive = intended.type.endsWith('-snapshot')
-        ? liveSnapshots.some((e) => e.name === intended.name)
-        : live.some((r) => r.type === intended.type && r.name === intended.name);
+      const alive =
+        live.some((r) => r.type === intended.type && r.name === intended.name) ||
+        liveSnapshots.some((snap) => snap.type === intended.type && snap.name === intended.name);
       if (!alive)
         out.push({ invariant: 'lost', ...at, detail: `${intended.type} '${intended.name}' was created but is gone` });
     }
@@ -123,33 +221,61 @@ export function checkRun(run: RunRecord, ledger: Ledger, counts: Map<string, num
         detail: `ended cancelled, but ${r.type} '${r.name}' (${r.id}) lives`,
       });
   }
-  const excused = (id: string): boolean => MANUAL.test(run.failureText) && run.failureText.includes(id);
   for (const r of live) {
-    if (!excused(r.id))
+    if (!excusedBy(run, r.id))
       out.push({
         invariant: 'orphan',
         ...at,
         detail: `${r.type} '${r.name}' (${r.id}) is ${r.state}, not deleted and not reported`,
       });
   }
-  for (const e of liveSnapshots) {
-    if (!excused(e.id))
+  for (const snap of liveSnapshots) {
+    if (!excusedBy(run, snap.parentId))
       out.push({
         invariant: 'orphan',
         ...at,
-        detail: `${e.type} '${e.name}' of ${e.id} is not deleted and not reported`,
+        detail: `${snap.type} '${snap.name}' of ${snap.parentId} is not deleted and not reported`,
       });
   }
   return out;
 }
 
-/** The live resources of failed or cancelled runs that those runs reported for manual clean-up. */
-export function reportedForManualCleanUp(runs: readonly RunRecord[], ledger: Ledger): number {
+/**
+ * Objects at NSE that no run reported, whatever their names: a live object no scenario's request made (none owns
+ * it), or one its owner's successful run did not mean to make. Objects that were there before the runs are left out.
+ */
+export function unreportedObjects(
+  runs: readonly RunRecord[],
+  index: LedgerIndex,
+  existedBefore: ReadonlySet<string>,
+): Violation[] {
+  const byToken = new Map(runs.map((run) => [run.scenario.token, run]));
+  const out: Violation[] = [];
+  for (const r of index.ledger.resources) {
+    if (r.deleted !== undefined || existedBefore.has(r.id)) continue;
+    const token = index.owner.get(r.id);
+    const run = token ? byToken.get(token) : undefined;
+    const what = `${r.type} '${r.name}' (${r.id}, subtenant ${r.subtenant_id}) is ${r.state}`;
+    if (!run) {
+      if (!runs.some((other) => excusedBy(other, r.id)))
+        out.push({ invariant: 'orphan', detail: `${what}: no run made or reported it` });
+      continue;
+    }
+    const kept = run.scenario.keepsResources && run.outcome === 'success';
+    const intended = run.scenario.creates.some((c) => c.type === r.type && c.name === r.name);
+    if (kept && !intended)
+      out.push({ invariant: 'orphan', workflowId: run.scenario.workflowId, detail: `${what}: not what it asked for` });
+  }
+  return out;
+}
+
+/** The live objects of failed or cancelled runs that those runs reported for manual clean-up. */
+export function reportedForManualCleanUp(runs: readonly RunRecord[], index: LedgerIndex): number {
   let n = 0;
   for (const run of runs) {
     if (run.scenario.keepsResources && run.outcome === 'success') continue;
-    n += ledger.resources.filter(
-      (r) => r.name.includes(`${run.scenario.token}-`) && r.deleted === undefined && run.failureText.includes(r.id),
+    n += index.ledger.resources.filter(
+      (r) => index.owner.get(r.id) === run.scenario.token && r.deleted === undefined && excusedBy(run, r.id),
     ).length;
   }
   return n;

@@ -4,7 +4,7 @@
  * here talks to a server.
  * @module
  */
-import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { findSubtenant, findTenant, SIM_FIXTURES } from '../src/simulator/fixtures';
 import type { SimRule } from '../src/simulator/rules';
 import { FailureType } from '../src/shared/failures';
 import type { ProvisionPlan } from '../src/shared/plans';
@@ -52,6 +52,19 @@ export const Story = {
    * its short hold the default decision (compensate) undoes it.
    */
   OpHold: 'op-hold',
+  /**
+   * Adversarial only: a nameless create (a block store: one per subtenant and zone; an object-storage account: one
+   * per subtenant) on a key other scenarios contend for. The first request NSE takes makes the object and its run
+   * reports it; every other is answered 412 and fails NseRejected naming that object, never adopting it (its request
+   * differs: its tag or quota). Some answers are lost on the way back (the run must adopt its own object).
+   */
+  OpNameless: 'op-nameless',
+  /**
+   * Adversarial only: two runs started together that create objects of one name: in two tenants, or of two types
+   * in one subtenant (a host group and a disk), some without a tenant; a lost answer makes one retry. Each must end
+   * with its own object.
+   */
+  OpTwin: 'op-twin',
 } as const;
 export type Story = (typeof Story)[keyof typeof Story];
 
@@ -134,6 +147,11 @@ export interface Scenario {
   cancelAfterReads?: number;
   /** Simulator rules of this scenario, matched by the name token. */
   rules: SimRule[];
+  /**
+   * Nameless creates: `type|subtenant|zone` of the object other scenarios contend for; the outcome is `success` or
+   * NseRejected naming the object another scenario's request made (see chaos/invariants.ts).
+   */
+  contention?: string;
 }
 
 /** Options of {@link planScenarios}. */
@@ -152,12 +170,26 @@ export interface ScenarioOptions {
 }
 
 /** The stories and faults only an adversarial run draws. */
-const ADVERSARIAL_STORIES: ReadonlySet<Story> = new Set<Story>([Story.OpInline, Story.OpJobCancelled, Story.OpHold]);
+const ADVERSARIAL_STORIES: ReadonlySet<Story> = new Set<Story>([
+  Story.OpInline,
+  Story.OpJobCancelled,
+  Story.OpHold,
+  Story.OpNameless,
+  Story.OpTwin,
+]);
+/** Stories whose names carry no scenario token: the name-matched rules and the harness's kills cannot find them. */
+const UNTOKENED: ReadonlySet<Story> = new Set<Story>([Story.OpNameless, Story.OpTwin]);
 const ADVERSARIAL_FAULTS: ReadonlySet<SimFault> = new Set<SimFault>([
   SimFault.Http302Read,
   SimFault.Http403HtmlRead,
   SimFault.Http400Read,
 ]);
+
+/** An account's quota names the scenario that asked for it (accounts take no tags): this plus its index. */
+export const ACCOUNT_QUOTA_BASE = 20_000;
+
+/** The scenario token of index `i`: every resource name of a named scenario contains `<token>-`. */
+export const tokenOf = (index: number): string => `r${String(index).padStart(5, '0')}`;
 
 const SUBTENANT = SIM_FIXTURES.subtenantId;
 const ZONE = SIM_FIXTURES.zone;
@@ -324,6 +356,8 @@ const STORY_WEIGHTS: readonly [Story, number][] = [
   [Story.OpInline, 10],
   [Story.OpJobCancelled, 4],
   [Story.OpHold, 4],
+  [Story.OpNameless, 5],
+  [Story.OpTwin, 6],
 ];
 
 function weightedStory(rng: Rng, stories: readonly Story[]): Story {
@@ -359,6 +393,8 @@ const EXPECTED: Record<Story, Outcome> = {
   [Story.OpInline]: 'success',
   [Story.OpJobCancelled]: FailureType.NseJobFailed,
   [Story.OpHold]: FailureType.NseJobFailed,
+  [Story.OpNameless]: 'success',
+  [Story.OpTwin]: 'success',
 };
 
 const SINGLE_OPS: readonly OpName[] = [
@@ -373,7 +409,7 @@ const UNDOABLE_OPS = SINGLE_OPS.filter((op) => op !== 'create-bucket');
 
 /** Builds one scenario's workflow input and expectations (faults and kills are added later). */
 function buildScenario(index: number, story: Story, rng: Rng, idPrefix: string, adversarial: boolean): Scenario {
-  const token = `r${String(index).padStart(5, '0')}`;
+  const token = tokenOf(index);
   const workflowId = `${idPrefix}-${token}`;
   const base = { index, token, workflowId, story, expected: EXPECTED[story], faults: [], rules: [] };
   const pollMode = rng.pick([
@@ -408,6 +444,8 @@ function buildScenario(index: number, story: Story, rng: Rng, idPrefix: string, 
     };
   }
   if (story === Story.OpInline) return inlineScenario(base, pollMode, poll, rng);
+  if (story === Story.OpNameless) return namelessScenario(base, pollMode, poll, rng);
+  if (story === Story.OpTwin) return twinScenario(base, pollMode, poll, rng);
   let operation: OpName;
   if (story === Story.OpManual) operation = 'create-bucket';
   else if (
@@ -471,6 +509,138 @@ function inlineScenario(
     ],
     keepsResources: prefix === '',
   };
+}
+
+/** The nameless objects chaos contends for: one block store per subtenant and zone, one account per subtenant. */
+const NAMELESS_KEYS = [
+  {
+    operation: 'create-blockstore',
+    tenantId: SIM_FIXTURES.tenantId,
+    input: { subtenant_id: SIM_FIXTURES.otherSubtenantId, zone: ZONE, subnet_id: SIM_FIXTURES.otherSubnetId },
+  },
+  {
+    // Gen-1 network, the VLAN as the docs' examples send it: a string.
+    operation: 'create-blockstore',
+    tenantId: SIM_FIXTURES.otherTenantId,
+    input: {
+      tenant_id: SIM_FIXTURES.otherTenantId,
+      subtenant_id: SIM_FIXTURES.foreignSubtenantId,
+      zone: SIM_FIXTURES.otherZone,
+      subnet: '10.20.0.0/24',
+      vlan_id: '881',
+    },
+  },
+  {
+    operation: 'create-blockstore',
+    tenantId: SIM_FIXTURES.tenantId,
+    input: {
+      tenant_id: SIM_FIXTURES.tenantId,
+      subtenant_id: SUBTENANT,
+      zone: SIM_FIXTURES.otherZone,
+      subnet: '10.30.0.0/24',
+      vlan_id: 882,
+    },
+  },
+  // The seeded subtenant's account is the suite's fixture: contend for the other two.
+  {
+    operation: 'create-objectstorage-account',
+    tenantId: SIM_FIXTURES.tenantId,
+    input: { subtenant_id: SIM_FIXTURES.otherSubtenantId },
+  },
+  {
+    operation: 'create-objectstorage-account',
+    tenantId: SIM_FIXTURES.otherTenantId,
+    input: { subtenant_id: SIM_FIXTURES.foreignSubtenantId },
+  },
+] as const;
+
+type ScenarioBase = Pick<Scenario, 'index' | 'token' | 'workflowId' | 'story' | 'expected' | 'faults' | 'rules'>;
+
+/** A nameless create on a drawn key; its request carries its token (a tag, or an account's quota). */
+function namelessScenario(base: ScenarioBase, pollMode: PollMode, poll: Partial<PollPolicy>, rng: Rng): Scenario {
+  const key = rng.pick(NAMELESS_KEYS);
+  const blockstore = key.operation === 'create-blockstore';
+  const input: Record<string, unknown> = blockstore
+    ? { ...key.input, tags: { chaos: base.token } }
+    : { ...key.input, quota_gb: ACCOUNT_QUOTA_BASE + base.index };
+  const subtenant = key.input.subtenant_id;
+  const zone = 'zone' in key.input ? key.input.zone : '';
+  const type = blockstore ? 'blockstore' : 'objectstorage-account';
+  const sub = findSubtenant(subtenant);
+  const name = blockstore ? `${subtenant}_${zone}` : `${findTenant(sub?.tenant_id ?? '')?.name} - ${sub?.name}`;
+  return {
+    ...base,
+    kind: 'operation',
+    pollMode,
+    // Half the runs give no tenant: the client then looks through every tenant's jobs.
+    operation: { operation: key.operation, ...(rng.chance(0.5) ? { tenantId: key.tenantId } : {}), input, poll },
+    creates: [{ type, name }],
+    keepsResources: true,
+    contention: `${type}|${subtenant}|${zone}`,
+  };
+}
+
+/** The first of a pair of twins: a tagged object of a plain name; {@link pairTwins} makes the second its twin. */
+function twinScenario(base: ScenarioBase, pollMode: PollMode, poll: Partial<PollPolicy>, rng: Rng): Scenario {
+  const operation = rng.pick(['create-hostgroup', 'create-disk'] as const);
+  const name = `twin${base.index}`;
+  return {
+    ...base,
+    kind: 'operation',
+    pollMode,
+    operation: {
+      operation,
+      tenantId: SIM_FIXTURES.tenantId,
+      input: { ...operationInput(operation, name), tags: { chaos: base.token } },
+      poll,
+    },
+    creates: [{ type: RESOURCE_OF[operation], name }],
+    keepsResources: true,
+  };
+}
+
+/**
+ * Pairs the op-twin scenarios in order: the second of each pair takes the first's name, in another tenant (the
+ * foreign subtenant; half without a tenant) or as another type in the same subtenant (a host group beside a disk).
+ * A lost answer on the pair's name makes whichever create comes first retry.
+ */
+function pairTwins(scenarios: readonly Scenario[], rng: Rng): void {
+  const twins = scenarios.filter((s) => s.story === Story.OpTwin);
+  for (let i = 0; i + 1 < twins.length; i += 2) {
+    const first = twins[i] as Scenario;
+    const second = twins[i + 1] as Scenario;
+    const firstOp = first.operation?.operation as OpName;
+    const name = first.creates[0]?.name as string;
+    const op: OpName = rng.chance(0.5) ? firstOp : firstOp === 'create-hostgroup' ? 'create-disk' : 'create-hostgroup';
+    const foreign = op === firstOp;
+    const input: Record<string, unknown> = { ...operationInput(op, name), tags: { chaos: second.token } };
+    if (foreign) input.subtenant_id = SIM_FIXTURES.foreignSubtenantId;
+    second.operation = {
+      operation: op,
+      ...(foreign && rng.chance(0.5) ? {} : { tenantId: foreign ? SIM_FIXTURES.otherTenantId : SIM_FIXTURES.tenantId }),
+      input,
+      poll: second.operation?.poll ?? POLL,
+    };
+    second.creates = [{ type: RESOURCE_OF[op], name }];
+    if (rng.chance(0.5))
+      first.rules.push({
+        comment: `twins ${first.token}/${second.token}: a lost answer`,
+        match: { name, method: 'POST' },
+        faults: { dropAfterProcessing: { times: 1 } },
+      });
+  }
+}
+
+/** Rules every adversarial run carries: lost answers to nameless creates, which no name-matched rule can reach. */
+function namelessRules(scenarios: readonly Scenario[]): SimRule[] {
+  const count = scenarios.filter((s) => s.story === Story.OpNameless).length;
+  if (count === 0) return [];
+  const times = Math.max(1, Math.round(count / 8));
+  return ['create-blockstore', 'create-objectstorage-account'].map((operation) => ({
+    comment: `nameless ${operation}: lost answers`,
+    match: { operation, method: 'POST' },
+    faults: { dropAfterProcessing: { times } },
+  }));
 }
 
 /** One of the job shapes the docs allow (nse-api.md §6, §9), for every job a scenario's rules create. */
@@ -567,7 +737,7 @@ export function planScenarios(count: number, rng: Rng, options: ScenarioOptions)
   const storyRng = rng.fork('stories');
   const stories = storyRng.shuffle(allStories).slice(0, count);
   while (stories.length < count) stories.push(weightedStory(storyRng, allStories));
-  const ordered = storyRng.shuffle(stories);
+  const ordered = adjacentTwins(storyRng.shuffle(stories));
   const buildRng = rng.fork('build');
   const scenarios = ordered.map((story, index) => buildScenario(index, story, buildRng, options.idPrefix, adversarial));
 
@@ -597,7 +767,7 @@ export function planScenarios(count: number, rng: Rng, options: ScenarioOptions)
 
   const faultRng = rng.fork('faults');
   for (const s of scenarios) if (s.story === Story.OpCancel) taken.add(s.index);
-  const eligible = faultRng.shuffle(scenarios.filter((s) => !taken.has(s.index)));
+  const eligible = faultRng.shuffle(scenarios.filter((s) => !taken.has(s.index) && !UNTOKENED.has(s.story)));
   // Coverage first: each variant once, on distinct runs; then about half of the rest get one more variant.
   ALL_FAULTS.forEach((fault, i) => {
     const target = eligible[i];
@@ -629,9 +799,23 @@ export function planScenarios(count: number, rng: Rng, options: ScenarioOptions)
     if (s.kill) setPollMode(s, PollMode.Local);
     // Shapes come from their own stream: a plain run draws exactly what it drew before shapes existed.
     if (adversarial) extra = { ...extra, jobShape: drawJobShape(shapeRng) };
-    s.rules = scenarioRules(s, ruleRng, extra);
+    if (!UNTOKENED.has(s.story)) s.rules = scenarioRules(s, ruleRng, extra);
   }
+  pairTwins(scenarios, rng.fork('twins'));
   return scenarios;
+}
+
+/** Moves each op-twin story next to the following one, so the two runs of a pair start together. */
+function adjacentTwins(stories: Story[]): Story[] {
+  const out = [...stories];
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] !== Story.OpTwin) continue;
+    const j = out.findIndex((story, k) => k > i && story === Story.OpTwin);
+    if (j < 0) break;
+    [out[i + 1], out[j]] = [out[j] as Story, out[i + 1] as Story];
+    i++;
+  }
+  return out;
 }
 
 function setPollMode(s: Scenario, mode: PollMode): void {
@@ -643,5 +827,5 @@ function setPollMode(s: Scenario, mode: PollMode): void {
 
 /** Every rule of every scenario, in scenario order (a request's first matching rule wins). */
 export function allRules(scenarios: readonly Scenario[]): SimRule[] {
-  return scenarios.flatMap((s) => s.rules);
+  return [...namelessRules(scenarios), ...scenarios.flatMap((s) => s.rules)];
 }
