@@ -13,7 +13,7 @@ import {
   type StepReport,
 } from '../../src/shared/workflow-api';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
-import { FAST_POLL, hostgroupFields } from '../helpers/fixtures';
+import { diskFields, FAST_POLL, hostgroupFields } from '../helpers/fixtures';
 import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
 import { rootFailure, settle } from '../helpers/temporal';
 import { useTestWorker } from '../helpers/worker';
@@ -201,5 +201,37 @@ describe('redrive of a plan', () => {
     ]);
     const description = await redriven.describe();
     expect(description.typedSearchAttributes.get(SearchAttributes.NseRedriveOf)).toBe(handle.workflowId);
+  });
+
+  it('reuses a step the failed run left done: not run again, its outputs feed later steps', async () => {
+    const hostgroup = await harness.client.startOperation({
+      operation: 'create-hostgroup',
+      tenantId: SIM_FIXTURES.tenantId,
+      input: hostgroupFields('kept-hosts'),
+      poll: FAST_POLL,
+    });
+    const made = await hostgroup.result();
+    const plan: ProvisionPlan = {
+      name: 'reuse',
+      tenantId: SIM_FIXTURES.tenantId,
+      poll: FAST_POLL,
+      steps: [
+        { id: 'hosts', operation: 'create-hostgroup', input: hostgroupFields('kept-hosts') },
+        {
+          id: 'disk',
+          operation: 'create-disk',
+          input: { ...diskFields('reuse-disk'), hostgroup_mappings: ['${steps.hosts.input.name}'] },
+        },
+      ],
+      reused: { hosts: { objectId: made.objectId as string } },
+      redriveOf: { workflowId: 'an-earlier-plan', runId: 'r' },
+    };
+    const { result } = await settle<ProvisionResult>(await harness.client.startProvisioning(plan));
+    expect(result?.steps.map((s) => [s.id, s.outcome, s.objectId === made.objectId])).toEqual([
+      ['hosts', 'done', true],
+      ['disk', 'done', false],
+    ]);
+    const creates = (await harness.sim.ledger()).events.filter((e) => e.kind === 'create').map((e) => e.name);
+    expect(creates).toEqual(['kept-hosts', 'reuse-disk']);
   });
 });
