@@ -254,7 +254,7 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nExamples:\n  nse-flow provision examples/block-storage.json --idempotency-key order-1234 --wait' +
-        '\n  nse-flow provision --each examples/bulk-hostgroups.json --max-concurrency 50 --wait',
+        '\n  nse-flow provision --each examples/bulk/hostgroups.json --max-concurrency 50 --wait',
     )
     .action(async (file: string | undefined, options: ProvisionOptions, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();

@@ -218,7 +218,7 @@ describe('nse-flow CLI', () => {
   });
 
   it('provisions a bulk from an items file (--each), then redrives it', async () => {
-    const bulk = path.join(__dirname, '..', '..', 'examples', 'bulk-hostgroups.json');
+    const bulk = path.join(__dirname, '..', '..', 'examples', 'bulk', 'hostgroups.json');
     const id = `cli-bulk-${Date.now()}`;
     const { code, stdout } = await cli([
       'provision',
