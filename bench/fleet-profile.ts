@@ -28,6 +28,9 @@ export interface FleetProfile {
   /** Fairness: the small tenant's runs, one every `smallSpacingMs`, with and without the burst. */
   smallRuns: number;
   smallSpacingMs: number;
+  /** Bulk: items of one `bulkWorkflow`, and how many run at once. */
+  bulkItems: number;
+  bulkConcurrency: number;
 }
 
 export const FLEET_FULL: FleetProfile = {
@@ -41,6 +44,8 @@ export const FLEET_FULL: FleetProfile = {
   burst: 1_000,
   smallRuns: 30,
   smallSpacingMs: 500,
+  bulkItems: 10_000,
+  bulkConcurrency: 200,
 };
 
 export const FLEET_QUICK: FleetProfile = {
@@ -54,4 +59,6 @@ export const FLEET_QUICK: FleetProfile = {
   burst: 200,
   smallRuns: 20,
   smallSpacingMs: 500,
+  bulkItems: 1_000,
+  bulkConcurrency: 200,
 };

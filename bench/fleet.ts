@@ -1,31 +1,39 @@
 /**
  * The fleet section, `npm run bench -- --fleet [--quick] [--fleet-runs N] ...`: F4 fairness first (on the main
- * worker, while the server is otherwise idle), then F1–F3 with the fleet in flight on a worker of its own. Prints a
+ * worker, while the server is otherwise idle), F5 a bulk, then F1–F3 with the fleet in flight on a worker of its
+ * own (last: its runs are left running for the stack's clean-up). Prints a
  * Markdown table and writes bench-results/fleet-<target>.json. See docs/benchmarks.md, "The fleet".
  * @module
  */
 import type { FleetProfile } from './fleet-profile';
 import type { Bench } from './harness';
+import { measureBulk, type BulkFigures } from './scenarios/bulk';
 import { measureFairness, type FairnessResult } from './scenarios/fairness';
 import { measureFleet, type FleetResult } from './scenarios/fleet';
 
 export interface FleetResults {
   fairness: FairnessResult;
+  bulk: BulkFigures | undefined;
   fleet: FleetResult;
 }
 
 export async function measureFleetSection(bench: Bench, profile: FleetProfile): Promise<FleetResults> {
   bench.log(`F4. fairness: ${profile.smallRuns} small-tenant runs, alone and beside a burst of ${profile.burst}`);
   const fairness = await measureFairness(bench, profile);
+  let bulk: BulkFigures | undefined;
+  if (profile.bulkItems > 0) {
+    bench.log(`F5. a bulk of ${profile.bulkItems} items, ${profile.bulkConcurrency} at once`);
+    bulk = await measureBulk(bench, profile);
+  }
   bench.log(`F1-F3. ${profile.runs} runs in flight, polling every ${profile.pollIntervalMs / 1000} s ±20%`);
   const fleet = await measureFleet(bench, profile);
-  return { fairness, fleet };
+  return { fairness, bulk, fleet };
 }
 
 const f = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 /** The section's Markdown table. */
-export function fleetTable({ fairness, fleet }: FleetResults): string {
+export function fleetTable({ fairness, bulk, fleet }: FleetResults): string {
   const rows: Array<[string, string, string]> = [
     [
       'F1. NSE requests/s with the fleet in flight: peak second / mean',
@@ -61,6 +69,15 @@ export function fleetTable({ fairness, fleet }: FleetResults): string {
         `${f(fairness.alone.reactionP50Ms)}); 1 s polls; failed runs ${fairness.alone.failures + fairness.withBurst.failures + fairness.burstFailures}`,
     ],
   ];
+  if (bulk) {
+    rows.push([
+      `F5. Bulk of ${bulk.items} items: most history events in one run of its chain`,
+      `**${bulk.maxEventsPerRun}** (threshold ${bulk.threshold})`,
+      `${bulk.done} done, ${bulk.failed} failed in ${f(bulk.seconds)} s, ${bulk.maxConcurrency} at once; ${bulk.runs} runs ` +
+        `(continue-as-new), median ${f(bulk.medianEventsPerRun)} events; threshold = the server's ` +
+        '`limit.historyCount.suggestContinueAsNew`',
+    ]);
+  }
   return [
     '| Figure | Result | How / absolute values |',
     '| ------ | ------ | --------------------- |',

@@ -49,6 +49,7 @@ function parseArgs(argv: string[]): BenchArgs {
     .option('--fleet-window <ms>', 'fleet: how long the request rate is counted', intOption(5_000))
     .option('--fleet-burst <n>', "fairness: the large tenant's burst", intOption(1, 100_000))
     .option('--fleet-small-runs <n>', "fairness: the small tenant's runs", intOption(1, 10_000))
+    .option('--fleet-bulk-items <n>', 'bulk: items of one bulk (0: no bulk)', intOption(0, 10_000))
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' })
     .opts<BenchOptions>();
@@ -71,6 +72,7 @@ interface BenchOptions {
   fleetWindow?: number;
   fleetBurst?: number;
   fleetSmallRuns?: number;
+  fleetBulkItems?: number;
 }
 
 function fleetProfile(options: BenchOptions): FleetProfile {
@@ -83,6 +85,7 @@ function fleetProfile(options: BenchOptions): FleetProfile {
     windowMs: options.fleetWindow ?? base.windowMs,
     burst: options.fleetBurst ?? base.burst,
     smallRuns: options.fleetSmallRuns ?? base.smallRuns,
+    bulkItems: options.fleetBulkItems ?? base.bulkItems,
   };
 }
 
