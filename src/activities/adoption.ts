@@ -154,6 +154,8 @@ export async function lookUpExisting(
   request: SubmitOperationInput,
   signal?: AbortSignal,
 ): Promise<ExistingObject | undefined> {
+  // A snapshot lives under its parent's path: nothing to list it by, and NSE's answer names it already.
+  if (spec.path.includes('{')) return undefined;
   const filter = Object.fromEntries(
     IDENTIFYING_FIELDS.flatMap((key) => (field(request.input, key) ? [[key, field(request.input, key)]] : [])),
   );

@@ -104,6 +104,12 @@ describe('lookUpExisting (a retried create answered "already exists")', () => {
     expect((await findSubmittedJob(nse, spec('create-blockstore'), same))?.id).toBe(theirs);
   });
 
+  it("leaves a snapshot's 412 to NSE's own answer: it lists nothing under a templated path", async () => {
+    const request = { operation: 'create-disk-snapshot', input: { disk_id: 'a'.repeat(24), name: 's1' }, notBefore: 0 };
+    expect(await lookUpExisting(nse, spec('create-disk-snapshot'), request)).toBeUndefined();
+    expect((await sim.ledger()).requests).toEqual([]);
+  });
+
   it('finds nothing in another subtenant', async () => {
     await submit('create-blockstore', input);
     const elsewhere = { ...input, subtenant_id: SIM_FIXTURES.otherSubtenantId, subnet_id: SIM_FIXTURES.otherSubnetId };
