@@ -50,7 +50,7 @@ export function formatReport(r: ChaosReport): string {
   ]);
   rows.push(['duplicate creates', r.duplicates.length]);
   rows.push([
-    'orphans (left by failed or cancelled runs, unreported)',
+    'orphans (live objects no run made or reported)',
     r.violations.filter((v) => v.invariant === 'orphan').length,
   ]);
   rows.push(['resources reported for manual clean-up', r.manualCleanUp]);
