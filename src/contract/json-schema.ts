@@ -6,9 +6,12 @@
  */
 import * as z from 'zod/mini';
 import { findOperation, OPERATION_NAMES } from '../shared/operations';
+import { bulkInputSchema, bulkItemSchema, bulkLimitsSchema, MAX_BULK_ITEMS } from '../shared/bulk';
 import { planSchema } from '../shared/plans';
 import { operationInputSchema, pollPolicySchema } from '../shared/validation';
 import {
+  bulkResultSchema,
+  bulkStatusSchema,
   failureDetailSchemas,
   operationResultSchema,
   operationStatusSchema,
@@ -92,6 +95,21 @@ export function fullContract(): JsonSchema {
       OperationStatus: toJson(operationStatusSchema, 'output', "nseOperationWorkflow's answer to the status query."),
       ProvisionResult: toJson(provisionResultSchema, 'output', 'Result of provisionWorkflow.'),
       ProvisionStatus: toJson(provisionStatusSchema, 'output', "provisionWorkflow's answer to the status query."),
+      BulkInput: toJson(
+        z.extend(z.omit(bulkInputSchema(), { finished: true, total: true, redriveOf: true }), {
+          items: z.array(bulkItemSchema()).check(z.minLength(1), z.maxLength(MAX_BULK_ITEMS)),
+        }),
+        'input',
+        "Input of bulkWorkflow. Each item's operation request is the bulk's operation, tenantId and input with the " +
+          "item's over them (input merged field by field), checked against operation:<name>.input.",
+      ),
+      BulkLimits: toJson(bulkLimitsSchema(), 'input', 'Argument of the setBulkLimits update; its answer, complete.'),
+      BulkResult: toJson(
+        bulkResultSchema,
+        'output',
+        'Result of bulkWorkflow (and detail of BulkFailed, BulkCancelled).',
+      ),
+      BulkStatus: toJson(bulkStatusSchema, 'output', "bulkWorkflow's answer to the status query."),
       ...failures,
     },
   };

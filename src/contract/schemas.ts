@@ -5,6 +5,7 @@
  * @module
  */
 import * as z from 'zod/mini';
+import { itemOutcomeSchema, type BulkResult, type BulkStatus, type ItemOutcome } from '../shared/bulk';
 import { FailureType } from '../shared/failures';
 import { JobState, type Job } from '../shared/nse-types';
 import {
@@ -131,6 +132,27 @@ export const provisionStatusSchema = z.strictObject({
   steps: z.array(stepReportSchema),
 });
 
+export const bulkResultSchema = z.strictObject({
+  bulk: text(),
+  total: z.number(),
+  done: z.number(),
+  failed: z.number(),
+  items: z.array(itemOutcomeSchema()),
+});
+
+export const bulkStatusSchema = z.strictObject({
+  bulk: text(),
+  phase: text(),
+  total: z.number(),
+  done: z.number(),
+  failed: z.number(),
+  running: z.number(),
+  pending: z.number(),
+  maxConcurrency: z.number(),
+  toleratedFailurePercent: z.number(),
+  failures: z.array(itemOutcomeSchema()),
+});
+
 /**
  * The first (only) detail of each failure type that carries one. `InvalidInput`, `NseRejected`, `NseNotFound`,
  * `NseUnauthorized`, `NseUnavailable`, `NseProtocolError` and `PollDeadlineExceeded` carry none: their message says it.
@@ -147,6 +169,8 @@ export const failureDetailSchemas = {
     z.strictObject({ jobId: text(), job: opt(jobSchema), compensation: compensationReportSchema }),
     z.strictObject({ plan: text(), steps: z.array(stepReportSchema) }),
   ]),
+  [FailureType.BulkFailed]: bulkResultSchema,
+  [FailureType.BulkCancelled]: bulkResultSchema,
 } as const;
 
 // Each schema must describe exactly its TypeScript type: these lines stop the type check when one of them drifts.
@@ -161,5 +185,8 @@ const typesMatch: [
   Same<Output<typeof stepReportSchema>, StepReport>,
   Same<Output<typeof provisionResultSchema>, ProvisionResult>,
   Same<Output<typeof provisionStatusSchema>, ProvisionStatus>,
-] = [true, true, true, true, true, true, true, true];
+  Same<Output<ReturnType<typeof itemOutcomeSchema>>, ItemOutcome>,
+  Same<Output<typeof bulkResultSchema>, BulkResult>,
+  Same<Output<typeof bulkStatusSchema>, BulkStatus>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
 void typesMatch;

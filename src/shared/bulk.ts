@@ -96,7 +96,8 @@ export interface BulkStatus extends BulkLimits {
 
 const boundedText = () => z.string().check(z.minLength(1), z.maxLength(64));
 const fields = () => z.record(z.string(), z.unknown());
-const outcomeSchema = () =>
+/** One item's outcome, as results and redrive carry it. */
+export const itemOutcomeSchema = () =>
   z.strictObject({
     key: z.string().check(z.regex(KEY_PATTERN)),
     outcome: z.enum(['done', 'failed', 'cancelled', 'not-started']),
@@ -125,11 +126,12 @@ export const bulkInputSchema = () =>
     items: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_BULK_ITEMS)),
     itemsPerRun: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(2_000))),
     redriveOf: z.optional(z.strictObject({ workflowId: z.string().check(z.maxLength(1000)), runId: z.string() })),
-    finished: z.optional(z.array(outcomeSchema()).check(z.maxLength(MAX_BULK_ITEMS))),
+    finished: z.optional(z.array(itemOutcomeSchema()).check(z.maxLength(MAX_BULK_ITEMS))),
     total: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(MAX_BULK_ITEMS))),
   });
 
-const itemSchema = () =>
+/** One item of a bulk (its operation's fields are checked apart, as its run checks them). */
+export const bulkItemSchema = () =>
   z.strictObject({
     key: z.optional(z.string().check(z.regex(KEY_PATTERN, 'must be 1-100 letters, digits, _ . : -'))),
     operation: z.optional(boundedText()),
@@ -177,7 +179,7 @@ export function parseBulk(raw: unknown, options = { itemsChecked: false }): Vali
   const items = bulk.items.map((rawItem, index) => {
     const where = `items[${index}]`;
     assertWithinLimits(rawItem, where);
-    const item = safeParse(itemSchema(), rawItem);
+    const item = safeParse(bulkItemSchema(), rawItem);
     if (!item.success) throw invalidInput(`${where}: ${formatIssues(item.error)}`);
     const key = item.data.key ?? `item-${index + 1}`;
     const named = `${where} (key ${key})`;

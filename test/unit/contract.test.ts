@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { fullContract, operationContract } from '../../src/contract/json-schema';
 import { failureDetailSchemas, operationStatusSchema } from '../../src/contract/schemas';
 import { OPERATION_NAMES } from '../../src/shared/operations';
+import { parseBulk, type BulkInput } from '../../src/shared/bulk';
 import { parsePlan, resolveStepInput, type ProvisionPlan, type StepOutput } from '../../src/shared/plans';
 import { parseOperationInput } from '../../src/shared/validation';
 import { safeParse } from '../../src/shared/zod-kit';
@@ -120,5 +121,17 @@ describe('the JSON Schema contract', () => {
     expect(safeParse(failureDetailSchemas.JobVanished, vanished).success).toBe(true);
     expect(validator('failure:JobVanished')(vanished)).toBe(true);
     expect(validator('failure:JobVanished')({ ...vanished, lastState: 'MAYBE' })).toBe(false);
+  });
+
+  it('describes a bulk: the example file, its limits update and its result', () => {
+    const bulk = JSON.parse(readFileSync(join(EXAMPLES, 'bulk', 'hostgroups.json'), 'utf8')) as BulkInput;
+    expect(parseBulk(bulk).items).toHaveLength(bulk.items.length);
+    expect(validator('BulkInput')(bulk)).toBe(true);
+    expect(validator('BulkInput')({ ...bulk, items: [{ key: 'a', extra: 1 }] })).toBe(false);
+    expect(validator('BulkLimits')({ maxConcurrency: 5 })).toBe(true);
+    expect(validator('BulkLimits')({ maxConcurrency: 0 })).toBe(false);
+    const result = { bulk: 'b', total: 2, done: 1, failed: 1, items: [{ key: 'a', outcome: 'done', reused: true }] };
+    expect(validator('failure:BulkFailed')(result)).toBe(true);
+    expect(validator('BulkResult')({ ...result, items: [{ key: 'a', outcome: 'maybe' }] })).toBe(false);
   });
 });
