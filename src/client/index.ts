@@ -15,6 +15,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { temporal } from '@temporalio/proto';
 import { ApplicationFailure, type DataConverter, type SearchAttributePair, type Workflow } from '@temporalio/common';
 import { dataConverterFor } from '../codec';
 import { loadCodecConfig } from '../codec/config';
@@ -314,7 +315,11 @@ export class NseFlowClient {
     const { source, firstInput, details } = await readFailedRun(this.temporal, workflowId);
     // One redrive per failed run: a second one of the same run finds this id taken (WorkflowExecutionAlreadyStarted).
     const redriveId = `${workflowId.replace(/-redrive-[0-9a-f]{8}$/, '')}-redrive-${source.runId.slice(0, 8)}`;
-    const once = { workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'REJECT_DUPLICATE' } as const;
+    const once = {
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...linkTo(this.temporal.options.namespace, source),
+    } as const;
     if (source.type === 'bulkWorkflow') {
       const input = bulkRedriveInput(source, firstInput as BulkInput, details as BulkResult | undefined);
       return await this.temporal.workflow.start<typeof bulkWorkflow>('bulkWorkflow', {
@@ -394,6 +399,24 @@ export class NseFlowClient {
   async close(): Promise<void> {
     await this.temporal.connection.close();
   }
+}
+
+/**
+ * Start options that link the new run to the failed one: a link on the new run's WorkflowExecutionStarted event to
+ * the failed run's first event, which `temporal workflow show` and the Web UI show. SDK 1.24 takes start links only
+ * through its internal start options (its Nexus helpers use them; the symbol is registered globally), and server
+ * 1.29.1 stores them (test/integration/bulk.test.ts reads the link back from history).
+ */
+function linkTo(namespace: string, source: { workflowId: string; runId: string }): Record<symbol, unknown> {
+  const link = {
+    workflowEvent: {
+      namespace,
+      workflowId: source.workflowId,
+      runId: source.runId,
+      eventRef: { eventId: 1, eventType: temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED },
+    },
+  };
+  return { [Symbol.for('__temporal_internal_client_workflow_start_options')]: { links: [link] } };
 }
 
 /** Unwraps a workflow failure to its application failure type, message and details. */

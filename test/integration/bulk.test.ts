@@ -90,6 +90,7 @@ describe('bulkWorkflow', () => {
     await replayAndMaybeRecord(handle, 'bulkWorkflow-over-tolerance');
 
     await harness.sim.setRules([]);
+    const failedRunId = (await handle.describe()).runId;
     const redriven = await harness.client.redrive(handle.workflowId);
     const { result, error } = await settle<BulkResult>(redriven);
     expect(rootFailure(error)?.message).toBeUndefined();
@@ -104,6 +105,8 @@ describe('bulkWorkflow', () => {
     const description = await redriven.describe();
     expect(description.typedSearchAttributes.get(SearchAttributes.NseRedriveOf)).toBe(handle.workflowId);
     expect(await description.staticDetails()).toContain(`Redrive of [${handle.workflowId}]`);
+    const started = (await redriven.fetchHistory()).events?.[0];
+    expect(started?.links?.[0]?.workflowEvent).toMatchObject({ workflowId: handle.workflowId, runId: failedRunId });
     // One redrive per failed run.
     await expect(harness.client.redrive(handle.workflowId)).rejects.toBeInstanceOf(
       WorkflowExecutionAlreadyStartedError,
