@@ -316,7 +316,7 @@ async function runOne(
     try {
       // Chaos starts runs and judges their ends; it does not wait for NSE to accept each call at start.
       if (s.operation) await client.startOperation(s.operation, { workflowId: s.workflowId, waitForAcceptance: false });
-      else if (s.plan) await client.startProvisioning(s.plan, { workflowId: s.workflowId });
+      else if (s.plan) await client.startProvisioning(s.plan, { workflowId: s.workflowId, waitForAcceptance: false });
       break;
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) break; // an earlier attempt got through

@@ -21,7 +21,7 @@ import { parseOperationFields } from './shared/validation';
 import { rootMessage } from './shared/failures';
 import { parsePlan } from './shared/plans';
 import { MAX_CONCURRENCY, parseBulk, type BulkInput } from './shared/bulk';
-import { PollMode, type Decision, type OnFailure, type OperationInput } from './shared/workflow-api';
+import { PollMode, type Acceptance, type Decision, type OnFailure, type OperationInput } from './shared/workflow-api';
 import { describeFailure, describeResult, describeStatus } from './cli/format';
 import { useStackConnection } from './cli/stack-connection';
 import { intOption, positiveInt } from './cli/int-option';
@@ -167,19 +167,23 @@ function failedRun(options: GlobalOptions, err: unknown): unknown {
   return new CliError('', ExitCode.RunFailed);
 }
 
-/** Starts a run, then prints its id, or with `wait` follows it to the end. */
+/** Starts a run (it returns once NSE accepted its first call), then prints what it answered, or follows it to the end. */
 async function startRun(
   options: GlobalOptions,
   wait: boolean,
-  start: (client: NseFlowClient) => Promise<{ workflowId: string; firstExecutionRunId: string; nseJobId?: string }>,
+  start: (
+    client: NseFlowClient,
+  ) => Promise<Pick<Acceptance, 'workflowId' | 'nseJobId' | 'step'> & { firstExecutionRunId: string }>,
 ): Promise<void> {
   await withClient(async (client) => {
-    const { workflowId, firstExecutionRunId, nseJobId } = await start(client).catch((err: unknown) => {
+    const { workflowId, firstExecutionRunId, nseJobId, step } = await start(client).catch((err: unknown) => {
       throw failedRun(options, err);
     });
-    const accepted = nseJobId ? `, NSE job ${nseJobId}` : '';
-    if (!wait)
-      return print(options, { workflowId, runId: firstExecutionRunId, nseJobId }, `started ${workflowId}${accepted}`);
+    const accepted = `${step ? `, step ${step}` : ''}${nseJobId ? `, NSE job ${nseJobId}` : ''}`;
+    if (!wait) {
+      const answer = { workflowId, runId: firstExecutionRunId, nseJobId, ...(step ? { step } : {}) };
+      return print(options, answer, `started ${workflowId}${accepted}`);
+    }
     if (!options.json) process.stderr.write(`started ${workflowId}\n`);
     await followRun(client, workflowId, options);
   });

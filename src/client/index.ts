@@ -11,8 +11,10 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
@@ -73,7 +75,7 @@ export interface StartOptions {
   idempotencyKey?: string;
   workflowId?: string;
   taskQueue?: string;
-  /** False: return once the run started, before NSE accepted its call (default true for operations). */
+  /** False: return once the run started, before NSE accepted its (first) call. Default true. */
   waitForAcceptance?: boolean;
 }
 
@@ -207,67 +209,99 @@ export class NseFlowClient {
         ? workflowIdFor('op', options.idempotencyKey)
         : `nse-flow-op-${input.operation}-${crypto.randomUUID()}`);
     const start = {
-      taskQueue: options.taskQueue ?? this.taskQueue,
-      workflowId,
+      ...this.startPolicies(workflowId, options),
       args: [input] as [OperationInput],
       ...operationStartMetadata(input),
-      workflowIdConflictPolicy: options.idempotencyKey ? ('USE_EXISTING' as const) : ('FAIL' as const),
-      workflowIdReusePolicy: options.idempotencyKey ? ('REJECT_DUPLICATE' as const) : ('ALLOW_DUPLICATE' as const),
     };
-    if (options.waitForAcceptance === false) {
-      const handle = await this.temporal.workflow.start<typeof nseOperationWorkflow>('nseOperationWorkflow', start);
-      return Object.assign(handle, { runId: handle.firstExecutionRunId });
-    }
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof nseOperationWorkflow>(
-      'nseOperationWorkflow',
-      start,
+    return await this.startAccepted<typeof nseOperationWorkflow>('nseOperationWorkflow', start, options, () =>
+      this.acceptedBefore(workflowId),
     );
-    try {
-      const accepted = await this.temporal.workflow.executeUpdateWithStart(acceptedUpdate, { startWorkflowOperation });
-      const handle = await startWorkflowOperation.workflowHandle();
-      return Object.assign(handle, accepted, { firstExecutionRunId: accepted.runId });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError && options.idempotencyKey)
-        return await this.acceptedBefore<typeof nseOperationWorkflow>(workflowId);
-      throw toRunFailedError(workflowId, err);
-    }
   }
 
   /**
-   * The acceptance of a closed run, from what it left: its first run id and the `NseJobId` it published. A closed run
-   * that got no job throws its failure (or, having answered synchronously, returns without a job id).
-   */
-  private async acceptedBefore<W extends Workflow>(workflowId: string): Promise<StartedRun<W>> {
-    const handle = this.temporal.workflow.getHandle<W>(workflowId);
-    const description = await handle.describe();
-    const nseJobId = description.typedSearchAttributes.get(SearchAttributes.NseJobId);
-    if (!nseJobId) await this.result(workflowId);
-    const runId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
-    return Object.assign(handle, { runId, firstExecutionRunId: runId, ...(nseJobId ? { nseJobId } : {}) });
-  }
-
-  /**
-   * Starts a provisioning plan. With an idempotency key the workflow id derives from it; a second start, even a
-   * concurrent one, returns the same run while it is open and throws `WorkflowExecutionAlreadyStartedError` once it
-   * has closed: never a second provisioning.
+   * Starts a provisioning plan and returns once NSE accepted its first step's call, with that step and its NSE job id
+   * (the `accepted` update, sent with the start). An invalid plan throws {@link RunFailedError} `InvalidInput` at
+   * once, and NSE is not called; a first step that fails throws the plan's failure (`ProvisioningFailed`). With an
+   * idempotency key, the same key returns the same run, step and job id, whether that run is still open or has
+   * closed: never a second provisioning. With `waitForAcceptance: false` it returns once the run started.
    */
   async startProvisioning(
     plan: ProvisionPlan,
     options: StartOptions = {},
-  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof provisionWorkflow>> {
+  ): Promise<StartedRun<typeof provisionWorkflow>> {
     const workflowId =
       options.workflowId ??
       (options.idempotencyKey
         ? workflowIdFor('plan', options.idempotencyKey)
         : `nse-flow-plan-${plan.name}-${crypto.randomUUID()}`);
-    return await this.temporal.workflow.start<typeof provisionWorkflow>('provisionWorkflow', {
+    const start = {
+      ...this.startPolicies(workflowId, options),
+      args: [plan] as [ProvisionPlan],
+      ...planStartMetadata(plan),
+    };
+    const firstStep = Array.isArray(plan.steps) ? (plan.steps[0] as { id?: unknown } | undefined)?.id : undefined;
+    return await this.startAccepted<typeof provisionWorkflow>('provisionWorkflow', start, options, () =>
+      this.acceptedBefore(workflowId, typeof firstStep === 'string' ? firstStep : undefined),
+    );
+  }
+
+  /** Task queue, id and the idempotency policies of a start (docs/contract.md, Workflow ids and idempotency). */
+  private startPolicies(workflowId: string, options: StartOptions) {
+    return {
       taskQueue: options.taskQueue ?? this.taskQueue,
       workflowId,
-      args: [plan],
-      ...planStartMetadata(plan),
-      workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
-      workflowIdReusePolicy: options.idempotencyKey ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
-    });
+      workflowIdConflictPolicy: options.idempotencyKey ? ('USE_EXISTING' as const) : ('FAIL' as const),
+      workflowIdReusePolicy: options.idempotencyKey ? ('REJECT_DUPLICATE' as const) : ('ALLOW_DUPLICATE' as const),
+    };
+  }
+
+  /** Update-with-start of `accepted`; a keyed run that has closed answers from what it left (`closed`). */
+  private async startAccepted<W extends typeof nseOperationWorkflow | typeof provisionWorkflow>(
+    workflowType: 'nseOperationWorkflow' | 'provisionWorkflow',
+    start: WorkflowStartOptions<W> & { workflowId: string; workflowIdConflictPolicy: 'USE_EXISTING' | 'FAIL' },
+    options: StartOptions,
+    closed: () => Promise<StartedRun<W>>,
+  ): Promise<StartedRun<W>> {
+    if (options.waitForAcceptance === false) {
+      const handle = await this.temporal.workflow.start<W>(workflowType, start);
+      return Object.assign(handle, { runId: handle.firstExecutionRunId });
+    }
+    const startWorkflowOperation = new WithStartWorkflowOperation<W>(workflowType, start);
+    try {
+      const accepted = await this.temporal.workflow.executeUpdateWithStart(acceptedUpdate, { startWorkflowOperation });
+      const handle = await startWorkflowOperation.workflowHandle();
+      return Object.assign(handle, accepted, { firstExecutionRunId: accepted.runId });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError && options.idempotencyKey) return await closed();
+      throw toRunFailedError(start.workflowId, err);
+    }
+  }
+
+  /**
+   * The acceptance of a closed run, from what it left: its first run id and the `NseJobId` it published (for a plan,
+   * the one its first step's run published). A closed run that got no job throws its failure (or, having answered
+   * synchronously, returns without a job id).
+   */
+  private async acceptedBefore<W extends Workflow>(workflowId: string, firstStep?: string): Promise<StartedRun<W>> {
+    const handle = this.temporal.workflow.getHandle<W>(workflowId);
+    const description = await handle.describe();
+    const stepWorkflowId = firstStep === undefined ? undefined : `${workflowId}/${firstStep}`;
+    const carrier = stepWorkflowId === undefined ? description : await this.describeIfAny(stepWorkflowId);
+    const nseJobId = carrier?.typedSearchAttributes.get(SearchAttributes.NseJobId);
+    if (!nseJobId) await this.result(workflowId);
+    const runId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
+    const step = stepWorkflowId && carrier ? { step: firstStep, stepWorkflowId } : {};
+    return Object.assign(handle, { runId, firstExecutionRunId: runId, ...step, ...(nseJobId ? { nseJobId } : {}) });
+  }
+
+  /** Describes a run, or answers undefined when there is none (a plan's step that never started). */
+  private async describeIfAny(workflowId: string): Promise<WorkflowExecutionDescription | undefined> {
+    try {
+      return await this.temporal.workflow.getHandle(workflowId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
   }
 
   /**

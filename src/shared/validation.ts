@@ -81,6 +81,7 @@ export const operationInputSchema = () =>
     onFailure: z.optional(z.enum(['compensate', 'hold'])),
     holdTimeoutMs: z.optional(int(1, 365 * 86_400_000)),
     holdDefault: z.optional(z.enum(['compensate', 'keep'])),
+    signalParentWhenAccepted: z.optional(z.boolean()),
     resume: z.optional(resumeSchema()),
   });
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BulkLimits, BulkStatus } from './bulk';
 import type { Job, JobState } from './nse-types';
 
@@ -104,6 +104,11 @@ export interface OperationInput {
   holdTimeoutMs?: number;
   /** With `onFailure: "hold"`: the decision taken when none came in time (default `compensate`). */
   holdDefault?: Decision;
+  /**
+   * Set by provisionWorkflow on its steps: once NSE accepted the call, the run signals its parent
+   * ({@link stepAcceptedSignal}), so the plan can answer `accepted` without waiting for the step to end.
+   */
+  signalParentWhenAccepted?: boolean;
   /** Set by the workflow itself when it continues as new; callers leave it out. */
   resume?: ResumeState;
 }
@@ -257,13 +262,16 @@ export interface Acceptance {
   runId: string;
   /** The job NSE accepted; absent when NSE answered synchronously, without a job. */
   nseJobId?: string;
-  /** For a plan: the workflow id of the step whose call NSE accepted first. */
+  /** For a plan: the id of its first step, whose call NSE accepted. */
+  step?: string;
+  /** For a plan: the workflow id of that step's run (`<plan workflow id>/<step id>`). */
   stepWorkflowId?: string;
 }
 
 /**
- * Answers as soon as NSE accepted the run's call; fails with the run's failure (`InvalidInput` at once, before any
- * NSE call, or what the submit ended with). Sent with update-with-start, it makes starting and acceptance one call.
+ * Answers as soon as NSE accepted the run's call (for a plan: its first step's call); fails with the run's failure
+ * (`InvalidInput` at once, before any NSE call, or what the submit ended with; for a plan `ProvisioningFailed`).
+ * Sent with update-with-start, it makes starting and acceptance one call.
  */
 export const acceptedUpdate = defineUpdate<Acceptance>('accepted');
 
@@ -281,3 +289,13 @@ export const bulkStatusQuery = defineQuery<BulkStatus>('status');
  * now in force. Refused (validator, nothing recorded) for a bad value or once the bulk no longer starts items.
  */
 export const setBulkLimitsUpdate = defineUpdate<BulkLimits, [Partial<BulkLimits>]>('setBulkLimits');
+
+/** What a step's run tells its plan once NSE accepted its call. */
+export interface StepAccepted {
+  /** The step run's workflow id. */
+  workflowId: string;
+  nseJobId: string;
+}
+
+/** Sent by an operation run started with `signalParentWhenAccepted` to its parent, once NSE accepted its call. */
+export const stepAcceptedSignal = defineSignal<[StepAccepted]>('stepAccepted');

@@ -30,6 +30,7 @@ import {
   handleRunUpdates,
   publishInvalidRun,
   settleAcceptance,
+  signalParentWhenAccepted,
   type AcceptanceState,
 } from './updates';
 
@@ -61,6 +62,7 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
   try {
     if (!run.jobId) {
       const submitted = await submitRun(run);
+      if (submitted.kind === 'job') signalParentWhenAccepted(input, submitted.job.id);
       if (submitted.kind === 'sync') {
         run.setPhase(Phase.Succeeded);
         return { operation: run.spec.name, polls: 0, adopted: false };

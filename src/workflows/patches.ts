@@ -14,4 +14,6 @@ export const Patches = {
   CancelTellsTheTruth: 'cancel-tells-the-truth',
   /** An invalid run upserts `NsePhase = failed` and what its input tells of object type and tenant. */
   InvalidRunPublished: 'invalid-run-published',
+  /** A plan's steps signal it once NSE accepted their call, so `accepted` answers before the first step ends. */
+  PlanAccepted: 'plan-steps-signal-acceptance',
 } as const;

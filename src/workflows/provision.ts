@@ -24,26 +24,36 @@ import type { OperationInput } from '../shared/workflow-api';
 import {
   Phase,
   provisionStatusQuery,
+  stepAcceptedSignal,
   type OperationResult,
   type ProvisionResult,
   type ProvisionStatus,
+  type StepAccepted,
   type StepReport,
 } from '../shared/workflow-api';
 import { nseOperationWorkflow } from './operation';
-import { publishInvalidRun } from './updates';
+import { handleAcceptance, publishInvalidRun, settleAcceptance, type AcceptanceState } from './updates';
 import { Patches } from './patches';
-import { progressPublisher, type ProgressView } from './progress';
+import { progressPublisher, type Progress, type ProgressView } from './progress';
 
 /** Runs a provisioning plan to its end; see the module comment for the durable behaviour. */
 export async function provisionWorkflow(input: ProvisionPlan): Promise<ProvisionResult> {
-  let plan: ProvisionPlan;
+  // Validate before the update handler exists: registering it runs an update sent with the start at once.
+  const acceptance: AcceptanceState = {};
+  let valid: ProvisionPlan | undefined;
   try {
-    plan = parsePlan(input);
+    valid = parsePlan(input);
   } catch (err) {
-    publishInvalidRun(input, err as ApplicationFailure, 'plan');
-    throw err;
+    acceptance.invalid = err as ApplicationFailure;
   }
-  const parentId = workflowInfo().workflowId;
+  handleAcceptance(acceptance);
+  if (!valid) {
+    publishInvalidRun(input, acceptance.invalid as ApplicationFailure, 'plan');
+    throw acceptance.invalid;
+  }
+  const plan = valid;
+  // Steps of plans started before this change do not signal: `accepted` answers when their first step ends.
+  const stepsSignalAcceptance = patched(Patches.PlanAccepted);
   const steps: StepReport[] = plan.steps.map((step) => ({
     id: step.id,
     operation: step.operation,
@@ -54,13 +64,72 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
   const status = (): ProvisionStatus => ({ plan: plan.name, phase: phase ?? Phase.Submitting, steps });
   setHandler(provisionStatusQuery, status);
   const progress = progressPublisher(() => provisionView(plan, phase, steps), { ignoresStartAttributes: true });
-  const setPhase = (next: Phase): void => {
-    phase = next;
+  const first = steps[0] as StepReport;
+  let firstAccepted = false;
+  acceptance.jobId = () => (firstAccepted ? first.jobId : undefined);
+  acceptance.step = () => (firstAccepted ? { id: first.id, workflowId: first.workflowId as string } : undefined);
+  setHandler(stepAcceptedSignal, (accepted) => {
+    const report = steps.find((s) => s.workflowId !== undefined && s.workflowId === accepted?.workflowId);
+    if (!report || report.outcome !== 'running' || !isStepAccepted(accepted)) return;
+    report.jobId = accepted.nseJobId;
+    if (report === first) firstAccepted = true;
     progress.changed();
+  });
+  const run: PlanRun = {
+    plan,
+    steps,
+    progress,
+    stepsSignalAcceptance,
+    setPhase: (next) => {
+      phase = next;
+      progress.changed();
+    },
+    onStepDone: (report) => {
+      if (report === first) firstAccepted = true;
+    },
   };
   progress.changed();
-  setPhase(Phase.Submitting);
+  run.setPhase(Phase.Submitting);
+  let failure: unknown = null;
+  try {
+    return await runSteps(run);
+  } catch (err) {
+    failure = err;
+    throw err;
+  } finally {
+    await settleAcceptance(acceptance, failure);
+  }
+}
 
+/** One plan run's state, shared by its steps and its undo. */
+interface PlanRun {
+  plan: ProvisionPlan;
+  steps: StepReport[];
+  progress: Progress;
+  /** Steps signal when NSE accepted their call (see {@link stepAcceptedSignal}). */
+  stepsSignalAcceptance: boolean;
+  setPhase(next: Phase): void;
+  onStepDone(report: StepReport): void;
+}
+
+/** A `stepAccepted` signal as a step sends it (anyone may signal: anything else is ignored). */
+function isStepAccepted(value: unknown): value is StepAccepted {
+  const { workflowId, nseJobId } = (value ?? {}) as Partial<Record<keyof StepAccepted, unknown>>;
+  return (
+    typeof workflowId === 'string' && typeof nseJobId === 'string' && nseJobId.length > 0 && nseJobId.length <= 256
+  );
+}
+
+/** Runs the steps in order; on a failure or a cancellation undoes the steps done, newest first. */
+async function runSteps({
+  plan,
+  steps,
+  progress,
+  setPhase,
+  stepsSignalAcceptance,
+  onStepDone,
+}: PlanRun): Promise<ProvisionResult> {
+  const parentId = workflowInfo().workflowId;
   const outputs = new Map<string, StepOutput>();
   const done: { report: StepReport; result: OperationResult }[] = [];
   try {
@@ -81,7 +150,14 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
       try {
         const result = await executeChild(nseOperationWorkflow, {
           workflowId: report.workflowId,
-          args: [{ operation: step.operation, input: stepInput, ...forEveryStep(plan) }],
+          args: [
+            {
+              operation: step.operation,
+              input: stepInput,
+              ...forEveryStep(plan),
+              ...(stepsSignalAcceptance ? { signalParentWhenAccepted: true } : {}),
+            },
+          ],
           staticSummary: spec
             ? `${plan.name} / ${step.id}: ${describeOperation(spec, stepInput)}`.slice(0, 200)
             : undefined,
@@ -92,6 +168,7 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
         report.jobId = result.job?.id;
         outputs.set(step.id, { objectId: result.objectId, jobId: result.job?.id, input: stepInput });
         done.push({ report, result });
+        onStepDone(report);
       } catch (err) {
         if (isCancellation(err)) {
           report.outcome = 'cancelled';

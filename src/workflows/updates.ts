@@ -8,6 +8,8 @@ import {
   allHandlersFinished,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
+  log,
   patched,
   setCurrentDetails,
   setHandler,
@@ -23,9 +25,12 @@ import {
   Phase,
   SearchAttributes,
   setPollPolicyUpdate,
+  stepAcceptedSignal,
   type Acceptance,
+  type OperationInput,
   type PollPolicy,
 } from '../shared/workflow-api';
+import { rootMessage } from '../shared/failures';
 import { safeParse } from '../shared/zod-kit';
 import { Patches } from './patches';
 import { detailsTable } from './progress';
@@ -43,19 +48,19 @@ export interface AcceptanceState {
   jobId?: () => string | undefined;
   /** Set when the run ended: the failure it ended with, or `null` when it succeeded. */
   ended?: unknown;
-  /** For a plan: the workflow id of the step that carries the job. */
-  stepWorkflowId?: () => string | undefined;
+  /** For a plan: its first step, once NSE accepted that step's call (or the step ended without a job). */
+  step?: () => { id: string; workflowId: string } | undefined;
 }
 
 function acceptance(state: AcceptanceState): Acceptance {
   const info = workflowInfo();
   const nseJobId = state.jobId?.();
-  const stepWorkflowId = state.stepWorkflowId?.();
+  const step = state.step?.();
   return {
     workflowId: info.workflowId,
     runId: info.firstExecutionRunId,
     ...(nseJobId ? { nseJobId } : {}),
-    ...(stepWorkflowId ? { stepWorkflowId } : {}),
+    ...(step ? { step: step.id, stepWorkflowId: step.workflowId } : {}),
   };
 }
 
@@ -64,7 +69,7 @@ export function handleAcceptance(state: AcceptanceState): void {
   setHandler(
     acceptedUpdate,
     async () => {
-      const accepted = (): boolean => Boolean(state.jobId?.() ?? state.stepWorkflowId?.());
+      const accepted = (): boolean => Boolean(state.jobId?.() ?? state.step?.());
       await condition(() => accepted() || state.ended !== undefined);
       if (!accepted() && state.ended) throw state.ended;
       return acceptance(state);
@@ -84,6 +89,18 @@ export function handleAcceptance(state: AcceptanceState): void {
 export async function settleAcceptance(state: AcceptanceState, failure: unknown): Promise<void> {
   state.ended = failure ?? null;
   await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+}
+
+/**
+ * A plan's step (input `signalParentWhenAccepted`) tells its plan that NSE accepted its call. Not awaited: the run
+ * goes on reading its job; a plan that has ended meanwhile cannot take the signal, which changes nothing here.
+ */
+export function signalParentWhenAccepted(input: OperationInput, nseJobId: string): void {
+  const { parent, workflowId } = workflowInfo();
+  if (!input.signalParentWhenAccepted || !parent) return;
+  getExternalWorkflowHandle(parent.workflowId, parent.runId)
+    .signal(stepAcceptedSignal, { workflowId, nseJobId })
+    .catch((err: unknown) => log.warn('the plan could not be told its step was accepted', { error: rootMessage(err) }));
 }
 
 /** Registers `setPollPolicy` and `extendDeadline` for a running operation. */

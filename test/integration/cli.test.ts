@@ -181,7 +181,7 @@ describe('nse-flow CLI', () => {
     ]);
   }, 180_000); // a CLI process per look
 
-  it('provisions a plan file with --wait', async () => {
+  it('provisions a plan file: without --wait it answers once NSE accepted the first step, then --wait follows', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-cli-'));
     const plan = path.join(dir, 'plan.json');
     writeFileSync(
@@ -211,7 +211,15 @@ describe('nse-flow CLI', () => {
         poll: { initialIntervalMs: 20 },
       }),
     );
-    const { code, stdout } = await cli(['provision', plan, '--idempotency-key', `cli-${Date.now()}`, '--wait']);
+    const key = `cli-${Date.now()}`;
+    const accepted = await cli(['--json', 'provision', plan, '--idempotency-key', key]);
+    expect(accepted.code).toBe(0);
+    expect(JSON.parse(accepted.stdout)).toMatchObject({
+      workflowId: `nse-flow-plan-${key}`,
+      step: 'group',
+      nseJobId: expect.stringMatching(/^[0-9a-f]{24}$/),
+    });
+    const { code, stdout } = await cli(['provision', plan, '--idempotency-key', key, '--wait']);
     expect(stdout).toMatch(/^completed plan cli-plan: group=[0-9a-f]{24}, user=[0-9a-f]{24}$/m);
     expect(code).toBe(0);
     expect((await cli(['provision', path.join(dir, 'missing.json')])).code).toBe(2);

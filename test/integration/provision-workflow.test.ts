@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { RunFailedError } from '../../src/client';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import type { ProvisionPlan } from '../../src/shared/plans';
@@ -117,9 +118,10 @@ describe('provisionWorkflow', () => {
   ])('rejects a plan with %s before any NSE call', async (_what, spoil, named) => {
     const plan = example('block-storage');
     spoil(plan);
-    const { error } = await settle(await harness.client.startProvisioning(plan));
-    expect(rootFailure(error)).toMatchObject({ type: FailureType.InvalidInput, nonRetryable: true });
-    expect(rootFailure(error)?.message).toContain(named);
+    const error = await harness.client.startProvisioning(plan).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(RunFailedError);
+    expect(error).toMatchObject({ failureType: FailureType.InvalidInput });
+    expect((error as Error).message).toContain(named);
     expect(await harness.sim.requests()).toHaveLength(0);
   });
 
@@ -137,7 +139,7 @@ describe('provisionWorkflow', () => {
       (handle) => handle.firstExecutionRunId,
       (err: unknown) => (err as Error).name,
     );
-    expect(again).toBe('WorkflowExecutionAlreadyStartedError'); // a finished run is never repeated
+    expect(again).toBe(first.firstExecutionRunId); // a finished run answers again, and is never repeated
     const creates = (await harness.sim.ledger()).events.filter((e) => e.kind === 'create');
     expect(creates).toHaveLength(plan.steps.length);
   });
