@@ -46,7 +46,12 @@ export async function measureBulk(bench: Bench, fleet: FleetProfile): Promise<Bu
     workflowId,
     args: [input],
   });
-  const result = (await handle.result()) as BulkResult;
+  // A bulk whose workflow task keeps failing (e.g. over the SDK's 5 s limit per task) retries for ever: give up.
+  let giveUp: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    giveUp = setTimeout(() => reject(new Error(`bulk ${workflowId} did not end within 30 min`)), 30 * 60_000);
+  });
+  const result = (await Promise.race([handle.result(), deadline]).finally(() => clearTimeout(giveUp))) as BulkResult;
   const seconds = (Date.now() - t0) / 1000;
   const lengths: number[] = [];
   for await (const run of bench.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
