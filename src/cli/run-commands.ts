@@ -1,0 +1,261 @@
+/**
+ * The `nse-flow` commands about runs: starting them (`run`, `provision`, `redrive`) and reading or steering
+ * them (`list`, `jobs`, `status`, `result`, `cancel`, `decide`).
+ * @module
+ */
+import type { Command} from 'commander';
+import { Argument, Option } from 'commander';
+import { NotRedrivableError } from '../client';
+import { NseClient } from '../nse/client';
+import { NseError, NseHttpError } from '../nse/errors';
+import type { Job } from '../shared/nse-types';
+import { parseOperationFields } from '../shared/validation';
+import { rootMessage } from '../shared/failures';
+import { parsePlan } from '../shared/plans';
+import { MAX_CONCURRENCY } from '../shared/bulk';
+import { PollMode, type Decision, type OnFailure, type OperationInput } from '../shared/workflow-api';
+import { describeStatus } from './format';
+import { intOption, positiveInt } from './int-option';
+
+import {
+  CliError,
+  ExitCode,
+  parseJsonArgument,
+  parseBulkFile,
+  print,
+  withClient,
+  followRun,
+  startRun,
+  loadConfigOrFail,
+  type ProvisionOptions,
+  type GlobalOptions,
+} from './common';
+
+/** `run`, `provision`, `redrive`. */
+export function addStartCommands(program: Command): void {
+  program
+    .command('run')
+    .description('start one NSE operation as a durable workflow run')
+    .argument('<operation>', 'catalogue name, see `nse-flow operations`')
+    .requiredOption('--input <json|@file>', 'the operation fields as JSON, or @path to a JSON file', parseJsonArgument)
+    .option('--tenant <id>', 'tenant that owns the job (used to find a job a lost submit created)')
+    .option('--wait', 'follow the run until it ends')
+    .option('--id <workflowId>', 'workflow id to use')
+    .option('--idempotency-key <key>', 'same key, same run: a second start returns the first run')
+    .addOption(new Option('--poll-mode <mode>', 'how the job is read').choices(Object.values(PollMode)))
+    .option('--poll-interval <ms>', 'first wait between reads', positiveInt)
+    .addOption(
+      new Option('--on-failure <what>', 'a failed job is undone at once, or held for `nse-flow decide`').choices([
+        'compensate',
+        'hold',
+      ]),
+    )
+    .option('--hold-timeout <ms>', 'with --on-failure hold: wait this long, then compensate', positiveInt)
+    .addHelpText(
+      'after',
+      `\nExample:\n  nse-flow run create-bucket --input '{"name":"logs-2026","subtenant_id":"<id>"}' --wait`,
+    )
+    .action(async (operation: string, options: Record<string, unknown>, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      try {
+        parseOperationFields(operation, options.input); // the workflow checks again; this gives exit code 2 early
+      } catch (err) {
+        throw new CliError((err as Error).message, ExitCode.Usage);
+      }
+      const input: OperationInput = { operation, input: options.input as Record<string, unknown> };
+      if (typeof options.tenant === 'string') input.tenantId = options.tenant;
+      if (options.pollMode || options.pollInterval) {
+        input.poll = {};
+        if (options.pollMode) input.poll.mode = options.pollMode as PollMode;
+        if (options.pollInterval) input.poll.initialIntervalMs = options.pollInterval as number;
+      }
+      if (options.onFailure) input.onFailure = options.onFailure as OnFailure;
+      if (options.holdTimeout) input.holdTimeoutMs = options.holdTimeout as number;
+      const startOptions = {
+        workflowId: options.id as string | undefined,
+        idempotencyKey: options.idempotencyKey as string | undefined,
+      };
+      await startRun(global, Boolean(options.wait), (client) => client.startOperation(input, startOptions));
+    });
+
+  program
+    .command('provision')
+    .description(
+      'start a multi-step provisioning plan (steps run in order, undone newest first on failure), or with --each a ' +
+        'bulk: one operation run per item',
+    )
+    .argument('[plan.json]', 'plan file, see examples/')
+    .option('--each <items.json>', 'bulk file: defaults and items (docs/contract.md, Bulks), instead of a plan')
+    .option('--max-concurrency <n>', 'bulk: items in flight at once', intOption(1, MAX_CONCURRENCY))
+    .option('--tolerated-failure-percent <p>', 'bulk: fail once more than p% of items failed', intOption(0, 100))
+    .option('--wait', 'follow the run until it ends')
+    .option('--id <workflowId>', 'workflow id to use')
+    .option('--idempotency-key <key>', 'same key, same run: a second start returns the first run')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nse-flow provision examples/block-storage.json --idempotency-key order-1234 --wait' +
+        '\n  nse-flow provision --each examples/bulk/hostgroups.json --max-concurrency 50 --wait',
+    )
+    .action(async (file: string | undefined, options: ProvisionOptions, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const startOptions = { workflowId: options.id, idempotencyKey: options.idempotencyKey };
+      if (options.each) {
+        const bulk = parseBulkFile(options);
+        return await startRun(global, Boolean(options.wait), (client) => client.startBulk(bulk, startOptions));
+      }
+      if (!file) throw new CliError('provision: give a plan file, or --each <items.json>', ExitCode.Usage);
+      let plan;
+      try {
+        plan = parsePlan(parseJsonArgument(`@${file}`));
+      } catch (err) {
+        throw new CliError((err as Error).message, ExitCode.Usage);
+      }
+      await startRun(global, Boolean(options.wait), (client) => client.startProvisioning(plan, startOptions));
+    });
+
+  program
+    .command('redrive')
+    .description('rerun a failed bulk or plan: a new run reuses what the failed one left done, reruns the rest')
+    .argument('<workflowId>')
+    .option('--wait', 'follow the new run until it ends')
+    .addHelpText('after', '\nExample:\n  nse-flow redrive nse-flow-bulk-hostgroups-1234 --wait')
+    .action(async (workflowId: string, options: { wait?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await startRun(global, Boolean(options.wait), async (client) => {
+        try {
+          return await client.redrive(workflowId);
+        } catch (err) {
+          if (err instanceof NotRedrivableError) throw new CliError(err.message, ExitCode.Usage);
+          throw err;
+        }
+      });
+    });
+}
+
+/** `list`, `jobs`, `status`, `result`, `cancel`, `decide`. */
+export function addRunCommands(program: Command): void {
+  program
+    .command('list')
+    .description('list runs through their search attributes (newest first)')
+    .option('--state <jobState>', 'only runs whose NSE job is in this state (NORMAL, ERROR, ...)')
+    .option('--phase <phase>', 'only runs in this phase (polling, compensating, failed, ...)')
+    .option('--job <jobId>', 'only the run of this NSE job')
+    .option('--query <visibility query>', 'any Temporal visibility query')
+    .option('--limit <n>', 'at most this many runs', positiveInt, 50)
+    .addHelpText(
+      'after',
+      `\nExample:\n  nse-flow list --state ERROR\n  nse-flow list --query "NseTenantId = 'abc' AND ExecutionStatus = 'Running'"`,
+    )
+    .action(
+      async (
+        options: { state?: string; phase?: string; job?: string; query?: string; limit: number },
+        command: Command,
+      ) => {
+        const global = command.optsWithGlobals<GlobalOptions>();
+        const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+        const clauses = [
+          "WorkflowType IN ('nseOperationWorkflow', 'provisionWorkflow', 'bulkWorkflow')",
+          ...(options.state ? [`NseJobState = ${quote(options.state)}`] : []),
+          ...(options.phase ? [`NsePhase = ${quote(options.phase)}`] : []),
+          ...(options.job ? [`NseJobId = ${quote(options.job)}`] : []),
+          ...(options.query ? [`(${options.query})`] : []),
+        ];
+        await withClient(async (client) => {
+          const runs = await client.list(clauses.join(' AND '), options.limit);
+          const lines = runs.map((r) =>
+            `${r.workflowId}  ${r.status}  ${r.phase ?? '-'}  ${r.objectType ?? '-'}  job ${r.jobId ?? '-'} ${r.jobState ?? ''}`.trimEnd(),
+          );
+          print(global, runs, lines.length > 0 ? lines.join('\n') : 'no runs');
+        });
+      },
+    );
+
+  program
+    .command('jobs')
+    .description('list NSE jobs straight from NSE (reads NSE_BASE_URL and credentials like the worker)')
+    .option('--tenant <id>', "only this tenant's jobs (NSE lists every job the user may see without it)")
+    .option('--limit <n>', 'page size', positiveInt, 20)
+    .option('--all', 'every page, not only the first')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nse-flow jobs\n  nse-flow jobs --tenant 5ed72c8c6342e90001439d00 --all --json',
+    )
+    .action(async (options: { tenant?: string; limit: number; all?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const config = loadConfigOrFail();
+      const nse = new NseClient({ ...config.nse, getRetries: 5 });
+      try {
+        const jobs: Job[] = [];
+        if (options.all) {
+          for await (const job of nse.iterateJobs({ tenantId: options.tenant, limit: options.limit })) jobs.push(job);
+        } else {
+          jobs.push(...(await nse.listJobs({ tenantId: options.tenant, limit: options.limit })).jobs);
+        }
+        const lines = jobs.map(
+          (j) => `${j.id}  ${j.state.padEnd(16)} ${j.action.padEnd(6)} ${j.objectType} ${j.objectName}  ${j.created}`,
+        );
+        print(global, jobs, lines.length > 0 ? lines.join('\n') : 'no jobs');
+      } catch (err) {
+        if (err instanceof NseHttpError && !err.retryable) throw new CliError(err.message, ExitCode.RunFailed);
+        if (err instanceof NseError) throw new CliError(err.message, ExitCode.Unreachable);
+        throw err;
+      } finally {
+        nse.close();
+      }
+    });
+
+  program
+    .command('status')
+    .description("show a run's progress (phase, job, polls)")
+    .argument('<workflowId>')
+    .addHelpText('after', '\nExample:\n  nse-flow status nse-flow-op-create-disk-1234')
+    .action(async (workflowId: string, _options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await withClient(async (client) => {
+        const status = await client.getStatus(workflowId);
+        const title =
+          'bulk' in status ? `bulk ${status.bulk}` : 'steps' in status ? `plan ${status.plan}` : status.summary;
+        print(global, status, `${workflowId}: ${title}: ${describeStatus(status)}`);
+      });
+    });
+
+  program
+    .command('result')
+    .description('wait for a run to end and print its outcome')
+    .argument('<workflowId>')
+    .addHelpText('after', '\nExample:\n  nse-flow result nse-flow-op-create-disk-1234')
+    .action(async (workflowId: string, _options: unknown, command: Command) => {
+      await withClient((client) => followRun(client, workflowId, command.optsWithGlobals<GlobalOptions>()));
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a run: it stops polling, undoes what it created and ends cancelled')
+    .argument('<workflowId>')
+    .addHelpText('after', '\nExample:\n  nse-flow cancel nse-flow-op-create-disk-1234')
+    .action(async (workflowId: string, _options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await withClient(async (client) => {
+        await client.cancel(workflowId);
+        print(global, { workflowId, cancelRequested: true }, `cancellation requested for ${workflowId}`);
+      });
+    });
+
+  program
+    .command('decide')
+    .description('decide what a held run does with its failed job: undo it (compensate) or keep what it made')
+    .argument('<workflowId>')
+    .addArgument(new Argument('<decision>').choices(['compensate', 'keep']))
+    .addHelpText('after', '\nExample:\n  nse-flow decide nse-flow-op-create-disk-1234 keep')
+    .action(async (workflowId: string, decision: Decision, _options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      await withClient(async (client) => {
+        try {
+          await client.decide(workflowId, decision);
+        } catch (err) {
+          throw new CliError(`${workflowId}: ${rootMessage(err)}`, ExitCode.RunFailed);
+        }
+        print(global, { workflowId, decision }, `${workflowId}: decided ${decision}`);
+      });
+    });
+}
