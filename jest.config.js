@@ -10,5 +10,11 @@ module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 60_000,
+  // `npm test` runs with --coverage: src/ as the suite reaches it in this process (workflow code runs in the worker's
+  // bundle and child processes are not counted). Measured 2026-12-03 on the whole suite: statements 79.96%,
+  // branches 67.42%, functions 82.81%, lines 81.16%; the floor sits a little below.
+  collectCoverageFrom: ['src/**/*.ts'],
+  coverageReporters: ['text-summary'],
+  coverageThreshold: { global: { statements: 78, branches: 65, functions: 80, lines: 79 } },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 };
