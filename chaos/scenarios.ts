@@ -125,7 +125,10 @@ export interface IntendedResource {
 /** One chaos run. */
 export interface Scenario {
   index: number;
-  /** Unique in the chaos run; every resource name of the scenario contains `<token>-`. */
+  /**
+   * Unique in the chaos run; every resource name of the scenario contains `<token>-`, except nameless creates' and
+   * twins', whose requests carry it instead (see chaos/invariants.ts).
+   */
   token: string;
   workflowId: string;
   story: Story;

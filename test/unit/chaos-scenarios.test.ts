@@ -4,6 +4,7 @@
  */
 import { chaosPlan } from '../../chaos/chaos';
 import { SimFault, Story } from '../../chaos/scenarios';
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { parseRules } from '../../src/simulator/rules';
 
 describe('chaos drawing', () => {
@@ -45,6 +46,26 @@ describe('chaos drawing', () => {
     const cancelled = scenarios.filter((s) => s.story === Story.OpJobCancelled);
     expect(cancelled.length).toBeGreaterThan(0);
     for (const s of cancelled) expect(s.rules.some((r) => r.outcome === 'CANCELLED')).toBe(true);
+  });
+
+  it('draws nameless creates that contend for one key, and twins of one name started together', () => {
+    const scenarios = chaosPlan(300, 42, undefined, true);
+    const keys = new Map<string, number>();
+    for (const s of scenarios.filter((x) => x.story === Story.OpNameless))
+      keys.set(s.contention ?? '', (keys.get(s.contention ?? '') ?? 0) + 1);
+    expect([...keys.values()].some((n) => n > 1)).toBe(true);
+    expect(scenarios.some((s) => s.story === Story.OpNameless && s.operation?.tenantId === undefined)).toBe(true);
+    const twins = scenarios.filter((s) => s.story === Story.OpTwin);
+    expect(twins.length).toBeGreaterThan(1);
+    for (let i = 0; i + 1 < twins.length; i += 2) {
+      const [a, b] = [twins[i]!, twins[i + 1]!];
+      expect(b.index).toBe(a.index + 1);
+      expect(b.operation?.input.name).toBe(a.operation?.input.name);
+      const sameType = a.operation?.operation === b.operation?.operation;
+      expect(b.operation?.input.subtenant_id).toBe(
+        sameType ? SIM_FIXTURES.foreignSubtenantId : SIM_FIXTURES.subtenantId,
+      );
+    }
   });
 
   it('draws none of them in a plain run', () => {
