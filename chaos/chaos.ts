@@ -243,7 +243,7 @@ async function drive(
     workDir: creds.workDir,
     wallMs,
     runs,
-    outcomes: tally(runs),
+    outcomes: tally(runs, violations),
     stories: countBy(scenarios.map((s) => s.story)),
     pollModes: countBy(scenarios.map((s) => s.pollMode)),
     simFaults: countBy(
@@ -593,11 +593,21 @@ class FaultController {
   }
 }
 
-function tally(runs: readonly RunRecord[]): Record<string, { actual: number; expected: number }> {
+/**
+ * Outcomes against expectations. A nameless create's expectation is known only afterwards (success for the request
+ * NSE took first, NseRejected for the others): its run counts as expected when its outcome broke no invariant.
+ */
+function tally(
+  runs: readonly RunRecord[],
+  violations: readonly Violation[],
+): Record<string, { actual: number; expected: number }> {
+  const wrong = new Set(violations.filter((v) => v.invariant === 'outcome').map((v) => v.workflowId));
   const out: Record<string, { actual: number; expected: number }> = {};
   for (const run of runs) {
+    const s = run.scenario;
+    const expected = s.contention !== undefined && !wrong.has(s.workflowId) ? run.outcome : s.expected;
     (out[run.outcome] ??= { actual: 0, expected: 0 }).actual++;
-    (out[run.scenario.expected] ??= { actual: 0, expected: 0 }).expected++;
+    (out[expected] ??= { actual: 0, expected: 0 }).expected++;
   }
   return out;
 }
