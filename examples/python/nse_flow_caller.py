@@ -1,7 +1,7 @@
 """A caller of nse-flow written with the Python `temporalio` package alone (see docs/contract.md).
 
-It starts an operation (with the `accepted` update: back once NSE accepted the call) and a provisioning plan with
-idempotency keys, sets the static summary and details the contract documents, reads a typed failure (`NseJobFailed` with its details, `InvalidInput` with its message),
+It starts an operation and a provisioning plan with the `accepted` update (back once NSE accepted the call, or the
+plan's first call) and idempotency keys, sets the static summary and details the contract documents, reads a typed failure (`NseJobFailed` with its details, `InvalidInput` with its message),
 queries the status of a running run and cancels it. It prints what it saw as one JSON object.
 
     pip install -r examples/python/requirements.txt
@@ -106,10 +106,11 @@ async def start_accepted(
 
 async def start_plan(
     client: Client, task_queue: str, plan: dict[str, Any], idempotency_key: str
-) -> WorkflowHandle[Any, Any]:
-    """Starts provisionWorkflow with the plan's summary and one details line per step."""
+) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
+    """Starts provisionWorkflow with the `accepted` update, the plan's summary and one details line per step: returns
+    once NSE accepted the first step's call, with that step and its job id."""
     steps = plan["steps"]
-    return await client.start_workflow(
+    start = WithStartWorkflowOperation(
         PLAN_WORKFLOW,
         plan,
         id=f"nse-flow-plan-{idempotency_key}",
@@ -120,6 +121,8 @@ async def start_plan(
         static_details="\n".join(f"{i + 1}. `{step['id']}`: {step['operation']}" for i, step in enumerate(steps)),
         search_attributes=start_attributes("plan", plan.get("tenantId")),
     )
+    accepted = await client.execute_update_with_start_workflow("accepted", start_workflow_operation=start)
+    return accepted, await start.workflow_handle()
 
 
 def failure_of(error: WorkflowFailureError) -> dict[str, Any]:
@@ -192,7 +195,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             },
         ],
     }
-    seen["plan"] = await outcome(await start_plan(client, queue, plan, f"{key}-plan"))
+    seen["planAccepted"], plan_handle = await start_plan(client, queue, plan, f"{key}-plan")
+    seen["plan"] = await outcome(plan_handle)
 
     # The simulator ends the job of a "fail-" name ERROR: nse-flow undoes it and the run fails NseJobFailed.
     failing = hostgroup(args, f"fail-py-{key}", FAST_POLL)

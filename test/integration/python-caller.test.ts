@@ -24,6 +24,7 @@ interface Outcome {
 
 interface Seen {
   accepted: { workflowId: string; runId: string; nseJobId?: string };
+  planAccepted: { workflowId: string; runId: string; step?: string; stepWorkflowId?: string; nseJobId?: string };
   operation: Outcome;
   plan: Outcome;
   jobFailed: Outcome;
@@ -67,8 +68,16 @@ describe('a Python caller (temporalio package only)', () => {
     expect((seen.operation.result?.job as { id: string }).id).toBe(seen.accepted.nseJobId);
   });
 
-  it('runs a plan whose steps refer to each other', () => {
+  it('runs a plan whose steps refer to each other, started with the accepted update', () => {
     expect(seen.plan.workflowId).toBe(`nse-flow-plan-${key}-plan`);
+    // The first step's job id came back before the plan's result.
+    expect(seen.planAccepted).toMatchObject({
+      workflowId: seen.plan.workflowId,
+      step: 'hosts',
+      stepWorkflowId: `${seen.plan.workflowId}/hosts`,
+      nseJobId: expect.any(String),
+    });
+    expect((seen.plan.result?.steps as { jobId?: string }[])[0]?.jobId).toBe(seen.planAccepted.nseJobId);
     expect(seen.plan.result).toMatchObject({
       steps: [
         { id: 'hosts', outcome: 'done' },
