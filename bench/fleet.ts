@@ -73,7 +73,8 @@ export function fleetTable({ fairness, bulk, fleet }: FleetResults): string {
     rows.push([
       `F5. Bulk of ${bulk.items} items: most history events in one run of its chain`,
       `**${bulk.maxEventsPerRun}** (threshold ${bulk.threshold})`,
-      `${bulk.done} done, ${bulk.failed} failed in ${f(bulk.seconds)} s, ${bulk.maxConcurrency} at once; ${bulk.runs} runs ` +
+      `${bulk.failure === undefined ? '' : `**failed: ${bulk.failure}**; `}` +
+        `${bulk.done} done, ${bulk.failed} failed in ${f(bulk.seconds)} s, ${bulk.maxConcurrency} at once; ${bulk.runs} runs ` +
         `(continue-as-new), median ${f(bulk.medianEventsPerRun)} events; threshold = the server's ` +
         '`limit.historyCount.suggestContinueAsNew`',
     ]);

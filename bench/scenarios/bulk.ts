@@ -5,6 +5,8 @@
  * default (Temporal server, common/dynamicconfig/constants.go).
  * @module
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { FleetProfile } from '../fleet-profile';
 import type { Bench } from '../harness';
 import { ACME, pollEverySecond } from '../inputs';
@@ -25,6 +27,8 @@ export interface BulkFigures {
   maxEventsPerRun: number;
   medianEventsPerRun: number;
   threshold: number;
+  /** The bulk's failure, when it did not complete. */
+  failure?: string;
 }
 
 export async function measureBulk(bench: Bench, fleet: FleetProfile): Promise<BulkFigures> {
@@ -51,7 +55,18 @@ export async function measureBulk(bench: Bench, fleet: FleetProfile): Promise<Bu
   const deadline = new Promise<never>((_resolve, reject) => {
     giveUp = setTimeout(() => reject(new Error(`bulk ${workflowId} did not end within 30 min`)), 30 * 60_000);
   });
-  const result = (await Promise.race([handle.result(), deadline]).finally(() => clearTimeout(giveUp))) as BulkResult;
+  let result: BulkResult | undefined;
+  let failure: string | undefined;
+  try {
+    result = (await Promise.race([handle.result(), deadline]).finally(() => clearTimeout(giveUp))) as BulkResult;
+  } catch (err) {
+    // Reported, not thrown: the fleet's other figures still run. The failure's details carry the outcomes so far.
+    const cause = err instanceof WorkflowFailedError ? err.cause : err;
+    failure = cause instanceof ApplicationFailure ? `${cause.type ?? 'failure'}: ${cause.message}` : String(cause);
+    const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as BulkResult | undefined) : undefined;
+    if (details && typeof details.done === 'number') result = details;
+    bench.log(`  bulk failed: ${failure}`);
+  }
   const seconds = (Date.now() - t0) / 1000;
   const lengths: number[] = [];
   for await (const run of bench.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
@@ -61,8 +76,9 @@ export async function measureBulk(bench: Bench, fleet: FleetProfile): Promise<Bu
     items: fleet.bulkItems,
     maxConcurrency: fleet.bulkConcurrency,
     seconds,
-    done: result.done,
-    failed: result.failed,
+    done: result?.done ?? 0,
+    failed: result?.failed ?? 0,
+    ...(failure === undefined ? {} : { failure }),
     runs: lengths.length,
     maxEventsPerRun: Math.max(...lengths),
     medianEventsPerRun: median(lengths),
