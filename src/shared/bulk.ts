@@ -169,11 +169,19 @@ export function parseBulk(raw: unknown, options = { itemsChecked: false }): Vali
   const envelope = raw !== null && typeof raw === 'object' ? { ...(raw as Record<string, unknown>) } : raw;
   const rawItems = (envelope as { items?: unknown })?.items;
   if (Array.isArray(rawItems)) (envelope as Record<string, unknown>).items = [];
+  // A continued run carries the outcomes so far (~70 bytes each): with them the envelope passed the 64 KiB input
+  // limit after ~930 items. They are checked by their schema, and with everything else by MAX_BULK_BYTES.
+  const rawFinished = (envelope as { finished?: unknown })?.finished;
+  if (Array.isArray(rawFinished)) (envelope as Record<string, unknown>).finished = [];
   // The items are checked one by one below: the limits apply to the envelope and to each item.
   assertWithinLimits(envelope, 'bulk');
   const size = JSON.stringify(raw)?.length ?? 0;
   if (size > MAX_BULK_BYTES) throw invalidInput(`bulk: ${size} bytes is more than the ${MAX_BULK_BYTES} allowed`);
-  const parsed = safeParse(bulkInputSchema(), { ...(envelope as object), items: rawItems });
+  const parsed = safeParse(bulkInputSchema(), {
+    ...(envelope as object),
+    items: rawItems,
+    ...(rawFinished === undefined ? {} : { finished: rawFinished }),
+  });
   if (!parsed.success) throw invalidInput(`bulk: ${formatIssues(parsed.error)}`);
   const bulk = parsed.data as BulkInput;
   const keys = new Set((bulk.finished ?? []).map((outcome) => outcome.key));

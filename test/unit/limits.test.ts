@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
+import { parseBulk } from '../../src/shared/bulk';
 import { MAX_PLAN_BYTES, parsePlan } from '../../src/shared/plans';
 import {
   assertWithinLimits,
@@ -88,6 +89,29 @@ describe.each([
 });
 
 describe('limits', () => {
+  it("keeps a continued bulk's outcomes so far out of the envelope's 64 KiB limit (1,000 of them are ~70 KB)", () => {
+    const finished = Array.from({ length: 1_000 }, (_, i) => ({
+      key: `item-${i}`,
+      outcome: 'done' as const,
+      objectId: '6b11274ffb7be5c652000001',
+    }));
+    expect(JSON.stringify(finished).length).toBeGreaterThan(MAX_INPUT_BYTES);
+    const continued = {
+      name: 'fleet',
+      operation: 'create-hostgroup',
+      tenantId: SIM_FIXTURES.tenantId,
+      items: [{ key: 'last', input: hostgroupFields('last') }],
+      finished,
+      total: 1_001,
+    };
+    const bulk = parseBulk(continued, { itemsChecked: true });
+    expect(bulk).toMatchObject({ total: 1_001, items: [{ item: { key: 'last' } }] });
+    expect(bulk.input.finished).toHaveLength(1_000);
+    // The outcomes are still checked: a deep one is refused.
+    const deep = { ...continued, finished: [{ key: 'x', outcome: 'done', objectId: deepArray(MAX_DEPTH + 1) }] };
+    expect(() => parseBulk(deep, { itemsChecked: true })).toThrow(ApplicationFailure);
+  });
+
   it('accepts nesting up to the limit and refuses one level more', () => {
     expect(() => assertWithinLimits(deepArray(MAX_DEPTH), 'x')).not.toThrow();
     expect(invalidInputOf(() => assertWithinLimits(deepArray(MAX_DEPTH + 1), 'x')).message).toMatch(/nested/);
