@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   CancelledFailure,
   TerminatedFailure,
@@ -109,8 +110,6 @@ export async function stopAllChaosStacks(): Promise<void> {
   await Promise.all([...activeStacks].map((stack) => stack.stop()));
   activeStacks.clear();
 }
-
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The seeded scenarios of a run of `workflows` runs: what {@link runChaos} will do, without doing it. */
 export function chaosPlan(workflows: number, seed: number, killsPerMoment?: number, adversarial = false): Scenario[] {

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Job, JobPage, ListJobsQuery, SubmitResult } from '../shared/nse-types';
 import type { HttpMethod } from '../shared/operations';
@@ -299,7 +300,10 @@ export class NseClient {
         if (attempt >= this.getRetries || !(err instanceof NseError) || !err.retryable) throw err;
         const delayMs = this.retryDelay(attempt, err);
         this.log?.debug({ method, path, attempt: attempt + 1, delayMs, error: err.name }, 'retrying NSE GET');
-        await sleep(delayMs, spec.signal);
+        // Rejects with the signal's reason, as every cancelled call does (timers/promises would give an AbortError).
+        await sleep(delayMs, undefined, { signal: spec.signal }).catch((err: unknown) => {
+          throw spec.signal?.aborted ? spec.signal.reason : err;
+        });
       }
     }
   }
@@ -448,7 +452,6 @@ export class NseClient {
         return;
       }
       let settled = false;
-      let sent = false;
       const settle = (err: unknown, res?: Exchange): void => {
         if (settled) return;
         settled = true;
@@ -477,13 +480,8 @@ export class NseClient {
         req.destroy();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      // 'finish' fires once the whole request was handed to the connection: from then on NSE may act on it.
-      req.on('finish', () => {
-        sent = true;
-      });
-      req.on('error', (err) => settle(new NseNetworkError(method, path, { cause: err, requestSent: sent })));
+      req.on('error', (err) => settle(new NseNetworkError(method, path, { cause: err })));
       req.on('response', (res) => {
-        sent = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -495,7 +493,7 @@ export class NseClient {
           }
           chunks.push(chunk);
         });
-        res.on('error', (err) => settle(new NseNetworkError(method, path, { cause: err, requestSent: true })));
+        res.on('error', (err) => settle(new NseNetworkError(method, path, { cause: err })));
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString('utf8');
@@ -565,22 +563,4 @@ export function tokenNeedsRenewal(expiresAt: number | undefined, obtainedAt: num
 function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
   return value;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -58,18 +58,16 @@ export class NseHttpError extends NseError {
 }
 
 /**
- * No HTTP answer at all (refused, reset, DNS, TLS). `requestSent` is true once the request was handed to the
- * connection, so NSE may have acted on it; the original error rides along as the standard `cause`.
+ * No HTTP answer at all (refused, reset, DNS, TLS); the original error rides along as the standard `cause`. NSE may
+ * still have acted on the call: submits look for their job before repeating (src/activities/adoption.ts).
  */
 export class NseNetworkError extends NseError {
   override readonly name = 'NseNetworkError';
-  readonly requestSent: boolean;
 
-  constructor(method: string, path: string, options: { cause: unknown; requestSent?: boolean }) {
+  constructor(method: string, path: string, options: { cause: unknown }) {
     super(method, path, `NSE ${method} ${path} got no HTTP answer (${describeCause(options.cause)})`, {
       cause: options.cause,
     });
-    this.requestSent = options.requestSent ?? true;
   }
 
   /** A network failure is worth retrying, although a non-idempotent call should first look for its effect. */
@@ -120,14 +118,6 @@ export class NseUnsafePathError extends NseError {
   constructor(method: string, path: string) {
     super(method, path, `NSE ${method} ${path} not sent: URL normalisation would change its path`);
   }
-}
-
-/**
- * True when the call may have reached NSE although no answer came back (a network error after the request was
- * sent, or a timeout): the caller should look for a job or object the call may have created before repeating it.
- */
-export function isAmbiguous(err: unknown): boolean {
-  return err instanceof NseTimeoutError || (err instanceof NseNetworkError && err.requestSent);
 }
 
 // Node's system errors carry a short code (ECONNRESET); messages of other errors may quote a host, never a secret.

@@ -2,7 +2,6 @@ import { createServer, type AddressInfo } from 'node:net';
 import pino from 'pino';
 import { jwtExpiry, NseClient, parseRetryAfter, tokenNeedsRenewal, type NseClientOptions } from '../../src/nse/client';
 import {
-  isAmbiguous,
   NseError,
   NseHttpError,
   NseNetworkError,
@@ -431,7 +430,6 @@ describe('NseClient errors', () => {
       nseStatus: { code: 404, userMessage: 'Resource not found.' },
     });
     expect((err as Error).message).toBe('NSE GET /v2.1/jobs/5f1a0000000000000000ffff failed with HTTP 404');
-    expect(isAmbiguous(err)).toBe(false);
   });
 
   it('raises a retryable NseHttpError for a 500', async () => {
@@ -461,7 +459,6 @@ describe('NseClient errors', () => {
 
     expect(err).toBeInstanceOf(NseProtocolError);
     expect(err).toMatchObject({ reason: 'response body is not JSON', httpStatus: 200, retryable: false });
-    expect(isAmbiguous(err)).toBe(false);
     expectNoSecrets(err);
   });
 
@@ -474,10 +471,9 @@ describe('NseClient errors', () => {
     const err = await rejectionOf(createHostgroup(nse, 'hg-dropped'));
 
     expect(err).toBeInstanceOf(NseNetworkError);
-    expect(err).toMatchObject({ requestSent: true, retryable: true, method: 'POST', path: '/v2.1/hostgroups' });
-    expect(isAmbiguous(err)).toBe(true);
+    expect(err).toMatchObject({ retryable: true, method: 'POST', path: '/v2.1/hostgroups' });
     expectNoSecrets(err);
-    // What isAmbiguous is for: the job exists, and the caller finds it instead of submitting again.
+    // NSE acted on it: the job exists, and a caller finds it instead of submitting again.
     const { jobs } = await nse.listJobs();
     expect(jobs.map((j) => j.objectName)).toEqual(['hg-dropped']);
   });
@@ -493,9 +489,7 @@ describe('NseClient errors', () => {
     const err = await rejectionOf(nse.submit('POST', '/v2.1/hostgroups', { name: 'x' }));
 
     expect(err).toBeInstanceOf(NseNetworkError);
-    expect(err).toMatchObject({ requestSent: false });
     expect((err as Error).message).toBe('NSE POST /v2.1/hostgroups got no HTTP answer (ECONNREFUSED)');
-    expect(isAmbiguous(err)).toBe(false);
   });
 
   it('raises an ambiguous NseTimeoutError when NSE answers too late', async () => {
@@ -506,7 +500,6 @@ describe('NseClient errors', () => {
     expect(err).toBeInstanceOf(NseTimeoutError);
     expect(err).toMatchObject({ name: 'NseTimeoutError', timeoutMs: 100, retryable: true });
     expect((err as Error).message).toBe('NSE POST /v2.1/hostgroups timed out after 100 ms');
-    expect(isAmbiguous(err)).toBe(true);
   });
 
   it('raises NseProtocolError when getResource finds no record', async () => {
@@ -646,7 +639,7 @@ describe('NseClient helpers', () => {
     expect(tokenNeedsRenewal(undefined, t0, t0 + 100 * HOUR_MS)).toBe(false);
   });
 
-  it('classifies errors for the retry policy and for ambiguity', () => {
+  it('classifies errors for the retry policy', () => {
     const http = (status: number) => new NseHttpError('GET', '/p', status);
     expect([400, 401, 403, 404, 405, 412].map((s) => http(s).retryable)).toEqual([
       false,
@@ -659,14 +652,7 @@ describe('NseClient helpers', () => {
     expect([408, 429, 500, 502, 503].map((s) => http(s).retryable)).toEqual([true, true, true, true, true]);
     const unsent = new NseNetworkError('POST', '/p', {
       cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }),
-      requestSent: false,
     });
-    const sent = new NseNetworkError('POST', '/p', { cause: new Error('socket hang up') });
-    expect(isAmbiguous(unsent)).toBe(false);
-    expect(isAmbiguous(sent)).toBe(true);
-    expect(isAmbiguous(new NseTimeoutError('POST', '/p', 5))).toBe(true);
-    expect(isAmbiguous(new NseProtocolError('POST', '/p', 'bad'))).toBe(false);
-    expect(isAmbiguous(new Error('other'))).toBe(false);
     for (const err of [
       http(500),
       unsent,

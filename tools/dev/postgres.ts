@@ -10,6 +10,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startService, waitUntilReady, type ServiceProcess } from './service-process';
 
 /** The superuser the cluster's Temporal connects as (the same name as in docker-compose.yml). */
@@ -135,7 +136,7 @@ async function stopLeftover(options: PostgresOptions): Promise<void> {
   process.kill(pid, 'SIGINT');
   for (let waited = 0; alive(); waited += 100) {
     if (waited > 30_000) throw new Error(`PostgreSQL pid ${pid} on ${options.dataDir} does not stop`);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // waiting for a foreign process to exit
+    await sleep(100); // waiting for a foreign process to exit
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ServiceProcess {
   name: string;
@@ -86,7 +87,7 @@ export async function waitUntilReady(
     } catch (err) {
       if (service.hasExited()) throw err;
       lastError = err;
-      await new Promise((resolve) => setTimeout(resolve, 250)); // readiness back-off, not synchronisation
+      await sleep(250); // readiness back-off, not synchronisation
     }
   }
   throw new Error(`${what} did not get ready: ${String(lastError)}`);

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_KEYS, searchAttributeTypeName } from '../../src/shared/workflow-api';
 
@@ -95,7 +96,7 @@ async function waitUntilServing(address: string, attempts = 120): Promise<void> 
       }
     } catch (err) {
       lastError = err;
-      await new Promise((resolve) => setTimeout(resolve, 250)); // readiness back-off, not test synchronisation
+      await sleep(250); // readiness back-off, not test synchronisation
     }
   }
   throw new Error(`temporal dev server at ${address} did not answer: ${String(lastError)}`);
