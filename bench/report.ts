@@ -140,15 +140,22 @@ function reactionRows(modes: ModeReaction[]): Row[] {
   });
 }
 
-function acceptedRows(a: AcceptedResult | undefined): Row[] {
+export function acceptedRows(a: AcceptedResult | undefined): Row[] {
   if (!a) return [];
+  const s = a.segments;
+  const segments = s
+    ? `; medians by segment (ms): start call ${f(s.startCall, 0)}, first task queued ${f(s.firstTaskQueued, 0)} + ` +
+      `run ${f(s.firstTaskRun, 0)}, submit activity queued ${f(s.activityQueued, 0)} + run ${f(s.activityRun, 0)}, ` +
+      `answering task queued ${f(s.answerTaskQueued, 0)} + run ${f(s.answerTaskRun, 0)}, answer to caller ` +
+      `${f(s.answerToCaller, 0)}`
+    : '';
   return [
     [
       '7',
       'Accepted contract: start call to NSE job id ÷ bare NSE POST',
       ratio(a.ratio, 1),
       `startOperation (update-with-start of \`accepted\`) median ${f(a.acceptedMs, 0)} ms, bare POST ` +
-        `${f(a.barePostMs, 1)} ms; ${a.samples} pairs, one call at a time`,
+        `${f(a.barePostMs, 1)} ms; ${a.samples} pairs, one call at a time${segments}`,
     ],
   ];
 }

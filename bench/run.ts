@@ -14,7 +14,7 @@ import { FLEET_FULL, FLEET_QUICK, type FleetProfile } from './fleet-profile';
 import { interrupted, withBench, type BenchTarget } from './harness';
 import { POLL_INTERVAL_MS } from './inputs';
 import { FULL, QUICK, type Profile } from './profile';
-import { markdownTable, type BenchResults } from './report';
+import { acceptedRows, markdownTable, type BenchResults } from './report';
 import { measureAccepted } from './scenarios/accepted';
 import { measureEvents } from './scenarios/events';
 import { measureMemory } from './scenarios/memory';
@@ -31,6 +31,8 @@ interface BenchArgs {
   workers: number;
   /** Set with `--fleet`: the fleet section instead of the table. */
   fleet: FleetProfile | undefined;
+  /** `--accepted`: figure 7 alone. */
+  acceptedOnly: boolean;
 }
 
 function parseArgs(argv: string[]): BenchArgs {
@@ -42,6 +44,7 @@ function parseArgs(argv: string[]): BenchArgs {
         .default('dev'),
     )
     .option('--workers <n>', 'in-process workers on the task queue', intOption(1, 8), 1)
+    .option('--accepted', 'figure 7 (the accepted contract) alone')
     .option('--fleet', 'the fleet section instead (10,000 runs in flight; 1,000 with --quick)')
     .option('--fleet-runs <n>', 'fleet: runs in flight', intOption(1, 100_000))
     .option('--fleet-poll-interval <ms>', 'fleet: their poll interval', intOption(1_000))
@@ -58,11 +61,13 @@ function parseArgs(argv: string[]): BenchArgs {
     target: options.target,
     workers: options.workers,
     fleet: options.fleet ? fleetProfile(options) : undefined,
+    acceptedOnly: options.accepted === true,
   };
 }
 
 interface BenchOptions {
   quick?: boolean;
+  accepted?: boolean;
   target: BenchTarget;
   workers: number;
   fleet?: boolean;
@@ -146,6 +151,16 @@ async function main(): Promise<void> {
     return;
   }
   log(`profile ${profile.name}; target ${target}; ${workers} worker(s); poll interval ${POLL_INTERVAL_MS} ms`);
+  if (args.acceptedOnly) {
+    const accepted = await withBench(log, async (bench) => await measureAccepted(bench, profile), { target, workers });
+    const file = writeResults(`accepted-${target}-${workers}w.json`, { date: startedAt.toISOString(), accepted });
+    process.stdout.write(
+      `\n${acceptedRows(accepted)
+        .map((row) => `| ${row.join(' | ')} |`)
+        .join('\n')}\n\nJSON: ${file}\n`,
+    );
+    return;
+  }
   const output = await withBench(
     log,
     async (bench) => {
