@@ -14,7 +14,7 @@ import { loadCodecConfig, type CodecConfig } from './codec/config';
 import { ConfigError, readSecretFile } from './config-error';
 
 export { ConfigError } from './config-error';
-export { loadCodecConfig, parseCodecKeys, type CodecConfig, type CodecKey } from './codec/config';
+export { loadCodecConfig } from './codec/config';
 
 const optionalText = z
   .string()
@@ -112,7 +112,7 @@ function definedEntries(env: NodeJS.ProcessEnv): Record<string, string> {
  * `TEMPORAL_CONFIG_FILE` or the default `temporal.toml`) overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
  * TEMPORAL_API_KEY, TEMPORAL_TLS*, TEMPORAL_GRPC_META_*. Throws {@link ConfigError} naming the variable at fault.
  */
-export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): {
+function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): {
   connection: Config['temporal']['connection'];
   namespace: string;
 } {

@@ -116,7 +116,7 @@ function tagMap(tags: unknown): Record<string, unknown> | undefined {
 }
 
 /** True when a resource record shows the request's identifying fields (and tenant, when the caller gave one). */
-export function recordFits(request: SubmitOperationInput, record: Record<string, unknown>): boolean {
+function recordFits(request: SubmitOperationInput, record: Record<string, unknown>): boolean {
   if (request.tenantId !== undefined && field(record, 'tenant_id') !== undefined)
     if (field(record, 'tenant_id') !== request.tenantId) return false;
   return identifiedBy(request, record) && sameRequest(request.input, record);

@@ -1,2 +1,2 @@
-export { createActivities, rethrowAsFailure } from './nse-activities';
+export { createActivities } from './nse-activities';
 export type { NseActivities, SubmitOperationInput, SubmitOutcome, GetJobInput } from './types';

@@ -43,7 +43,7 @@ export function parseJsonArgument(value: string): unknown {
   }
 }
 
-export function readFileOrFail(file: string): string {
+function readFileOrFail(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
@@ -138,7 +138,7 @@ export async function followRun(client: NseFlowClient, workflowId: string, optio
 }
 
 /** Prints a run's failure and maps it to exit code 1; other errors pass through. */
-export function failedRun(options: GlobalOptions, err: unknown): unknown {
+function failedRun(options: GlobalOptions, err: unknown): unknown {
   if (!(err instanceof RunFailedError)) return err;
   print(
     options,

@@ -49,7 +49,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** The running stack's connection, or undefined when there is no file, it is unreadable, or its stack is gone. */
-export function readStackConnection(file: string = stackFilePath()): StackConnection | undefined {
+function readStackConnection(file: string = stackFilePath()): StackConnection | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

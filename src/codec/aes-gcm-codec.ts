@@ -14,15 +14,15 @@ export const ENCODING_ENCRYPTED = 'binary/encrypted';
 /** Metadata naming the id of the key that sealed the payload. */
 export const METADATA_KEY_ID = 'encryption-key-id';
 /** Metadata naming the cipher and layout, so a later format can be told apart. */
-export const METADATA_CIPHER = 'encryption-cipher';
+const METADATA_CIPHER = 'encryption-cipher';
 /** The one cipher/layout this codec writes: AES-256-GCM, `iv (12) | ciphertext | tag (16)`, AAD = key id. */
-export const CIPHER = 'AES-256-GCM';
+const CIPHER = 'AES-256-GCM';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /** One AES-256 key and the id stored with what it seals. */
-export interface CodecKey {
+interface CodecKey {
   id: string;
   key: Uint8Array;
 }
@@ -48,7 +48,7 @@ const text = (bytes: Uint8Array | null | undefined): string | undefined =>
   bytes == null ? undefined : Buffer.from(bytes).toString('utf8');
 
 /** True when `payload` was sealed by this codec (its `encoding` is `binary/encrypted`). */
-export function isEncrypted(payload: Payload): boolean {
+function isEncrypted(payload: Payload): boolean {
   return text(payload.metadata?.encoding) === ENCODING_ENCRYPTED;
 }
 

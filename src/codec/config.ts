@@ -7,7 +7,7 @@
 import { ConfigError, readSecretFile } from '../config-error';
 
 /** One AES-256 key of the payload codec; `id` is stored with every payload it encrypts, the key never is. */
-export interface CodecKey {
+interface CodecKey {
   id: string;
   key: Buffer;
 }
@@ -25,7 +25,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * Parses `id1:base64key,id2:base64key` (commas or new lines; `#` starts a comment line). Every key must be 32
  * bytes (AES-256). Error messages name the variable and the key id, never key material.
  */
-export function parseCodecKeys(text: string, variable: string): CodecKey[] {
+function parseCodecKeys(text: string, variable: string): CodecKey[] {
   const entries = text
     .split(/[,\n]/)
     .map((entry) => entry.trim())

@@ -6,17 +6,9 @@ import type { DataConverter } from '@temporalio/common';
 import { AesGcmCodec, type CodecKeyring } from './aes-gcm-codec';
 import { FAILURE_CONVERTER_PATH } from './failure-converter';
 
-export { ENCRYPTED_FAILURES_MARKER, FAILURE_CONVERTER_PATH } from './failure-converter';
+export { ENCRYPTED_FAILURES_MARKER } from './failure-converter';
 
-export {
-  AesGcmCodec,
-  CodecError,
-  isEncrypted,
-  ENCODING_ENCRYPTED,
-  METADATA_KEY_ID,
-  type CodecKey,
-  type CodecKeyring,
-} from './aes-gcm-codec';
+export { AesGcmCodec, CodecError, ENCODING_ENCRYPTED, METADATA_KEY_ID, type CodecKeyring } from './aes-gcm-codec';
 
 /**
  * The data converter for a keyring: payloads sealed with AES-256-GCM, failure messages and stack traces moved into

@@ -23,7 +23,7 @@ const text = () => z.string();
 const opt = z.optional;
 const jobState = () => z.enum(JobState);
 
-export const jobTaskSchema = z.strictObject({
+const jobTaskSchema = z.strictObject({
   id: text(),
   action: text(),
   objectId: text(),
@@ -36,7 +36,7 @@ export const jobTaskSchema = z.strictObject({
 });
 
 /** An NSE job as nse-flow reports it: normalised, secrets removed; `raw` is NSE's own record. */
-export const jobSchema = z.strictObject({
+const jobSchema = z.strictObject({
   id: text(),
   action: text(),
   summary: text(),
@@ -57,7 +57,7 @@ export const jobSchema = z.strictObject({
 
 const compensationOutcome = () => z.enum(['compensated', 'not-needed', 'manual-cleanup-needed', 'failed', 'kept']);
 
-export const undoOutcomeSchema = z.strictObject({
+const undoOutcomeSchema = z.strictObject({
   outcome: compensationOutcome(),
   objectId: opt(text()),
   objectType: opt(text()),
@@ -66,7 +66,7 @@ export const undoOutcomeSchema = z.strictObject({
   message: text(),
 });
 
-export const compensationReportSchema = z.strictObject({
+const compensationReportSchema = z.strictObject({
   outcome: compensationOutcome(),
   operation: opt(text()),
   jobId: opt(text()),
@@ -114,7 +114,7 @@ export const operationStatusSchema = z.strictObject({
   decisionDueAt: opt(text()),
 });
 
-export const stepReportSchema = z.strictObject({
+const stepReportSchema = z.strictObject({
   id: text(),
   operation: text(),
   outcome: z.enum(['pending', 'running', 'done', 'failed', 'cancelled', 'compensated', 'manual-cleanup-needed']),

@@ -36,14 +36,14 @@ const count = z
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 
 /** The envelope's `status` object: `code` mirrors the HTTP status, sometimes as a string. */
-export const NseStatusSchema = z.looseObject({
+const NseStatusSchema = z.looseObject({
   user_message: text,
   verbose_message: text,
   code: z.union([z.number(), z.string()]).nullish(),
 });
 
 /** The envelope's `result` object of a collection, a single record, a create or a 202. */
-export const NseResultSchema = z.looseObject({
+const NseResultSchema = z.looseObject({
   returned_records: count,
   total_records: count,
   sort_by: optionalText,
@@ -54,7 +54,7 @@ export const NseResultSchema = z.looseObject({
 });
 
 /** The whole response body `{ status, result }`; either part may be missing (sync deletes have no body at all). */
-export const NseEnvelopeSchema = z.looseObject({
+const NseEnvelopeSchema = z.looseObject({
   status: NseStatusSchema.nullish(),
   result: NseResultSchema.nullish(),
 });
@@ -63,7 +63,7 @@ export const NseEnvelopeSchema = z.looseObject({
 export type NseEnvelope = z.output<typeof NseEnvelopeSchema>;
 
 /** One `job_tasks[]` entry; `request_payload` is left untyped (it is only ever kept, redacted, in `raw`). */
-export const NseJobTaskSchema = z.looseObject({
+const NseJobTaskSchema = z.looseObject({
   id: text,
   job_id: text,
   action: text,
@@ -78,7 +78,7 @@ export const NseJobTaskSchema = z.looseObject({
 });
 
 /** One job record (nse-api.md §6.2); only `id` is required. */
-export const NseJobSchema = z.looseObject({
+const NseJobSchema = z.looseObject({
   id,
   action: text,
   job_summary: text,

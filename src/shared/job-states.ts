@@ -51,7 +51,7 @@ function wordKey(word: string): string {
 }
 
 /** The state a single word means, or undefined for a word the table does not know. */
-export function stateOfWord(word: string): JobState | undefined {
+function stateOfWord(word: string): JobState | undefined {
   return Object.prototype.hasOwnProperty.call(JOB_STATE_WORDS, wordKey(word))
     ? JOB_STATE_WORDS[wordKey(word)]
     : undefined;

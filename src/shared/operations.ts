@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** How a completed operation is undone during compensation. */
-export type Undo =
+type Undo =
   /** Run `operation` with the input built from the forward input and the job's `object_id`. */
   | {
       kind: 'delete';
@@ -55,13 +55,13 @@ type Schema = z.ZodMiniType<Record<string, unknown>>;
  * comes through `encodeURIComponent` and URL normalisation unchanged, so the request path is exactly the template
  * with the encoded value.
  */
-export function isSafePathSegment(value: string): boolean {
+function isSafePathSegment(value: string): boolean {
   // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   return value !== '' && !/^\.+$/.test(value) && !/^\s|\s$|[\u0000-\u001f\u007f-\u009f/\\?#%]/.test(value);
 }
 
 /** How {@link isSafePathSegment} is explained in an `InvalidInput` message. */
-export const PATH_SEGMENT_RULE =
+const PATH_SEGMENT_RULE =
   'must not be . or .., start or end with a space, or contain control characters, slashes, ?, # or %';
 
 /** A `{field}` value that is not a safe path segment (see {@link isSafePathSegment}); thrown by {@link fillPath}. */

@@ -18,16 +18,16 @@ import type { Job, JobTask } from './nse-types';
 export const REDACTED = '[redacted]';
 
 /** What replaces data nested deeper than {@link MAX_REDACT_DEPTH} (it is not walked, so it cannot leak). */
-export const TOO_DEEP = '[too deep]';
+const TOO_DEEP = '[too deep]';
 
 /** Deepest nesting redaction walks; NSE records nest a few levels, and no input may exhaust the stack. */
-export const MAX_REDACT_DEPTH = 32;
+const MAX_REDACT_DEPTH = 32;
 
 /**
  * Values shorter than this are not searched for in free text: a two-letter "password" would turn every word
  * containing it into `[redacted]`. Key-name and shape rules still apply to them.
  */
-export const MIN_SECRET_LENGTH = 4;
+const MIN_SECRET_LENGTH = 4;
 
 /**
  * Matches property names whose values are secrets: anything containing password, passwd, passphrase, secret,
@@ -59,7 +59,7 @@ export function isSecretKey(name: string): boolean {
  * True when property `name` of `holder` holds a secret: a secret key name, or a bare `key` that is not half of a
  * `{ key, value }` tag pair (`{ id, key }` is key material, as the codec's keys are).
  */
-export function isSecretProperty(holder: object, name: string): boolean {
+function isSecretProperty(holder: object, name: string): boolean {
   if (name.toLowerCase() === 'key') return !Object.keys(holder).some((other) => other.toLowerCase() === 'value');
   return isSecretKey(name);
 }
@@ -96,7 +96,7 @@ export function rememberSecret(value: string | undefined, options: { renewed?: b
 }
 
 /** The secrets {@link rememberSecret} was given, plus `extra`. */
-export function knownSecrets(extra: Iterable<string> = []): Set<string> {
+function knownSecrets(extra: Iterable<string> = []): Set<string> {
   return new Set([...rememberedSecrets, ...extra]);
 }
 

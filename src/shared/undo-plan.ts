@@ -58,7 +58,7 @@ export function objectUndoStep({ spec, fields, before }: UndoSubject, job: Job):
 }
 
 /** True when some of the job's tasks ran and some did not: the change is half made. */
-export function partlyApplied(job: Job): boolean {
+function partlyApplied(job: Job): boolean {
   if (job.state === JobState.PartialFailures) return true;
   const done = job.tasks.filter((t) => t.state === JobState.Normal).length;
   return done > 0 && done < job.tasks.length;

@@ -188,7 +188,7 @@ export interface OperationStatus {
 }
 
 /** How undoing went: `kept` when a human decided to keep what a failed job made. */
-export type CompensationOutcome = 'compensated' | 'not-needed' | 'manual-cleanup-needed' | 'failed' | 'kept';
+type CompensationOutcome = 'compensated' | 'not-needed' | 'manual-cleanup-needed' | 'failed' | 'kept';
 
 /** What compensation did for a failed run; with task-level undo, `steps` reports each object. */
 export interface CompensationReport {

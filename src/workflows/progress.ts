@@ -8,7 +8,7 @@ import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from
 import { SearchAttributes } from '../shared/workflow-api';
 import { Patches } from './patches';
 
-export type SearchAttributeName = keyof typeof SearchAttributes;
+type SearchAttributeName = keyof typeof SearchAttributes;
 
 /** What a run looks like now: the search attribute values it wants (undefined: not set yet) and markdown details. */
 export interface ProgressView {

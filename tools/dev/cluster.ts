@@ -72,7 +72,7 @@ export interface RunningCluster {
 }
 
 /** Runs scripts/install-cluster-tools.sh (idempotent builds into .tools/bin) and the CLI install. */
-export function installClusterTools(): ClusterTools {
+function installClusterTools(): ClusterTools {
   const script = path.join(REPO_ROOT, 'scripts', 'install-cluster-tools.sh');
   const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const paths = Object.fromEntries(

@@ -75,7 +75,7 @@ function asPgUser(command: string, args: string[]): [string, string[]] {
 }
 
 /** Creates and initialises the data directory unless it already holds a cluster (PG_VERSION). */
-export function initDataDir(options: PostgresOptions): void {
+function initDataDir(options: PostgresOptions): void {
   const { dataDir } = options;
   if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
   const bin = findPostgresBin();

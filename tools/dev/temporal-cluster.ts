@@ -126,7 +126,7 @@ function service(rpc: { grpc: number; membership: number; http?: number }): stri
  * The server's static configuration (the image's config_template.yaml with DB=postgres12, rendered for one host):
  * SQL persistence and visibility, `historyShards` shards, Prometheus metrics, no archival.
  */
-export function serverConfigYaml(settings: ServerSettings): string {
+function serverConfigYaml(settings: ServerSettings): string {
   const { ports } = settings;
   return `# Written by npm run cluster (tools/dev/temporal-cluster.ts) at every start; edits are overwritten.
 log:
@@ -179,7 +179,7 @@ dynamicConfigClient:
  * Dynamic config: the server's defaults (as in production; unlike the dev server, search attributes are not
  * re-read on every call), plus the Nexus callback address a real deployment must set for its own frontend.
  */
-export function dynamicConfigYaml(ports: ServerPorts): string {
+function dynamicConfigYaml(ports: ServerPorts): string {
   return `# Written by npm run cluster at every start.
 component.nexusoperations.callback.endpoint.template:
   - value: "http://127.0.0.1:${ports.frontendHttp}/namespaces/{{.NamespaceName}}/nexus/callback"
@@ -191,7 +191,7 @@ component.callbacks.allowedAddresses:
 }
 
 /** Writes config/cluster.yaml and config/dynamicconfig.yaml under the cluster folder. */
-export function writeServerConfig(settings: ServerSettings): void {
+function writeServerConfig(settings: ServerSettings): void {
   const configDir = path.join(settings.dir, 'config');
   mkdirSync(configDir, { recursive: true });
   writeFileSync(path.join(configDir, 'cluster.yaml'), serverConfigYaml(settings), { mode: 0o600 });

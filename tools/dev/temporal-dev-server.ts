@@ -40,7 +40,7 @@ export interface RunningDevServer {
 }
 
 /** The dev server's command line: persistent SQLite with WAL, and the project's search attributes. */
-export function devServerArgs(options: DevServerOptions): string[] {
+function devServerArgs(options: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--port', String(options.port), '--ip', options.ip ?? '127.0.0.1'];
   args.push('--log-level', options.logLevel ?? 'warn', '--log-format', 'json');
   args.push(...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
