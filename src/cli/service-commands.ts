@@ -69,7 +69,7 @@ export function addProcessCommands(program: Command): void {
       }
       // Loaded on demand: the worker's native bridge is not needed by the other commands.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runWorker } = require('./worker') as typeof WorkerModule;
+      const { runWorker } = require('../worker') as typeof WorkerModule;
       await runWorker(config, createLogger(config.logLevel));
     });
 
@@ -148,7 +148,7 @@ export function addProcessCommands(program: Command): void {
         return { username: pair.slice(0, at), password: pair.slice(at + 1) };
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runSimulator } = require('./simulator/main') as typeof SimulatorModule;
+      const { runSimulator } = require('../simulator/main') as typeof SimulatorModule;
       await runSimulator({
         port: options.port,
         host: options.host,
