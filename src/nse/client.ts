@@ -30,45 +30,11 @@ import {
   NseTimeoutError,
   NseUnsafePathError,
 } from './errors';
+import { jwtExpiry, tokenNeedsRenewal } from './jwt';
+import type { GetJobOptions, NseAuth, NseCallOptions, NseClientOptions } from './options';
 
-/** How the client authenticates; every variant's secrets stay inside the client. */
-export type NseAuth =
-  /** HTTP Basic on every call. */
-  | { kind: 'basic'; username: string; password: string }
-  /** JWT from `POST /v2.1/auth/signin`, renewed with `POST /v2.1/auth/refresh` before `exp`, re-signed-in once on a 401. */
-  | { kind: 'jwt'; username: string; password: string }
-  /** A static bearer token. */
-  | { kind: 'token'; token: string };
-
-/** Options of {@link NseClient}. */
-export interface NseClientOptions {
-  /** API base such as `https://nse.example.com/api`; every path (`/v2.1/...`) is appended to it. */
-  baseUrl: string;
-  auth: NseAuth;
-  /** Limit for one HTTP exchange, from connect to the last body byte; default 30 000. */
-  timeoutMs?: number;
-  /** PEM file of the CA(s) that signed NSE's certificate; it replaces the default roots, like `curl --cacert`. */
-  caFile?: string;
-  /** Receives one debug line per exchange (method, path, status, duration), never headers or bodies. */
-  logger?: Logger;
-  /** Retries of idempotent GETs on retryable, network and timeout errors; default 0 (for CLI use, not workflows). */
-  getRetries?: number;
-  /** Backoff of those retries: full delay doubles from `initialMs` up to `maxMs`, half of it jittered. */
-  getRetryBackoff?: { initialMs?: number; maxMs?: number };
-}
-
-/** Per-call options; aborting `signal` (activity cancellation) rejects the call with the signal's reason. */
-export interface NseCallOptions {
-  signal?: AbortSignal;
-}
-
-/** Options of {@link NseClient.getJob}. */
-export interface GetJobOptions extends NseCallOptions {
-  /** Long-poll extension (nse-api.md §11): NSE may hold the read this many seconds until the job changes. */
-  pollTimeoutSeconds?: number;
-  /** Long-poll extension: answer only once the job changed after this timestamp (the job's `updated`). */
-  lastModified?: string;
-}
+export { jwtExpiry, tokenNeedsRenewal } from './jwt';
+export type { GetJobOptions, NseAuth, NseCallOptions, NseClientOptions } from './options';
 
 type Method = 'GET' | HttpMethod;
 type Query = Record<string, string | number | undefined>;
@@ -536,28 +502,6 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   if (/^\d+(?:\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
   const at = Date.parse(raw);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** The `exp` of a JWT as epoch milliseconds, or undefined when the token has no readable `exp`. */
-export function jwtExpiry(token: string): number | undefined {
-  const payload = token.split('.')[1];
-  if (payload === undefined) return undefined;
-  try {
-    const exp: unknown = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * True when a token obtained at `obtainedAt` and expiring at `expiresAt` should be renewed at `now`: less than
- * 60 s or less than 10% of its lifetime remains. A token without `exp` is renewed only after a 401.
- */
-export function tokenNeedsRenewal(expiresAt: number | undefined, obtainedAt: number, now: number): boolean {
-  if (expiresAt === undefined) return false;
-  const remaining = expiresAt - now;
-  return remaining < 60_000 || remaining < 0.1 * (expiresAt - obtainedAt);
 }
 
 function positive(value: number, name: string): number {
