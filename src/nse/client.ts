@@ -1,8 +1,9 @@
 /**
  * The NSE REST API v2.1 client: authentication (Basic, JWT with renewal, static bearer token), the response
- * envelope, jobs and typed errors. Plain Node (node:http/node:https with keep-alive agents, so a custom CA file
- * works without extra packages); no Temporal imports. It does not retry by default: in workflows Temporal's
- * retry policy does that, with the history to show for it.
+ * envelope, jobs and typed errors. Plain Node, no Temporal imports. Why node:http and not undici: Node 20's fetch takes
+ * no CA file or agent without adding the undici package, while node:https keep-alive agents do, and the timeout, abort
+ * and byte-limit handling below would stay. It does not retry by default: in workflows Temporal's retry policy does
+ * that, with the history to show for it; the GET retries are for `nse-flow jobs`, which runs outside Temporal.
  * @module
  */
 import { readFileSync } from 'node:fs';

@@ -21,6 +21,7 @@ import {
   snapshotRoutes,
   target,
   updateRoute,
+  type ApiRoute,
   type AreaPlugin,
 } from '../routes';
 import { submitInitiator } from '../submit';
@@ -52,9 +53,9 @@ function pathInitiator(ctx: SimContext, req: SimRequest): { hostgroup: SimResour
   return { hostgroup, alias };
 }
 
-export const blockPlugin: AreaPlugin = async (api, { ctx }) => {
-  addRoutes(api, ctx, [
-    // Block stores (§7.1)
+/** Block stores (§7.1): nameless, one per subtenant and zone; a second create is a 412. */
+function blockstoreRoutes(ctx: SimContext): ApiRoute[] {
+  return [
     createRoute(ctx, 'blockstore', schemas.BlockstoreCreate, aboutNoName, (input) => {
       const subtenant = ctx.requireSubtenant(input.subtenant_id);
       if (input.tenant_id !== undefined) {
@@ -97,8 +98,12 @@ export const blockPlugin: AreaPlugin = async (api, { ctx }) => {
         }
       },
     }),
+  ];
+}
 
-    // Disks
+/** Disks, their inline host groups (their own objects and tasks of the disk job) and snapshots. */
+function diskRoutes(ctx: SimContext): ApiRoute[] {
+  return [
     createRoute(ctx, 'disk', schemas.DiskCreate, aboutBody, (input) => {
       const subtenant = ctx.requireSubtenant(input.subtenant_id);
       ctx.requireZone(input.zone);
@@ -131,8 +136,12 @@ export const blockPlugin: AreaPlugin = async (api, { ctx }) => {
     }),
     deleteRoute(ctx, 'disk'),
     ...snapshotRoutes(ctx, 'disk'),
+  ];
+}
 
-    // Host groups and initiators
+/** Host groups; a host group still mapped by a disk cannot be deleted. */
+function hostgroupRoutes(ctx: SimContext): ApiRoute[] {
+  return [
     createRoute(ctx, 'hostgroup', schemas.HostgroupCreate, aboutBody, (input) => {
       const subtenant = ctx.requireSubtenant(input.subtenant_id);
       ctx.requireZone(input.zone);
@@ -160,6 +169,12 @@ export const blockPlugin: AreaPlugin = async (api, { ctx }) => {
         }
       },
     }),
+  ];
+}
+
+/** A host group's initiators: read, add, update, remove. */
+function initiatorRoutes(ctx: SimContext): ApiRoute[] {
+  return [
     {
       method: 'GET',
       url: '/v2.1/hostgroups/:id/initiators',
@@ -213,6 +228,15 @@ export const blockPlugin: AreaPlugin = async (api, { ctx }) => {
         return submitInitiator(ctx, call, hostgroup, alias, { kind: 'remove' });
       },
     },
+  ];
+}
+
+export const blockPlugin: AreaPlugin = async (api, { ctx }) => {
+  addRoutes(api, ctx, [
+    ...blockstoreRoutes(ctx),
+    ...diskRoutes(ctx),
+    ...hostgroupRoutes(ctx),
+    ...initiatorRoutes(ctx),
     ...readRoutes(ctx, 'blockstore'),
     ...readRoutes(ctx, 'disk'),
     ...readRoutes(ctx, 'hostgroup'),
