@@ -12,8 +12,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
+import type { WorkerPair } from '../src/worker-pair';
 import { createActivities } from '../src/activities';
 import { workflowBundlerOptions } from '../src/bundler-options';
 import { startTemporalOnPostgres } from '../tools/dev/cluster';
@@ -42,7 +43,7 @@ import { Stack, type RunningWorker } from '../tools/stack';
 /** Everything a scenario needs. */
 export interface Bench {
   client: Client;
-  worker: Worker;
+  worker: WorkerPair;
   taskQueue: string;
   simUrl: string;
   /** The simulator's jobs whose resource name starts with `namePrefix`, with their reads. */

@@ -75,12 +75,12 @@ async function rssPerSleeper(bench: Bench, side: Side): Promise<number> {
       ids.map((workflowId) => ({ workflowType: 'baselineSleepWorkflow', workflowId, args: [] })),
       { wait: false, taskQueue: running.taskQueue },
     );
-    for (let i = 0; i < 600 && running.worker.getStatus().numCachedWorkflows < SLEEPERS; i++) {
+    for (let i = 0; i < 600 && running.worker.main.getStatus().numCachedWorkflows < SLEEPERS; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100)); // re-check interval of a condition
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // let the last tasks finish
     collectGarbage();
-    return (rssBytes() - idle) / MiB / running.worker.getStatus().numCachedWorkflows;
+    return (rssBytes() - idle) / MiB / running.worker.main.getStatus().numCachedWorkflows;
   } finally {
     await bench.starter.terminate(ids);
     await running.stop();

@@ -5,11 +5,12 @@
  * @module
  */
 import { fork } from 'node:child_process';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../src/activities';
 import { createLogger, temporalLogger } from '../src/logging';
 import { NseClient } from '../src/nse/client';
+import { createWorkerPair } from '../src/worker-pair';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
 import { baselineActivities } from './baseline-activities';
 
@@ -59,12 +60,16 @@ async function runChild(options: WorkerProcessOptions): Promise<void> {
   Runtime.install({ logger: temporalLogger(logger), shutdownSignals: ['SIGTERM', 'SIGINT'] });
   const { username, password } = SIM_FIXTURES.defaultUser;
   const nse = new NseClient({ baseUrl: options.simUrl, auth: { kind: 'jwt', username, password } });
-  const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: options.address }),
-    taskQueue: options.taskQueue,
-    workflowBundle: { codePath: options.bundlePath },
-    activities: { ...createActivities({ nse }), ...baselineActivities },
-  });
+  const activities = { ...createActivities({ nse }), ...baselineActivities };
+  const worker = await createWorkerPair(
+    {
+      connection: await NativeConnection.connect({ address: options.address }),
+      taskQueue: options.taskQueue,
+      workflowBundle: { codePath: options.bundlePath },
+      activities,
+    },
+    { activities, requestBudget: undefined },
+  );
   const running = worker.run();
   process.send?.('ready');
   process.once('disconnect', () => worker.shutdown()); // the bench went away

@@ -48,6 +48,12 @@ const Env = z.object({
   NSE_TOKEN: optionalText,
   NSE_TOKEN_FILE: optionalText,
   NSE_CA_FILE: optionalText,
+  // NSE activities started per second across all workers (the NSE task queue's rate limit); 'none': no limit.
+  NSE_REQUEST_BUDGET: z
+    .string()
+    .default('50')
+    .transform((v) => (v.trim() === 'none' ? undefined : Number(v)))
+    .pipe(z.number().positive().max(100_000).optional()),
   NSE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   NSE_FLOW_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
@@ -86,6 +92,8 @@ export interface Config {
     connection: ClientConnectConfig['connectionOptions'] & { address: string };
   };
   nse: { baseUrl: string; auth: NseAuth; caFile: string | undefined; timeoutMs: number };
+  /** NSE activities started per second on the NSE task queue (`NSE_REQUEST_BUDGET`); undefined: no limit. */
+  nseRequestBudget: number | undefined;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   shutdownGraceMs: number;
   /** Payload encryption; undefined (the default) leaves payloads as plain JSON. */
@@ -178,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connection: temporal.connection,
     },
     nse: { baseUrl: e.NSE_BASE_URL.replace(/\/+$/, ''), auth, caFile: e.NSE_CA_FILE, timeoutMs: e.NSE_TIMEOUT_MS },
+    nseRequestBudget: e.NSE_REQUEST_BUDGET,
     logLevel: e.LOG_LEVEL,
     shutdownGraceMs: e.NSE_FLOW_SHUTDOWN_GRACE_MS,
     codec: loadCodecConfig(env),

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from './activities';
 import { workflowBundlerOptions } from './bundler-options';
@@ -16,7 +16,9 @@ import { temporalLogger } from './logging';
 import { nseFlowNexusHandler } from './nexus/handler';
 import { startHealthServer, type RunningHealthServer } from './metrics/health-server';
 import { MetricName } from './shared/metric-names';
+import { nseTaskQueue } from './shared/workflow-api';
 import { NseClient } from './nse/client';
+import { createWorkerPair, type WorkerPair } from './worker-pair';
 
 /** Prebuilt workflow bundle written by `npm run build`; used when present so start-up skips webpack. */
 export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js'); // exists only next to the compiled lib/worker.js
@@ -88,31 +90,38 @@ export function installRuntime(
   });
 }
 
-/** Creates a worker on `connection` with the NSE activities (payloads encrypted when keys are configured); the caller closes `nse`. */
+/**
+ * Creates the workers on `connection` (payloads encrypted when keys are configured): workflows on the task queue,
+ * NSE activities on the NSE task queue within `NSE_REQUEST_BUDGET` (see src/worker-pair.ts); the caller closes `nse`.
+ */
 export async function createNseWorker(options: {
   config: Config;
   logger: PinoLogger;
   connection: NativeConnection;
   source?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
-}): Promise<{ worker: Worker; nse: NseClient }> {
+}): Promise<{ worker: WorkerPair; nse: NseClient }> {
   const { config, logger, connection } = options;
   const nse = new NseClient({ ...config.nse, logger: logger.child({ component: 'nse-client' }) });
   try {
     const dataConverter = dataConverterFor(config.codec);
     const source = options.source ?? workflowSource(config.workflowBundle, dataConverter !== undefined);
     if (dataConverter) assertBundleEncryptsFailures(source);
-    const worker = await Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      ...source,
-      activities: createActivities({ nse }),
-      nexusServices: [nseFlowNexusHandler],
-      // Codecs run in the worker's main thread; the failure converter also runs in the sandbox (see the bundle check).
-      ...(dataConverter ? { dataConverter } : {}),
-      shutdownGraceTime: config.shutdownGraceMs,
-      ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
-    });
+    const activities = createActivities({ nse });
+    const worker = await createWorkerPair(
+      {
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        ...source,
+        activities, // for runs started before the NSE task queue, whose activities are on this queue
+        nexusServices: [nseFlowNexusHandler],
+        // Codecs run in the worker's main thread; the failure converter also runs in the sandbox (see the bundle check).
+        ...(dataConverter ? { dataConverter } : {}),
+        shutdownGraceTime: config.shutdownGraceMs,
+        ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
+      },
+      { activities, requestBudget: config.nseRequestBudget },
+    );
     return { worker, nse };
   } catch (err) {
     nse.close();
@@ -128,7 +137,7 @@ export async function createNseWorker(options: {
 export async function runWorker(config: Config, logger: PinoLogger): Promise<void> {
   rememberConfigSecrets(config);
   installRuntime(logger, { metrics: config.metrics });
-  let worker: Worker | undefined;
+  let worker: WorkerPair | undefined;
   let stopSignal: NodeJS.Signals | undefined;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopSignal) return; // shut down only once
@@ -153,6 +162,8 @@ export async function runWorker(config: Config, logger: PinoLogger): Promise<voi
     logger.info(
       {
         taskQueue: config.temporal.taskQueue,
+        nseTaskQueue: nseTaskQueue(config.temporal.taskQueue),
+        nseRequestBudget: config.nseRequestBudget ?? 'none',
         namespace: config.temporal.namespace,
         address: config.temporal.address,
         metrics: config.metrics && `http://${bindAddress(config.metrics)}/metrics`,

@@ -12,8 +12,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { Worker, type WorkerOptions } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
 import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../src/simulator/app';
+import { createWorkerPair, type WorkerPair } from '../src/worker-pair';
 import { freePort } from './dev/ports';
 import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from './dev/temporal-dev-server';
 
@@ -70,7 +71,8 @@ export interface WorkerProcessOptions {
 
 /** A worker started by {@link Stack.startWorker}, in this process. */
 export interface RunningWorker {
-  worker: Worker;
+  /** The workflow worker and the NSE activity worker on `<taskQueue>-nse`. */
+  worker: WorkerPair;
   taskQueue: string;
   /** Shuts the worker down and waits for it (idempotent; also done when the stack stops). */
   stop(): Promise<void>;
@@ -189,9 +191,12 @@ export class Stack {
     return worker;
   }
 
-  /** Creates a worker in this process (the bench) and runs it until it is stopped or the stack stops. */
-  async startWorker(options: WorkerOptions): Promise<RunningWorker> {
-    const worker = await Worker.create(options);
+  /**
+   * Creates a worker pair in this process (the bench; `options.activities` also serve the NSE queue, within
+   * `requestBudget` NSE activities per second, none by default) and runs it until it is stopped or the stack stops.
+   */
+  async startWorker(options: WorkerOptions, requestBudget?: number): Promise<RunningWorker> {
+    const worker = await createWorkerPair(options, { activities: options.activities ?? {}, requestBudget });
     const running = worker.run();
     let stopped: Promise<void> | undefined;
     const stop = (): Promise<void> => {

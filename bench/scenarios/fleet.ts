@@ -105,7 +105,7 @@ export async function measureFleet(bench: Bench, fleet: FleetProfile): Promise<F
   const neverEnds: SimRule = { match: { method: 'POST', name: namePrefix }, states: ['RUNNING'] };
   await bench.setRules([neverEnds]);
   const worker = await bench.startWorker(`nse-flow-bench-fleet-${bench.runTag}`, undefined, fleet.runs + 100);
-  const status = (): ReturnType<Bench['worker']['getStatus']> => worker.worker.getStatus();
+  const status = (): ReturnType<Bench['worker']['main']['getStatus']> => worker.worker.main.getStatus();
   await bench.starter.run(
     [{ workflowType: 'baselineWorkflow', workflowId: `bench-fleetwarm-${bench.runTag}`, args: [] }],
     {

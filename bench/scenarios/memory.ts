@@ -68,7 +68,7 @@ export async function measureMemory(bench: Bench, profile: Profile): Promise<Mem
   // the main worker's garbage collection for every later scenario. Stopping this worker frees them.
   const memory = await bench.startWorker(`nse-flow-bench-memory-${bench.runTag}`);
   const taskQueue = memory.taskQueue;
-  const status = (): ReturnType<Bench['worker']['getStatus']> => memory.worker.getStatus();
+  const status = (): ReturnType<Bench['worker']['main']['getStatus']> => memory.worker.main.getStatus();
   const quiet = (): Promise<void> =>
     waitUntil('the worker to go quiet', 30_000, () => status().numInFlightWorkflowActivations === 0);
   const names = Array.from({ length: runs }, (_, i) => `mem-${bench.runTag}-${i}`);

@@ -37,6 +37,26 @@ export function searchAttributeTypeName(key: (typeof SEARCH_ATTRIBUTE_KEYS)[numb
   return key.type === SearchAttributeType.INT ? 'Int' : 'Keyword';
 }
 
+/**
+ * The task queue of the activities that call NSE, next to the workflows' queue `taskQueue`: its worker's
+ * `maxTaskQueueActivitiesPerSecond` (or `temporal task-queue config set --queue-rps-limit`) is the NSE request budget.
+ */
+export function nseTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-nse`;
+}
+
+/** Calls without a tenant share this fairness key. */
+export const NO_TENANT_FAIRNESS_KEY = 'no-tenant';
+
+/**
+ * The fairness key of a tenant's NSE calls. Temporal takes at most 64 bytes: an id of up to 64 printable ASCII
+ * characters (NSE's are 24 hex digits) is the key; any other is cut to 16 characters (at most 48 bytes) plus its length.
+ */
+export function nseFairnessKey(tenantId: string | undefined): string {
+  if (!tenantId) return NO_TENANT_FAIRNESS_KEY;
+  return /^[\x20-\x7e]{1,64}$/.test(tenantId) ? tenantId : `${tenantId.slice(0, 16)}~${tenantId.length}`;
+}
+
 /** How the workflow reads the job: see design.md "What to poll with". */
 export const PollMode = { Local: 'local', Activity: 'activity', LongPoll: 'long-poll' } as const;
 export type PollMode = (typeof PollMode)[keyof typeof PollMode];
@@ -61,7 +81,8 @@ export interface PollPolicy {
 
 /** Defaults for a job that usually ends within minutes. */
 export const DEFAULT_POLL_POLICY: PollPolicy = {
-  mode: PollMode.Local,
+  // Activity reads go through the NSE task queue, whose rate limit is the NSE request budget; local reads bypass it.
+  mode: PollMode.Activity,
   initialIntervalMs: 1_000,
   maxIntervalMs: 30_000,
   backoffCoefficient: 1.5,

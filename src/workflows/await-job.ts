@@ -19,7 +19,7 @@ import { FailureType, rootMessage } from '../shared/failures';
 import { isTerminal, JobState, type Job } from '../shared/nse-types';
 import { fillPath } from '../shared/operations';
 import { PollMode } from '../shared/workflow-api';
-import { failure, failureType, getJobActivity, readResourceActivity } from './nse-calls';
+import { failure, failureType, getJobActivity, NsePriority, readResourceActivity } from './nse-calls';
 import type { nseOperationWorkflow } from './operation';
 import { Patches } from './patches';
 import type { OperationRun } from './run';
@@ -40,7 +40,7 @@ export async function awaitJob(
   { canContinueAsNew }: { canContinueAsNew: boolean },
 ): Promise<WaitOutcome> {
   const jobId = run.jobId as string;
-  const read = getJobActivity(run.policy, `read NSE job ${jobId}`);
+  const read = getJobActivity(run.policy, `read NSE job ${jobId}`, run.nseCall(NsePriority.Read));
   for (;;) {
     let job: Job | undefined;
     try {
@@ -160,7 +160,8 @@ async function outcomeFromObject(run: OperationRun, job: Job): Promise<Job | und
   let objectState: unknown;
   run.progress.publish();
   try {
-    objectState = (await readResourceActivity(`read ${path} after its job vanished`)(path)).state;
+    const call = run.nseCall(NsePriority.Read);
+    objectState = (await readResourceActivity(`read ${path} after its job vanished`, call)(path)).state;
   } catch (err) {
     if (isCancellation(err) || failureType(err) !== FailureType.NseNotFound) throw err;
     objectState = 'gone';

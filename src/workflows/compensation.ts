@@ -23,7 +23,7 @@ import {
   type UndoStep,
 } from '../shared/workflow-api';
 import { awaitJob } from './await-job';
-import { failure, failureType } from './nse-calls';
+import { failure, failureType, NsePriority } from './nse-calls';
 import { Patches } from './patches';
 import { OperationRun } from './run';
 import { submitOperation } from './submit';
@@ -201,8 +201,9 @@ export async function runNestedOperation(
     { ...valid, holdTimeoutMs: 0, holdDefault: 'compensate' },
     { operation, input: fields },
   );
+  nested.undoRun = true;
   const request = { operation, input: fields, tenantId, notBefore: Date.now() - 60_000 };
-  const outcome = await submitOperation(nested.summary, request, nestedPolicy);
+  const outcome = await submitOperation(nested.summary, request, nestedPolicy, nested.nseCall(NsePriority.Submit));
   if (outcome.kind === 'sync') return undefined;
   nested.jobId = outcome.job.id;
   nested.lastJob = outcome.job;

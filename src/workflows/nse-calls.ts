@@ -1,19 +1,53 @@
 /**
- * The activity proxies the operation workflow calls NSE through, with their timeouts and retry policies, and the
- * helpers that build and read the failures crossing that boundary.
+ * The activity proxies the operation workflow calls NSE through, with their timeouts, retry policies, task queue and
+ * priority, and the helpers that build and read the failures crossing that boundary. This is the one place that
+ * builds the options of NSE-calling activities.
  * @module
  */
 import {
   ActivityFailure,
   ApplicationFailure,
+  patched,
   proxyActivities,
   proxyLocalActivities,
+  workflowInfo,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { NseActivities } from '../activities';
 import { FailureType } from '../shared/failures';
-import { PollMode, type PollPolicy } from '../shared/workflow-api';
+import { nseFairnessKey, nseTaskQueue, PollMode, type PollPolicy } from '../shared/workflow-api';
+import { Patches } from './patches';
+
+/**
+ * Priority keys of NSE calls on the NSE task queue (Temporal: 1 to 5, lower first, 3 by default): undoing a failed
+ * job first, then reads of jobs NSE accepted, then new submits, so a flood of submits cannot starve the reads.
+ */
+export const NsePriority = { Compensation: 1, Read: 2, Submit: 3 } as const;
+export type NsePriority = (typeof NsePriority)[keyof typeof NsePriority];
+
+/** Who an NSE call is for: its tenant (the fairness key) and its priority. */
+export interface NseCall {
+  tenantId: string | undefined;
+  priority: NsePriority;
+}
+
+/**
+ * Where an NSE activity runs: on the NSE task queue, rate-limited to the NSE request budget, with the tenant as
+ * fairness key. Runs started before that change keep the workflow task queue (their history names it).
+ */
+function onNseQueue(call: NseCall): Pick<ActivityOptions, 'taskQueue' | 'priority'> {
+  if (!patched(Patches.NseTaskQueue)) return {};
+  return {
+    taskQueue: nseTaskQueue(workflowInfo().taskQueue),
+    priority: { priorityKey: call.priority, fairnessKey: nseFairnessKey(call.tenantId) },
+  };
+}
+
+/** A read's priority: an undo's reads keep the undo's priority. */
+export function readPriority(call: NseCall): NseCall {
+  return { ...call, priority: Math.min(call.priority, NsePriority.Read) as NsePriority };
+}
 
 export const READ_RETRY = {
   initialInterval: '1 second',
@@ -24,8 +58,9 @@ export const READ_RETRY = {
 export const PERMANENT = [FailureType.NseRejected, FailureType.NseNotFound, FailureType.InvalidInput];
 
 /** The submit activity: bounded by time, not count, so attempts lost to worker crashes do not use up the budget. */
-export function submitActivities(summary: string, policy: PollPolicy): NseActivities {
+export function submitActivities(summary: string, policy: PollPolicy, call: NseCall): NseActivities {
   return proxyActivities<NseActivities>({
+    ...onNseQueue(call),
     scheduleToCloseTimeout: policy.submitTimeoutMs,
     // Covers an adoption look-up and the call; a lost worker is noticed through the heartbeat within 15 s.
     startToCloseTimeout: '2 minutes',
@@ -36,8 +71,9 @@ export function submitActivities(summary: string, policy: PollPolicy): NseActivi
 }
 
 /** The look-up after a submit whose last attempt left open whether NSE acted. */
-export function lookupActivities(summary: string, policy: PollPolicy): NseActivities {
+export function lookupActivities(summary: string, policy: PollPolicy, call: NseCall): NseActivities {
   return proxyActivities<NseActivities>({
+    ...onNseQueue(readPriority(call)),
     scheduleToCloseTimeout: policy.submitTimeoutMs,
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '15 seconds',
@@ -46,8 +82,9 @@ export function lookupActivities(summary: string, policy: PollPolicy): NseActivi
   });
 }
 
-export function readResourceActivity(summary: string): NseActivities['readResource'] {
+export function readResourceActivity(summary: string, call: NseCall): NseActivities['readResource'] {
   return proxyActivities<NseActivities>({
+    ...onNseQueue(call),
     startToCloseTimeout: '30 seconds',
     retry: { ...READ_RETRY, maximumAttempts: 10, nonRetryableErrorTypes: PERMANENT },
     summary,
@@ -55,7 +92,7 @@ export function readResourceActivity(summary: string): NseActivities['readResour
 }
 
 /** The read used by the poll loop, by mode: one local activity, one activity, or one heartbeating long read. */
-export function getJobActivity(policy: PollPolicy, summary: string): NseActivities['getJob'] {
+export function getJobActivity(policy: PollPolicy, summary: string, call: NseCall): NseActivities['getJob'] {
   const retry = { ...READ_RETRY, nonRetryableErrorTypes: PERMANENT };
   if (policy.mode === PollMode.Local) {
     const options: LocalActivityOptions = {
@@ -68,16 +105,18 @@ export function getJobActivity(policy: PollPolicy, summary: string): NseActiviti
     };
     return proxyLocalActivities<NseActivities>(options).getJob;
   }
+  const queue = onNseQueue(readPriority(call));
   const options: ActivityOptions =
     policy.mode === PollMode.LongPoll
       ? {
+          ...queue,
           startToCloseTimeout: (policy.longPollSeconds + 30) * 1000,
           heartbeatTimeout: '10 seconds',
           scheduleToCloseTimeout: '10 minutes',
           retry,
           summary,
         }
-      : { startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry, summary };
+      : { ...queue, startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry, summary };
   return proxyActivities<NseActivities>(options).getJob;
 }
 

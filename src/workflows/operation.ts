@@ -7,13 +7,14 @@
  * cancelled only when that clean-up was complete. The run's state lives in one {@link OperationRun}.
  * @module
  */
-import { CancellationScope, isCancellation, setHandler, type ApplicationFailure } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import { JobState } from '../shared/nse-types';
 import { assertWithinLimits, invalidInput, parseOperationInput, type ValidOperation } from '../shared/validation';
 import {
   decideUpdate,
   operationStatusQuery,
   Phase,
+  PollMode,
   type Decision,
   type OperationInput,
   type OperationResult,
@@ -21,6 +22,7 @@ import {
 import { awaitJob, vanishedFailure } from './await-job';
 import { cleanUpAfterCancel, compensateFailedJob, undoOfFinishedRun } from './compensation';
 import { failureType } from './nse-calls';
+import { Patches } from './patches';
 import { progressPublisher } from './progress';
 import { OperationRun } from './run';
 import { operationStatus, operationView } from './run-view';
@@ -49,6 +51,8 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
     publishInvalidRun(input, acceptance.invalid as ApplicationFailure, 'operation');
     throw acceptance.invalid;
   }
+  // A run started before the NSE task queue read by local activity when its input named no mode.
+  if (!patched(Patches.NseTaskQueue) && input.poll?.mode === undefined) valid.policy.mode = PollMode.Local;
   const run = new OperationRun(valid, input);
   acceptance.jobId = () => run.jobId;
   run.progress = progressPublisher(() => operationView(run));

@@ -16,4 +16,9 @@ export const Patches = {
   InvalidRunPublished: 'invalid-run-published',
   /** A plan's steps signal it once NSE accepted their call, so `accepted` answers before the first step ends. */
   PlanAccepted: 'plan-steps-signal-acceptance',
+  /**
+   * NSE activities run on the NSE task queue (the request budget) with a priority and the tenant as fairness key,
+   * and a run whose input names no poll mode reads in `activity` mode (it was `local`, which bypasses the budget).
+   */
+  NseTaskQueue: 'nse-calls-on-budgeted-queue',
 } as const;

@@ -15,6 +15,7 @@ import {
   type PollPolicy,
   type ResumeState,
 } from '../shared/workflow-api';
+import { NsePriority, type NseCall } from './nse-calls';
 import { NO_PROGRESS, type Progress } from './progress';
 
 /** Mutable state of one run (or of an undo run nested inside it). */
@@ -53,6 +54,8 @@ export class OperationRun {
   /** Set by the `decide` update (or the hold's default) while the run awaits a decision. */
   decision: Decision | undefined;
   decisionDueAt: number | undefined;
+  /** An undo run nested in its owning run: all its NSE calls go first. */
+  undoRun = false;
   /** Publishes this state; {@link NO_PROGRESS} until the workflow attaches its publisher. */
   progress: Progress = NO_PROGRESS;
 
@@ -103,6 +106,11 @@ export class OperationRun {
       lastReadError: this.lastReadError?.slice(0, 2048),
       unknownStateWords: [...this.unknownStateWords].slice(0, 16).map((word) => word.slice(0, 128)),
     };
+  }
+
+  /** Who this run's NSE calls are for, at `priority` (an undo run's at the undo's priority). */
+  nseCall(priority: NsePriority): NseCall {
+    return { tenantId: this.tenantId, priority: this.undoRun ? NsePriority.Compensation : priority };
   }
 
   setPhase(phase: Phase): void {

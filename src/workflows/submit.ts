@@ -9,7 +9,16 @@ import { FailureType, rootMessage } from '../shared/failures';
 import type { Job } from '../shared/nse-types';
 import { fillPath } from '../shared/operations';
 import { Phase, type PollPolicy } from '../shared/workflow-api';
-import { failure, failureType, lookupActivities, PERMANENT, readResourceActivity, submitActivities } from './nse-calls';
+import {
+  failure,
+  failureType,
+  lookupActivities,
+  NsePriority,
+  PERMANENT,
+  readResourceActivity,
+  submitActivities,
+  type NseCall,
+} from './nse-calls';
 import type { OperationRun } from './run';
 
 /**
@@ -23,15 +32,16 @@ export async function submitOperation(
   summary: string,
   request: SubmitOperationInput,
   policy: PollPolicy,
+  call: NseCall = { tenantId: request.tenantId, priority: NsePriority.Submit },
 ): Promise<SubmitOutcome> {
   return await CancellationScope.nonCancellable(async () => {
     try {
-      return await submitActivities(summary, policy).submitOperation(request);
+      return await submitActivities(summary, policy, call).submitOperation(request);
     } catch (submitError) {
       if (PERMANENT.some((type) => type === failureType(submitError))) throw submitError;
       let job: Job | null;
       try {
-        job = await lookupActivities(summary, policy).findSubmittedJob(request);
+        job = await lookupActivities(summary, policy, call).findSubmittedJob(request);
       } catch (lookupError) {
         throw failure(
           (failureType(submitError) as FailureType | undefined) ?? FailureType.NseUnavailable,
@@ -53,7 +63,8 @@ export async function submitRun(run: OperationRun): Promise<SubmitOutcome> {
   run.progress.publish();
   if (undo.kind === 'restore' && !run.before) {
     const { path } = fillPath(undo.readPath, run.fields);
-    run.before = await readResourceActivity(`read ${path} before update`)(path);
+    const call = run.nseCall(NsePriority.Submit); // part of a new submit
+    run.before = await readResourceActivity(`read ${path} before update`, call)(path);
   }
   const request = {
     operation: run.spec.name,
@@ -61,7 +72,7 @@ export async function submitRun(run: OperationRun): Promise<SubmitOutcome> {
     tenantId: run.tenantId,
     notBefore: workflowInfo().runStartTime.getTime() - 60_000, // NSE's clock may lag ours a little
   };
-  const outcome = await submitOperation(run.summary, request, run.policy);
+  const outcome = await submitOperation(run.summary, request, run.policy, run.nseCall(NsePriority.Submit));
   if (outcome.kind === 'job') {
     run.jobId = outcome.job.id;
     run.lastJob = outcome.job;

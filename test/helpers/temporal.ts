@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { nseFlowNexusHandler } from '../../src/nexus/handler';
 import { createLogger, temporalLogger } from '../../src/logging';
 import { NseClient } from '../../src/nse/client';
+import { createWorkerPair, type WorkerPair } from '../../src/worker-pair';
 import type { RunningSimulator } from './simulator';
 
 /** Every log line the SDK and the worker wrote in this test file, parsed from pino's JSON. */
@@ -74,24 +75,32 @@ export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-/** Creates a worker for the prebuilt test bundle with activities talking to `sim`. */
+/**
+ * Creates the workers (workflows on `taskQueue`, NSE activities on its NSE task queue) for the prebuilt test bundle
+ * with activities talking to `sim`; the NSE request budget is off unless `requestBudget` is given.
+ */
 export async function createTestWorker(
   temporal: TestTemporal,
   sim: RunningSimulator,
   taskQueue: string,
-): Promise<{ worker: Worker; nse: NseClient }> {
+  requestBudget?: number,
+): Promise<{ worker: WorkerPair; nse: NseClient }> {
   const nse = new NseClient({
     baseUrl: sim.url,
     auth: { kind: 'jwt', username: sim.username, password: sim.password },
     logger: testLogger.child({ component: 'nse-client' }),
   });
-  const worker = await Worker.create({
-    connection: temporal.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: testBundlePath() },
-    activities: createActivities({ nse }),
-    nexusServices: [nseFlowNexusHandler],
-  });
+  const activities = createActivities({ nse });
+  const worker = await createWorkerPair(
+    {
+      connection: temporal.nativeConnection,
+      taskQueue,
+      workflowBundle: { codePath: testBundlePath() },
+      activities,
+      nexusServices: [nseFlowNexusHandler],
+    },
+    { activities, requestBudget },
+  );
   return { worker, nse };
 }
 

@@ -3,11 +3,11 @@
  * simulator, a unique task queue, a test worker running on it (and, on request, a client library connected to it),
  * all stopped again afterwards. Also a worker built from the production configuration, as `nse-flow worker` builds it.
  */
-import type { Worker } from '@temporalio/worker';
 import { connect, type NseFlowClient } from '../../src/client';
 import { loadConfig } from '../../src/config';
 import type { NseClient } from '../../src/nse/client';
 import { createNseWorker } from '../../src/worker';
+import type { WorkerPair } from '../../src/worker-pair';
 import { startSimulator, type RunningSimulator } from './simulator';
 import {
   connectTemporal,
@@ -57,7 +57,7 @@ export function useTestWorker(options: TestWorkerOptions): TestWorker {
   let temporal: TestTemporal | undefined;
   let sim: RunningSimulator | undefined;
   let taskQueue: string | undefined;
-  let worker: Worker | undefined;
+  let worker: WorkerPair | undefined;
   let running: Promise<void> | undefined;
   let nse: NseClient | undefined;
   let client: NseFlowClient | undefined;

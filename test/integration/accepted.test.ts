@@ -164,8 +164,8 @@ describe('the accepted contract', () => {
     const policy = await run.executeUpdate(setPollPolicyUpdate, {
       args: [{ initialIntervalMs: 500, maxIntervalMs: 2000 }],
     });
-    expect(policy).toMatchObject({ initialIntervalMs: 500, maxIntervalMs: 2000, mode: 'local' });
-    const bad = [{ maxIntervalMs: 10 }, { mode: 'activity' as const }, { timeoutMs: 1000 }, { pollEvery: 1 }];
+    expect(policy).toMatchObject({ initialIntervalMs: 500, maxIntervalMs: 2000, mode: 'activity' });
+    const bad = [{ maxIntervalMs: 10 }, { mode: 'local' as const }, { timeoutMs: 1000 }, { pollEvery: 1 }];
     for (const change of bad) {
       expect(await refusal(run.executeUpdate(setPollPolicyUpdate, { args: [change as object] }))).toMatchObject({
         type: 'InvalidInput',

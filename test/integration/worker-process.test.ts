@@ -208,8 +208,7 @@ describe('a running nse-flow worker process', () => {
       'temporal_workflow_completed',
       'temporal_workflow_failed',
       'temporal_workflow_task_execution_latency',
-      'temporal_activity_execution_latency',
-      'temporal_local_activity_execution_latency',
+      'temporal_activity_execution_latency', // local activities only in poll mode local, not used here
       'temporal_worker_task_slots_available',
     ]) {
       expect(scrape).toContain(`# TYPE ${name} `);
@@ -219,7 +218,7 @@ describe('a running nse-flow worker process', () => {
     expect(sample(MetricName.JobsCompleted, 'state="NORMAL"', 'operation="create-hostgroup"')).toBeDefined();
     expect(sample(MetricName.JobsCompleted, 'state="ERROR"')).toBeDefined();
     expect(sample(MetricName.Compensations, 'trigger="job-failed"', 'outcome="compensated"')).toBeDefined();
-    expect(sample(MetricName.JobPolls, 'poll_mode="local"')).toBeDefined();
+    expect(sample(MetricName.JobPolls, 'poll_mode="activity"')).toBeDefined(); // the default mode
     expect(sample(`${MetricName.JobDuration}_count`, 'state="NORMAL"')).toBeDefined();
     expect(sample(`${MetricName.JobDuration}_bucket`, 'le="3600000"')).toBeDefined(); // buckets sized for long jobs
     expect(sample(MetricName.SubmitAdoptions, 'activityType="submitOperation"')).toBeDefined();

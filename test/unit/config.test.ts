@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       metrics: undefined,
       health: undefined,
       maxCachedWorkflows: undefined,
+      nseRequestBudget: 50,
     });
   });
 
@@ -88,6 +89,8 @@ describe('loadConfig', () => {
       },
     ],
     ['NSE_TIMEOUT_MS', { NSE_TIMEOUT_MS: 'soon' }],
+    ['NSE_REQUEST_BUDGET', { NSE_REQUEST_BUDGET: '0' }],
+    ['NSE_REQUEST_BUDGET', { NSE_REQUEST_BUDGET: 'fast' }],
     ['NSE_BASE_URL', { NSE_BASE_URL: 'ftp://nse' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['NSE_FLOW_METRICS_PORT', { NSE_FLOW_METRICS_PORT: '70000' }],
@@ -103,6 +106,14 @@ describe('loadConfig', () => {
     const error = errorOf(() => loadConfig(env(extra)));
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
     expect(error.message).not.toContain('\n');
+  });
+
+  it.each([
+    ['none', undefined],
+    ['12.5', 12.5],
+    ['400', 400],
+  ])('takes the NSE request budget from NSE_REQUEST_BUDGET=%j (none: no limit)', (value, expected) => {
+    expect(loadConfig(env({ NSE_REQUEST_BUDGET: value })).nseRequestBudget).toBe(expected);
   });
 
   it.each([

@@ -10,10 +10,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_KEYS, searchAttributeTypeName } from '../../src/shared/workflow-api';
+import {
+  DEFAULT_TASK_QUEUE,
+  nseTaskQueue,
+  SEARCH_ATTRIBUTE_KEYS,
+  searchAttributeTypeName,
+} from '../../src/shared/workflow-api';
 import { PG_USER } from './postgres';
 import { startService, waitUntilReady, type ServiceProcess } from './service-process';
-import { REPO_ROOT } from './temporal-dev-server';
+import { MATCHING_DYNAMIC_CONFIG, ONE_PARTITION_DYNAMIC_CONFIG, REPO_ROOT } from './temporal-dev-server';
 
 /** Paths `scripts/install-cluster-tools.sh` prints. */
 export interface ClusterTools {
@@ -177,11 +182,16 @@ dynamicConfigClient:
 
 /**
  * Dynamic config: the server's defaults (as in production; unlike the dev server, search attributes are not
- * re-read on every call), plus the Nexus callback address a real deployment must set for its own frontend.
+ * re-read on every call), plus the Nexus callback address a real deployment must set for its own frontend, and the
+ * matcher settings for priorities and fairness, and one partition for the NSE queue (as deploy/dynamicconfig.yaml).
  */
 function dynamicConfigYaml(ports: ServerPorts): string {
+  const matching = Object.entries(MATCHING_DYNAMIC_CONFIG).map(([key, value]) => `${key}:\n  - value: ${value}\n`);
+  const nseQueue = nseTaskQueue(DEFAULT_TASK_QUEUE);
+  for (const [key, value] of Object.entries(ONE_PARTITION_DYNAMIC_CONFIG))
+    matching.push(`${key}:\n  - value: ${value}\n    constraints:\n      taskQueueName: "${nseQueue}"\n`);
   return `# Written by npm run cluster at every start.
-component.nexusoperations.callback.endpoint.template:
+${matching.join('')}component.nexusoperations.callback.endpoint.template:
   - value: "http://127.0.0.1:${ports.frontendHttp}/namespaces/{{.NamespaceName}}/nexus/callback"
 component.callbacks.allowedAddresses:
   - value:

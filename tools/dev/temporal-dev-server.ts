@@ -9,6 +9,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_KEYS, searchAttributeTypeName } from '../../src/shared/workflow-api';
 
+/**
+ * Dynamic config every Temporal server of the project sets (dev server, `npm run cluster`, docker-compose.yml through
+ * deploy/dynamicconfig.yaml): the priority-aware matcher and per-key fairness (keys as in server 1.29.1's
+ * common/dynamicconfig/constants.go; both default to false there), so NSE activities are dispatched by priority and
+ * round the tenants' fairness keys.
+ */
+export const MATCHING_DYNAMIC_CONFIG = { 'matching.useNewMatcher': true, 'matching.enableFairness': true } as const;
+
+/**
+ * One partition per task queue (the server's default is 4): a partition orders only its own tasks by priority and
+ * fairness key, so with four a poller may take a submit from one while another holds reads. The NSE queue carries at
+ * most the request budget, which one partition serves easily; the cluster sets this for its NSE queue alone.
+ */
+export const ONE_PARTITION_DYNAMIC_CONFIG = {
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+} as const;
+
 /** Where the repository lives, for .tools and .temporal. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -39,7 +57,7 @@ export interface RunningDevServer {
   stop(): Promise<void>;
 }
 
-/** The dev server's command line: persistent SQLite with WAL, and the project's search attributes. */
+/** The dev server's command line: persistent SQLite with WAL, the project's search attributes and dynamic config. */
 function devServerArgs(options: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--port', String(options.port), '--ip', options.ip ?? '127.0.0.1'];
   args.push('--log-level', options.logLevel ?? 'warn', '--log-format', 'json');
@@ -50,6 +68,9 @@ function devServerArgs(options: DevServerOptions): string[] {
   }
   for (const key of SEARCH_ATTRIBUTE_KEYS)
     args.push('--search-attribute', `${key.name}=${searchAttributeTypeName(key)}`);
+  // A dev server serves one machine: one partition for every queue (the NSE queue's name is not known here).
+  for (const [key, value] of Object.entries({ ...MATCHING_DYNAMIC_CONFIG, ...ONE_PARTITION_DYNAMIC_CONFIG }))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return [...args, ...(options.extraArgs ?? [])];
 }
 

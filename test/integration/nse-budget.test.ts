@@ -1,0 +1,280 @@
+/**
+ * The NSE request budget, priorities and per-tenant fairness on the real dev server (started with
+ * `matching.useNewMatcher` and `matching.enableFairness`): NSE activities go to the NSE task queue with a priority
+ * and the tenant as fairness key; the server reports the worker's budget as the queue's rate limit, and an API limit
+ * overrides it; with a backlog on the NSE queue, reads of accepted jobs are dispatched before new submits, and a small
+ * tenant's calls before most of a large tenant's earlier backlog. Dispatch order is observed by a worker that takes
+ * one NSE activity at a time and records each start; no timing is asserted.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Context } from '@temporalio/activity';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { temporal as proto } from '@temporalio/proto';
+import { createActivities } from '../../src/activities';
+import { NseClient } from '../../src/nse/client';
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { nseTaskQueue, type OperationInput } from '../../src/shared/workflow-api';
+import { NsePriority } from '../../src/workflows/nse-calls';
+import { hostgroupOperation } from '../helpers/fixtures';
+import { waitFor } from '../helpers/scenario';
+import type { RunningSimulator } from '../helpers/simulator';
+import { createTestWorker, testBundlePath, type TestTemporal } from '../helpers/temporal';
+import { useTestWorker } from '../helpers/worker';
+
+const run = promisify(execFile);
+const TaskQueueType = proto.api.enums.v1.TaskQueueType;
+const RateLimitSource = proto.api.enums.v1.RateLimitSource;
+const PendingActivityState = proto.api.enums.v1.PendingActivityState;
+
+/** One NSE activity start as the recording worker saw it. */
+interface Start {
+  type: string;
+  priorityKey: number | undefined;
+  fairnessKey: string | undefined;
+}
+
+/** Wraps each NSE activity so it records its start (type and priority) before calling NSE. */
+function recording(activities: Record<string, (...args: never[]) => Promise<unknown>>, starts: Start[]): object {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [
+      name,
+      async (...args: never[]) => {
+        const { activityType, priority } = Context.current().info;
+        starts.push({ type: activityType, priorityKey: priority?.priorityKey, fairnessKey: priority?.fairnessKey });
+        return await fn(...args);
+      },
+    ]),
+  );
+}
+
+/** A worker on the NSE task queue that runs one NSE activity at a time and records the order it got them in. */
+async function recordingNseWorker(
+  temporal: TestTemporal,
+  sim: RunningSimulator,
+  taskQueue: string,
+  starts: Start[],
+): Promise<{ worker: Worker; nse: NseClient }> {
+  const nse = new NseClient({
+    baseUrl: sim.url,
+    auth: { kind: 'jwt', username: sim.username, password: sim.password },
+  });
+  const worker = await Worker.create({
+    connection: temporal.nativeConnection,
+    taskQueue: nseTaskQueue(taskQueue),
+    activities: recording(createActivities({ nse }) as never, starts),
+    maxConcurrentActivityTaskExecutions: 1,
+  });
+  return { worker, nse };
+}
+
+/**
+ * The activity types a run has on a task queue now: scheduled, not started, and not waiting out a retry's backoff
+ * (an activity cancelled by a worker's shutdown is retried after one; server 1.29.1 sets nextAttemptScheduleTime then).
+ */
+async function queuedActivities(handle: WorkflowHandle): Promise<string[]> {
+  const { raw } = await handle.describe();
+  return (raw.pendingActivities ?? [])
+    .filter((activity) => activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED)
+    .filter((activity) => !activity.nextAttemptScheduleTime)
+    .map((activity) => activity.activityType?.name ?? '');
+}
+
+/** Waits until every run has an NSE activity of `type` scheduled (on the NSE queue, where no worker takes it yet). */
+async function untilPending(handles: WorkflowHandle[], type: string): Promise<void> {
+  const what = `a ${type} scheduled in each of ${handles.length} runs`;
+  await waitFor(
+    what,
+    async () => {
+      const pending = await Promise.all(handles.map(queuedActivities));
+      return pending.every((types) => types.includes(type)) ? true : undefined;
+    },
+    120_000, // generous on a loaded machine: a condition, not a speed
+  );
+}
+
+function operation(name: string, tenantId: string, extra: Partial<OperationInput> = {}): OperationInput {
+  return { ...hostgroupOperation(name, { initialIntervalMs: 500, maxIntervalMs: 500 }), tenantId, ...extra };
+}
+
+describe('NSE request budget', () => {
+  // Jobs named long-… stay RUNNING, so their runs keep reading them.
+  const harness = useTestWorker({
+    queue: 'budget',
+    per: 'each',
+    worker: false,
+    simulator: { rules: [{ match: { name: 'long-' }, states: ['RUNNING'] }] },
+  });
+
+  /** Starts `inputs` on the harness's queue, each with its own id; terminated by the test's clean-up. */
+  const started: WorkflowHandle[] = [];
+  async function start(inputs: OperationInput[]): Promise<WorkflowHandle[]> {
+    const handles = await Promise.all(
+      inputs.map((input) =>
+        harness.temporal.client.workflow.start('nseOperationWorkflow', {
+          taskQueue: harness.taskQueue,
+          workflowId: `budget-${input.input.name as string}-${harness.taskQueue}`,
+          args: [input],
+        }),
+      ),
+    );
+    started.push(...handles);
+    return handles;
+  }
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((handle) => handle.terminate('test over').catch(() => undefined)));
+  });
+
+  it('schedules every NSE call on the NSE task queue with its priority and the tenant as fairness key', async () => {
+    const { worker, nse } = await createTestWorker(harness.temporal, harness.sim, harness.taskQueue, 50);
+    try {
+      await worker.runUntil(async () => {
+        const [handle] = await start([
+          { ...hostgroupOperation('budget-queue'), poll: { initialIntervalMs: 20, maxIntervalMs: 40 } },
+        ]);
+        await (handle as WorkflowHandle).result();
+        const history = await (handle as WorkflowHandle).fetchHistory();
+        const scheduled = (history.events ?? []).flatMap((event) => {
+          const attributes = event.activityTaskScheduledEventAttributes;
+          return attributes ? [attributes] : [];
+        });
+        // No poll mode in the input: the job is read by an activity (the default), not a local activity.
+        expect(scheduled.map((a) => a.activityType?.name)).toEqual(
+          expect.arrayContaining(['submitOperation', 'getJob']),
+        );
+        for (const attributes of scheduled) {
+          expect(attributes.taskQueue?.name).toBe(nseTaskQueue(harness.taskQueue));
+          const expected = attributes.activityType?.name === 'submitOperation' ? NsePriority.Submit : NsePriority.Read;
+          expect(attributes.priority?.priorityKey).toBe(expected);
+          expect(attributes.priority?.fairnessKey).toBe(SIM_FIXTURES.tenantId);
+        }
+        expect(
+          (history.events ?? []).some(
+            (event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+          ),
+        ).toBe(false);
+      });
+    } finally {
+      nse.close();
+    }
+  });
+
+  it("is the NSE queue's rate limit at the server, from the worker; the API's limit overrides it", async () => {
+    const { worker, nse } = await createTestWorker(harness.temporal, harness.sim, harness.taskQueue, 7);
+    const namespace = 'default';
+    const describe = async (): Promise<{ rps: number; source: number; perTenant: number | undefined }> => {
+      const response = await harness.temporal.client.workflowService.describeTaskQueue({
+        namespace,
+        taskQueue: { name: nseTaskQueue(harness.taskQueue) },
+        taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        reportConfig: true,
+      });
+      const limit = response.effectiveRateLimit;
+      const perTenant = response.config?.fairnessKeysRateLimitDefault?.rateLimit?.requestsPerSecond ?? undefined;
+      return { rps: limit?.requestsPerSecond ?? Number.NaN, source: limit?.rateLimitSource ?? 0, perTenant };
+    };
+    try {
+      await worker.runUntil(async () => {
+        // The server learns the worker's limit from its polls.
+        const fromWorker = await waitFor('the worker budget at the server', async () => {
+          const limit = await describe();
+          return limit.source === RateLimitSource.RATE_LIMIT_SOURCE_WORKER ? limit : undefined;
+        });
+        expect(fromWorker.rps).toBeCloseTo(7);
+        const cli = process.env.TEMPORAL_TEST_CLI as string;
+        const address = process.env.TEMPORAL_TEST_ADDRESS as string;
+        const queue = ['--task-queue', nseTaskQueue(harness.taskQueue), '--task-queue-type', 'activity'];
+        await run(cli, ['task-queue', 'config', 'set', '--address', address, ...queue, '--queue-rps-limit', '3']);
+        const fromApi = await waitFor('the API limit at the server', async () => {
+          const limit = await describe();
+          return limit.source === RateLimitSource.RATE_LIMIT_SOURCE_API ? limit : undefined;
+        });
+        expect(fromApi.rps).toBeCloseTo(3);
+        // A per-tenant (fairness key) rate: stored and reported by the server (its effect is not asserted here).
+        await run(cli, [
+          'task-queue',
+          'config',
+          'set',
+          '--address',
+          address,
+          ...queue,
+          '--fairness-key-rps-limit-default',
+          '2',
+        ]);
+        expect((await describe()).perTenant).toBeCloseTo(2);
+      });
+    } finally {
+      nse.close();
+    }
+  });
+
+  it('dispatches reads of accepted jobs before a backlog of new submits', async () => {
+    const { worker: pair, nse } = await createTestWorker(harness.temporal, harness.sim, harness.taskQueue);
+    const starts: Start[] = [];
+    let recorder: { worker: Worker; nse: NseClient } | undefined;
+    try {
+      await pair.main.runUntil(async () => {
+        // Readers: accepted jobs that stay RUNNING. Their submits go through a first NSE worker, stopped after.
+        const readers = await pair.nse.runUntil(async () => {
+          const handles = await start(
+            Array.from({ length: 4 }, (_, i) => operation(`long-reader-${i}`, SIM_FIXTURES.tenantId)),
+          );
+          await waitFor('the readers to read their jobs', async () => {
+            const reads = await harness.sim.requests('GET', '/v2.1/jobs/:id');
+            return new Set(reads.map((read) => read.path)).size >= 4 ? true : undefined;
+          });
+          return handles;
+        });
+        // With no NSE worker, new submits pile up on the NSE queue, and the readers' next reads with them.
+        const submitters = await start(
+          Array.from({ length: 8 }, (_, i) => operation(`long-submit-${i}`, SIM_FIXTURES.tenantId)),
+        );
+        await untilPending(submitters, 'submitOperation');
+        await untilPending(readers, 'getJob');
+        recorder = await recordingNseWorker(harness.temporal, harness.sim, harness.taskQueue, starts);
+        const submitsStarted = (): number => starts.filter((s) => s.type === 'submitOperation').length;
+        await recorder.worker.runUntil(
+          waitFor('the backlog to be dispatched', async () => (submitsStarted() >= 8 ? true : undefined), 120_000),
+        );
+      });
+      expect(starts.slice(0, 4).map((s) => s.type)).toEqual(['getJob', 'getJob', 'getJob', 'getJob']);
+    } finally {
+      nse.close();
+      recorder?.nse.close();
+    }
+  });
+
+  it("dispatches a small tenant's calls before most of a large tenant's earlier backlog", async () => {
+    // Workflows only on the main queue: the NSE queue gets its backlog and, later, the recording worker alone.
+    const main = await Worker.create({
+      connection: harness.temporal.nativeConnection,
+      taskQueue: harness.taskQueue,
+      workflowBundle: { codePath: testBundlePath() },
+    });
+    const starts: Start[] = [];
+    let recorder: { worker: Worker; nse: NseClient } | undefined;
+    const large = SIM_FIXTURES.tenantId;
+    const small = SIM_FIXTURES.otherTenantId;
+    try {
+      await main.runUntil(async () => {
+        // The large tenant's burst is on the queue first; the small tenant's two submits come after it.
+        const burst = await start(Array.from({ length: 16 }, (_, i) => operation(`long-large-${i}`, large)));
+        await untilPending(burst, 'submitOperation');
+        const few = await start([operation('long-small-0', small), operation('long-small-1', small)]);
+        await untilPending(few, 'submitOperation');
+        recorder = await recordingNseWorker(harness.temporal, harness.sim, harness.taskQueue, starts);
+        const submitsStarted = (): number => starts.filter((s) => s.type === 'submitOperation').length;
+        await recorder.worker.runUntil(
+          waitFor('the backlog to be dispatched', async () => (submitsStarted() >= 18 ? true : undefined), 120_000),
+        );
+      });
+      const submits = starts.filter((s) => s.type === 'submitOperation').slice(0, 18);
+      const smallAt = submits.flatMap((s, index) => (s.fairnessKey === small ? [index] : []));
+      // First in, first out would dispatch them 17th and 18th; fairness alternates the keys (LSLSLLL… here).
+      expect(smallAt).toEqual([1, 3]);
+    } finally {
+      recorder?.nse.close();
+    }
+  });
+});
