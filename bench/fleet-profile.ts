@@ -31,6 +31,12 @@ export interface FleetProfile {
   /** Bulk: items of one `bulkWorkflow`, and how many run at once. */
   bulkItems: number;
   bulkConcurrency: number;
+  /**
+   * The NSE request budget (activities per second on the NSE task queue) of the fleet's and the fairness figure's
+   * workers, with their runs in `activity` mode; undefined: no budget, the figures of the section as it was first
+   * measured (before the budget existed).
+   */
+  budget?: number;
 }
 
 export const FLEET_FULL: FleetProfile = {

@@ -40,10 +40,10 @@ export function fleetTable({ fairness, bulk, fleet }: FleetResults): string {
       `**${f(fleet.rate.peakPerSecond)}** / ${f(fleet.rate.meanPerSecond, 1)}`,
       `${fleet.runs} runs (\`${fleet.pollMode}\`, every ${f(fleet.pollIntervalMs / 1000)} s ±20%): demand ` +
         `${f(fleet.demandPerSecond, 1)}/s; p99 second ${f(fleet.rate.p99PerSecond)}; ${f(fleet.rate.seconds)} s counted ` +
-        `at the simulator; no budget`,
+        `at the simulator; ${fleet.budget === undefined ? 'no budget' : `budget ${fleet.budget}/s`}`,
     ],
     [
-      `F2. 429 answers at ${f(fleet.rate.meanPerSecond / fleet.limitPerSecond, 1)}× overload`,
+      `F2. 429 answers at ${f((fleet.budget === undefined ? fleet.rate.meanPerSecond : fleet.demandPerSecond) / fleet.limitPerSecond, 1)}× overload`,
       `**${f(fleet.limited.tooMany)}** of ${f(fleet.limited.requests)} requests`,
       `simulator admits ${fleet.limitPerSecond}/s (\`rateLimit\`), peak admitted second ${fleet.limited.peakAdmittedPerSecond}; ` +
         `${f(fleet.limited.seconds)} s`,

@@ -68,9 +68,15 @@ export interface Bench {
   /**
    * Starts another worker like the main one (same activities and options; same bundle unless `bundleCode` is given)
    * on its own task queue, for a scenario whose runs must not stay in the main worker's cache; stop it when done.
-   * `cacheSize` sets its `maxCachedWorkflows` (SDK default otherwise, as production without the setting).
+   * `cacheSize` sets its `maxCachedWorkflows` (SDK default otherwise, as production without the setting);
+   * `requestBudget` limits its NSE task queue to that many activities per second (none otherwise).
    */
-  startWorker(taskQueue: string, bundleCode?: string, cacheSize?: number): Promise<RunningWorker>;
+  startWorker(
+    taskQueue: string,
+    bundleCode?: string,
+    cacheSize?: number,
+    requestBudget?: number,
+  ): Promise<RunningWorker>;
   /** Replaces the simulator's rules: the standing ones, with `extra` checked before the last (catch-all) one. */
   setRules(extra: SimRule[]): Promise<void>;
   machine: MachineInfo;
@@ -260,14 +266,22 @@ export async function withBench<T>(
     };
     // The production worker's options (src/worker.ts): SDK defaults for concurrency and cache; one bundle for all.
     const activities = { ...createActivities({ nse: newNseClient() }), ...baselineActivities };
-    const startWorker = (queue: string, bundleCode: string = code, cacheSize?: number): Promise<RunningWorker> =>
-      stack.startWorker({
-        connection: nativeConnection,
-        taskQueue: queue,
-        workflowBundle: { code: bundleCode },
-        activities,
-        ...(cacheSize === undefined ? {} : { maxCachedWorkflows: cacheSize }),
-      });
+    const startWorker = (
+      queue: string,
+      bundleCode: string = code,
+      cacheSize?: number,
+      requestBudget?: number,
+    ): Promise<RunningWorker> =>
+      stack.startWorker(
+        {
+          connection: nativeConnection,
+          taskQueue: queue,
+          workflowBundle: { code: bundleCode },
+          activities,
+          ...(cacheSize === undefined ? {} : { maxCachedWorkflows: cacheSize }),
+        },
+        requestBudget,
+      );
     const taskQueue = `nse-flow-bench-${randomUUID()}`;
     const nodeThreadsBefore = nodeThreadsNow();
     const { worker } = await startWorker(taskQueue);

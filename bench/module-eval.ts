@@ -109,7 +109,12 @@ async function measure(
 async function main(): Promise<void> {
   const program = new Command('bench/module-eval.ts')
     .argument('[workflowsPath...]', 'workflow modules to bundle (default: the bench bundle and the baselines)')
-    .option('--preload <module>', 'preload this module in the bundle (repeatable)', (v, all: string[]) => [...all, v], [])
+    .option(
+      '--preload <module>',
+      'preload this module in the bundle (repeatable)',
+      (v, all: string[]) => [...all, v],
+      [],
+    )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .parse();
   const preload = program.opts<{ preload: string[] }>().preload;

@@ -53,6 +53,11 @@ function parseArgs(argv: string[]): BenchArgs {
     .option('--fleet-burst <n>', "fairness: the large tenant's burst", intOption(1, 100_000))
     .option('--fleet-small-runs <n>', "fairness: the small tenant's runs", intOption(1, 10_000))
     .option('--fleet-bulk-items <n>', 'bulk: items of one bulk (0: no bulk)', intOption(0, 10_000))
+    .option(
+      '--fleet-budget <n>',
+      'fleet and fairness: NSE request budget per second (runs in activity mode)',
+      intOption(1),
+    )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' })
     .opts<BenchOptions>();
@@ -78,6 +83,7 @@ interface BenchOptions {
   fleetBurst?: number;
   fleetSmallRuns?: number;
   fleetBulkItems?: number;
+  fleetBudget?: number;
 }
 
 function fleetProfile(options: BenchOptions): FleetProfile {
@@ -91,6 +97,7 @@ function fleetProfile(options: BenchOptions): FleetProfile {
     burst: options.fleetBurst ?? base.burst,
     smallRuns: options.fleetSmallRuns ?? base.smallRuns,
     bulkItems: options.fleetBulkItems ?? base.bulkItems,
+    ...(options.fleetBudget === undefined ? {} : { budget: options.fleetBudget, pollMode: 'activity' as const }),
   };
 }
 

@@ -56,6 +56,14 @@ async function smallTenantDelays(bench: Bench, outcomes: RunOutcome[], namePrefi
 
 export async function measureFairness(bench: Bench, fleet: FleetProfile): Promise<FairnessResult> {
   const largePrefix = `fair-l-${bench.runTag}-`;
+  // With a budget the runs read in `activity` mode on a worker of their own whose NSE queue has that budget, so the
+  // burst waits in the queue that carries the tenants' fairness keys; without one, on the main worker in `local`.
+  const worker =
+    fleet.budget === undefined
+      ? undefined
+      : await bench.startWorker(`nse-flow-bench-fair-${bench.runTag}`, undefined, undefined, fleet.budget);
+  const mode = fleet.budget === undefined ? 'local' : 'activity';
+  const queue = worker === undefined ? {} : { taskQueue: worker.taskQueue };
   await bench.setRules([
     {
       match: { method: 'POST', name: `fair-s-${bench.runTag}-` },
@@ -70,9 +78,9 @@ export async function measureFairness(bench: Bench, fleet: FleetProfile): Promis
       Array.from({ length: fleet.smallRuns }, (_, i) => ({
         workflowType: 'nseOperationWorkflow',
         workflowId: `bench-${prefix}${i}`,
-        args: [hostgroupInput(`${prefix}${i}`, pollEverySecond('local'), GLOBEX)],
+        args: [hostgroupInput(`${prefix}${i}`, pollEverySecond(mode), GLOBEX)],
       })),
-      { spacingMs: fleet.smallSpacingMs },
+      { spacingMs: fleet.smallSpacingMs, ...queue },
     );
     return { prefix, run };
   };
@@ -88,12 +96,12 @@ export async function measureFairness(bench: Bench, fleet: FleetProfile): Promis
       args: [
         hostgroupInput(
           `${largePrefix}${i}`,
-          pollEverySecond('local', { initialIntervalMs: 5000, maxIntervalMs: 5000 }),
+          pollEverySecond(mode, { initialIntervalMs: 5000, maxIntervalMs: 5000 }),
           ACME,
         ),
       ],
     })),
-    { startConcurrency: 64 },
+    { startConcurrency: 64, ...queue },
   );
   const busy = smallBatch('burst');
   const [burstOutcomes, busyOutcomes] = await Promise.all([burstRuns, busy.run]);
@@ -101,6 +109,7 @@ export async function measureFairness(bench: Bench, fleet: FleetProfile): Promis
   bench.log(
     `  fairness with a burst of ${fleet.burst}: submit p99 ${withBurst.submitP99Ms} ms, reaction p99 ${withBurst.reactionP99Ms} ms`,
   );
+  await worker?.stop();
   return {
     alone,
     withBurst,

@@ -36,6 +36,8 @@ export interface FleetResult {
   runs: number;
   pollIntervalMs: number;
   pollMode: string;
+  /** NSE activities per second the fleet's worker may start, if a budget was set. */
+  budget: number | undefined;
   /** runs ÷ interval: what the fleet asks of NSE. */
   demandPerSecond: number;
   startSeconds: number;
@@ -104,7 +106,12 @@ export async function measureFleet(bench: Bench, fleet: FleetProfile): Promise<F
   const namePrefix = `fleet-${bench.runTag}-`;
   const neverEnds: SimRule = { match: { method: 'POST', name: namePrefix }, states: ['RUNNING'] };
   await bench.setRules([neverEnds]);
-  const worker = await bench.startWorker(`nse-flow-bench-fleet-${bench.runTag}`, undefined, fleet.runs + 100);
+  const worker = await bench.startWorker(
+    `nse-flow-bench-fleet-${bench.runTag}`,
+    undefined,
+    fleet.runs + 100,
+    fleet.budget,
+  );
   const status = (): ReturnType<Bench['worker']['main']['getStatus']> => worker.worker.main.getStatus();
   await bench.starter.run(
     [{ workflowType: 'baselineWorkflow', workflowId: `bench-fleetwarm-${bench.runTag}`, args: [] }],
@@ -154,7 +161,9 @@ export async function measureFleet(bench: Bench, fleet: FleetProfile): Promise<F
       `${(loaded / MiB).toFixed(0)} MiB with ${cachedWorkflows} cached`,
   );
 
-  const limitPerSecond = Math.max(1, Math.round(rate.meanPerSecond / fleet.overload));
+  // Without a budget NSE admits the fleet's measured rate ÷ overload; with one, NSE admits exactly the budget while the
+  // fleet asks demand ÷ budget times as much (the profile sets runs and interval for that ratio).
+  const limitPerSecond = fleet.budget ?? Math.max(1, Math.round(rate.meanPerSecond / fleet.overload));
   // One bucket for the fleet's submits and its job reads (a GET of a job matches the rule by the job's name).
   const limit = { rateLimit: { perSecond: limitPerSecond, bucket: 'fleet' } };
   await bench.setRules([
@@ -170,6 +179,7 @@ export async function measureFleet(bench: Bench, fleet: FleetProfile): Promise<F
     runs: fleet.runs,
     pollIntervalMs: fleet.pollIntervalMs,
     pollMode: fleet.pollMode,
+    budget: fleet.budget,
     demandPerSecond: fleet.runs / (fleet.pollIntervalMs / 1000),
     startSeconds,
     settleSeconds,
