@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { TemporalUnavailableError } from './client';
 import { ConfigError } from './config';
 import { CliError, ExitCode } from './cli/common';
+import { addPauseCommands } from './cli/pause-commands';
 import { addRunCommands, addStartCommands } from './cli/run-commands';
 import { addCatalogCommands, addProcessCommands } from './cli/service-commands';
 
@@ -20,6 +21,7 @@ function buildProgram(): Command {
 
   addStartCommands(program);
   addRunCommands(program);
+  addPauseCommands(program);
   addCatalogCommands(program);
   addProcessCommands(program);
   return program;

@@ -18,6 +18,7 @@ import {
   type OperationSpec,
 } from '../shared/operations';
 import { findSubmittedJob, lookUpExisting, type ExistingObject } from './adoption';
+import { assertNotPaused } from './pause-check';
 import type { NseActivities, SubmitOperationInput, SubmitOutcome } from './types';
 
 /** Built once in worker.ts; activities close over long-lived dependencies. */
@@ -27,6 +28,8 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
       const spec = requireOperation(request.operation);
       const { attempt } = Context.current().info;
       const signal = Context.current().cancellationSignal;
+      // Only a first attempt waits for a pause: a retry must go on, as an earlier attempt may have reached NSE.
+      if (attempt === 1) await assertNotPaused();
       return await whileHeartbeating(async () => {
         if (attempt > 1) {
           // An earlier attempt may have reached NSE before its answer was lost: never create a second resource.
@@ -54,6 +57,7 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
     async findSubmittedJob(request) {
       const spec = requireOperation(request.operation);
       const signal = Context.current().cancellationSignal;
+      await assertNotPaused();
       const job = await whileHeartbeating(() =>
         findSubmittedJob(nse, spec, request, signal).catch(rethrowLookupFailure),
       );
@@ -66,6 +70,7 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
 
     async getJob({ jobId, longPollSeconds, lastModified }) {
       const context = Context.current();
+      await assertNotPaused();
       if (!longPollSeconds)
         return await nse.getJob(jobId, { signal: context.cancellationSignal }).catch(rethrowAsFailure);
       context.heartbeat();
@@ -77,6 +82,7 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities {
     },
 
     async readResource(path) {
+      await assertNotPaused();
       return await nse.getResource(path, { signal: Context.current().cancellationSignal }).catch(rethrowAsFailure);
     },
   };

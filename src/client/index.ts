@@ -20,6 +20,8 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
 import { ApplicationFailure, type DataConverter, type SearchAttributePair, type Workflow } from '@temporalio/common';
 import { dataConverterFor } from '../codec';
+import type { PausedScopes, PauseScope } from '../shared/pause';
+import { pauseNseCalls, resumeNseCalls, type ResumeOutcome } from './pause';
 import { loadCodecConfig } from '../codec/config';
 import { findOperation, describeOperation } from '../shared/operations';
 import {
@@ -44,6 +46,8 @@ import type { bulkWorkflow, nseOperationWorkflow, provisionWorkflow } from '../w
 import { bulkRedriveInput, planRedriveInput, readFailedRun } from './redrive';
 
 export { NotRedrivableError } from './redrive';
+export type { ResumeOutcome } from './pause';
+export type { PausedScopes, PauseScope } from '../shared/pause';
 
 /** Temporal could not be reached or refused the call. */
 export class TemporalUnavailableError extends Error {
@@ -405,6 +409,19 @@ export class NseFlowClient {
       if (runs.length >= limit) break;
     }
     return runs;
+  }
+
+  /**
+   * Pauses new NSE calls (submits, reads, undo calls) of one tenant (`{ tenantId }`) or all (`{}`), for runs running
+   * and runs started later; calls already at NSE finish. Paused runs show phase `paused`. Answers what is paused.
+   */
+  async pause(scope: PauseScope = {}): Promise<PausedScopes> {
+    return await pauseNseCalls(this.temporal, this.taskQueue, scope);
+  }
+
+  /** Resumes what {@link pause} paused (all: every tenant too) and wakes the waiting runs of that scope. */
+  async resume(scope: PauseScope = {}): Promise<ResumeOutcome> {
+    return await resumeNseCalls(this.temporal, this.taskQueue, scope);
   }
 
   /** Requests cancellation: the run stops polling, undoes what it created and ends cancelled. */

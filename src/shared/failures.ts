@@ -44,6 +44,11 @@ export const FailureType = {
    * Details report every item (`BulkResult`); Temporal's cancelled state could not carry them.
    */
   BulkCancelled: 'BulkCancelled',
+  /**
+   * `nse-flow pause` holds this NSE call (all calls, or its tenant's): raised by an NSE activity before it calls NSE,
+   * never the end of a run; the run waits for `resume` and makes the call again.
+   */
+  NsePaused: 'NsePaused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

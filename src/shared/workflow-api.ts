@@ -45,6 +45,11 @@ export function nseTaskQueue(taskQueue: string): string {
   return `${taskQueue}-nse`;
 }
 
+/** The workflows' queue of an activity's task queue: the inverse of {@link nseTaskQueue} (a local activity's is it). */
+export function workflowTaskQueueOf(activityTaskQueue: string): string {
+  return activityTaskQueue.endsWith('-nse') ? activityTaskQueue.slice(0, -'-nse'.length) : activityTaskQueue;
+}
+
 /** Calls without a tenant share this fairness key. */
 export const NO_TENANT_FAIRNESS_KEY = 'no-tenant';
 
@@ -101,6 +106,8 @@ export const Phase = {
   /** The job failed and the run (input `onFailure: "hold"`) waits for the `decide` update. */
   AwaitingDecision: 'awaiting-decision',
   Compensating: 'compensating',
+  /** `nse-flow pause` holds the run's next NSE call; it waits for `nse-flow resume`. */
+  Paused: 'paused',
   Succeeded: 'succeeded',
   Failed: 'failed',
   Cancelled: 'cancelled',

@@ -2,3 +2,4 @@
 export { nseOperationWorkflow } from './operation';
 export { provisionWorkflow } from './provision';
 export { bulkWorkflow } from './bulk';
+export { nseFlowControlWorkflow } from './control';

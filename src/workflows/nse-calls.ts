@@ -18,6 +18,7 @@ import type { NseActivities } from '../activities';
 import { FailureType } from '../shared/failures';
 import { nseFairnessKey, nseTaskQueue, PollMode, type PollPolicy } from '../shared/workflow-api';
 import { Patches } from './patches';
+import { pausable } from './pause-wait';
 
 /**
  * Priority keys of NSE calls on the NSE task queue (Temporal: 1 to 5, lower first, 3 by default): undoing a failed
@@ -59,39 +60,48 @@ export const PERMANENT = [FailureType.NseRejected, FailureType.NseNotFound, Fail
 
 /** The submit activity: bounded by time, not count, so attempts lost to worker crashes do not use up the budget. */
 export function submitActivities(summary: string, policy: PollPolicy, call: NseCall): NseActivities {
-  return proxyActivities<NseActivities>({
-    ...onNseQueue(call),
-    scheduleToCloseTimeout: policy.submitTimeoutMs,
-    // Covers an adoption look-up and the call; a lost worker is noticed through the heartbeat within 15 s.
-    startToCloseTimeout: '2 minutes',
-    heartbeatTimeout: '15 seconds',
-    retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
-    summary,
-  });
+  return pausable(
+    proxyActivities<NseActivities>({
+      ...onNseQueue(call),
+      scheduleToCloseTimeout: policy.submitTimeoutMs,
+      // Covers an adoption look-up and the call; a lost worker is noticed through the heartbeat within 15 s.
+      startToCloseTimeout: '2 minutes',
+      heartbeatTimeout: '15 seconds',
+      retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
+      summary,
+    }),
+  );
 }
 
 /** The look-up after a submit whose last attempt left open whether NSE acted. */
 export function lookupActivities(summary: string, policy: PollPolicy, call: NseCall): NseActivities {
-  return proxyActivities<NseActivities>({
-    ...onNseQueue(readPriority(call)),
-    scheduleToCloseTimeout: policy.submitTimeoutMs,
-    startToCloseTimeout: '2 minutes',
-    heartbeatTimeout: '15 seconds',
-    retry: { ...READ_RETRY, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
-    summary: `look for the job of: ${summary}`,
-  });
+  return pausable(
+    proxyActivities<NseActivities>({
+      ...onNseQueue(readPriority(call)),
+      scheduleToCloseTimeout: policy.submitTimeoutMs,
+      startToCloseTimeout: '2 minutes',
+      heartbeatTimeout: '15 seconds',
+      retry: { ...READ_RETRY, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
+      summary: `look for the job of: ${summary}`,
+    }),
+  );
 }
 
 export function readResourceActivity(summary: string, call: NseCall): NseActivities['readResource'] {
-  return proxyActivities<NseActivities>({
-    ...onNseQueue(call),
-    startToCloseTimeout: '30 seconds',
-    retry: { ...READ_RETRY, maximumAttempts: 10, nonRetryableErrorTypes: PERMANENT },
-    summary,
-  }).readResource;
+  return pausable(
+    proxyActivities<NseActivities>({
+      ...onNseQueue(call),
+      startToCloseTimeout: '30 seconds',
+      retry: { ...READ_RETRY, maximumAttempts: 10, nonRetryableErrorTypes: PERMANENT },
+      summary,
+    }),
+  ).readResource;
 }
 
-/** The read used by the poll loop, by mode: one local activity, one activity, or one heartbeating long read. */
+/**
+ * The read used by the poll loop, by mode: one local activity, one activity, or one heartbeating long read. Every
+ * NSE call but a local read waits while `nse-flow pause` holds it ({@link pausable}).
+ */
 export function getJobActivity(policy: PollPolicy, summary: string, call: NseCall): NseActivities['getJob'] {
   const retry = { ...READ_RETRY, nonRetryableErrorTypes: PERMANENT };
   if (policy.mode === PollMode.Local) {
@@ -117,7 +127,7 @@ export function getJobActivity(policy: PollPolicy, summary: string, call: NseCal
           summary,
         }
       : { ...queue, startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry, summary };
-  return proxyActivities<NseActivities>(options).getJob;
+  return pausable(proxyActivities<NseActivities>(options)).getJob; // a local read is not paused (it skips the queue)
 }
 
 /** A non-retryable failure of the run. */

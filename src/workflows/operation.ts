@@ -23,6 +23,7 @@ import { awaitJob, vanishedFailure } from './await-job';
 import { cleanUpAfterCancel, compensateFailedJob, undoOfFinishedRun } from './compensation';
 import { failureType } from './nse-calls';
 import { Patches } from './patches';
+import { handlePauses } from './pause-wait';
 import { progressPublisher } from './progress';
 import { OperationRun } from './run';
 import { operationStatus, operationView } from './run-view';
@@ -61,6 +62,7 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
     validator: (decision) => checkDecision(run, decision),
   });
   handleRunUpdates(run);
+  handlePauses((paused) => run.showPaused(paused));
   run.progress.changed();
   let failure: unknown = null;
   try {

@@ -21,4 +21,6 @@ export const Patches = {
    * and a run whose input names no poll mode reads in `activity` mode (it was `local`, which bypasses the budget).
    */
   NseTaskQueue: 'nse-calls-on-budgeted-queue',
+  /** An NSE call held by `nse-flow pause` (NsePaused) waits for `resume` (or a re-check timer) and is made again. */
+  PauseWait: 'nse-calls-wait-while-paused',
 } as const;

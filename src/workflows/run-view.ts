@@ -32,6 +32,7 @@ export function operationView(run: OperationRun): ProgressView {
   const status = operationStatus(run);
   const details = detailsTable(run.summary, [
     ['Phase', status.phase],
+    ['Paused since', run.pausedSince && `${new Date(run.pausedSince).toISOString()} (until \`nse-flow resume\`)`],
     ['NSE job', status.jobId && `${status.jobId} (${status.jobState ?? 'submitted'})`],
     ['Object', status.objectId],
     ['Polls', status.polls],

@@ -54,6 +54,9 @@ export class OperationRun {
   /** Set by the `decide` update (or the hold's default) while the run awaits a decision. */
   decision: Decision | undefined;
   decisionDueAt: number | undefined;
+  /** While `nse-flow pause` holds the run's next NSE call: since when (workflow clock, ms), and the phase it left. */
+  pausedSince: number | undefined;
+  private phaseBeforePause: Phase = Phase.Validating;
   /** An undo run nested in its owning run: all its NSE calls go first. */
   undoRun = false;
   /** Publishes this state; {@link NO_PROGRESS} until the workflow attaches its publisher. */
@@ -116,5 +119,19 @@ export class OperationRun {
   setPhase(phase: Phase): void {
     this.phase = phase;
     this.progress.changed();
+  }
+
+  /** Shows `paused` while an NSE call of this run (or of its undo) waits for `resume`, then the phase it left. */
+  showPaused(paused: boolean): void {
+    if (paused === (this.pausedSince !== undefined)) return;
+    if (paused) {
+      this.phaseBeforePause = this.phase;
+      this.pausedSince = Date.now();
+      this.setPhase(Phase.Paused);
+    } else {
+      this.pausedSince = undefined;
+      this.setPhase(this.phaseBeforePause);
+    }
+    this.progress.publish(); // before the wait: the UI shows it while the run waits
   }
 }
