@@ -66,7 +66,7 @@ describe('parseOperationInput', () => {
       input: { name: 'logs-01', subtenant_id: SUBTENANT },
     });
     expect(valid.spec.name).toBe('create-bucket');
-    expect(valid.policy.mode).toBe('local');
+    expect(valid.policy.mode).toBe('activity'); // the default since the NSE request budget (fc5158f)
   });
 
   it.each([
