@@ -52,7 +52,7 @@ export function fleetTable({ fairness, bulk, fleet }: FleetResults): string {
       'F3. Worker RSS with the fleet cached',
       `**${f(fleet.loadedRssMiB)} MiB**`,
       `idle ${f(fleet.idleRssMiB)} MiB; ${fleet.cachedWorkflows} cached runs, ${f(fleet.perRunMiB, 2)} MiB each; ` +
-        `started in ${f(fleet.startSeconds)} s, all had read their job after ${f(fleet.settleSeconds)} s; ` +
+        `started in ${f(fleet.startSeconds)} s, ${fleet.readTheirJob} had read their job after ${f(fleet.settleSeconds)} s; ` +
         `cores during F1: worker ${f(fleet.workerCores, 2)}, server ${f(fleet.serverCores, 2)}, others ${f(fleet.foreignCores, 2)}`,
     ],
     [
