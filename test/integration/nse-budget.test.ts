@@ -238,7 +238,9 @@ describe('NSE request budget', () => {
           waitFor('the backlog to be dispatched', async () => (submitsStarted() >= 8 ? true : undefined), 120_000),
         );
       });
-      expect(starts.slice(0, 4).map((s) => s.type)).toEqual(['getJob', 'getJob', 'getJob', 'getJob']);
+      // The submits were queued first: first in, first out would start all eight before any read. The worker's
+      // concurrent pollers may start a read and the first submit in either order, hence five places for four reads.
+      expect(starts.slice(0, 5).filter((s) => s.type === 'getJob')).toHaveLength(4);
     } finally {
       nse.close();
       recorder?.nse.close();
@@ -271,8 +273,11 @@ describe('NSE request budget', () => {
       });
       const submits = starts.filter((s) => s.type === 'submitOperation').slice(0, 18);
       const smallAt = submits.flatMap((s, index) => (s.fairnessKey === small ? [index] : []));
-      // First in, first out would dispatch them 17th and 18th; fairness alternates the keys (LSLSLLL… here).
-      expect(smallAt).toEqual([1, 3]);
+      // First in, first out would dispatch them 17th and 18th. Fairness alternates the keys (LSLSLLL…), but the
+      // worker's concurrent pollers may start neighbouring tasks in either order (LLSLS… was seen): both among the
+      // first eight is what no first-in-first-out queue does.
+      expect(smallAt).toHaveLength(2);
+      expect(Math.max(...smallAt)).toBeLessThan(8);
     } finally {
       recorder?.nse.close();
     }
