@@ -44,13 +44,23 @@ export class WorkerPair {
 export interface NseWorkerOptions {
   /** The NSE activities; the main worker registers them too. */
   activities: object;
-  /** NSE activities started per second on the NSE task queue, across all its workers; undefined: no limit. */
+  /** The most NSE activities started in any one second on the NSE task queue, across all its workers; undefined: no limit. */
   requestBudget: number | undefined;
 }
 
 /**
+ * The rate the server is asked for so that no second starts more than `budget` NSE activities. Server 1.29.1's task
+ * queue limiter (service/matching/ratelimit_manager.go, `defaultBurstDuration`, not configurable) lets one second of
+ * unused rate through at once, so a rate r starts up to 2r in a second after a lull: r = budget / 2.
+ */
+export function serverDispatchRate(budget: number): number {
+  return budget / 2;
+}
+
+/**
  * Creates the main worker with `options` and the NSE worker on `nseTaskQueue(options.taskQueue)`, which polls only
- * for activities, at most `requestBudget` per second (`maxTaskQueueActivitiesPerSecond`, enforced by the server).
+ * for activities: at most `requestBudget` start in any second (`maxTaskQueueActivitiesPerSecond` of
+ * {@link serverDispatchRate}, enforced by the server).
  */
 export async function createWorkerPair(options: WorkerOptions, nse: NseWorkerOptions): Promise<WorkerPair> {
   const main = await Worker.create(options);
@@ -61,7 +71,9 @@ export async function createWorkerPair(options: WorkerOptions, nse: NseWorkerOpt
     activities: nse.activities,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime }),
-    ...(nse.requestBudget === undefined ? {} : { maxTaskQueueActivitiesPerSecond: nse.requestBudget }),
+    ...(nse.requestBudget === undefined
+      ? {}
+      : { maxTaskQueueActivitiesPerSecond: serverDispatchRate(nse.requestBudget) }),
   });
   return new WorkerPair(main, nseWorker);
 }

@@ -1,8 +1,9 @@
 """A caller of nse-flow written with the Python `temporalio` package alone (see docs/contract.md).
 
 It starts an operation and a provisioning plan with the `accepted` update (back once NSE accepted the call, or the
-plan's first call) and idempotency keys, sets the static summary and details the contract documents, reads a typed failure (`NseJobFailed` with its details, `InvalidInput` with its message),
-queries the status of a running run and cancels it. It prints what it saw as one JSON object.
+plan's first call) and idempotency keys, sets the static summary, details and fairness key the contract documents,
+reads a typed failure (`NseJobFailed` with its details, `InvalidInput` with its message), queries the status of a
+running run and cancels it. It prints what it saw as one JSON object.
 
     pip install -r examples/python/requirements.txt
     python examples/python/nse_flow_caller.py --tenant 5f1a00000000000000000001 \
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 from typing import Any, Optional
 
 from temporalio.client import (
@@ -26,6 +28,7 @@ from temporalio.client import (
     WithStartWorkflowOperation,
 )
 from temporalio.common import (
+    Priority,
     SearchAttributeKey,
     SearchAttributePair,
     TypedSearchAttributes,
@@ -56,6 +59,15 @@ def operation_summary(operation: str, fields: dict[str, Any]) -> str:
     return text[:200]
 
 
+def tenant_priority(tenant_id: Optional[str]) -> Priority:
+    """The run's priority: its tenant as fairness key (docs/contract.md), so tenants' runs take turns."""
+    if not tenant_id:
+        return Priority(fairness_key="no-tenant")
+    if re.fullmatch(r"[\x20-\x7e]{1,64}", tenant_id):
+        return Priority(fairness_key=tenant_id)
+    return Priority(fairness_key=f"{tenant_id[:16]}~{len(tenant_id)}")
+
+
 def start_attributes(object_type: str, tenant_id: Optional[str]) -> TypedSearchAttributes:
     pairs = [SearchAttributePair(NSE_PHASE, "validating"), SearchAttributePair(NSE_OBJECT_TYPE, object_type)]
     if tenant_id:
@@ -79,6 +91,7 @@ async def start_operation(
         static_summary=operation_summary(operation, run_input["input"]),
         static_details=details,
         search_attributes=start_attributes(operation.split("-", 1)[1], tenant_id),
+        priority=tenant_priority(tenant_id),
     )
 
 
@@ -99,6 +112,7 @@ async def start_accepted(
         static_summary=operation_summary(operation, run_input["input"]),
         static_details=details,
         search_attributes=start_attributes(operation.split("-", 1)[1], tenant_id),
+        priority=tenant_priority(tenant_id),
     )
     accepted = await client.execute_update_with_start_workflow("accepted", start_workflow_operation=start)
     return accepted, await start.workflow_handle()
@@ -120,6 +134,7 @@ async def start_plan(
         static_summary=f"provision plan '{plan['name']}' ({len(steps)} steps)"[:200],
         static_details="\n".join(f"{i + 1}. `{step['id']}`: {step['operation']}" for i, step in enumerate(steps)),
         search_attributes=start_attributes("plan", plan.get("tenantId")),
+        priority=tenant_priority(plan.get("tenantId")),
     )
     accepted = await client.execute_update_with_start_workflow("accepted", start_workflow_operation=start)
     return accepted, await start.workflow_handle()

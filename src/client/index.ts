@@ -18,7 +18,13 @@ import {
 } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
-import { ApplicationFailure, type DataConverter, type SearchAttributePair, type Workflow } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  type DataConverter,
+  type Priority,
+  type SearchAttributePair,
+  type Workflow,
+} from '@temporalio/common';
 import { dataConverterFor } from '../codec';
 import type { PausedScopes, PauseScope } from '../shared/pause';
 import { pauseNseCalls, resumeNseCalls, type ResumeOutcome } from './pause';
@@ -41,7 +47,7 @@ import {
 } from '../shared/workflow-api';
 import type { BulkInput, BulkLimits, BulkResult, BulkStatus } from '../shared/bulk';
 import type { ProvisionPlan } from '../shared/plans';
-import { setBulkLimitsUpdate } from '../shared/workflow-api';
+import { nseFairnessKey, setBulkLimitsUpdate } from '../shared/workflow-api';
 import type { bulkWorkflow, nseOperationWorkflow, provisionWorkflow } from '../workflows';
 import { bulkRedriveInput, planRedriveInput, readFailedRun } from './redrive';
 
@@ -132,11 +138,21 @@ export function workflowIdFor(kind: string, idempotencyKey: string): string {
   return `nse-flow-${kind}-${idempotencyKey}`.slice(0, 900);
 }
 
-/** What a starter sets on a run that only a starter can set, and the starting search attributes (docs/contract.md). */
+/**
+ * What a starter sets on a run that only a starter can set, the starting search attributes and the run's priority
+ * (docs/contract.md). The tenant is the fairness key of the run's workflow tasks (its child runs and activities
+ * inherit it), so a large tenant's burst of starts does not queue a small tenant's runs behind it.
+ */
 export interface StartMetadata {
   staticSummary: string;
   staticDetails: string;
   typedSearchAttributes: SearchAttributePair[];
+  priority: Priority;
+}
+
+/** The priority of a run for `tenantId`: its fairness key, at the default priority. */
+function tenantPriority(tenantId: unknown): Priority {
+  return { fairnessKey: nseFairnessKey(typeof tenantId === 'string' ? tenantId : undefined) };
 }
 
 /** The start metadata of an operation run. The workflow validates the input: a malformed one still gets a summary. */
@@ -152,6 +168,7 @@ export function operationStartMetadata(input: OperationInput): StartMetadata {
       ...(spec ? [{ key: SearchAttributes.NseObjectType, value: spec.resource }] : []),
       ...(input.tenantId ? [{ key: SearchAttributes.NseTenantId, value: input.tenantId }] : []),
     ],
+    priority: tenantPriority(input.tenantId),
   };
 }
 
@@ -166,6 +183,7 @@ export function planStartMetadata(plan: ProvisionPlan): StartMetadata {
       { key: SearchAttributes.NseObjectType, value: 'plan' },
       ...(plan.tenantId ? [{ key: SearchAttributes.NseTenantId, value: plan.tenantId }] : []),
     ],
+    priority: tenantPriority(plan.tenantId),
   };
 }
 
@@ -186,6 +204,7 @@ export function bulkStartMetadata(bulk: BulkInput): StartMetadata {
       ...(bulk.tenantId ? [{ key: SearchAttributes.NseTenantId, value: bulk.tenantId }] : []),
       ...(bulk.redriveOf ? [{ key: SearchAttributes.NseRedriveOf, value: bulk.redriveOf.workflowId }] : []),
     ],
+    priority: tenantPriority(bulk.tenantId),
   };
 }
 

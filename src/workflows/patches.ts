@@ -23,4 +23,6 @@ export const Patches = {
   NseTaskQueue: 'nse-calls-on-budgeted-queue',
   /** An NSE call held by `nse-flow pause` (NsePaused) waits for `resume` (or a re-check timer) and is made again. */
   PauseWait: 'nse-calls-wait-while-paused',
+  /** A bulk starts each item's run with the item's tenant as its fairness key (runs inherited the bulk's before). */
+  BulkItemFairnessKey: 'bulk-item-fairness-key',
 } as const;

@@ -32,6 +32,12 @@ function hostgroupBulk(names: string[], extra: Partial<BulkInput> = {}): BulkInp
   };
 }
 
+/** The fairness key a run's workflow tasks (and, inherited, its activities) carry. */
+async function fairnessKeyOf(harness: ReturnType<typeof useTestWorker>, workflowId: string): Promise<unknown> {
+  const { raw } = await harness.temporal.client.workflow.getHandle(workflowId).describe();
+  return raw.workflowExecutionInfo?.priority?.fairnessKey;
+}
+
 /** Creates of `flaky-` names fail (their undo does not) until the rules are cleared. */
 const FLAKY_CREATES = { match: { name: 'flaky-', operation: 'create-hostgroup' }, outcome: 'ERROR' as const };
 
@@ -50,6 +56,12 @@ describe('bulkWorkflow', () => {
   it('runs every item, keeps failures under the tolerance, continues as new with bounded histories', async () => {
     const names = ['bk-a', 'bk-b', 'fail-bk-c', 'bk-d', 'bk-e'];
     const bulk = hostgroupBulk(names, { toleratedFailurePercent: 20, itemsPerRun: 2, maxConcurrency: 2 });
+    // One item is another tenant's (in its subtenant): its run takes turns as that tenant, not as the bulk's.
+    bulk.items[3] = {
+      key: 'bk-d',
+      tenantId: SIM_FIXTURES.otherTenantId,
+      input: { name: 'bk-d', subtenant_id: SIM_FIXTURES.foreignSubtenantId },
+    };
     const handle = await harness.client.startBulk(bulk);
     const { result, error } = await settle<BulkResult>(handle);
     expect(error).toBeUndefined();
@@ -60,6 +72,9 @@ describe('bulkWorkflow', () => {
     // Each item is its own run under the bulk's id; each run of the bulk started at most itemsPerRun children.
     const child = await harness.temporal.client.workflow.getHandle(`${handle.workflowId}/bk-a`).describe();
     expect(child.type).toBe('nseOperationWorkflow');
+    expect(await fairnessKeyOf(harness, handle.workflowId)).toBe(SIM_FIXTURES.tenantId);
+    expect(await fairnessKeyOf(harness, `${handle.workflowId}/bk-a`)).toBe(SIM_FIXTURES.tenantId);
+    expect(await fairnessKeyOf(harness, `${handle.workflowId}/bk-d`)).toBe(SIM_FIXTURES.otherTenantId);
     const lengths = await runsOf(harness, handle.workflowId);
     expect(lengths).toHaveLength(3);
     // A run's events grow with the children it starts (about 14 each at most), never with the bulk's size.
@@ -192,6 +207,9 @@ describe('redrive of a plan', () => {
     const failure = rootFailure((await settle(handle)).error);
     const steps = (failure?.details?.[0] as { steps: StepReport[] }).steps;
     expect(steps.map((s) => s.outcome)).toEqual(['compensated', 'failed']);
+    // The client starts the plan with its tenant as fairness key; its steps' runs inherit it.
+    expect(await fairnessKeyOf(harness, handle.workflowId)).toBe(SIM_FIXTURES.tenantId);
+    expect(await fairnessKeyOf(harness, `${handle.workflowId}/first`)).toBe(SIM_FIXTURES.tenantId);
 
     await harness.sim.setRules([]);
     const redriven = await harness.client.redrive(handle.workflowId);

@@ -161,7 +161,8 @@ describe('NSE request budget', () => {
   });
 
   it("is the NSE queue's rate limit at the server, from the worker; the API's limit overrides it", async () => {
-    const { worker, nse } = await createTestWorker(harness.temporal, harness.sim, harness.taskQueue, 7);
+    // A budget of 14 in any second is a server rate of 7 per second (its limiter bursts one second's worth).
+    const { worker, nse } = await createTestWorker(harness.temporal, harness.sim, harness.taskQueue, 14);
     const namespace = 'default';
     const describe = async (): Promise<{ rps: number; source: number; perTenant: number | undefined }> => {
       const response = await harness.temporal.client.workflowService.describeTaskQueue({

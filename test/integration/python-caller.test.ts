@@ -138,11 +138,13 @@ describe('a Python caller (temporalio package only)', () => {
           ]),
         ),
         currentDetails: metadata.currentDetails,
+        fairnessKey: description.raw.workflowExecutionInfo?.priority?.fairnessKey,
       };
     };
     const fromPython = await look(seen.invalid.workflowId);
     expect(fromPython).toEqual(await look(`nse-flow-op-${tsKey}`));
     expect(fromPython.searchAttributes).toMatchObject({ NsePhase: 'failed', NseObjectType: 'hostgroup' });
+    expect(fromPython.fairnessKey).toBe(SIM_FIXTURES.tenantId);
     expect(fromPython.currentDetails).toContain('input.protocol: required field missing');
   });
 });
