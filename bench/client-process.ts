@@ -5,6 +5,8 @@
  * @module
  */
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { operationStartMetadata } from '../src/client';
+import type { OperationInput } from '../src/shared/workflow-api';
 import { runFromTemplate, type RunTemplate } from './inputs';
 import { mapLimit } from './stats';
 
@@ -70,10 +72,13 @@ async function startRun(
   run: RunSpec,
 ): Promise<{ handle: WorkflowHandle; outcome: RunOutcome }> {
   const startCalledAt = Date.now();
+  // An operation run gets the priority the client library gives it (the tenant as fairness key).
+  const operation = run.workflowType === 'nseOperationWorkflow' ? (run.args[0] as OperationInput) : undefined;
   const handle = await client.workflow.start(run.workflowType, {
     taskQueue,
     workflowId: run.workflowId,
     args: run.args,
+    ...(operation ? { priority: operationStartMetadata(operation).priority } : {}),
   });
   return {
     handle,
