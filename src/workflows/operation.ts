@@ -55,6 +55,7 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
   // A run started before the NSE task queue read by local activity when its input named no mode.
   if (!patched(Patches.NseTaskQueue) && input.poll?.mode === undefined) valid.policy.mode = PollMode.Local;
   const run = new OperationRun(valid, input);
+  run.undoRun = input.undoOf !== undefined;
   acceptance.jobId = () => run.jobId;
   run.progress = progressPublisher(() => operationView(run));
   setHandler(operationStatusQuery, () => operationStatus(run));

@@ -25,4 +25,6 @@ export const Patches = {
   PauseWait: 'nse-calls-wait-while-paused',
   /** A bulk starts each item's run with the item's tenant as its fairness key (runs inherited the bulk's before). */
   BulkItemFairnessKey: 'bulk-item-fairness-key',
+  /** A plan's undo runs say what they undo (`undoOf`), so their NSE calls go first like a run's own undo. */
+  PlanUndoFirst: 'plan-undo-calls-first',
 } as const;

@@ -250,7 +250,15 @@ async function undoStep(
     try {
       await executeChild(nseOperationWorkflow, {
         workflowId: `${parentId}/${report.id}/undo${index === 0 ? '' : `-${index + 1}`}`,
-        args: [{ operation: undo.operation, input: undo.input, tenantId: plan.tenantId, poll: plan.poll }],
+        args: [
+          {
+            operation: undo.operation,
+            input: undo.input,
+            tenantId: plan.tenantId,
+            poll: plan.poll,
+            ...(patched(Patches.PlanUndoFirst) ? { undoOf: report.id } : {}),
+          },
+        ],
         staticSummary: `${plan.name} / undo ${report.id}: ${undo.operation}`.slice(0, 200),
       });
       messages.push(`undone by ${undo.operation}${undo.objectId ? ` (${undo.objectId})` : ''}`);

@@ -57,7 +57,7 @@ export class OperationRun {
   /** While `nse-flow pause` holds the run's next NSE call: since when (workflow clock, ms), and the phase it left. */
   pausedSince: number | undefined;
   private phaseBeforePause: Phase = Phase.Validating;
-  /** An undo run nested in its owning run: all its NSE calls go first. */
+  /** An undo run (nested in its owning run, or a plan's step undo): all its NSE calls go first. */
   undoRun = false;
   /** Publishes this state; {@link NO_PROGRESS} until the workflow attaches its publisher. */
   progress: Progress = NO_PROGRESS;

@@ -77,6 +77,11 @@ describe('provisionWorkflow', () => {
       'delete hostgroup db-hosts',
       `delete blockstore ${blockstore}`,
     ]);
+    // The undo runs' NSE calls go first on the NSE queue (priority 1), like a run's own undo of its job.
+    const undo = await harness.temporal.client.workflow.getHandle(`${handle.workflowId}/hostgroup/undo`).fetchHistory();
+    const scheduled = (undo.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes ?? []);
+    expect(scheduled.length).toBeGreaterThan(0);
+    expect(scheduled.map((attributes) => attributes.priority?.priorityKey)).toEqual(scheduled.map(() => 1));
     await replayAndMaybeRecord(handle, 'provisionWorkflow-third-step-fails');
   });
 
