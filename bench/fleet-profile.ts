@@ -37,6 +37,11 @@ export interface FleetProfile {
    * measured (before the budget existed).
    */
   budget?: number;
+  /**
+   * The fairness figure's budget when it should differ from the fleet's: one the small tenant alone does not fill, so
+   * that its delays with the burst measure the burst, not the budget. Default: `budget`.
+   */
+  fairnessBudget?: number;
 }
 
 export const FLEET_FULL: FleetProfile = {

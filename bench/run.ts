@@ -58,6 +58,11 @@ function parseArgs(argv: string[]): BenchArgs {
       'fleet and fairness: NSE request budget per second (runs in activity mode)',
       intOption(1),
     )
+    .option(
+      '--fleet-fairness-budget <n>',
+      'fairness alone: its NSE request budget (default: --fleet-budget)',
+      intOption(1),
+    )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' })
     .opts<BenchOptions>();
@@ -84,6 +89,7 @@ interface BenchOptions {
   fleetSmallRuns?: number;
   fleetBulkItems?: number;
   fleetBudget?: number;
+  fleetFairnessBudget?: number;
 }
 
 function fleetProfile(options: BenchOptions): FleetProfile {
@@ -98,6 +104,7 @@ function fleetProfile(options: BenchOptions): FleetProfile {
     smallRuns: options.fleetSmallRuns ?? base.smallRuns,
     bulkItems: options.fleetBulkItems ?? base.bulkItems,
     ...(options.fleetBudget === undefined ? {} : { budget: options.fleetBudget, pollMode: 'activity' as const }),
+    ...(options.fleetFairnessBudget === undefined ? {} : { fairnessBudget: options.fleetFairnessBudget }),
   };
 }
 

@@ -25,6 +25,8 @@ export interface DelayFigures {
 }
 
 export interface FairnessResult {
+  /** The fairness worker's NSE request budget, if any. */
+  budget: number | undefined;
   alone: DelayFigures;
   withBurst: DelayFigures;
   burst: number;
@@ -58,11 +60,12 @@ export async function measureFairness(bench: Bench, fleet: FleetProfile): Promis
   const largePrefix = `fair-l-${bench.runTag}-`;
   // With a budget the runs read in `activity` mode on a worker of their own whose NSE queue has that budget, so the
   // burst waits in the queue that carries the tenants' fairness keys; without one, on the main worker in `local`.
+  const budget = fleet.fairnessBudget ?? fleet.budget;
   const worker =
-    fleet.budget === undefined
+    budget === undefined
       ? undefined
-      : await bench.startWorker(`nse-flow-bench-fair-${bench.runTag}`, undefined, undefined, fleet.budget);
-  const mode = fleet.budget === undefined ? 'local' : 'activity';
+      : await bench.startWorker(`nse-flow-bench-fair-${bench.runTag}`, undefined, undefined, budget);
+  const mode = budget === undefined ? 'local' : 'activity';
   const queue = worker === undefined ? {} : { taskQueue: worker.taskQueue };
   await bench.setRules([
     {
@@ -111,6 +114,7 @@ export async function measureFairness(bench: Bench, fleet: FleetProfile): Promis
   );
   await worker?.stop();
   return {
+    budget,
     alone,
     withBurst,
     burst: fleet.burst,
