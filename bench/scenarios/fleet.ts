@@ -41,7 +41,7 @@ export interface FleetResult {
   /** runs ÷ interval: what the fleet asks of NSE. */
   demandPerSecond: number;
   startSeconds: number;
-  /** Start of the first run to every run having read its job once (with a budget: to the count window). */
+  /** Start of the first run to every run having read its job once (with a budget: having been cached). */
   settleSeconds: number;
   /** Runs that had read their job once when the count window began. */
   readTheirJob: number;
@@ -148,9 +148,13 @@ export async function measureFleet(bench: Bench, fleet: FleetProfile): Promise<F
     return polled >= fleet.runs;
   };
   // With a budget below the fleet's demand the fleet never settles: reads of accepted jobs go before new submits
-  // (priority), so once the reads alone fill the budget the later submits wait. The window starts once all started.
+  // (priority), so once the reads alone fill the budget the later submits wait. The window starts once every run had
+  // its first workflow task (it is cached, waiting for its submit or a read).
   if (fleet.budget === undefined) await waitUntil(`${fleet.runs} runs to read their job`, 900_000, readTheirJob);
-  else await readTheirJob();
+  else {
+    await waitUntil(`${fleet.runs} runs cached`, 900_000, () => status().numCachedWorkflows >= fleet.runs);
+    await readTheirJob();
+  }
   const settleSeconds = (Date.now() - t0) / 1000;
   bench.log(
     `  fleet: ${polled} of ${fleet.runs} runs have read their job after ${settleSeconds.toFixed(0)} s; ` +
