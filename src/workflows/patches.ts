@@ -27,4 +27,6 @@ export const Patches = {
   BulkItemFairnessKey: 'bulk-item-fairness-key',
   /** A plan's undo runs say what they undo (`undoOf`), so their NSE calls go first like a run's own undo. */
   PlanUndoFirst: 'plan-undo-calls-first',
+  /** Time a run spent paused moves its wait's deadline (it counted against it before). */
+  PauseExtendsDeadline: 'pause-extends-deadline',
 } as const;

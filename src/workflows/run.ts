@@ -3,6 +3,7 @@
  * update handler read and change this object. Everything a continued run needs is copied into `resume`.
  * @module
  */
+import { patched } from '@temporalio/workflow';
 import { JobState, type Job } from '../shared/nse-types';
 import { describeOperation, type OperationSpec } from '../shared/operations';
 import type { ValidOperation } from '../shared/validation';
@@ -16,6 +17,7 @@ import {
   type ResumeState,
 } from '../shared/workflow-api';
 import { NsePriority, type NseCall } from './nse-calls';
+import { Patches } from './patches';
 import { NO_PROGRESS, type Progress } from './progress';
 
 /** Mutable state of one run (or of an undo run nested inside it). */
@@ -129,6 +131,9 @@ export class OperationRun {
       this.pausedSince = Date.now();
       this.setPhase(Phase.Paused);
     } else {
+      // Time held by a pause is not the job's: the wait's deadline moves by it.
+      if (this.pausedSince !== undefined && patched(Patches.PauseExtendsDeadline))
+        this.deadline += Date.now() - this.pausedSince;
       this.pausedSince = undefined;
       this.setPhase(this.phaseBeforePause);
     }

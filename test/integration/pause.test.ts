@@ -7,7 +7,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { controlWorkflowId } from '../../src/shared/pause';
 import { OPERATIONS } from '../../src/shared/operations';
-import { SearchAttributes, type OperationInput } from '../../src/shared/workflow-api';
+import { extendDeadlineUpdate, SearchAttributes, type OperationInput } from '../../src/shared/workflow-api';
 import { hostgroupOperation } from '../helpers/fixtures';
 import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
 import { useTestWorker } from '../helpers/worker';
@@ -80,9 +80,13 @@ describe('pause and resume of NSE calls', () => {
       hostgroupOperation('long-pause-running', { initialIntervalMs: 500, maxIntervalMs: 500 }),
     );
     await waitFor('a read of the running job', async () => ((await jobReadsAtNse()) > 0 ? true : undefined), 120_000);
+    const deadline = async (): Promise<number> =>
+      Date.parse((await running.executeUpdate(extendDeadlineUpdate, { args: [{ byMs: 1 }] })).deadline);
+    const deadlineBefore = await deadline();
 
     expect(await harness.client.pause()).toEqual({ all: true, tenants: [] });
     await untilPhase(running, 'paused');
+    const seenPausedAt = Date.now();
     const readsWhilePaused = await jobReadsAtNse();
     // Started while paused: not even its submit reaches NSE.
     const later = await start({ ...hostgroupOperation('pause-later'), tenantId: OTHER_TENANT });
@@ -90,10 +94,15 @@ describe('pause and resume of NSE calls', () => {
     expect(await submitsAtNse()).toBe(1);
     expect(await jobReadsAtNse()).toBe(readsWhilePaused); // the paused run's wait made no read
 
+    const resumeCalledAt = Date.now();
     const resumed = await harness.client.resume();
     expect(resumed).toEqual({ paused: { all: false, tenants: [] }, signalled: 2 });
     await expect(later.result()).resolves.toMatchObject({ operation: 'create-hostgroup' });
     await untilPhase(running, 'polling');
+    // The time it was held does not count against its wait: the deadline moved by at least what we saw of it.
+    const heldAtLeast = resumeCalledAt - seenPausedAt;
+    expect(heldAtLeast).toBeGreaterThan(0);
+    expect((await deadline()) - 1 - deadlineBefore).toBeGreaterThanOrEqual(heldAtLeast);
     await waitFor(
       'a read after resume',
       async () => ((await jobReadsAtNse()) > readsWhilePaused ? true : undefined),
