@@ -7,7 +7,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { controlWorkflowId } from '../../src/shared/pause';
 import { OPERATIONS } from '../../src/shared/operations';
-import { extendDeadlineUpdate, SearchAttributes, type OperationInput } from '../../src/shared/workflow-api';
+import {
+  decideUpdate,
+  extendDeadlineUpdate,
+  SearchAttributes,
+  type OperationInput,
+} from '../../src/shared/workflow-api';
 import { hostgroupOperation } from '../helpers/fixtures';
 import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
 import { useTestWorker } from '../helpers/worker';
@@ -108,5 +113,24 @@ describe('pause and resume of NSE calls', () => {
       async () => ((await jobReadsAtNse()) > readsWhilePaused ? true : undefined),
       120_000,
     );
+  });
+
+  it('holds undo calls too: a compensation decided while paused deletes nothing until resume', async () => {
+    // fail-… jobs end ERROR; the run holds the failure until `decide`.
+    const failing = await start({
+      ...hostgroupOperation('fail-pause-undo', { initialIntervalMs: 200, maxIntervalMs: 200 }),
+      onFailure: 'hold',
+    });
+    await untilPhase(failing, 'awaiting-decision');
+    await harness.client.pause();
+    await failing.executeUpdate(decideUpdate, { args: ['compensate'] });
+    await untilPhase(failing, 'paused');
+    const deletes = async (): Promise<number> => (await harness.sim.requests('DELETE', '/v2.1/hostgroups/*')).length;
+    expect(await deletes()).toBe(0);
+
+    await harness.client.resume();
+    await expect(failing.result()).rejects.toThrow();
+    expect(await deletes()).toBe(1);
+    expect(await phaseOf(failing)).toBe('failed');
   });
 });
