@@ -18,18 +18,11 @@ import {
 } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { temporal } from '@temporalio/proto';
-import {
-  ApplicationFailure,
-  type DataConverter,
-  type Priority,
-  type SearchAttributePair,
-  type Workflow,
-} from '@temporalio/common';
+import { ApplicationFailure, type DataConverter, type Workflow } from '@temporalio/common';
 import { dataConverterFor } from '../codec';
 import type { PausedScopes, PauseScope } from '../shared/pause';
 import { pauseNseCalls, resumeNseCalls, type ResumeOutcome } from './pause';
 import { loadCodecConfig } from '../codec/config';
-import { findOperation, describeOperation } from '../shared/operations';
 import {
   decideUpdate,
   acceptedUpdate,
@@ -47,11 +40,13 @@ import {
 } from '../shared/workflow-api';
 import type { BulkInput, BulkLimits, BulkResult, BulkStatus } from '../shared/bulk';
 import type { ProvisionPlan } from '../shared/plans';
-import { nseFairnessKey, setBulkLimitsUpdate } from '../shared/workflow-api';
+import { setBulkLimitsUpdate } from '../shared/workflow-api';
 import type { bulkWorkflow, nseOperationWorkflow, provisionWorkflow } from '../workflows';
 import { bulkRedriveInput, planRedriveInput, readFailedRun } from './redrive';
+import { bulkStartMetadata, operationStartMetadata, planStartMetadata } from './start-metadata';
 
 export { NotRedrivableError } from './redrive';
+export { bulkStartMetadata, operationStartMetadata, planStartMetadata, type StartMetadata } from './start-metadata';
 export type { ResumeOutcome } from './pause';
 export type { PausedScopes, PauseScope } from '../shared/pause';
 
@@ -136,76 +131,6 @@ export async function connect(options: ConnectOptions = {}): Promise<NseFlowClie
 /** Workflow id for an idempotency key: stable, readable, and never longer than Temporal allows. */
 export function workflowIdFor(kind: string, idempotencyKey: string): string {
   return `nse-flow-${kind}-${idempotencyKey}`.slice(0, 900);
-}
-
-/**
- * What a starter sets on a run that only a starter can set, the starting search attributes and the run's priority
- * (docs/contract.md). The tenant is the fairness key of the run's workflow tasks (its child runs and activities
- * inherit it), so a large tenant's burst of starts does not queue a small tenant's runs behind it.
- */
-export interface StartMetadata {
-  staticSummary: string;
-  staticDetails: string;
-  typedSearchAttributes: SearchAttributePair[];
-  priority: Priority;
-}
-
-/** The priority of a run for `tenantId`: its fairness key, at the default priority. */
-function tenantPriority(tenantId: unknown): Priority {
-  return { fairnessKey: nseFairnessKey(typeof tenantId === 'string' ? tenantId : undefined) };
-}
-
-/** The start metadata of an operation run. The workflow validates the input: a malformed one still gets a summary. */
-export function operationStartMetadata(input: OperationInput): StartMetadata {
-  const spec = findOperation(input.operation);
-  const fields = input.input !== null && typeof input.input === 'object' ? input.input : {};
-  const summary = spec ? describeOperation(spec, fields) : String(input.operation);
-  return {
-    staticSummary: summary.slice(0, 200),
-    staticDetails: `NSE operation \`${input.operation}\`${input.tenantId ? ` for tenant \`${input.tenantId}\`` : ''}`,
-    typedSearchAttributes: [
-      { key: SearchAttributes.NsePhase, value: 'validating' },
-      ...(spec ? [{ key: SearchAttributes.NseObjectType, value: spec.resource }] : []),
-      ...(input.tenantId ? [{ key: SearchAttributes.NseTenantId, value: input.tenantId }] : []),
-    ],
-    priority: tenantPriority(input.tenantId),
-  };
-}
-
-/** The start metadata of a plan run; a malformed plan still gets a summary. */
-export function planStartMetadata(plan: ProvisionPlan): StartMetadata {
-  const steps = Array.isArray(plan.steps) ? plan.steps : [];
-  return {
-    staticSummary: `provision plan '${String(plan.name)}' (${steps.length} steps)`.slice(0, 200),
-    staticDetails: steps.map((step, i) => `${i + 1}. \`${String(step?.id)}\`: ${String(step?.operation)}`).join('\n'),
-    typedSearchAttributes: [
-      { key: SearchAttributes.NsePhase, value: 'validating' },
-      { key: SearchAttributes.NseObjectType, value: 'plan' },
-      ...(plan.tenantId ? [{ key: SearchAttributes.NseTenantId, value: plan.tenantId }] : []),
-    ],
-    priority: tenantPriority(plan.tenantId),
-  };
-}
-
-/** The start metadata of a bulk run; a malformed bulk still gets a summary. */
-export function bulkStartMetadata(bulk: BulkInput): StartMetadata {
-  const items = Array.isArray(bulk.items) ? bulk.items.length : 0;
-  const total = typeof bulk.total === 'number' ? bulk.total : items;
-  const operation = typeof bulk.operation === 'string' ? ` of ${bulk.operation}` : '';
-  return {
-    staticSummary: `bulk '${String(bulk.name)}'${operation} (${total} items)`.slice(0, 200),
-    staticDetails: bulk.redriveOf
-      ? `Redrive of [${bulk.redriveOf.workflowId}](../${encodeURIComponent(bulk.redriveOf.workflowId)}/${bulk.redriveOf.runId}): ` +
-        `${items} items to run, ${total - items} reused`
-      : `${total} items, at most ${bulk.maxConcurrency ?? 'the default'} in flight`,
-    typedSearchAttributes: [
-      { key: SearchAttributes.NsePhase, value: 'validating' },
-      { key: SearchAttributes.NseObjectType, value: 'bulk' },
-      ...(bulk.tenantId ? [{ key: SearchAttributes.NseTenantId, value: bulk.tenantId }] : []),
-      ...(bulk.redriveOf ? [{ key: SearchAttributes.NseRedriveOf, value: bulk.redriveOf.workflowId }] : []),
-    ],
-    priority: tenantPriority(bulk.tenantId),
-  };
 }
 
 /** Typed access to nse-flow runs. */
