@@ -258,9 +258,13 @@ export async function withBench<T>(
 
     const nseClients: NseClient[] = [];
     stack.defer('NSE clients', async () => nseClients.forEach((c) => c.close()));
-    const newNseClient = (): NseClient => {
+    const newNseClient = (maxRequestsPerSecond?: number): NseClient => {
       const { username, password } = SIM_FIXTURES.defaultUser;
-      const nse = new NseClient({ baseUrl: simUrl, auth: { kind: 'jwt', username, password } });
+      const nse = new NseClient({
+        baseUrl: simUrl,
+        auth: { kind: 'jwt', username, password },
+        ...(maxRequestsPerSecond === undefined ? {} : { maxRequestsPerSecond }),
+      });
       nseClients.push(nse);
       return nse;
     };
@@ -277,7 +281,11 @@ export async function withBench<T>(
           connection: nativeConnection,
           taskQueue: queue,
           workflowBundle: { code: bundleCode },
-          activities,
+          // A worker with a budget spaces its NSE requests as src/worker.ts does: a client of its own.
+          activities:
+            requestBudget === undefined
+              ? activities
+              : { ...createActivities({ nse: newNseClient(requestBudget) }), ...baselineActivities },
           ...(cacheSize === undefined ? {} : { maxCachedWorkflows: cacheSize }),
         },
         requestBudget,

@@ -101,7 +101,11 @@ export async function createNseWorker(options: {
   source?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
 }): Promise<{ worker: WorkerPair; nse: NseClient }> {
   const { config, logger, connection } = options;
-  const nse = new NseClient({ ...config.nse, logger: logger.child({ component: 'nse-client' }) });
+  const nse = new NseClient({
+    ...config.nse,
+    ...(config.nseRequestBudget === undefined ? {} : { maxRequestsPerSecond: config.nseRequestBudget }),
+    logger: logger.child({ component: 'nse-client' }),
+  });
   try {
     const dataConverter = dataConverterFor(config.codec);
     const source = options.source ?? workflowSource(config.workflowBundle, dataConverter !== undefined);

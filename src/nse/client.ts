@@ -33,6 +33,7 @@ import {
 } from './errors';
 import { jwtExpiry, tokenNeedsRenewal } from './jwt';
 import type { GetJobOptions, NseAuth, NseCallOptions, NseClientOptions } from './options';
+import { RequestSpacing } from './request-spacing';
 
 export { jwtExpiry, tokenNeedsRenewal } from './jwt';
 export type { GetJobOptions, NseAuth, NseCallOptions, NseClientOptions } from './options';
@@ -79,6 +80,7 @@ export class NseClient {
   private readonly auth: NseAuth;
   private readonly timeoutMs: number;
   private readonly getRetries: number;
+  private readonly spacing: RequestSpacing | undefined;
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
   private readonly log: Logger | undefined;
@@ -104,6 +106,8 @@ export class NseClient {
     rememberSecret(this.auth.kind === 'token' ? this.auth.token : this.auth.password);
     this.timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
     this.getRetries = options.getRetries ?? 0;
+    this.spacing =
+      options.maxRequestsPerSecond === undefined ? undefined : new RequestSpacing(options.maxRequestsPerSecond);
     if (!Number.isInteger(this.getRetries) || this.getRetries < 0) {
       throw new RangeError('getRetries must be a non-negative integer');
     }
@@ -399,8 +403,14 @@ export class NseClient {
     );
   }
 
+  /** One HTTP exchange, in this client's turn when its requests are spaced (`maxRequestsPerSecond`). */
+  private async exchange(method: Method, path: string, spec: CallSpec & { authorization?: string }): Promise<Exchange> {
+    await this.spacing?.turn();
+    return await this.send(method, path, spec);
+  }
+
   /** One HTTP exchange, any status. Throws only for no answer, a timeout, a 2xx that is not JSON, or an abort. */
-  private exchange(method: Method, path: string, spec: CallSpec & { authorization?: string }): Promise<Exchange> {
+  private send(method: Method, path: string, spec: CallSpec & { authorization?: string }): Promise<Exchange> {
     const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
     const url = this.url(path, spec.query);
     const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body), 'utf8');

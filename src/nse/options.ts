@@ -28,6 +28,8 @@ export interface NseClientOptions {
   getRetries?: number;
   /** Backoff of those retries: full delay doubles from `initialMs` up to `maxMs`, half of it jittered. */
   getRetryBackoff?: { initialMs?: number; maxMs?: number };
+  /** Spaces this client's requests so that no second sees more than this many (the worker: `NSE_REQUEST_BUDGET`). */
+  maxRequestsPerSecond?: number;
 }
 
 /** Per-call options; aborting `signal` (activity cancellation) rejects the call with the signal's reason. */

@@ -89,6 +89,7 @@ export async function createTestWorker(
     baseUrl: sim.url,
     auth: { kind: 'jwt', username: sim.username, password: sim.password },
     logger: testLogger.child({ component: 'nse-client' }),
+    ...(requestBudget === undefined ? {} : { maxRequestsPerSecond: requestBudget }),
   });
   const activities = createActivities({ nse });
   const worker = await createWorkerPair(
