@@ -133,6 +133,14 @@ export function workflowIdFor(kind: string, idempotencyKey: string): string {
   return `nse-flow-${kind}-${idempotencyKey}`.slice(0, 900);
 }
 
+/** The id of a new run: the caller's, its idempotency key's, or a fresh one naming what it runs. */
+function newRunId(kind: 'op' | 'plan' | 'bulk', name: string, options: StartOptions): string {
+  if (options.workflowId !== undefined) return options.workflowId;
+  return options.idempotencyKey
+    ? workflowIdFor(kind, options.idempotencyKey)
+    : `nse-flow-${kind}-${name}-${crypto.randomUUID()}`;
+}
+
 /** Typed access to nse-flow runs. */
 export class NseFlowClient {
   constructor(
@@ -151,11 +159,7 @@ export class NseFlowClient {
     input: OperationInput,
     options: StartOptions = {},
   ): Promise<StartedRun<typeof nseOperationWorkflow>> {
-    const workflowId =
-      options.workflowId ??
-      (options.idempotencyKey
-        ? workflowIdFor('op', options.idempotencyKey)
-        : `nse-flow-op-${input.operation}-${crypto.randomUUID()}`);
+    const workflowId = newRunId('op', input.operation, options);
     const start = {
       ...this.startPolicies(workflowId, options),
       args: [input] as [OperationInput],
@@ -177,11 +181,7 @@ export class NseFlowClient {
     plan: ProvisionPlan,
     options: StartOptions = {},
   ): Promise<StartedRun<typeof provisionWorkflow>> {
-    const workflowId =
-      options.workflowId ??
-      (options.idempotencyKey
-        ? workflowIdFor('plan', options.idempotencyKey)
-        : `nse-flow-plan-${plan.name}-${crypto.randomUUID()}`);
+    const workflowId = newRunId('plan', plan.name, options);
     const start = {
       ...this.startPolicies(workflowId, options),
       args: [plan] as [ProvisionPlan],
@@ -260,18 +260,10 @@ export class NseFlowClient {
     bulk: BulkInput,
     options: StartOptions = {},
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof bulkWorkflow>> {
-    const workflowId =
-      options.workflowId ??
-      (options.idempotencyKey
-        ? workflowIdFor('bulk', options.idempotencyKey)
-        : `nse-flow-bulk-${bulk.name}-${crypto.randomUUID()}`);
     return await this.temporal.workflow.start<typeof bulkWorkflow>('bulkWorkflow', {
-      taskQueue: options.taskQueue ?? this.taskQueue,
-      workflowId,
+      ...this.startPolicies(newRunId('bulk', bulk.name, options), options),
       args: [bulk],
       ...bulkStartMetadata(bulk),
-      workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
-      workflowIdReusePolicy: options.idempotencyKey ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
     });
   }
 
