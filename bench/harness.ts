@@ -69,7 +69,7 @@ export interface Bench {
    * Starts another worker like the main one (same activities and options; same bundle unless `bundleCode` is given)
    * on its own task queue, for a scenario whose runs must not stay in the main worker's cache; stop it when done.
    * `cacheSize` sets its `maxCachedWorkflows` (SDK default otherwise, as production without the setting);
-   * `requestBudget` limits its NSE task queue to that many activities per second (none otherwise).
+   * `requestBudget` is its NSE request budget (src/worker-pair.ts; none otherwise).
    */
   startWorker(
     taskQueue: string,
@@ -281,14 +281,13 @@ export async function withBench<T>(
           connection: nativeConnection,
           taskQueue: queue,
           workflowBundle: { code: bundleCode },
-          // A worker with a budget spaces its NSE requests as src/worker.ts does: a client of its own.
-          activities:
-            requestBudget === undefined
-              ? activities
-              : { ...createActivities({ nse: newNseClient(requestBudget) }), ...baselineActivities },
+          activities,
           ...(cacheSize === undefined ? {} : { maxCachedWorkflows: cacheSize }),
         },
-        requestBudget,
+        // With a budget the NSE queue's worker spaces its requests with a client of its own, as src/worker.ts does.
+        requestBudget === undefined
+          ? {}
+          : { activities: createActivities({ nse: newNseClient(requestBudget) }), requestBudget },
       );
     const taskQueue = `nse-flow-bench-${randomUUID()}`;
     const nodeThreadsBefore = nodeThreadsNow();

@@ -92,20 +92,23 @@ export function installRuntime(
 
 /**
  * Creates the workers on `connection` (payloads encrypted when keys are configured): workflows on the task queue,
- * NSE activities on the NSE task queue within `NSE_REQUEST_BUDGET` (see src/worker-pair.ts); the caller closes `nse`.
+ * NSE activities on the NSE task queue within `NSE_REQUEST_BUDGET` (see src/worker-pair.ts); the caller closes `nse`
+ * (its NSE clients) once the worker stopped.
  */
 export async function createNseWorker(options: {
   config: Config;
   logger: PinoLogger;
   connection: NativeConnection;
   source?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
-}): Promise<{ worker: WorkerPair; nse: NseClient }> {
+}): Promise<{ worker: WorkerPair; nse: { close(): void } }> {
   const { config, logger, connection } = options;
-  const nse = new NseClient({
-    ...config.nse,
-    ...(config.nseRequestBudget === undefined ? {} : { maxRequestsPerSecond: config.nseRequestBudget }),
-    logger: logger.child({ component: 'nse-client' }),
-  });
+  const clientOptions = { ...config.nse, logger: logger.child({ component: 'nse-client' }) };
+  // The NSE worker's client spaces its requests within the budget. The main worker's (local reads, runs from before
+  // the NSE task queue) is another: the budget does not cover those, and they must not queue behind its calls.
+  const nse = new NseClient(clientOptions);
+  const budget = config.nseRequestBudget;
+  const budgeted = budget === undefined ? nse : new NseClient({ ...clientOptions, maxRequestsPerSecond: budget });
+  const closeClients = { close: (): void => new Set([nse, budgeted]).forEach((client) => client.close()) };
   try {
     const dataConverter = dataConverterFor(config.codec);
     const source = options.source ?? workflowSource(config.workflowBundle, dataConverter !== undefined);
@@ -124,11 +127,11 @@ export async function createNseWorker(options: {
         shutdownGraceTime: config.shutdownGraceMs,
         ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
       },
-      { activities, requestBudget: config.nseRequestBudget },
+      { activities: createActivities({ nse: budgeted }), requestBudget: budget },
     );
-    return { worker, nse };
+    return { worker, nse: closeClients };
   } catch (err) {
-    nse.close();
+    closeClients.close();
     throw err;
   }
 }
@@ -153,7 +156,7 @@ export async function runWorker(config: Config, logger: PinoLogger): Promise<voi
   process.on('SIGTERM', stop);
   let health: RunningHealthServer | undefined;
   let connection: NativeConnection | undefined;
-  let nse: NseClient | undefined;
+  let nse: { close(): void } | undefined;
   try {
     if (config.health) {
       health = await startHealthServer({

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { WorkerOptions } from '@temporalio/worker';
 import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../src/simulator/app';
-import { createWorkerPair, type WorkerPair } from '../src/worker-pair';
+import { createWorkerPair, type NseWorkerOptions, type WorkerPair } from '../src/worker-pair';
 import { freePort } from './dev/ports';
 import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from './dev/temporal-dev-server';
 
@@ -192,11 +192,15 @@ export class Stack {
   }
 
   /**
-   * Creates a worker pair in this process (the bench; `options.activities` also serve the NSE queue, within
-   * `requestBudget` NSE activities per second, none by default) and runs it until it is stopped or the stack stops.
+   * Creates a worker pair in this process (the bench) and runs it until it is stopped or the stack stops. The NSE
+   * queue's worker runs `nse.activities` (default: `options.activities`), at most `nse.requestBudget` NSE activities
+   * in any second (none by default).
    */
-  async startWorker(options: WorkerOptions, requestBudget?: number): Promise<RunningWorker> {
-    const worker = await createWorkerPair(options, { activities: options.activities ?? {}, requestBudget });
+  async startWorker(options: WorkerOptions, nse: Partial<NseWorkerOptions> = {}): Promise<RunningWorker> {
+    const worker = await createWorkerPair(options, {
+      activities: nse.activities ?? options.activities ?? {},
+      requestBudget: nse.requestBudget,
+    });
     const running = worker.run();
     let stopped: Promise<void> | undefined;
     const stop = (): Promise<void> => {

@@ -405,7 +405,7 @@ export class NseClient {
 
   /** One HTTP exchange, in this client's turn when its requests are spaced (`maxRequestsPerSecond`). */
   private async exchange(method: Method, path: string, spec: CallSpec & { authorization?: string }): Promise<Exchange> {
-    await this.spacing?.turn();
+    await this.spacing?.turn(spec.signal);
     return await this.send(method, path, spec);
   }
 

@@ -82,7 +82,6 @@ export const operationInputSchema = () =>
     holdTimeoutMs: z.optional(int(1, 365 * 86_400_000)),
     holdDefault: z.optional(z.enum(['compensate', 'keep'])),
     signalParentWhenAccepted: z.optional(z.boolean()),
-    undoOf: z.optional(boundedText()),
     resume: z.optional(resumeSchema()),
   });
 

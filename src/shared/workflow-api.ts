@@ -137,8 +137,6 @@ export interface OperationInput {
    * ({@link stepAcceptedSignal}), so the plan can answer `accepted` without waiting for the step to end.
    */
   signalParentWhenAccepted?: boolean;
-  /** Set by provisionWorkflow on the run that undoes a step: that step's id. Its NSE calls go first (undo priority). */
-  undoOf?: string;
   /** Set by the workflow itself when it continues as new; callers leave it out. */
   resume?: ResumeState;
 }

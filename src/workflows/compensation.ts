@@ -18,7 +18,6 @@ import {
   Phase,
   type CompensationReport,
   type Decision,
-  type PollPolicy,
   type UndoOutcome,
   type UndoStep,
 } from '../shared/workflow-api';
@@ -104,7 +103,7 @@ async function undoStep(run: OperationRun, step: UndoStep): Promise<UndoOutcome>
   run.setPhase(Phase.Compensating);
   run.progress.publish();
   try {
-    const undoJob = await runNestedOperation(step.operation, step.input, run.tenantId, run.policy);
+    const undoJob = await runNestedOperation(run, step.operation, step.input);
     const ended = undoJob ? `job ${undoJob.id} ended NORMAL` : 'answered synchronously';
     return { outcome: 'compensated', ...at, jobId: undoJob?.id, message: `${step.operation} ${ended}` };
   } catch (err) {
@@ -184,15 +183,15 @@ export async function cleanUpAfterCancel(run: OperationRun): Promise<Application
 }
 
 /**
- * Submits one operation and waits for its job, for compensation inside another run. Throws when the job does
- * not end NORMAL, so the caller reports the step failed. Returns undefined for a synchronous answer.
+ * Submits one operation and waits for its job, for compensation inside `owner` (its tenant and poll policy). Throws
+ * when the job does not end NORMAL, so the caller reports the step failed. Returns undefined for a synchronous answer.
  */
 export async function runNestedOperation(
+  owner: OperationRun,
   operation: string,
   input: Record<string, unknown>,
-  tenantId: string | undefined,
-  policy: PollPolicy,
 ): Promise<Job | undefined> {
+  const { tenantId, policy } = owner;
   const { spec, fields } = parseOperationFields(operation, input);
   const nestedPolicy = { ...policy, timeoutMs: DEFAULT_POLL_POLICY.timeoutMs };
   // No progress publisher: an undo run must not overwrite the owning run's search attributes.
@@ -207,7 +206,10 @@ export async function runNestedOperation(
   if (outcome.kind === 'sync') return undefined;
   nested.jobId = outcome.job.id;
   nested.lastJob = outcome.job;
-  const { job, vanished } = await awaitJob(nested, { canContinueAsNew: false });
+  owner.undoInFlight = nested; // a pause shows on the owner, and moves the deadline of the wait it holds
+  const { job, vanished } = await awaitJob(nested, { canContinueAsNew: false }).finally(() => {
+    owner.undoInFlight = undefined;
+  });
   if (vanished || job.state !== JobState.Normal) {
     const ending = vanished ? 'answered 404' : `ended ${job.state}${job.lastError ? `: ${job.lastError}` : ''}`;
     throw failure(FailureType.CompensationFailed, `${operation} job ${job.id} ${ending}`, { jobId: job.id });

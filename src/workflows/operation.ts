@@ -7,7 +7,14 @@
  * cancelled only when that clean-up was complete. The run's state lives in one {@link OperationRun}.
  * @module
  */
-import { CancellationScope, isCancellation, patched, setHandler, type ApplicationFailure } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  isCancellation,
+  patched,
+  setHandler,
+  workflowInfo,
+  type ApplicationFailure,
+} from '@temporalio/workflow';
 import { JobState } from '../shared/nse-types';
 import { assertWithinLimits, invalidInput, parseOperationInput, type ValidOperation } from '../shared/validation';
 import {
@@ -21,7 +28,7 @@ import {
 } from '../shared/workflow-api';
 import { awaitJob, vanishedFailure } from './await-job';
 import { cleanUpAfterCancel, compensateFailedJob, undoOfFinishedRun } from './compensation';
-import { failureType } from './nse-calls';
+import { failureType, NsePriority } from './nse-calls';
 import { Patches } from './patches';
 import { handlePauses } from './pause-wait';
 import { progressPublisher } from './progress';
@@ -55,7 +62,8 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
   // A run started before the NSE task queue read by local activity when its input named no mode.
   if (!patched(Patches.NseTaskQueue) && input.poll?.mode === undefined) valid.policy.mode = PollMode.Local;
   const run = new OperationRun(valid, input);
-  run.undoRun = input.undoOf !== undefined;
+  // Started at undo priority (a plan's undo runs are): its NSE calls are undo calls and go first.
+  run.undoRun = workflowInfo().priority?.priorityKey === NsePriority.Compensation;
   acceptance.jobId = () => run.jobId;
   run.progress = progressPublisher(() => operationView(run));
   setHandler(operationStatusQuery, () => operationStatus(run));

@@ -25,7 +25,7 @@ export const Patches = {
   PauseWait: 'nse-calls-wait-while-paused',
   /** A bulk starts each item's run with the item's tenant as its fairness key (runs inherited the bulk's before). */
   BulkItemFairnessKey: 'bulk-item-fairness-key',
-  /** A plan's undo runs say what they undo (`undoOf`), so their NSE calls go first like a run's own undo. */
+  /** A plan starts its undo runs at undo priority, so their NSE calls go first like a run's own undo. */
   PlanUndoFirst: 'plan-undo-calls-first',
   /** Time a run spent paused moves its wait's deadline (it counted against it before). */
   PauseExtendsDeadline: 'pause-extends-deadline',

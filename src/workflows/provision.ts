@@ -22,6 +22,7 @@ import { describeOperation, findOperation } from '../shared/operations';
 import { parsePlan, resolveStepInput, type ProvisionPlan, type StepOutput } from '../shared/plans';
 import type { OperationInput } from '../shared/workflow-api';
 import {
+  nseFairnessKey,
   Phase,
   provisionStatusQuery,
   stepAcceptedSignal,
@@ -31,6 +32,7 @@ import {
   type StepAccepted,
   type StepReport,
 } from '../shared/workflow-api';
+import { NsePriority } from './nse-calls';
 import { nseOperationWorkflow } from './operation';
 import { handleAcceptance, publishInvalidRun, settleAcceptance, type AcceptanceState } from './updates';
 import { Patches } from './patches';
@@ -256,9 +258,11 @@ async function undoStep(
             input: undo.input,
             tenantId: plan.tenantId,
             poll: plan.poll,
-            ...(patched(Patches.PlanUndoFirst) ? { undoOf: report.id } : {}),
           },
         ],
+        ...(patched(Patches.PlanUndoFirst)
+          ? { priority: { priorityKey: NsePriority.Compensation, fairnessKey: nseFairnessKey(plan.tenantId) } }
+          : {}),
         staticSummary: `${plan.name} / undo ${report.id}: ${undo.operation}`.slice(0, 200),
       });
       messages.push(`undone by ${undo.operation}${undo.objectId ? ` (${undo.objectId})` : ''}`);

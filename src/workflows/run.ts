@@ -61,6 +61,8 @@ export class OperationRun {
   private phaseBeforePause: Phase = Phase.Validating;
   /** An undo run (nested in its owning run, or a plan's step undo): all its NSE calls go first. */
   undoRun = false;
+  /** The undo run nested in this one while it waits for its job (a pause of its calls shows on this run). */
+  undoInFlight: OperationRun | undefined;
   /** Publishes this state; {@link NO_PROGRESS} until the workflow attaches its publisher. */
   progress: Progress = NO_PROGRESS;
 
@@ -131,9 +133,12 @@ export class OperationRun {
       this.pausedSince = Date.now();
       this.setPhase(Phase.Paused);
     } else {
-      // Time held by a pause is not the job's: the wait's deadline moves by it.
-      if (this.pausedSince !== undefined && patched(Patches.PauseExtendsDeadline))
-        this.deadline += Date.now() - this.pausedSince;
+      // Time held by a pause is not the job's: the deadline of the wait it held (this run's, or its undo's) moves by it.
+      if (this.pausedSince !== undefined && patched(Patches.PauseExtendsDeadline)) {
+        const heldMs = Date.now() - this.pausedSince;
+        this.deadline += heldMs;
+        if (this.undoInFlight) this.undoInFlight.deadline += heldMs;
+      }
       this.pausedSince = undefined;
       this.setPhase(this.phaseBeforePause);
     }

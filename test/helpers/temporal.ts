@@ -77,7 +77,8 @@ export function uniqueTaskQueue(prefix: string): string {
 
 /**
  * Creates the workers (workflows on `taskQueue`, NSE activities on its NSE task queue) for the prebuilt test bundle
- * with activities talking to `sim`; the NSE request budget is off unless `requestBudget` is given.
+ * with activities talking to `sim`; the NSE request budget is off unless `requestBudget` is given (at the server
+ * only: the worker's own spacing of requests is src/worker.ts's and test/unit/request-spacing.test.ts's).
  */
 export async function createTestWorker(
   temporal: TestTemporal,
@@ -89,7 +90,6 @@ export async function createTestWorker(
     baseUrl: sim.url,
     auth: { kind: 'jwt', username: sim.username, password: sim.password },
     logger: testLogger.child({ component: 'nse-client' }),
-    ...(requestBudget === undefined ? {} : { maxRequestsPerSecond: requestBudget }),
   });
   const activities = createActivities({ nse });
   const worker = await createWorkerPair(

@@ -37,6 +37,24 @@ describe('RequestSpacing', () => {
     expect(Date.now()).toBe(before + 100);
   });
 
+  it('lets a cancelled caller go at once, its turn passing unused, the others in order', async () => {
+    const spacing = new RequestSpacing(10);
+    await spacing.turn();
+    const cancel = new AbortController();
+    const order: string[] = [];
+    const cancelled = spacing.turn(cancel.signal).then(
+      () => order.push('cancelled went'),
+      (err: unknown) => order.push(`cancelled: ${(err as Error).message}`),
+    );
+    const next = spacing.turn().then(() => order.push('next'));
+    cancel.abort(new Error('activity cancelled'));
+    await cancelled;
+    expect(order).toEqual(['cancelled: activity cancelled']);
+    await jest.advanceTimersByTimeAsync(200);
+    await next;
+    expect(order).toEqual(['cancelled: activity cancelled', 'next']);
+  });
+
   it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a rate of %p', (rate) => {
     expect(() => new RequestSpacing(rate)).toThrow(RangeError);
   });
