@@ -59,7 +59,8 @@ export function fleetTable({ fairness, bulk, fleet }: FleetResults): string {
       `F4. Small tenant's p99 submit delay, with ÷ without a burst of ${fairness.burst}`,
       `**${f(fairness.submitP99Ratio, 1)}**`,
       `start → NSE accepts the job: p99 ${f(fairness.withBurst.submitP99Ms)} ms with, ${f(fairness.alone.submitP99Ms)} ms ` +
-        `without (p50 ${f(fairness.withBurst.submitP50Ms)} / ${f(fairness.alone.submitP50Ms)}); ${fairness.alone.runs} runs each; ` +
+        `without (p50 ${f(fairness.withBurst.submitP50Ms)} / ${f(fairness.alone.submitP50Ms)}); ` +
+        `${fairness.alone.runs} runs each; ` +
         (fairness.budget === undefined ? 'no budget' : `budget ${fairness.budget}/s`),
     ],
     [

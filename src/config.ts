@@ -48,7 +48,8 @@ const Env = z.object({
   NSE_TOKEN: optionalText,
   NSE_TOKEN_FILE: optionalText,
   NSE_CA_FILE: optionalText,
-  // NSE activities started per second across all workers (the NSE task queue's rate limit); 'none': no limit.
+  // The most NSE activities started in any one second across all workers (the server gets half as its rate, and each
+  // worker spaces its NSE requests at it); 'none': no limit.
   NSE_REQUEST_BUDGET: z
     .string()
     .default('50')
@@ -92,7 +93,7 @@ export interface Config {
     connection: ClientConnectConfig['connectionOptions'] & { address: string };
   };
   nse: { baseUrl: string; auth: NseAuth; caFile: string | undefined; timeoutMs: number };
-  /** NSE activities started per second on the NSE task queue (`NSE_REQUEST_BUDGET`); undefined: no limit. */
+  /** The most NSE activities started in any one second (`NSE_REQUEST_BUDGET`); undefined: no limit. */
   nseRequestBudget: number | undefined;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   shutdownGraceMs: number;

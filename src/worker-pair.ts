@@ -44,7 +44,7 @@ export class WorkerPair {
 export interface NseWorkerOptions {
   /** The NSE activities; the main worker registers them too. */
   activities: object;
-  /** The most NSE activities started in any one second on the NSE task queue, across all its workers; undefined: no limit. */
+  /** The most NSE activities started in any one second on the NSE queue, across all its workers; undefined: none. */
   requestBudget: number | undefined;
 }
 
