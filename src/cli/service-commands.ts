@@ -12,7 +12,10 @@ import { normaliseOrigin, runCodecServer } from '../codec/codec-server';
 import type * as WorkerModule from '../worker';
 import { fullContract, operationContract } from '../contract/json-schema';
 import { OPERATION_NAMES, OPERATIONS } from '../shared/operations';
-import { positiveInt } from './int-option';
+import { intOption, positiveInt } from './int-option';
+
+/** A repeatable option's values, in the order given. */
+const collect = (value: string, all: string[]): string[] => [...all, value];
 
 import { CliError, ExitCode, print, loadConfigOrFail, type CodecServerCliOptions, type GlobalOptions } from './common';
 
@@ -83,7 +86,7 @@ export function addProcessCommands(program: Command): void {
     .option(
       '--ui-origin <origin>',
       'Web UI origin allowed by CORS (repeatable; default http://localhost:8233)',
-      (v: string, all: string[]) => [...all, v],
+      collect,
       [] as string[],
     )
     .option('--token <token>', 'require Authorization: Bearer <token> (default: NSE_FLOW_CODEC_SERVER_TOKEN)')
@@ -131,14 +134,9 @@ export function addProcessCommands(program: Command): void {
   program
     .command('simulator')
     .description('run the NSE simulator (a local stand-in for NSE, for tests and demos)')
-    .option('--port <port>', 'port to listen on', (v) => Number(v), 8080)
+    .option('--port <port>', 'port to listen on', intOption(0, 65_535), 8080)
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option(
-      '--user <name:password>',
-      'accepted credentials (repeatable)',
-      (v: string, all: string[]) => [...all, v],
-      [] as string[],
-    )
+    .option('--user <name:password>', 'accepted credentials (repeatable)', collect, [] as string[])
     .option('--rules <file>', 'JSON rules file for job outcomes and faults')
     .addHelpText('after', '\nExample:\n  nse-flow simulator --port 8080 --user admin:secret')
     .action(async (options: { port: number; host: string; user: string[]; rules?: string }) => {

@@ -106,11 +106,11 @@ export class NseClient {
     rememberSecret(this.auth.kind === 'token' ? this.auth.token : this.auth.password);
     this.timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
     this.getRetries = options.getRetries ?? 0;
-    this.spacing =
-      options.maxRequestsPerSecond === undefined ? undefined : new RequestSpacing(options.maxRequestsPerSecond);
     if (!Number.isInteger(this.getRetries) || this.getRetries < 0) {
       throw new RangeError('getRetries must be a non-negative integer');
     }
+    this.spacing =
+      options.maxRequestsPerSecond === undefined ? undefined : new RequestSpacing(options.maxRequestsPerSecond);
     this.backoffInitialMs = positive(options.getRetryBackoff?.initialMs ?? 500, 'getRetryBackoff.initialMs');
     this.backoffMaxMs = Math.max(this.backoffInitialMs, options.getRetryBackoff?.maxMs ?? 10_000);
     const logger = options.logger;

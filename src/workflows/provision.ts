@@ -252,14 +252,7 @@ async function undoStep(
     try {
       await executeChild(nseOperationWorkflow, {
         workflowId: `${parentId}/${report.id}/undo${index === 0 ? '' : `-${index + 1}`}`,
-        args: [
-          {
-            operation: undo.operation,
-            input: undo.input,
-            tenantId: plan.tenantId,
-            poll: plan.poll,
-          },
-        ],
+        args: [{ operation: undo.operation, input: undo.input, tenantId: plan.tenantId, poll: plan.poll }],
         ...(patched(Patches.PlanUndoFirst)
           ? { priority: { priorityKey: NsePriority.Compensation, fairnessKey: nseFairnessKey(plan.tenantId) } }
           : {}),

@@ -134,8 +134,8 @@ export class OperationRun {
       this.setPhase(Phase.Paused);
     } else {
       // Time held by a pause is not the job's: the deadline of the wait it held (this run's, or its undo's) moves by it.
-      if (this.pausedSince !== undefined && patched(Patches.PauseExtendsDeadline)) {
-        const heldMs = Date.now() - this.pausedSince;
+      if (patched(Patches.PauseExtendsDeadline)) {
+        const heldMs = Date.now() - (this.pausedSince as number); // set: the guard above returned otherwise
         this.deadline += heldMs;
         if (this.undoInFlight) this.undoInFlight.deadline += heldMs;
       }

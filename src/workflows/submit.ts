@@ -32,7 +32,7 @@ export async function submitOperation(
   summary: string,
   request: SubmitOperationInput,
   policy: PollPolicy,
-  call: NseCall = { tenantId: request.tenantId, priority: NsePriority.Submit },
+  call: NseCall,
 ): Promise<SubmitOutcome> {
   return await CancellationScope.nonCancellable(async () => {
     try {
@@ -61,9 +61,9 @@ export async function submitRun(run: OperationRun): Promise<SubmitOutcome> {
   run.setPhase(Phase.Submitting);
   const undo = run.spec.undo;
   run.progress.publish();
+  const call = run.nseCall(NsePriority.Submit); // the read before an update is part of its submit
   if (undo.kind === 'restore' && !run.before) {
     const { path } = fillPath(undo.readPath, run.fields);
-    const call = run.nseCall(NsePriority.Submit); // part of a new submit
     run.before = await readResourceActivity(`read ${path} before update`, call)(path);
   }
   const request = {
@@ -72,7 +72,7 @@ export async function submitRun(run: OperationRun): Promise<SubmitOutcome> {
     tenantId: run.tenantId,
     notBefore: workflowInfo().runStartTime.getTime() - 60_000, // NSE's clock may lag ours a little
   };
-  const outcome = await submitOperation(run.summary, request, run.policy, run.nseCall(NsePriority.Submit));
+  const outcome = await submitOperation(run.summary, request, run.policy, call);
   if (outcome.kind === 'job') {
     run.jobId = outcome.job.id;
     run.lastJob = outcome.job;
