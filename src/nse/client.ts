@@ -23,30 +23,18 @@ import {
   recordsOf,
   type NseEnvelope,
 } from './envelope';
-import {
-  NseError,
-  NseHttpError,
-  NseNetworkError,
-  NseProtocolError,
-  NseTimeoutError,
-  NseUnsafePathError,
-} from './errors';
+import { NseError, NseHttpError, NseProtocolError, NseUnsafePathError } from './errors';
+import { parseRetryAfter, sendRequest, type Exchange, type ExchangeConnection } from './http-exchange';
 import { jwtExpiry, tokenNeedsRenewal } from './jwt';
 import type { GetJobOptions, NseAuth, NseCallOptions, NseClientOptions } from './options';
 import { RequestSpacing } from './request-spacing';
 
+export { parseRetryAfter } from './http-exchange';
 export { jwtExpiry, tokenNeedsRenewal } from './jwt';
 export type { GetJobOptions, NseAuth, NseCallOptions, NseClientOptions } from './options';
 
 type Method = 'GET' | HttpMethod;
 type Query = Record<string, string | number | undefined>;
-
-interface Exchange {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  /** Parsed JSON, or undefined for an empty body (and for a non-JSON error body). */
-  body: unknown;
-}
 
 interface CallSpec {
   query?: Query;
@@ -63,7 +51,6 @@ interface JwtState {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const MAX_RETRY_AFTER_MS = 60_000;
 const SIGNIN_PATH = '/v2.1/auth/signin';
 const REFRESH_PATH = '/v2.1/auth/refresh';
@@ -75,8 +62,7 @@ const REFRESH_PATH = '/v2.1/auth/refresh';
 export class NseClient {
   private readonly origin: string;
   private readonly basePath: string;
-  private readonly transport: typeof http | typeof https;
-  private readonly agent: http.Agent;
+  private readonly connection: ExchangeConnection;
   private readonly auth: NseAuth;
   private readonly timeoutMs: number;
   private readonly getRetries: number;
@@ -117,16 +103,12 @@ export class NseClient {
     // Callers often pass a logger already bound to the component; binding it twice would print the key twice.
     this.log = logger && logger.bindings().component === undefined ? logger.child({ component: 'nse-client' }) : logger;
     if (base.protocol === 'https:') {
-      this.transport = https;
-      this.agent = new https.Agent({
-        keepAlive: true,
-        ...(options.caFile === undefined ? {} : { ca: readFileSync(options.caFile) }),
-      });
+      const ca = options.caFile === undefined ? {} : { ca: readFileSync(options.caFile) };
+      this.connection = { transport: https, agent: new https.Agent({ keepAlive: true, ...ca }), log: this.log };
     } else {
       if (options.caFile !== undefined)
         this.log?.warn({ baseUrl: base.origin }, 'caFile ignored: NSE base URL is http');
-      this.transport = http;
-      this.agent = new http.Agent({ keepAlive: true });
+      this.connection = { transport: http, agent: new http.Agent({ keepAlive: true }), log: this.log };
     }
   }
 
@@ -220,7 +202,7 @@ export class NseClient {
   /** Destroys the keep-alive connections; later calls throw. */
   close(): void {
     this.closed = true;
-    this.agent.destroy();
+    this.connection.agent.destroy();
   }
 
   private async fetchJobPage(
@@ -406,113 +388,20 @@ export class NseClient {
   /** One HTTP exchange, in this client's turn when its requests are spaced (`maxRequestsPerSecond`). */
   private async exchange(method: Method, path: string, spec: CallSpec & { authorization?: string }): Promise<Exchange> {
     await this.spacing?.turn(spec.signal);
-    return await this.send(method, path, spec);
-  }
-
-  /** One HTTP exchange, any status. Throws only for no answer, a timeout, a 2xx that is not JSON, or an abort. */
-  private send(method: Method, path: string, spec: CallSpec & { authorization?: string }): Promise<Exchange> {
-    const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
-    const url = this.url(path, spec.query);
-    const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body), 'utf8');
-    const headers: http.OutgoingHttpHeaders = { accept: 'application/json', 'user-agent': 'nse-flow' };
-    if (spec.authorization !== undefined) headers.authorization = spec.authorization;
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = payload.length;
-    }
-    const signal = spec.signal;
-    const started = Date.now();
-
-    return new Promise<Exchange>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      let settled = false;
-      const settle = (err: unknown, res?: Exchange): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const durationMs = Date.now() - started;
-        if (res) {
-          this.log?.debug({ method, path, status: res.status, durationMs }, 'NSE request');
-          resolve(res);
-        } else {
-          this.log?.debug(
-            { method, path, durationMs, error: err instanceof Error ? err.name : 'abort' },
-            'NSE request failed',
-          );
-          reject(err);
-        }
-      };
-      const req = this.transport.request(url, { method, agent: this.agent, headers });
-      const timer = setTimeout(() => {
-        const err = new NseTimeoutError(method, path, timeoutMs);
-        settle(err);
-        req.destroy(err);
-      }, timeoutMs);
-      const onAbort = (): void => {
-        settle(signal?.reason);
-        req.destroy();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (err) => settle(new NseNetworkError(method, path, { cause: err })));
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_BODY_BYTES) {
-            settle(new NseProtocolError(method, path, 'response body too large', res.statusCode));
-            req.destroy();
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('error', (err) => settle(new NseNetworkError(method, path, { cause: err })));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown;
-          if (text.trim() !== '') {
-            try {
-              body = JSON.parse(text);
-            } catch {
-              // The parser's message quotes the body, so it is not kept as a cause. A non-JSON error page (from a
-              // proxy, say) still yields an NseHttpError with the real status.
-              if (status >= 200 && status < 300) {
-                settle(new NseProtocolError(method, path, 'response body is not JSON', status));
-                return;
-              }
-            }
-          }
-          settle(undefined, { status, headers: res.headers, body });
-        });
-      });
-      req.end(payload);
-    });
-  }
-
-  private url(path: string, query: Query | undefined): URL {
     const url = new URL(this.origin + this.basePath + (path.startsWith('/') ? path : `/${path}`));
-    for (const [key, value] of Object.entries(query ?? {})) {
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    return url;
+    return await sendRequest(this.connection, {
+      method,
+      path,
+      url,
+      ...(spec.body === undefined ? {} : { body: spec.body }),
+      ...(spec.authorization === undefined ? {} : { authorization: spec.authorization }),
+      signal: spec.signal,
+      timeoutMs: spec.timeoutMs ?? this.timeoutMs,
+    });
   }
-}
-
-/**
- * Milliseconds to wait from a `Retry-After` header (delay in seconds or an HTTP date, relative to `now`), or
- * undefined when the header is absent or unreadable.
- */
-export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
-  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  if (/^\d+(?:\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
-  const at = Date.parse(raw);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function positive(value: number, name: string): number {
