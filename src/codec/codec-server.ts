@@ -38,13 +38,19 @@ export interface RunningCodecServer {
   close(): Promise<void>;
 }
 
-const JsonPayloads = z.object({
-  payloads: z.array(
-    z.object({
-      metadata: z.record(z.string(), z.string()).nullish(),
-      data: z.string().nullish(),
-    }),
-  ),
+// Protobuf's JSON form omits empty fields: the temporal CLI sends `{}` for an empty payload list (an update without
+// arguments) and may leave out a payload's empty metadata or data, so each absent field means empty. Any other key
+// at the top is refused: a misspelt `payload` would otherwise be answered with an empty list.
+const JsonPayloads = z.strictObject({
+  payloads: z
+    .array(
+      z.object({
+        metadata: z.record(z.string(), z.string()).nullish(),
+        data: z.string().nullish(),
+      }),
+    )
+    .nullish()
+    .transform((payloads) => payloads ?? []),
 });
 type JsonPayload = z.infer<typeof JsonPayloads>['payloads'][number];
 

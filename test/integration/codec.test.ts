@@ -3,10 +3,12 @@
  * ciphertext in history, the codec server opens it for the Web UI (CORS, bearer token), rotated keys still open old
  * runs, and a wrong key fails naming the key id.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Payload } from '@temporalio/common';
 import { connect, RunFailedError, type NseFlowClient } from '../../src/client';
 import { AesGcmCodec, ENCODING_ENCRYPTED, METADATA_KEY_ID } from '../../src/codec';
@@ -23,6 +25,7 @@ const keysVar = (...keys: { id: string; key: Buffer }[]): string =>
   keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
 const UI = 'http://localhost:8233';
 const TOKEN = 'codec-token-1';
+const execFileAsync = promisify(execFile);
 
 /**
  * Every data payload in a history (objects with `metadata.encoding`), and every byte array or string in it. Three
@@ -65,6 +68,18 @@ function failuresIn(value: unknown, found: FailureLike[] = []): FailureLike[] {
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return found;
   if ('message' in value && ('stackTrace' in value || 'encodedAttributes' in value)) found.push(value as FailureLike);
   for (const child of Object.values(value)) failuresIn(child, found);
+  return found;
+}
+
+/** Every payload in protobuf JSON (`{metadata: {encoding: base64}, data: base64}`), its encoding and data as text. */
+function jsonPayloadsIn(value: unknown, found: { encoding: string; data: string }[] = []) {
+  if (value === null || typeof value !== 'object') return found;
+  const { metadata, data } = value as { metadata?: { encoding?: unknown }; data?: unknown };
+  if (typeof metadata?.encoding === 'string') {
+    const fromBase64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : '', 'base64').toString('utf8');
+    found.push({ encoding: fromBase64(metadata.encoding), data: fromBase64(data) });
+  }
+  for (const child of Object.values(value)) jsonPayloadsIn(child, found);
   return found;
 }
 
@@ -129,6 +144,14 @@ describe('payload encryption', () => {
     return { workflowId: handle.workflowId, result };
   }
 
+  /** `temporal workflow show` through the codec server, as the README tells people to run it (JSON output). */
+  async function showWithCli(workflowId: string): Promise<string> {
+    const args = ['workflow', 'show', '--workflow-id', workflowId, '--address', testAddress(), '--output', 'json'];
+    args.push('--codec-endpoint', codecServer.url, '--codec-auth', `Bearer ${TOKEN}`);
+    const { stdout } = await execFileAsync(process.env.TEMPORAL_TEST_CLI as string, args, { env: { HOME: home } });
+    return stdout;
+  }
+
   /** The history as a client without the codec sees it. */
   async function rawHistory(workflowId: string) {
     return scan(await harness.temporal.client.workflow.getHandle(workflowId).fetchHistory());
@@ -176,6 +199,17 @@ describe('payload encryption', () => {
     );
   });
 
+  it('the temporal CLI shows the decoded history through the codec server (empty payload lists included)', async () => {
+    // The run's history holds the `accepted` update, whose argument list is empty: the CLI sends it as `{}`.
+    const shown = await showWithCli(first.workflowId);
+    expect(shown).toContain('"workflowExecutionUpdateAcceptedEventAttributes"');
+    // The CLI's JSON output keeps payloads in protobuf JSON (base64): every one is plain JSON again.
+    const payloads = jsonPayloadsIn(JSON.parse(shown));
+    expect(payloads.length).toBeGreaterThan(5);
+    expect(new Set(payloads.map((p) => p.encoding))).toEqual(new Set(['json/plain']));
+    expect(payloads.map((p) => p.data).join('\n')).toContain(first.name);
+  });
+
   it('the codec server answers the Web UI preflight, and refuses other origins and requests without the token', async () => {
     const preflight = await fetch(`${codecServer.url}/decode`, {
       method: 'OPTIONS',
@@ -210,6 +244,14 @@ describe('payload encryption', () => {
       body: '{"nope":1}',
     });
     expect(bad.status).toBe(400);
+    // Protobuf JSON of an empty list, as the temporal CLI sends it.
+    const empty = await fetch(`${codecServer.url}/decode`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: '{}',
+    });
+    expect(empty.status).toBe(200);
+    await expect(empty.json()).resolves.toEqual({ payloads: [] });
   });
 
   it('the codec server round-trips /encode and /decode, and names the key id it lacks', async () => {
@@ -303,11 +345,21 @@ describe('payload encryption', () => {
       body: JSON.stringify({ payloads: [toJson(sealed)] }),
     });
     const { payloads } = (await response.json()) as { payloads: { data: string }[] };
-    const opened = JSON.parse(Buffer.from(payloads[0]?.data ?? '', 'base64').toString('utf8')) as {
+    const decoded = JSON.parse(Buffer.from(payloads[0]?.data ?? '', 'base64').toString('utf8')) as {
       message: string;
       stack_trace: string;
     };
-    expect(opened.message.length).toBeGreaterThan(0);
-    expect(JSON.stringify(opened)).toMatch(/Simulated failure|ended ERROR/);
+    expect(decoded.message.length).toBeGreaterThan(0);
+    expect(JSON.stringify(decoded)).toMatch(/Simulated failure|ended ERROR/);
+    // And the temporal CLI shows the failure in clear through it.
+    // And the temporal CLI shows it through it: its text view says only "Encoded failure" (CLI 1.5.1 does not
+    // unpack failure attributes), its JSON view holds the decoded attributes, message and stack trace.
+    const opened = jsonPayloadsIn(JSON.parse(await showWithCli(failure.workflowId)));
+    expect(new Set(opened.map((p) => p.encoding))).toEqual(new Set(['json/plain']));
+    const attributes = opened.map((p) => JSON.parse(p.data) as { message?: unknown; stack_trace?: unknown });
+    expect(
+      attributes.filter((a) => typeof a.message === 'string' && a.message.includes('ended ERROR: Simulated failure'))
+        .length,
+    ).toBeGreaterThan(0);
   });
 });
