@@ -3,7 +3,7 @@
  * them (`list`, `jobs`, `status`, `result`, `cancel`, `decide`).
  * @module
  */
-import type { Command} from 'commander';
+import type { Command } from 'commander';
 import { Argument, Option } from 'commander';
 import { NotRedrivableError } from '../client';
 import { NseClient } from '../nse/client';
@@ -115,7 +115,7 @@ export function addStartCommands(program: Command): void {
 
   program
     .command('redrive')
-    .description('rerun a failed bulk or plan: a new run reuses what the failed one left done, reruns the rest')
+    .description("rerun a failed bulk or plan, or a completed bulk's failed items: reuse what was done, rerun the rest")
     .argument('<workflowId>')
     .option('--wait', 'follow the new run until it ends')
     .addHelpText('after', '\nExample:\n  nse-flow redrive nse-flow-bulk-hostgroups-1234 --wait')

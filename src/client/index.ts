@@ -42,7 +42,7 @@ import type { BulkInput, BulkLimits, BulkResult, BulkStatus } from '../shared/bu
 import type { ProvisionPlan } from '../shared/plans';
 import { setBulkLimitsUpdate } from '../shared/workflow-api';
 import type { bulkWorkflow, nseOperationWorkflow, provisionWorkflow } from '../workflows';
-import { bulkRedriveInput, planRedriveInput, readFailedRun } from './redrive';
+import { bulkRedriveInput, planRedriveInput, readRedrivableRun } from './redrive';
 import { bulkStartMetadata, operationStartMetadata, planStartMetadata } from './start-metadata';
 
 export { NotRedrivableError } from './redrive';
@@ -277,17 +277,18 @@ export class NseFlowClient {
   }
 
   /**
-   * Starts a new run of a failed bulk or plan (`<workflowId>-redrive-<first 8 of the failed run id>`) that reuses
-   * what the failed run left done and reruns the rest. The new run names the original in its static details (a link in
-   * the Web UI), its `redriveOf` input and the `NseRedriveOf` search attribute. Throws {@link NotRedrivableError}
-   * when the run has not failed or is neither a bulk nor a plan.
+   * Starts a new run (`<workflowId>-redrive-<first 8 of the earlier run's id>`) of a failed bulk or plan, or of a bulk
+   * that completed with failed items (within its tolerance), that reuses what the earlier run left done and reruns the
+   * rest. The new run names the original in its static details (a link in the Web UI), its `redriveOf` input and the
+   * `NseRedriveOf` search attribute. Throws {@link NotRedrivableError} when the run has nothing to redrive (open, a
+   * plan that succeeded, a bulk with no failed item) or is neither a bulk nor a plan.
    */
   async redrive(
     workflowId: string,
     options: Pick<StartOptions, 'taskQueue'> = {},
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof bulkWorkflow | typeof provisionWorkflow>> {
-    const { source, firstInput, details } = await readFailedRun(this.temporal, workflowId);
-    // One redrive per failed run: a second one of the same run finds this id taken (WorkflowExecutionAlreadyStarted).
+    const { source, firstInput, details } = await readRedrivableRun(this.temporal, workflowId);
+    // One redrive per run redriven: a second one of the same run finds this id taken (WorkflowExecutionAlreadyStarted).
     const redriveId = `${workflowId.replace(/-redrive-[0-9a-f]{8}$/, '')}-redrive-${source.runId.slice(0, 8)}`;
     const once = {
       workflowIdConflictPolicy: 'FAIL',

@@ -1,7 +1,7 @@
 /**
- * Redrive: the input of a new run of a failed bulk or plan that reuses what the failed run left done and reruns the
- * rest. Reads the failed run's first input from its history (through the client's data converter, so encrypted
- * payloads work) and its outcomes from its failure details.
+ * Redrive: the input of a new run of a failed bulk or plan, or of a bulk that completed with failed items, that reuses
+ * what the earlier run left done and reruns the rest. Reads the earlier run's first input from its history (through
+ * the client's data converter, so encrypted payloads work) and its outcomes from its failure details or its result.
  * @module
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
@@ -11,29 +11,54 @@ import type { BulkInput, BulkResult, ItemOutcome } from '../shared/bulk';
 import type { ProvisionPlan } from '../shared/plans';
 import type { StepReport } from '../shared/workflow-api';
 
-/** The failed run a redrive reruns. */
+/** The run a redrive reruns. */
 export interface RedriveSource {
   workflowId: string;
-  /** The run that failed (the last one, after continue-as-new). */
+  /** The run that failed or completed (the last one, after continue-as-new). */
   runId: string;
   type: 'bulkWorkflow' | 'provisionWorkflow';
 }
 
-/** A redrive was asked of a run that cannot be redriven (still open, succeeded, or neither a bulk nor a plan). */
+/**
+ * A redrive was asked of a run that cannot be redriven: still open, a plan that succeeded, a bulk that completed with
+ * no failed item, or neither a bulk nor a plan.
+ */
 export class NotRedrivableError extends Error {
   override name = 'NotRedrivableError';
 }
 
-/** The failed run's type, last run id and first input; throws {@link NotRedrivableError} when it did not fail. */
-export async function readFailedRun(
+/**
+ * The run's type, last run id, first input and outcomes (a failure's details, or a completed bulk's result); throws
+ * {@link NotRedrivableError} when it has nothing to redrive.
+ */
+export async function readRedrivableRun(
   temporal: Client,
   workflowId: string,
 ): Promise<{ source: RedriveSource; firstInput: unknown; details: unknown }> {
-  const description = await temporal.workflow.getHandle(workflowId).describe();
+  const handle = temporal.workflow.getHandle(workflowId);
+  const description = await handle.describe();
   if (description.type !== 'bulkWorkflow' && description.type !== 'provisionWorkflow')
     throw new NotRedrivableError(`${workflowId} is a ${description.type}: only bulks and plans can be redriven`);
-  if (description.status.name !== 'FAILED')
-    throw new NotRedrivableError(`${workflowId} is ${description.status.name}: only a failed run can be redriven`);
+  const status = description.status.name;
+  const completedBulk = status === 'COMPLETED' && description.type === 'bulkWorkflow';
+  if (status !== 'FAILED' && !completedBulk)
+    throw new NotRedrivableError(
+      `${workflowId} is ${status}: only a failed run, or a bulk that completed with failed items, can be redriven`,
+    );
+  let details: unknown;
+  if (completedBulk) {
+    details = await handle.result();
+    const failed = (details as BulkResult | undefined)?.failed ?? 0;
+    if (failed === 0)
+      throw new NotRedrivableError(`${workflowId} completed with every item done: there is nothing to redrive`);
+  } else {
+    try {
+      await handle.result();
+    } catch (err) {
+      const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+      details = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
+    }
+  }
   const firstRunId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
   const history = await temporal.workflow.getHandle(workflowId, firstRunId).fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
@@ -41,13 +66,6 @@ export async function readFailedRun(
     temporal.workflow.options.loadedDataConverter,
     started?.input?.payloads,
   );
-  let details: unknown;
-  try {
-    await temporal.workflow.getHandle(workflowId).result();
-  } catch (err) {
-    const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
-    details = cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
-  }
   return { source: { workflowId, runId: description.runId, type: description.type }, firstInput, details };
 }
 

@@ -3,6 +3,7 @@
  * client library.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { NotRedrivableError } from '../../src/client';
 import { FailureType } from '../../src/shared/failures';
 import type { BulkInput, BulkResult, BulkStatus } from '../../src/shared/bulk';
 import type { ProvisionPlan } from '../../src/shared/plans';
@@ -125,6 +126,39 @@ describe('bulkWorkflow', () => {
     // One redrive per failed run.
     await expect(harness.client.redrive(handle.workflowId)).rejects.toBeInstanceOf(
       WorkflowExecutionAlreadyStartedError,
+    );
+  });
+
+  it('redrives the failed items of a bulk that completed within its tolerance, once; not a bulk with none', async () => {
+    await harness.sim.setRules([FLAKY_CREATES]);
+    const bulk = hostgroupBulk(['rc-1', 'flaky-rc-2', 'rc-3'], { maxConcurrency: 1, toleratedFailurePercent: 50 });
+    const handle = await harness.client.startBulk(bulk);
+    const first = await settle<BulkResult>(handle);
+    expect(first.result).toMatchObject({ total: 3, done: 2, failed: 1 });
+
+    await harness.sim.setRules([]);
+    const completedRunId = (await handle.describe()).runId;
+    const redriven = await harness.client.redrive(handle.workflowId);
+    const { result, error } = await settle<BulkResult>(redriven);
+    expect(rootFailure(error)?.message).toBeUndefined();
+    expect(result?.items.map((item) => [item.key, item.outcome, item.reused ?? false])).toEqual([
+      ['rc-1', 'done', true],
+      ['rc-3', 'done', true],
+      ['flaky-rc-2', 'done', false],
+    ]);
+    expect(result).toMatchObject({ total: 3, done: 3, failed: 0 });
+    const creates = (await harness.sim.ledger()).events.filter((e) => e.kind === 'create').map((e) => e.name);
+    expect(creates).toEqual(['rc-1', 'flaky-rc-2', 'rc-3', 'flaky-rc-2']); // only the failed item runs again
+    const description = await redriven.describe();
+    expect(description.typedSearchAttributes.get(SearchAttributes.NseRedriveOf)).toBe(handle.workflowId);
+    const started = (await redriven.fetchHistory()).events?.[0];
+    expect(started?.links?.[0]?.workflowEvent).toMatchObject({ workflowId: handle.workflowId, runId: completedRunId });
+    await expect(harness.client.redrive(handle.workflowId)).rejects.toBeInstanceOf(
+      WorkflowExecutionAlreadyStartedError,
+    );
+    // The redrive completed with every item done: nothing is left to redrive.
+    await expect(harness.client.redrive(redriven.workflowId)).rejects.toThrow(
+      new NotRedrivableError(`${redriven.workflowId} completed with every item done: there is nothing to redrive`),
     );
   });
 
