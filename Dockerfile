@@ -1,31 +1,44 @@
 # nse-flow worker image (also runs the CLI and the NSE simulator): `docker build -t nse-flow .`
 # Debian, not Alpine: the Temporal core bridge ships prebuilt glibc binaries only (x86_64 and aarch64).
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node and npm are pinned to the versions the project is tested with (docs/security.md, "The image").
+ARG NODE_VERSION=20.20.2
+ARG NPM_VERSION=11.19.1
+
+# ---- base: the pinned Node and npm, checked ----
+FROM node:${NODE_VERSION}-bookworm-slim AS base
+ARG NODE_VERSION
+ARG NPM_VERSION
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
+RUN npm install --global --ignore-scripts --no-audit --no-fund "npm@${NPM_VERSION}" \
+ && npm cache clean --force \
+ && test "$(node --version)" = "v${NODE_VERSION}" \
+ && test "$(npm --version)" = "${NPM_VERSION}"
 
 # ---- build: compile TypeScript to lib/ and prebuild the workflow bundle (lib/workflow-bundle.js) ----
-FROM ${NODE_IMAGE} AS build
-ENV NPM_CONFIG_UPDATE_NOTIFIER=false
+# Install scripts never run: no dependency needs one here (each is listed, with the reason, in docs/security.md and
+# test/unit/dockerfile.test.ts); the native parts come as prebuilt optional packages and are checked by loading them.
+FROM base AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+ && node -e "require('@swc/core'); require('@temporalio/core-bridge')"
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY tools ./tools
 RUN npm run build
 
 # ---- runtime: production dependencies, compiled code, no sources or dev tools ----
-FROM ${NODE_IMAGE} AS runtime
+FROM base AS runtime
 ENV NODE_ENV=production \
-    NPM_CONFIG_UPDATE_NOTIFIER=false \
     NODE_OPTIONS=--enable-source-maps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The core bridge ships native binaries for five platforms (~140 MB); keep only this image's, then check it loads.
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && target="$(node -p "require('@temporalio/core-bridge/common').getPrebuiltTargetName()")" \
  && find node_modules/@temporalio/core-bridge/releases -mindepth 1 -maxdepth 1 ! -name "$target" -exec rm -rf {} + \
- && node -e "require('@temporalio/core-bridge')"
+ && node -e "require('@temporalio/core-bridge'); require('@swc/core')"
 COPY bin ./bin
 COPY --from=build /app/lib ./lib
 # Code and dependencies stay owned by root, read-only to the process, which needs no writable app directory.
