@@ -3,10 +3,9 @@
  * Web UI), the NSE simulator (unless NSE_BASE_URL points at a real NSE) and the worker, as child processes. Ctrl-C or
  * SIGTERM stops all of them.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { assertPortFree } from '../tools/dev/ports';
-import { REPO_ROOT } from '../tools/dev/temporal-dev-server';
+import { REPO_ROOT, secureStateDir } from '../tools/dev/temporal-dev-server';
 import { Stack } from '../tools/stack';
 import { ensureNexusEndpoint } from '../tools/dev/nexus-endpoint';
 import { NEXUS_ENDPOINT } from '../src/shared/nexus-service';
@@ -52,7 +51,7 @@ async function main(): Promise<void> {
   if (!externalNse) await assertPortFree(simPort, 'NSE_SIM_PORT');
 
   const stateDir = path.join(REPO_ROOT, '.temporal');
-  mkdirSync(stateDir, { recursive: true });
+  secureStateDir(stateDir); // clear-text history: the owner's alone
   process.once('SIGINT', () => void shutDown(0));
   process.once('SIGTERM', () => void shutDown(0));
 

@@ -137,7 +137,7 @@ export class Stack {
       output: options.logFile ? 'pipe' : 'ignore',
     });
     if (options.logFile) {
-      const log = createWriteStream(options.logFile, { flags: 'a' });
+      const log = createWriteStream(options.logFile, { flags: 'a', mode: 0o600 });
       server.process.stdout?.pipe(log, { end: false });
       server.process.stderr?.pipe(log, { end: false });
       server.process.once('exit', () => log.end());

@@ -4,6 +4,7 @@
  * @module
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -41,7 +42,7 @@ export interface DevServerOptions {
   port: number;
   /** Web UI port; the UI is off when undefined. */
   uiPort?: number;
-  /** SQLite file for persistence; in memory when undefined. */
+  /** SQLite file for persistence, made 0600 with its WAL (see {@link secureStateDir} for its folder); in memory when undefined. */
   dbFile?: string;
   ip?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
@@ -55,6 +56,28 @@ export interface RunningDevServer {
   uiUrl: string | undefined;
   process: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** What the dev server's state files may be: read and written by their owner only (history is clear text). */
+const STATE_FILE_MODE = 0o600;
+const STATE_DIR_MODE = 0o700;
+
+/**
+ * Makes `dir` the stack's private state folder: created (or chmodded) 0700, and every file already in it (an older
+ * database, its WAL and shared memory, the server log) 0600. Only for a folder of the stack's own, such as .temporal.
+ */
+export function secureStateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: STATE_DIR_MODE });
+  chmodSync(dir, STATE_DIR_MODE);
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (lstatSync(file).isFile()) chmodSync(file, STATE_FILE_MODE);
+  }
+}
+
+/** Makes an existing SQLite file, WAL and shared-memory file 0600 (new ones are, by the server's umask). */
+function secureDbFiles(dbFile: string): void {
+  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) if (existsSync(file)) chmodSync(file, STATE_FILE_MODE);
 }
 
 /** The dev server's command line: persistent SQLite with WAL, the project's search attributes and dynamic config. */
@@ -76,7 +99,10 @@ function devServerArgs(options: DevServerOptions): string[] {
 
 /** Spawns the dev server and resolves once its gRPC frontend answers; rejects if it exits first. */
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
-  const child = spawn(options.cliPath, devServerArgs(options), {
+  if (options.dbFile) secureDbFiles(options.dbFile);
+  // Through sh for its umask: every file the server creates (database, WAL, shared memory) is the owner's alone.
+  // SQLite needs to create the database itself (an empty file gets no schema), so its mode cannot be set before.
+  const child = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', options.cliPath, ...devServerArgs(options)], {
     stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
   });
   const address = `${options.ip ?? '127.0.0.1'}:${options.port}`;
