@@ -3,15 +3,7 @@
  * the job is terminal or the deadline passes. A long wait continues as new, carrying what the loop knows.
  * @module
  */
-import {
-  continueAsNew,
-  isCancellation,
-  log,
-  patched,
-  sleep,
-  workflowInfo,
-  type ApplicationFailure,
-} from '@temporalio/workflow';
+import { continueAsNew, isCancellation, log, sleep, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
 import type { GetJobInput } from '../activities';
 import { countJobEnded, countJobPoll, countJobReadError } from './metrics';
 import { normaliseJobState } from '../shared/job-states';
@@ -21,7 +13,6 @@ import { fillPath } from '../shared/operations';
 import { PollMode } from '../shared/workflow-api';
 import { failure, failureType, getJobActivity, NsePriority, readResourceActivity } from './nse-calls';
 import type { nseOperationWorkflow } from './operation';
-import { Patches } from './patches';
 import type { OperationRun } from './run';
 
 /** What one wait for a job ended with. */
@@ -62,8 +53,6 @@ export async function awaitJob(
         return settled ? { job: settled, vanished: false } : { job: run.lastJob, vanished: true };
       }
       // A proxy's login redirect, a firewall's 403 or a 400 says nothing about the job NSE accepted: read again.
-      const rejected = type === FailureType.NseRejected || type === FailureType.NseNotFound;
-      if (rejected && !patched(Patches.ReadErrorsRetried)) throw err;
       noteReadError(run, type, err);
     }
     run.polls++;

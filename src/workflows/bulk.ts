@@ -16,7 +16,6 @@ import {
   executeChild,
   isCancellation,
   ParentClosePolicy,
-  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -45,7 +44,6 @@ import {
   setBulkLimitsUpdate,
 } from '../shared/workflow-api';
 import { nseOperationWorkflow } from './operation';
-import { Patches } from './patches';
 import { detailsTable } from './progress';
 import { publishInvalidRun } from './updates';
 
@@ -151,8 +149,8 @@ class BulkRun {
       staticSummary:
         `${this.bulk.input.name} / ${item.key}: ${spec ? describeOperation(spec, request.input) : ''}`.slice(0, 200),
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      // An item's tenant may not be the bulk's: its run takes turns as that tenant (it inherited the bulk's before).
-      ...(patched(Patches.BulkItemFairnessKey) ? { priority: { fairnessKey: nseFairnessKey(request.tenantId) } } : {}),
+      // An item's tenant may not be the bulk's: its run takes turns as that tenant.
+      priority: { fairnessKey: nseFairnessKey(request.tenantId) },
     });
     child.then(
       (result) =>

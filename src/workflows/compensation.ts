@@ -6,7 +6,7 @@
  * interrupt them. Only a complete clean-up lets a cancelled run end CANCELLED.
  * @module
  */
-import { CancellationScope, condition, log, patched, type ApplicationFailure } from '@temporalio/workflow';
+import { CancellationScope, condition, log, type ApplicationFailure } from '@temporalio/workflow';
 import { countCompensation } from './metrics';
 import { FailureType, rootMessage } from '../shared/failures';
 import { isFailed, JobState, type Job } from '../shared/nse-types';
@@ -23,15 +23,8 @@ import {
 } from '../shared/workflow-api';
 import { awaitJob } from './await-job';
 import { failure, failureType, NsePriority } from './nse-calls';
-import { Patches } from './patches';
 import { OperationRun } from './run';
 import { submitOperation } from './submit';
-
-/** The steps that undo `job`: planned from its tasks, or (runs started before that) from its object alone. */
-function undoSteps(run: OperationRun, job: Job): UndoStep[] {
-  const subject = { spec: run.spec, fields: run.fields, before: run.before };
-  return patched(Patches.TaskLevelUndo) ? planUndo(subject, job) : [objectUndoStep(subject, job)];
-}
 
 /** How to undo a finished run later (a plan's compensation): the first step, and all of them when there are more. */
 export function undoOfFinishedRun(run: OperationRun, job: Job): { undo: UndoStep; undoSteps?: UndoStep[] } {
@@ -91,7 +84,8 @@ function keptReport(run: OperationRun, job: Job): CompensationReport {
 /** Runs every undo step in order; a failing step is reported and the others still run. */
 async function undo(run: OperationRun, job: Job): Promise<CompensationReport> {
   const outcomes: UndoOutcome[] = [];
-  for (const step of undoSteps(run, job)) outcomes.push(await undoStep(run, step));
+  for (const step of planUndo({ spec: run.spec, fields: run.fields, before: run.before }, job))
+    outcomes.push(await undoStep(run, step));
   return summarise(outcomes);
 }
 
@@ -157,7 +151,7 @@ export async function cleanUpAfterCancel(run: OperationRun): Promise<Application
       job = waited.job;
       if (!waited.vanished && (job.state === JobState.Normal || isFailed(job.state))) {
         run.compensation = await undo(run, job);
-      } else if (waited.vanished && patched(Patches.CancelTellsTheTruth)) {
+      } else if (waited.vanished) {
         const message = `job ${job.id} answered 404 before it ended: check its object by hand`;
         run.compensation = { outcome: 'manual-cleanup-needed', objectId: job.objectId || undefined, message };
       }
@@ -169,7 +163,7 @@ export async function cleanUpAfterCancel(run: OperationRun): Promise<Application
   if (run.compensation) countCompensation(run.spec.name, 'cancelled', run.compensation.outcome);
   run.nextPollAt = undefined;
   const complete = !run.compensation || ['compensated', 'not-needed'].includes(run.compensation.outcome);
-  if (complete || !patched(Patches.CancelTellsTheTruth)) {
+  if (complete) {
     run.setPhase(Phase.Cancelled);
     return undefined;
   }

@@ -7,7 +7,6 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   workflowInfo,
@@ -17,7 +16,6 @@ import {
 import type { NseActivities } from '../activities';
 import { FailureType } from '../shared/failures';
 import { nseFairnessKey, nseTaskQueue, PollMode, type PollPolicy } from '../shared/workflow-api';
-import { Patches } from './patches';
 import { pausable } from './pause-wait';
 
 /**
@@ -35,10 +33,9 @@ export interface NseCall {
 
 /**
  * Where an NSE activity runs: on the NSE task queue, rate-limited to the NSE request budget, with the tenant as
- * fairness key. Runs started before that change keep the workflow task queue (their history names it).
+ * fairness key.
  */
 function onNseQueue(call: NseCall): Pick<ActivityOptions, 'taskQueue' | 'priority'> {
-  if (!patched(Patches.NseTaskQueue)) return {};
   return {
     taskQueue: nseTaskQueue(workflowInfo().taskQueue),
     priority: { priorityKey: call.priority, fairnessKey: nseFairnessKey(call.tenantId) },

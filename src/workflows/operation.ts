@@ -10,7 +10,6 @@
 import {
   CancellationScope,
   isCancellation,
-  patched,
   setHandler,
   workflowInfo,
   type ApplicationFailure,
@@ -21,7 +20,6 @@ import {
   decideUpdate,
   operationStatusQuery,
   Phase,
-  PollMode,
   type Decision,
   type OperationInput,
   type OperationResult,
@@ -29,7 +27,6 @@ import {
 import { awaitJob, vanishedFailure } from './await-job';
 import { cleanUpAfterCancel, compensateFailedJob, undoOfFinishedRun } from './compensation';
 import { failureType, NsePriority } from './nse-calls';
-import { Patches } from './patches';
 import { handlePauses } from './pause-wait';
 import { progressPublisher } from './progress';
 import { OperationRun } from './run';
@@ -59,8 +56,6 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
     publishInvalidRun(input, acceptance.invalid as ApplicationFailure, 'operation');
     throw acceptance.invalid;
   }
-  // A run started before the NSE task queue read by local activity when its input named no mode.
-  if (!patched(Patches.NseTaskQueue) && input.poll?.mode === undefined) valid.policy.mode = PollMode.Local;
   const run = new OperationRun(valid, input);
   // Started at undo priority (a plan's undo runs are): its NSE calls are undo calls and go first.
   run.undoRun = workflowInfo().priority?.priorityKey === NsePriority.Compensation;

@@ -5,11 +5,10 @@
  * Module state is per workflow run (the SDK gives each run its own module instances).
  * @module
  */
-import { ActivityFailure, ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { NseActivities } from '../activities';
 import { FailureType } from '../shared/failures';
 import { PAUSE_RECHECK_MS, resumeSignal } from '../shared/pause';
-import { Patches } from './patches';
 
 /** What the run shows while one of its calls is paused (`true`) and once it goes on (`false`). */
 export type PauseObserver = (paused: boolean) => void;
@@ -31,7 +30,7 @@ export async function unlessPaused<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
-      if (!isPausedFailure(err) || !patched(Patches.PauseWait)) throw err;
+      if (!isPausedFailure(err)) throw err;
       const seen = resumeSignals;
       observer?.(true);
       await condition(() => resumeSignals !== seen, PAUSE_RECHECK_MS);

@@ -4,9 +4,8 @@
  * inside another (an undo) publishes through {@link NO_PROGRESS}, so it never overwrites its owner's view.
  * @module
  */
-import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SearchAttributes } from '../shared/workflow-api';
-import { Patches } from './patches';
 
 type SearchAttributeName = keyof typeof SearchAttributes;
 
@@ -18,7 +17,7 @@ export interface ProgressView {
 
 /** Publishes a run's {@link ProgressView}. */
 export interface Progress {
-  /** After a change of state: refreshes the details (and, for runs started before batching, the attributes). */
+  /** After a change of state: refreshes the details (the attributes wait for {@link publish}). */
   changed(): void;
   /**
    * Upserts the search attributes that changed since the last call, in one history event, and refreshes the details.
@@ -31,17 +30,11 @@ export interface Progress {
 /** For runs that must not publish (undo runs nested inside another run). */
 export const NO_PROGRESS: Progress = { changed: () => undefined, publish: () => undefined };
 
-/**
- * The publisher of a top-level run; `view` is read on every call. `legacy.ignoresStartAttributes`: before batching,
- * this workflow upserted every attribute once, whatever the run was started with (replays must do the same).
- */
-export function progressPublisher(view: () => ProgressView, legacy = { ignoresStartAttributes: false }): Progress {
-  // Runs started before batching upserted after every change; replaying them must do the same.
-  const upsertEveryChange = !patched(Patches.OneUpsertPerTask);
+/** The publisher of a top-level run; `view` is read on every call. */
+export function progressPublisher(view: () => ProgressView): Progress {
   // Search attributes survive continue-as-new and may be set at start: begin from what the run already carries.
   const published = new Map<string, string>();
-  const seed = !(upsertEveryChange && legacy.ignoresStartAttributes);
-  for (const key of seed ? Object.values(SearchAttributes) : []) {
+  for (const key of Object.values(SearchAttributes)) {
     const value = workflowInfo().typedSearchAttributes.get(key);
     if (typeof value === 'string') published.set(key.name, value);
   }
@@ -58,7 +51,7 @@ export function progressPublisher(view: () => ProgressView, legacy = { ignoresSt
   };
   return {
     publish,
-    changed: () => (upsertEveryChange ? publish() : setCurrentDetails(view().details)),
+    changed: () => setCurrentDetails(view().details),
   };
 }
 

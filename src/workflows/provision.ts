@@ -13,7 +13,6 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -35,7 +34,6 @@ import {
 import { NsePriority } from './nse-calls';
 import { nseOperationWorkflow } from './operation';
 import { handleAcceptance, publishInvalidRun, settleAcceptance, type AcceptanceState } from './updates';
-import { Patches } from './patches';
 import { progressPublisher, type Progress, type ProgressView } from './progress';
 
 /** Runs a provisioning plan to its end; see the module comment for the durable behaviour. */
@@ -54,8 +52,6 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
     throw acceptance.invalid;
   }
   const plan = valid;
-  // Steps of plans started before this change do not signal: `accepted` answers when their first step ends.
-  const stepsSignalAcceptance = patched(Patches.PlanAccepted);
   const steps: StepReport[] = plan.steps.map((step) => ({
     id: step.id,
     operation: step.operation,
@@ -65,7 +61,7 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
   let phase: Phase | undefined;
   const status = (): ProvisionStatus => ({ plan: plan.name, phase: phase ?? Phase.Submitting, steps });
   setHandler(provisionStatusQuery, status);
-  const progress = progressPublisher(() => provisionView(plan, phase, steps), { ignoresStartAttributes: true });
+  const progress = progressPublisher(() => provisionView(plan, phase, steps));
   const first = steps[0] as StepReport;
   let firstAccepted = false;
   acceptance.jobId = () => (firstAccepted ? first.jobId : undefined);
@@ -81,7 +77,6 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
     plan,
     steps,
     progress,
-    stepsSignalAcceptance,
     setPhase: (next) => {
       phase = next;
       progress.changed();
@@ -108,8 +103,6 @@ interface PlanRun {
   plan: ProvisionPlan;
   steps: StepReport[];
   progress: Progress;
-  /** Steps signal when NSE accepted their call (see {@link stepAcceptedSignal}). */
-  stepsSignalAcceptance: boolean;
   setPhase(next: Phase): void;
   onStepDone(report: StepReport): void;
 }
@@ -123,14 +116,7 @@ function isStepAccepted(value: unknown): value is StepAccepted {
 }
 
 /** Runs the steps in order; on a failure or a cancellation undoes the steps done, newest first. */
-async function runSteps({
-  plan,
-  steps,
-  progress,
-  setPhase,
-  stepsSignalAcceptance,
-  onStepDone,
-}: PlanRun): Promise<ProvisionResult> {
+async function runSteps({ plan, steps, progress, setPhase, onStepDone }: PlanRun): Promise<ProvisionResult> {
   const parentId = workflowInfo().workflowId;
   const outputs = new Map<string, StepOutput>();
   const done: { report: StepReport; result: OperationResult }[] = [];
@@ -157,7 +143,7 @@ async function runSteps({
               operation: step.operation,
               input: stepInput,
               ...forEveryStep(plan),
-              ...(stepsSignalAcceptance ? { signalParentWhenAccepted: true } : {}),
+              signalParentWhenAccepted: true,
             },
           ],
           staticSummary: spec
@@ -197,8 +183,8 @@ async function runSteps({
     });
     const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
     const leftovers = steps.filter((s) => s.outcome === 'manual-cleanup-needed' || s.outcome === 'failed');
-    // Only a complete clean-up ends a cancelled plan cancelled; runs started before that ended cancelled anyway.
-    const truth = cancelled && leftovers.length > 0 && patched(Patches.CancelTellsTheTruth);
+    // Only a complete clean-up ends a cancelled plan cancelled.
+    const truth = cancelled && leftovers.length > 0;
     setPhase(cancelled && !truth ? Phase.Cancelled : Phase.Failed);
     progress.publish();
     if (truth) {
@@ -253,9 +239,7 @@ async function undoStep(
       await executeChild(nseOperationWorkflow, {
         workflowId: `${parentId}/${report.id}/undo${index === 0 ? '' : `-${index + 1}`}`,
         args: [{ operation: undo.operation, input: undo.input, tenantId: plan.tenantId, poll: plan.poll }],
-        ...(patched(Patches.PlanUndoFirst)
-          ? { priority: { priorityKey: NsePriority.Compensation, fairnessKey: nseFairnessKey(plan.tenantId) } }
-          : {}),
+        priority: { priorityKey: NsePriority.Compensation, fairnessKey: nseFairnessKey(plan.tenantId) },
         staticSummary: `${plan.name} / undo ${report.id}: ${undo.operation}`.slice(0, 200),
       });
       messages.push(`undone by ${undo.operation}${undo.objectId ? ` (${undo.objectId})` : ''}`);

@@ -3,7 +3,6 @@
  * update handler read and change this object. Everything a continued run needs is copied into `resume`.
  * @module
  */
-import { patched } from '@temporalio/workflow';
 import { JobState, type Job } from '../shared/nse-types';
 import { describeOperation, type OperationSpec } from '../shared/operations';
 import type { ValidOperation } from '../shared/validation';
@@ -17,7 +16,6 @@ import {
   type ResumeState,
 } from '../shared/workflow-api';
 import { NsePriority, type NseCall } from './nse-calls';
-import { Patches } from './patches';
 import { NO_PROGRESS, type Progress } from './progress';
 
 /** Mutable state of one run (or of an undo run nested inside it). */
@@ -134,11 +132,9 @@ export class OperationRun {
       this.setPhase(Phase.Paused);
     } else {
       // Time held by a pause is not the job's: the deadline of the wait it held (this run's, or its undo's) moves by it.
-      if (patched(Patches.PauseExtendsDeadline)) {
-        const heldMs = Date.now() - (this.pausedSince as number); // set: the guard above returned otherwise
-        this.deadline += heldMs;
-        if (this.undoInFlight) this.undoInFlight.deadline += heldMs;
-      }
+      const heldMs = Date.now() - (this.pausedSince as number); // set: the guard above returned otherwise
+      this.deadline += heldMs;
+      if (this.undoInFlight) this.undoInFlight.deadline += heldMs;
       this.pausedSince = undefined;
       this.setPhase(this.phaseBeforePause);
     }

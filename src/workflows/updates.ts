@@ -10,7 +10,6 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
-  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -32,7 +31,6 @@ import {
 } from '../shared/workflow-api';
 import { rootMessage } from '../shared/failures';
 import { safeParse } from '../shared/zod-kit';
-import { Patches } from './patches';
 import { detailsTable } from './progress';
 import type { OperationRun } from './run';
 
@@ -160,14 +158,13 @@ function mergedPolicy(run: OperationRun, change: unknown): PollPolicy {
 
 /**
  * An invalid run shows what its input allows: `NsePhase = failed`, the object type of a known operation (or `plan`)
- * and a tenant id that is well formed, with details naming the failure. Behind a patch: runs before it showed none.
+ * and a tenant id that is well formed, with details naming the failure.
  */
 export function publishInvalidRun(
   input: unknown,
   failure: ApplicationFailure,
   kind: 'operation' | 'plan' | 'bulk',
 ): void {
-  if (!patched(Patches.InvalidRunPublished)) return;
   const raw = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const spec = typeof raw.operation === 'string' ? findOperation(raw.operation) : undefined;
   const objectType = kind === 'operation' ? spec?.resource : kind;

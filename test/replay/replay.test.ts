@@ -1,8 +1,11 @@
 /**
  * Recorded histories are the compatibility contract: a DeterminismViolationError here means a change would break
- * runs already in flight. `npm run record-histories` records the current shape at the top of `histories/`; when a
- * deliberate change (behind `patched()`) alters the shape, the earlier recordings move to a subfolder named after
- * the patch and keep replaying, until the patch is removed.
+ * runs already in flight on the same build. `npm run record-histories` records the current shape in `histories/`.
+ * The corpus is a fresh baseline recorded on 2026-12-07 (issue #23), before the first release: the patch stack and
+ * its `before-*` recordings were retired then. From here a change of history shape ships as a new worker build
+ * (Worker Deployment Versioning: a run finishes on the build that started it) and the corpus is re-recorded with it;
+ * `patched()` is only for a run that must change mid-run, listed in src/workflows/patches.ts, and its older
+ * recordings then stay in a subfolder named after the patch until the patch goes.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
