@@ -18,6 +18,7 @@ import type { WorkerPair } from '../src/worker-pair';
 import { createActivities } from '../src/activities';
 import { workflowBundlerOptions } from '../src/bundler-options';
 import { startTemporalOnPostgres } from '../tools/dev/cluster';
+import { freePort } from '../tools/dev/ports';
 import { createLogger, temporalLogger } from '../src/logging';
 import { NseClient } from '../src/nse/client';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
@@ -50,6 +51,8 @@ export interface Bench {
   simJobs(namePrefix?: string): Promise<SimJobView[]>;
   /** API requests per second the simulator saw in [from, to) (epoch ms), with the peak and the 429s. */
   simRequestRate(from?: number, to?: number): Promise<RequestRateReport>;
+  /** Requests the server's frontend has answered so far, by operation (its Prometheus metrics); dev server only. */
+  serverRequests: (() => Promise<Map<string, number>>) | undefined;
   /** A client like the worker's, for the plain-Node comparison. */
   newNseClient(): NseClient;
   /** Which server the figures are from. */
@@ -151,6 +154,21 @@ export const STANDING_RULES: SimRule[] = [
   },
 ];
 
+/** Reads the frontend's `service_requests` counters by operation from a Temporal server's Prometheus endpoint. */
+function frontendRequests(metricsUrl: string): () => Promise<Map<string, number>> {
+  return async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    const counts = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('service_requests{') || !line.includes('service_name="frontend"')) continue;
+      const operation = /operation="([^"]+)"/.exec(line)?.[1];
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (operation) counts.set(operation, (counts.get(operation) ?? 0) + value);
+    }
+    return counts;
+  };
+}
+
 let signalled = false;
 /** True once SIGINT or SIGTERM has stopped the benchmark. */
 export function interrupted(): boolean {
@@ -168,6 +186,8 @@ interface BenchServer {
   address: string;
   cpuMs(): number;
   description: string;
+  /** The server's Prometheus endpoint, where the bench started it with one. */
+  metricsUrl?: string;
 }
 
 async function startBenchServer(
@@ -189,13 +209,19 @@ async function startBenchServer(
       description: `Temporal server pid ${serverPid} + PostgreSQL pid ${postgresPid}, data in ${tmp}`,
     };
   }
-  const server = await stack.startTemporal({ dbFile: path.join(tmp, 'bench.db'), logLevel: 'error' });
+  const metricsPort = await freePort();
+  const server = await stack.startTemporal({
+    dbFile: path.join(tmp, 'bench.db'),
+    logLevel: 'error',
+    extraArgs: ['--metrics-port', String(metricsPort)],
+  });
   const serverPid = server.process.pid;
   if (serverPid === undefined) throw new Error('the dev server has no pid');
   return {
     address: server.address,
     cpuMs: () => processCpuMs(serverPid),
     description: `dev server pid ${serverPid}, SQLite+WAL in ${tmp}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
   };
 }
 
@@ -335,6 +361,7 @@ export async function withBench<T>(
       simUrl,
       simJobs: (namePrefix) => sim.jobs(namePrefix),
       simRequestRate: (from, to) => sim.requestRate(from, to),
+      serverRequests: server.metricsUrl === undefined ? undefined : frontendRequests(server.metricsUrl),
       newNseClient,
       target: options.target,
       workers: options.workers,

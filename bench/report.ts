@@ -8,6 +8,7 @@ import type { AcceptedResult } from './scenarios/accepted';
 import type { EventsResult, ModeEvents } from './scenarios/events';
 import type { MemoryResult } from './scenarios/memory';
 import type { NaiveResult } from './scenarios/naive';
+import type { PauseCheckResult } from './scenarios/pause-check';
 import type { ModeReaction } from './scenarios/reaction';
 import { machineBusyWithOthers, type LadderStep, type SideWindow, type ThroughputResult } from './scenarios/throughput';
 import type { TimerLateness } from './scenarios/timers';
@@ -22,6 +23,8 @@ export interface BenchResults {
   timers: TimerLateness[];
   /** Absent in results recorded before the accepted contract. */
   accepted?: AcceptedResult;
+  /** Absent in results recorded before it was measured. */
+  pauseCheck?: PauseCheckResult;
 }
 
 const f = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -157,6 +160,29 @@ export function acceptedRows(a: AcceptedResult | undefined): Row[] {
       `startOperation (update-with-start of \`accepted\`) median ${f(a.acceptedMs, 0)} ms, bare POST ` +
         `${f(a.barePostMs, 1)} ms; ${a.samples} pairs, one call at a time${segments}`,
     ],
+    ...(a.floor && a.floorMs !== undefined
+      ? [
+          [
+            '7',
+            'Accepted contract ÷ its floor (update-with-start answered in the first task + one bare POST)',
+            ratio(a.floor),
+            `floor median ${f(a.floorMs, 0)} ms; the floor is what any answer sent through Temporal costs`,
+          ] satisfies Row,
+        ]
+      : []),
+  ];
+}
+
+export function pauseCheckRows(p: PauseCheckResult | undefined): Row[] {
+  if (!p) return [];
+  return [
+    [
+      '8',
+      'Temporal requests of the pause check per NSE request',
+      `**${f(p.temporalRequestsPerNseRequest)}**`,
+      `${p.describeRequests} DescribeWorkflowExecution at the server's frontend for ${p.nseRequests} requests at NSE, ` +
+        `${p.runs} runs in \`activity\` mode (submit, three reads); counted from the server's own metrics`,
+    ],
   ];
 }
 
@@ -227,6 +253,7 @@ export function markdownTable(
     ...memoryRows(results.memory),
     ...naiveRows(results.naive, profile, server),
     ...acceptedRows(results.accepted),
+    ...pauseCheckRows(results.pauseCheck),
   ].sort((a, b) => Number(a[0]) - Number(b[0]));
   const header = ['#', 'Figure', 'Result', 'How / absolute values'];
   const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;

@@ -14,11 +14,12 @@ import { FLEET_FULL, FLEET_QUICK, type FleetProfile } from './fleet-profile';
 import { interrupted, withBench, type BenchTarget } from './harness';
 import { POLL_INTERVAL_MS } from './inputs';
 import { FULL, QUICK, type Profile } from './profile';
-import { acceptedRows, markdownTable, type BenchResults } from './report';
+import { acceptedRows, markdownTable, pauseCheckRows, type BenchResults } from './report';
 import { measureAccepted } from './scenarios/accepted';
 import { measureEvents } from './scenarios/events';
 import { measureMemory } from './scenarios/memory';
 import { measureNaive } from './scenarios/naive';
+import { measurePauseCheck } from './scenarios/pause-check';
 import { measureReaction } from './scenarios/reaction';
 import { measureThroughput } from './scenarios/throughput';
 import { measureTimers } from './scenarios/timers';
@@ -31,7 +32,7 @@ interface BenchArgs {
   workers: number;
   /** Set with `--fleet`: the fleet section instead of the table. */
   fleet: FleetProfile | undefined;
-  /** `--accepted`: figure 7 alone. */
+  /** `--accepted`: figures 7 and 8 alone. */
   acceptedOnly: boolean;
 }
 
@@ -44,7 +45,7 @@ function parseArgs(argv: string[]): BenchArgs {
         .default('dev'),
     )
     .option('--workers <n>', 'in-process workers on the task queue', intOption(1, 8), 1)
-    .option('--accepted', 'figure 7 (the accepted contract) alone')
+    .option('--accepted', 'figures 7 and 8 (the accepted contract, the pause check) alone')
     .option('--fleet', 'the fleet section instead (10,000 runs in flight; 1,000 with --quick)')
     .option('--fleet-runs <n>', 'fleet: runs in flight', intOption(1, 100_000))
     .option('--fleet-poll-interval <ms>', 'fleet: their poll interval', intOption(1_000))
@@ -166,10 +167,17 @@ async function main(): Promise<void> {
   }
   log(`profile ${profile.name}; target ${target}; ${workers} worker(s); poll interval ${POLL_INTERVAL_MS} ms`);
   if (args.acceptedOnly) {
-    const accepted = await withBench(log, async (bench) => await measureAccepted(bench, profile), { target, workers });
-    const file = writeResults(`accepted-${target}-${workers}w.json`, { date: startedAt.toISOString(), accepted });
+    const results = await withBench(
+      log,
+      async (bench) => ({
+        accepted: await measureAccepted(bench, profile),
+        pauseCheck: await measurePauseCheck(bench, profile.accepted.samples),
+      }),
+      { target, workers },
+    );
+    const file = writeResults(`accepted-${target}-${workers}w.json`, { date: startedAt.toISOString(), results });
     process.stdout.write(
-      `\n${acceptedRows(accepted)
+      `\n${[...acceptedRows(results.accepted), ...pauseCheckRows(results.pauseCheck)]
         .map((row) => `| ${row.join(' | ')} |`)
         .join('\n')}\n\nJSON: ${file}\n`,
     );
@@ -193,7 +201,9 @@ async function main(): Promise<void> {
       const timers = await measureTimers(bench, profile);
       log('7. the accepted contract against a bare NSE POST');
       const accepted = await measureAccepted(bench, profile);
-      const results: BenchResults = { events, throughput, reaction, memory, naive, timers, accepted };
+      log('8. the pause check: Temporal requests per NSE request');
+      const pauseCheck = await measurePauseCheck(bench, profile.accepted.samples);
+      const results: BenchResults = { events, throughput, reaction, memory, naive, timers, accepted, pauseCheck };
       return { results, machine: bench.machine, setupSeconds: bench.setupSeconds };
     },
     { target, workers },

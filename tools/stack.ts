@@ -29,6 +29,8 @@ export interface TemporalOptions {
   /** File the server's output is appended to; discarded when absent. */
   logFile?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** More `temporal server start-dev` arguments (the bench adds `--metrics-port`). */
+  extraArgs?: string[];
 }
 
 /** A child process of the stack running the `nse-flow` CLI (`simulator`, `worker`). */
@@ -135,6 +137,7 @@ export class Stack {
       dbFile: options.dbFile,
       logLevel: options.logLevel ?? 'error',
       output: options.logFile ? 'pipe' : 'ignore',
+      extraArgs: options.extraArgs,
     });
     if (options.logFile) {
       const log = createWriteStream(options.logFile, { flags: 'a', mode: 0o600 });

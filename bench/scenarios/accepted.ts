@@ -4,11 +4,16 @@
  * POST of the same call from plain Node. Samples alternate (bare, accepted) so both see the same conditions; one
  * call at a time, so the ratio is latency, not throughput. Each run's history splits its wait into segments by event
  * time (the client, the server and the worker share this machine's clock).
+ *
+ * The floor is what no design that answers through Temporal can beat: an update-with-start of a workflow that answers
+ * in its first task (no activity), plus one bare POST for NSE's own time. `floorRatio` is accepted ÷ floor per sample.
  * @module
  */
 import { performance } from 'node:perf_hooks';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { NseFlowClient } from '../../src/client';
 import { buildRequest, findOperation, type OperationSpec } from '../../src/shared/operations';
+import { acceptedFloorWorkflow, floorAcceptedUpdate } from '../baseline-workflows';
 import type { Bench } from '../harness';
 import { eventMs, readRuns, type RunRecord } from '../history';
 import { hostgroupInput, pollEverySecond } from '../inputs';
@@ -43,6 +48,12 @@ export interface AcceptedResult {
   barePostMs: number;
   /** accepted ÷ bare, per pair of samples. */
   ratio: Spread;
+  /** Median ms of the floor: update-with-start answered in the first workflow task, plus one bare POST. */
+  floorMs?: number;
+  /** accepted ÷ floor, per sample (absent in results recorded before the floor). */
+  floor?: Spread;
+  /** The median of {@link floor}: `results.accepted.floorRatio` in bench-results/latest.json. */
+  floorRatio?: number;
   /** Absent in results recorded before the split. */
   segments?: AcceptedSegments;
 }
@@ -53,6 +64,7 @@ export async function measureAccepted(bench: Bench, profile: Profile): Promise<A
   const spec = findOperation('create-hostgroup') as OperationSpec;
   const accepted: number[] = [];
   const bare: number[] = [];
+  const floor: number[] = [];
   const calls: { workflowId: string; calledAt: number; answeredAt: number }[] = [];
   try {
     for (let i = 0; i < profile.accepted.samples; i++) {
@@ -70,10 +82,16 @@ export async function measureAccepted(bench: Bench, profile: Profile): Promise<A
       accepted.push(performance.now() - begin);
       calls.push({ workflowId: run.workflowId, calledAt, answeredAt: Date.now() });
       if (!run.nseJobId) throw new Error('accepted scenario: startOperation returned no job id');
+      const second = buildRequest(spec, hostgroupInput(`${name}floor`, {}).input);
+      floor.push(
+        await floorSample(bench, `bench-${name}floor`, () => nse.submit(second.method, second.path, second.body)),
+      );
     }
   } finally {
     nse.close();
   }
+  // The runs poll on after answering: let them end, so the next figure counts only its own NSE requests.
+  await Promise.all(calls.map((call) => bench.client.workflow.getHandle(call.workflowId).result()));
   const records = await readRuns(
     bench.client,
     calls.map((c) => c.workflowId),
@@ -88,8 +106,25 @@ export async function measureAccepted(bench: Bench, profile: Profile): Promise<A
     acceptedMs: median(accepted),
     barePostMs: median(bare),
     ratio: spread(accepted.map((ms, i) => ms / (bare[i] as number))),
+    floorMs: median(floor),
+    floor: spread(accepted.map((ms, i) => ms / (floor[i] as number))),
+    floorRatio: median(accepted.map((ms, i) => ms / (floor[i] as number))),
     segments,
   };
+}
+
+/** One floor sample, ms: an update-with-start answered in the run's first task, then one bare POST. */
+async function floorSample(bench: Bench, workflowId: string, barePost: () => Promise<unknown>): Promise<number> {
+  const begin = performance.now();
+  await bench.client.workflow.executeUpdateWithStart(floorAcceptedUpdate, {
+    startWorkflowOperation: new WithStartWorkflowOperation(acceptedFloorWorkflow, {
+      workflowId,
+      taskQueue: bench.taskQueue,
+      workflowIdConflictPolicy: 'FAIL',
+    }),
+  });
+  await barePost();
+  return performance.now() - begin;
 }
 
 /** One run's wait, split at its events (see {@link AcceptedSegments}). */

@@ -1,0 +1,43 @@
+/**
+ * 8. What the pause check costs Temporal: every NSE activity asks the server whether its call is paused before it
+ * calls NSE (src/activities/pause-check.ts). Runs in `activity` mode (submit, three reads, NORMAL) are started and
+ * awaited; the server's own counters give the DescribeWorkflowExecution requests its frontend answered meanwhile,
+ * the simulator the requests NSE saw. Nothing else in the bench describes a run during this window.
+ * @module
+ */
+import type { Bench } from '../harness';
+import { hostgroupInput, pollEverySecond } from '../inputs';
+
+export interface PauseCheckResult {
+  runs: number;
+  /** DescribeWorkflowExecution requests at the server's frontend during the window. */
+  describeRequests: number;
+  /** API requests the simulator saw during the window (sign-ins included). */
+  nseRequests: number;
+  /** `results.pauseCheck.temporalRequestsPerNseRequest` in bench-results/latest.json. */
+  temporalRequestsPerNseRequest: number;
+}
+
+const DESCRIBE = 'DescribeWorkflowExecution';
+
+export async function measurePauseCheck(bench: Bench, runs: number): Promise<PauseCheckResult | undefined> {
+  const serverRequests = bench.serverRequests;
+  if (!serverRequests) return undefined; // the cluster's server is not started with a metrics endpoint here
+  const from = Date.now();
+  const before = (await serverRequests()).get(DESCRIBE) ?? 0;
+  const handles = await Promise.all(
+    Array.from({ length: runs }, (_, i) =>
+      bench.client.workflow.start('nseOperationWorkflow', {
+        taskQueue: bench.taskQueue,
+        workflowId: `bench-pc-${bench.runTag}-${i}`,
+        args: [hostgroupInput(`pc-${bench.runTag}-${i}`, pollEverySecond('activity'))],
+      }),
+    ),
+  );
+  await Promise.all(handles.map((handle) => handle.result()));
+  const describeRequests = ((await serverRequests()).get(DESCRIBE) ?? 0) - before;
+  // The simulator counts whole seconds: the window ends at the next second after the last run.
+  const nseRequests = (await bench.simRequestRate(from - 1_000, Date.now() + 1_000)).requests;
+  bench.log(`  pause check: ${describeRequests} describes for ${nseRequests} NSE requests`);
+  return { runs, describeRequests, nseRequests, temporalRequestsPerNseRequest: describeRequests / nseRequests };
+}
