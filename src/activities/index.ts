@@ -1,2 +1,9 @@
 export { createActivities } from './nse-activities';
-export type { NseActivities, SubmitOperationInput, SubmitOutcome, GetJobInput } from './types';
+export type {
+  ControlActivities,
+  GetJobInput,
+  NseActivities,
+  SubmitOperationInput,
+  SubmitOutcome,
+  WakePausedRunsInput,
+} from './types';

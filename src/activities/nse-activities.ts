@@ -19,11 +19,14 @@ import {
 } from '../shared/operations';
 import { findSubmittedJob, lookUpExisting, type ExistingObject } from './adoption';
 import { assertNotPaused } from './pause-check';
-import type { NseActivities, SubmitOperationInput, SubmitOutcome } from './types';
+import type { ControlActivities, NseActivities, SubmitOperationInput, SubmitOutcome } from './types';
+import { wakePausedRuns } from './wake-paused-runs';
 
-/** Built once in worker.ts; activities close over long-lived dependencies. */
-export function createActivities({ nse }: { nse: NseClient }): NseActivities {
+/** Built once in worker.ts; activities close over long-lived dependencies. The control workflow's ride along. */
+export function createActivities({ nse }: { nse: NseClient }): NseActivities & ControlActivities {
   return {
+    wakePausedRuns,
+
     async submitOperation(request) {
       const spec = requireOperation(request.operation);
       const { attempt } = Context.current().info;

@@ -37,3 +37,15 @@ export interface NseActivities {
   /** Reads one resource record, e.g. the values an update is about to change. */
   readResource(path: string): Promise<Record<string, unknown>>;
 }
+
+/** Input of {@link ControlActivities.wakePausedRuns}: a workflow task queue and, for one tenant's resume, the tenant. */
+export interface WakePausedRunsInput {
+  taskQueue: string;
+  tenantId?: string;
+}
+
+/** The control workflow's activities (src/workflows/control.ts). */
+export interface ControlActivities {
+  /** Signals the runs of a resumed scope that wait in phase `paused`; answers how many it reached. */
+  wakePausedRuns(input: WakePausedRunsInput): Promise<number>;
+}

@@ -27,11 +27,22 @@ export function controlWorkflowId(taskQueue: string): string {
 /** The memo field the control workflow keeps its scopes in, read with `describe()` (answered without a worker). */
 export const PAUSED_MEMO = 'nsePaused';
 
-/** Pause or resume a scope; both answer the scopes now paused. */
+/** What `resume` answers: the scopes still paused, and how many waiting runs it woke. */
+export interface ResumeAnswer extends PausedScopes {
+  woken: number;
+}
+
+/** Pause or resume a scope; both answer the scopes now paused (`resume` also how many runs it woke). */
 export const pauseUpdate = defineUpdate<PausedScopes, [PauseScope]>('pause');
-export const resumeUpdate = defineUpdate<PausedScopes, [PauseScope]>('resume');
+export const resumeUpdate = defineUpdate<ResumeAnswer, [PauseScope]>('resume');
 /** Sent by `resume` to the paused runs of its scope, so they call NSE again without waiting for their re-check. */
 export const resumeSignal = defineSignal('resume');
+
+/**
+ * The oldest view of the paused scopes a worker may use to let an NSE call through (src/activities/pause-check.ts);
+ * `pause` answers only once this long (plus a second for timer granularity) has passed since the scopes changed.
+ */
+export const PAUSE_VIEW_MAX_AGE_MS = 2_000;
 
 /** How long a paused run waits before it tries its call again when no `resume` signal reached it. */
 export const PAUSE_RECHECK_MS = 60_000;

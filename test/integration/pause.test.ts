@@ -80,6 +80,16 @@ describe('pause and resume of NSE calls', () => {
     await replayAndMaybeRecord(held, 'nseOperationWorkflow-paused-then-resumed');
   });
 
+  it("wakes the waiting runs with any caller's resume update alone (here the update by name, as another SDK sends it)", async () => {
+    await harness.client.pause();
+    const held = await start(hostgroupOperation('pause-foreign-resume'));
+    await untilPhase(held, 'paused');
+    const control = harness.temporal.client.workflow.getHandle(controlWorkflowId(harness.taskQueue));
+    const answer = await control.executeUpdate<{ woken: number; all: boolean }, [object]>('resume', { args: [{}] });
+    expect(answer).toEqual({ all: false, tenants: [], woken: 1 });
+    await expect(held.result()).resolves.toMatchObject({ operation: 'create-hostgroup' });
+  });
+
   it('pausing all holds a running run before its next read until resume', async () => {
     const running = await start(
       hostgroupOperation('long-pause-running', { initialIntervalMs: 500, maxIntervalMs: 500 }),
