@@ -12,6 +12,8 @@ import { NEXUS_ENDPOINT } from '../src/shared/nexus-service';
 import { DEFAULT_TASK_QUEUE } from '../src/shared/workflow-api';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
 import { removeStackConnection, writeStackConnection } from '../src/cli/stack-connection';
+import { loadCodecConfig } from '../src/codec/config';
+import { startUiCodecServer } from '../tools/dev/ui-codec-server';
 
 const DEMO_USER = 'nse-admin';
 const DEMO_PASSWORD = 'nse-demo-password'; // the simulator's demo credential, not a real secret
@@ -45,20 +47,26 @@ async function main(): Promise<void> {
   const uiPort = portFrom('TEMPORAL_UI_PORT', 8233);
   const simPort = portFrom('NSE_SIM_PORT', 8080);
   const externalNse = process.env.NSE_BASE_URL;
+  // With payload encryption on, the Web UI decodes through a codec server of the stack (see ui-codec-server.ts).
+  const codec = loadCodecConfig();
+  const codecPort = portFrom('NSE_FLOW_CODEC_SERVER_PORT', 8888);
 
   await assertPortFree(temporalPort, 'TEMPORAL_PORT');
   await assertPortFree(uiPort, 'TEMPORAL_UI_PORT');
   if (!externalNse) await assertPortFree(simPort, 'NSE_SIM_PORT');
+  if (codec) await assertPortFree(codecPort, 'NSE_FLOW_CODEC_SERVER_PORT');
 
   const stateDir = path.join(REPO_ROOT, '.temporal');
   secureStateDir(stateDir); // clear-text history: the owner's alone
   process.once('SIGINT', () => void shutDown(0));
   process.once('SIGTERM', () => void shutDown(0));
 
+  const codecServer = codec ? await startUiCodecServer(stack, { codec, uiPort, port: codecPort }) : undefined;
   console.log(`starting the Temporal dev server (state in .temporal/nse-flow.db, log in .temporal/server.log) ...`);
   const devServer = await stack.startTemporal({
     port: temporalPort,
     uiPort,
+    uiCodecEndpoint: codecServer?.url,
     dbFile: path.join(stateDir, 'nse-flow.db'),
     logFile: path.join(stateDir, 'server.log'),
     logLevel: 'warn',
@@ -121,11 +129,22 @@ async function main(): Promise<void> {
       `Temporal gRPC:    ${devServer.address}`,
       `Nexus endpoint:   ${NEXUS_ENDPOINT} (service nse-flow: runOperation, runPlan)`,
       `NSE:              ${externalNse ?? `http://127.0.0.1:${simPort}/api (simulator, user ${DEMO_USER})`}`,
+      codecServer
+        ? `Codec server:     ${codecServer.url} (payloads are encrypted; the Web UI decodes through it, no token, this machine only)`
+        : 'Payloads:         not encrypted (set NSE_FLOW_CODEC_KEYS to encrypt them; docs/operations.md)',
       '',
       'Try it (in another terminal of this folder; the CLI finds this stack through .temporal/stack.json):',
+      ...(codecServer
+        ? ['  export NSE_FLOW_CODEC_KEYS=...   # the same keys: the CLI seals and opens payloads itself']
+        : []),
       `  npx nse-flow run create-hostgroup --tenant ${SIM_FIXTURES.tenantId} --input '${example}' --wait`,
       '  npx nse-flow list',
       '  npx nse-flow jobs',
+      ...(codecServer
+        ? [
+            `  temporal workflow show --workflow-id <id> --address ${devServer.address} --codec-endpoint ${codecServer.url}`,
+          ]
+        : []),
       '',
       'Ctrl-C stops everything; runs are kept in .temporal/ for the next start.',
       '',

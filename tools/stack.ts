@@ -24,6 +24,8 @@ export interface TemporalOptions {
   port?: number;
   /** Web UI port; no UI when absent. */
   uiPort?: number;
+  /** The codec server the Web UI decodes payloads with (dev/ui-codec-server.ts). */
+  uiCodecEndpoint?: string;
   /** SQLite file (WAL), so the server can restart with its state; in memory when absent. */
   dbFile?: string;
   /** File the server's output is appended to; discarded when absent. */
@@ -134,6 +136,7 @@ export class Stack {
       cliPath: this.cliPath,
       port: options.port as number,
       uiPort: options.uiPort,
+      uiCodecEndpoint: options.uiCodecEndpoint,
       dbFile: options.dbFile,
       logLevel: options.logLevel ?? 'error',
       output: options.logFile ? 'pipe' : 'ignore',

@@ -3,7 +3,10 @@
  * NseFlowClient are found by their NseJobId search attribute, and their pages show the static summary, the current
  * details (the built-in `__temporal_workflow_metadata` query, answered by the live worker) and, for a failed run,
  * the failure and its compensation. With UPDATE_SCREENSHOTS=1 the screenshots land in docs/ for the README.
+ * The dev server's UI decodes through the stack's codec server, as `npm start` wires it with NSE_FLOW_CODEC_KEYS set:
+ * the input, result and failure of an encrypted run read in clear.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +21,11 @@ import { launchChromium } from '../helpers/ui';
 import { useTestWorker } from '../helpers/worker';
 import { hostgroupOperation } from '../helpers/fixtures';
 import { Stack } from '../../tools/stack';
+import { startUiCodecServer } from '../../tools/dev/ui-codec-server';
+import { connect, RunFailedError, type NseFlowClient } from '../../src/client';
+import { loadCodecConfig } from '../../src/codec/config';
+import type { WorkerPair } from '../../src/worker-pair';
+import { createConfiguredWorker } from '../helpers/worker';
 
 // The README's screenshots are refreshed only on request, so `npm test` leaves the work tree clean.
 const DOCS =
@@ -28,6 +36,9 @@ const DOCS =
 const UI_TIMEOUT_MS = 20_000;
 const VIEWPORT = { width: 1680, height: 1000 };
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/** The keys of the encrypted runs: the worker, the client and the stack's codec server read the same variable. */
+const CODEC_ENV = { NSE_FLOW_CODEC_KEYS: `ui-k1:${randomBytes(32).toString('base64')}` };
+const HOME = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-ui-home-')); // no user temporal.toml
 
 /** The summary as the UI's markdown renders it (typographic quotes around the name). */
 function summaryPattern(name: string): RegExp {
@@ -48,9 +59,14 @@ describe('Temporal Web UI', () => {
   let succeeded: FinishedRun;
   let failed: FinishedRun;
 
-  // A dev server of its own, with the Web UI; stopped in the last afterAll, after the worker's.
+  // A dev server of its own, with the Web UI decoding through the stack's codec server, as `npm start` starts them;
+  // stopped in the last afterAll, after the workers'.
   beforeAll(async () => {
-    server = await stack.startTemporal({ uiPort: await freePort() });
+    const uiPort = await freePort();
+    const codec = loadCodecConfig(CODEC_ENV);
+    if (!codec) throw new Error('no codec keys');
+    const codecServer = await startUiCodecServer(stack, { codec, uiPort, port: 0 });
+    server = await stack.startTemporal({ uiPort, uiCodecEndpoint: codecServer.url });
     uiUrl = server.uiUrl as string;
   });
   const harness = useTestWorker({ queue: 'web-ui', client: true, address: () => (server as RunningDevServer).address });
@@ -193,5 +209,74 @@ describe('Temporal Web UI', () => {
     }
     await expect(rows.count()).resolves.toBe(2);
     await screenshot('web-ui-runs.png', { x: 0, y: 0, width: VIEWPORT.width, height: 360 });
+  });
+  describe('an encrypted run', () => {
+    let worker: { pair: WorkerPair; running: Promise<void>; nse: { close(): void } } | undefined;
+    let client: NseFlowClient | undefined;
+    // Declared before the test worker's hooks: the worker must stop before their connection closes.
+    afterAll(async () => {
+      await client?.close();
+      worker?.pair.shutdown();
+      await worker?.running;
+      worker?.nse.close();
+    });
+    // Its own task queue and simulator; the worker is built from the production configuration with the codec keys.
+    const encrypted = useTestWorker({
+      queue: 'web-ui-encrypted',
+      worker: false,
+      address: () => (server as RunningDevServer).address,
+    });
+
+    beforeAll(async () => {
+      const { worker: pair, nse } = await createConfiguredWorker(encrypted, { HOME, ...CODEC_ENV });
+      worker = { pair, running: pair.run(), nse };
+      client = await connect({
+        address: encrypted.temporal.address,
+        taskQueue: encrypted.taskQueue,
+        env: { HOME, ...CODEC_ENV },
+      });
+    });
+
+    /** Opens a run's page (its history tab) and waits for the heading. */
+    async function openRun(workflowId: string): Promise<void> {
+      await page.goto(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+      await page.getByRole('heading', { name: workflowId }).waitFor();
+    }
+
+    it('shows its input and result decoded, where the server holds only ciphertext', async () => {
+      const nseFlow = client as NseFlowClient;
+      const name = `ui-enc-${randomBytes(3).toString('hex')}`;
+      const handle = await nseFlow.startOperation(hostgroupOperation(name));
+      await nseFlow.result(handle.workflowId);
+      // Without the codec the history holds no clear text of the run (test/integration/codec.test.ts checks each
+      // payload); here the page must show the name from the input, the job's state from the result and the summary.
+      await expect(encrypted.temporal.client.workflow.getHandle(handle.workflowId).result()).rejects.toThrow(
+        /binary\/encrypted/,
+      );
+      await openRun(handle.workflowId);
+      await page.getByText(`"name": "${name}"`).first().waitFor();
+      await page.getByText(`"objectName": "${name}"`).first().waitFor();
+      await page.getByText(summaryPattern(name)).first().waitFor();
+      await expect(page.getByText('binary/encrypted').count()).resolves.toBe(0);
+    });
+
+    it('shows its failure decoded: the message NSE gave and the undo', async () => {
+      const nseFlow = client as NseFlowClient;
+      const name = `fail-ui-enc-${randomBytes(3).toString('hex')}`;
+      const handle = await nseFlow.startOperation(hostgroupOperation(name));
+      await expect(nseFlow.result(handle.workflowId)).rejects.toThrow(RunFailedError);
+      await openRun(handle.workflowId);
+      await page
+        .getByText(/ended ERROR: Simulated failure/)
+        .first()
+        .waitFor();
+      await page.getByText('"NseJobFailed"').first().waitFor();
+      // The UI (2.42) shows the decoded message and stack trace under `encodedAttributes`; the failure's own
+      // `message` stays "Encoded failure", as the server holds it.
+      await page
+        .getByText(/delete hostgroup '[0-9a-f]{24}'/)
+        .first()
+        .waitFor();
+    });
   });
 });

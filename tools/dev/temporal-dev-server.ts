@@ -44,6 +44,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** SQLite file for persistence, made 0600 with its WAL (see {@link secureStateDir} for its folder); in memory when undefined. */
   dbFile?: string;
+  /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`); none when undefined. */
+  uiCodecEndpoint?: string;
   ip?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Where the server's stdout and stderr go; with 'pipe' the caller must consume them. */
@@ -85,6 +87,7 @@ function devServerArgs(options: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--port', String(options.port), '--ip', options.ip ?? '127.0.0.1'];
   args.push('--log-level', options.logLevel ?? 'warn', '--log-format', 'json');
   args.push(...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     args.push('--db-filename', options.dbFile);
     args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
