@@ -113,7 +113,8 @@ export async function createNseWorker(options: {
     const dataConverter = dataConverterFor(config.codec);
     const source = options.source ?? workflowSource(config.workflowBundle, dataConverter !== undefined);
     if (dataConverter) assertBundleEncryptsFailures(source);
-    const activities = createActivities({ nse });
+    const payloadsEncrypted = dataConverter !== undefined;
+    const activities = createActivities({ nse, payloadsEncrypted });
     const worker = await createWorkerPair(
       {
         connection,
@@ -127,7 +128,7 @@ export async function createNseWorker(options: {
         shutdownGraceTime: config.shutdownGraceMs,
         ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
       },
-      { activities: createActivities({ nse: budgeted }), requestBudget: budget },
+      { activities: createActivities({ nse: budgeted, payloadsEncrypted }), requestBudget: budget },
     );
     return { worker, nse: closeClients };
   } catch (err) {

@@ -8,7 +8,7 @@ import { countNseRequestError, countSubmitAdoption } from './metrics';
 import type { NseClient } from '../nse/client';
 import { NseError, NseHttpError, NseProtocolError, NseUnsafePathError } from '../nse/errors';
 import { FailureType } from '../shared/failures';
-import { scrubText } from '../shared/redact';
+import { findSecretProperty, scrubText } from '../shared/redact';
 import {
   buildRequest,
   describeOperation,
@@ -23,7 +23,14 @@ import type { ControlActivities, NseActivities, SubmitOperationInput, SubmitOutc
 import { wakePausedRuns } from './wake-paused-runs';
 
 /** Built once in worker.ts; activities close over long-lived dependencies. The control workflow's ride along. */
-export function createActivities({ nse }: { nse: NseClient }): NseActivities & ControlActivities {
+export function createActivities({
+  nse,
+  payloadsEncrypted = false,
+}: {
+  nse: NseClient;
+  /** True when the worker seals payloads with the codec (NSE_FLOW_CODEC_KEYS): history may then carry secrets. */
+  payloadsEncrypted?: boolean;
+}): NseActivities & ControlActivities {
   return {
     wakePausedRuns,
 
@@ -84,11 +91,46 @@ export function createActivities({ nse }: { nse: NseClient }): NseActivities & C
       );
     },
 
-    async readResource(path) {
+    async readResource(path, keep) {
       await assertNotPaused();
-      return await nse.getResource(path, { signal: Context.current().cancellationSignal }).catch(rethrowAsFailure);
+      const signal = Context.current().cancellationSignal;
+      if (keep === undefined) return await nse.getResource(path, { signal }).catch(rethrowAsFailure);
+      const record = await nse.getResourceAsStored(path, { signal }).catch(rethrowAsFailure);
+      return keptForUndo(record, keep, path, payloadsEncrypted);
     },
   };
+}
+
+/**
+ * The fields `keep` of the record an update's undo will send back to NSE, exactly as NSE has them: never redacted,
+ * since a redacted value would corrupt the object the undo restores. They go into history (the activity's result):
+ * sealed when payloads are encrypted; otherwise a field that holds a secret-named property is refused here, before
+ * the update is sent, since its old value could neither stay out of clear-text history nor be restored without it.
+ */
+function keptForUndo(
+  record: Record<string, unknown>,
+  keep: readonly string[],
+  path: string,
+  payloadsEncrypted: boolean,
+): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const key of keep) {
+    if (Object.prototype.hasOwnProperty.call(record, key)) {
+      Object.defineProperty(kept, key, { value: record[key], enumerable: true, writable: true, configurable: true });
+    }
+  }
+  const secret = payloadsEncrypted ? undefined : findSecretProperty(kept);
+  if (secret !== undefined) {
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      nonRetryable: true,
+      message:
+        `the update was not sent: its undo would need the current value of ${secret} at ${path}, whose name marks ` +
+        'it secret, and without payload encryption (NSE_FLOW_CODEC_KEYS on the worker) history would hold it in ' +
+        'clear text; encrypt payloads, or change this field outside nse-flow',
+    });
+  }
+  return kept;
 }
 
 /**

@@ -34,8 +34,11 @@ export interface NseActivities {
   findSubmittedJob(request: SubmitOperationInput): Promise<Job | null>;
   /** Reads a job once (or holds the read in long-poll mode). When to stop polling is the workflow's decision. */
   getJob(request: GetJobInput): Promise<Job>;
-  /** Reads one resource record, e.g. the values an update is about to change. */
-  readResource(path: string): Promise<Record<string, unknown>>;
+  /**
+   * Reads one resource record, redacted. With `keep` (the values an update is about to change, for its undo): only
+   * those fields, exactly as NSE has them, never redacted; a secret-named one is refused without payload encryption.
+   */
+  readResource(path: string, keep?: string[]): Promise<Record<string, unknown>>;
 }
 
 /** Input of {@link ControlActivities.wakePausedRuns}: a workflow task queue and, for one tenant's resume, the tenant. */

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from 'commander';
 import { connect, RunFailedError, type NseFlowClient } from '../client';
 import { ConfigError, loadConfig } from '../config';
 import { parseBulk, type BulkInput } from '../shared/bulk';
+import { redactSecrets, scrubText } from '../shared/redact';
 import { type Acceptance } from '../shared/workflow-api';
 import { describeFailure, describeResult, describeStatus } from './format';
 import { useStackConnection } from './stack-connection';
@@ -82,8 +83,9 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
+/** Prints `data` (--json) or `text`, redacted: results and details may hold values an undo sends back to NSE. */
 export function print(options: GlobalOptions, data: unknown, text: string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(redactSecrets(data), null, 2)}\n` : `${scrubText(text)}\n`);
 }
 
 export async function withClient<T>(fn: (client: NseFlowClient) => Promise<T>): Promise<T> {

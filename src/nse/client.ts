@@ -56,7 +56,8 @@ const SIGNIN_PATH = '/v2.1/auth/signin';
 const REFRESH_PATH = '/v2.1/auth/refresh';
 
 /**
- * Client of the NSE REST API v2.1. Every value it returns is redacted with `redactSecrets`; every failure is an
+ * Client of the NSE REST API v2.1. Every value it returns is redacted with `redactSecrets` (but the record of
+ * {@link NseClient.getResourceAsStored}, which goes back to NSE); every failure is an
  * {@link NseError} subclass, except a cancelled call, which rejects with its signal's reason.
  */
 export class NseClient {
@@ -181,10 +182,18 @@ export class NseClient {
 
   /** GETs `path` and returns its first record, redacted; throws {@link NseProtocolError} when there is none. */
   async getResource(path: string, options: NseCallOptions = {}): Promise<Record<string, unknown>> {
+    return redactSecrets(await this.getResourceAsStored(path, options));
+  }
+
+  /**
+   * GETs `path` and returns its first record exactly as NSE sent it, secrets included: only for values that go back
+   * to NSE (the record an update's undo restores), never for text that leaves the process.
+   */
+  async getResourceAsStored(path: string, options: NseCallOptions = {}): Promise<Record<string, unknown>> {
     const res = await this.call('GET', path, { signal: options.signal });
     const record = this.firstRecord('GET', path, res);
     if (record === undefined) throw new NseProtocolError('GET', path, 'no record in the response', res.status);
-    return redactSecrets(record);
+    return record;
   }
 
   /** GETs one page of the collection at `path` filtered by `query` and returns its records, redacted. */

@@ -64,6 +64,26 @@ function isSecretProperty(holder: object, name: string): boolean {
   return isSecretKey(name);
 }
 
+/**
+ * The path (`snapshot_policy.hourly_key`) of the first property of `value`, at any depth, whose name says it holds a
+ * secret ({@link isSecretProperty}) and whose value is not null; undefined when there is none. Bounded by
+ * {@link MAX_REDACT_DEPTH}: anything deeper counts as secret, since it was not looked at.
+ */
+export function findSecretProperty(value: unknown): string | undefined {
+  const pending: { node: unknown; path: string; depth: number }[] = [{ node: value, path: '', depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { node, path, depth } = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= MAX_REDACT_DEPTH) return path;
+    for (const [key, item] of Object.entries(node)) {
+      const at = path === '' ? key : Array.isArray(node) ? `${path}[${key}]` : `${path}.${key}`;
+      if (item !== null && item !== undefined && !Array.isArray(node) && isSecretProperty(node, key)) return at;
+      pending.push({ node: item, path: at, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
 // Secret shapes in free text. Each keeps what names the secret and replaces the secret itself.
 const JWT = /\beyJ[\w-]{2,}\.[\w-]{2,}\.[\w-]*/g;
 const BEARER = /\b(Bearer\s+)[\w.~+/=-]{8,}/gi;

@@ -20,7 +20,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createContext, type SimulatorOptions } from './context';
-import { apiPath, envelope, SimHttpError } from './http';
+import { apiPath, envelope, publicFields, SimHttpError } from './http';
 import { adminPlugin } from './plugins/admin';
 import { authPlugin } from './plugins/auth';
 import { blockPlugin } from './plugins/block';
@@ -69,7 +69,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     }
   });
 
-  // The ledger records every API request, unknown routes included, and the status it was answered with; the
+  // The ledger records every API request, unknown routes included, its body and the status it was answered with; the
   // request rate counts them per second, and the 429s among them.
   const arrivals = new WeakMap<FastifyRequest, SecondCount>();
   app.addHook('onRequest', async (request) => {
@@ -82,6 +82,15 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
       ]),
     );
     ctx.entries.set(request, ctx.store.recordRequest(request.method, apiPath(request.url), query));
+  });
+  app.addHook('preHandler', async (request) => {
+    const entry = ctx.entries.get(request);
+    const body: unknown = request.body;
+    if (!entry || body === undefined) return;
+    entry.body =
+      body !== null && typeof body === 'object' && !Array.isArray(body)
+        ? publicFields(body as Record<string, unknown>)
+        : body;
   });
   app.addHook('onResponse', async (request, reply) => {
     const entry = ctx.entries.get(request);

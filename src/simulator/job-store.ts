@@ -160,6 +160,8 @@ export interface LedgerRequest {
   status: number;
   /** The fault injected into this request, if any. */
   fault?: string;
+  /** The JSON body of a request that had one, top-level password and secret fields left out (as in `fields`). */
+  body?: unknown;
 }
 
 /** What `GET /_sim/ledger` answers. */
@@ -479,7 +481,11 @@ export class JobStore {
         ...(r.deleted !== undefined ? { deleted: iso(r.deleted) } : {}),
       })),
       events: this.events.map((e) => ({ ...e })),
-      requests: this.requests.map((r) => ({ ...r, query: { ...r.query } })),
+      requests: this.requests.map((r) => ({
+        ...r,
+        query: { ...r.query },
+        ...(r.body === undefined ? {} : { body: structuredClone(r.body) }),
+      })),
     };
   }
 }

@@ -53,6 +53,6 @@ export function pausable(activities: NseActivities): NseActivities {
     submitOperation: async (request) => await unlessPaused(() => activities.submitOperation(request)),
     findSubmittedJob: async (request) => await unlessPaused(() => activities.findSubmittedJob(request)),
     getJob: async (request) => await unlessPaused(() => activities.getJob(request)),
-    readResource: async (path) => await unlessPaused(() => activities.readResource(path)),
+    readResource: async (path, keep) => await unlessPaused(() => activities.readResource(path, keep)),
   };
 }

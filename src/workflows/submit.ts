@@ -64,7 +64,8 @@ export async function submitRun(run: OperationRun): Promise<SubmitOutcome> {
   const call = run.nseCall(NsePriority.Submit); // the read before an update is part of its submit
   if (undo.kind === 'restore' && !run.before) {
     const { path } = fillPath(undo.readPath, run.fields);
-    run.before = await readResourceActivity(`read ${path} before update`, call)(path);
+    // Only the fields the update changes, as NSE has them (never redacted: the undo sends them back).
+    run.before = await readResourceActivity(`read ${path} before update`, call)(path, Object.keys(run.fields));
   }
   const request = {
     operation: run.spec.name,

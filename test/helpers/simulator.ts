@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { buildSimulator } from '../../src/simulator/app';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES, type SimUser } from '../../src/simulator/fixtures';
 import type { Ledger, LedgerRequest } from '../../src/simulator/job-store';
 import { pathMatches, type SimRule } from '../../src/simulator/rules';
 
@@ -26,16 +26,17 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-/** Starts a fresh simulator with the default user on 127.0.0.1, port 0. */
+/** Starts a fresh simulator on 127.0.0.1, port 0, with the default users or `users` (the first one's credentials are used). */
 export async function startSimulator(
-  options: { rules?: SimRule[]; tokenTtlSeconds?: number } = {},
+  options: { rules?: SimRule[]; tokenTtlSeconds?: number; users?: SimUser[] } = {},
 ): Promise<RunningSimulator> {
-  const app = buildSimulator({ rules: options.rules, tokenTtlSeconds: options.tokenTtlSeconds });
+  const app = buildSimulator({ rules: options.rules, tokenTtlSeconds: options.tokenTtlSeconds, users: options.users });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
-  // The control endpoints are closed to callers without the simulator's credentials.
-  const { username, password } = SIM_FIXTURES.defaultUser;
+  // The control endpoints are closed to callers without the simulator's credentials: the first user's (an
+  // administrator when it has no tenancies), or the default one.
+  const { username, password } = options.users?.[0] ?? SIM_FIXTURES.defaultUser;
   const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
   async function ledger(): Promise<Ledger> {
