@@ -55,7 +55,14 @@ describe('ledger', () => {
     ]);
     const requests = ledger.requests as Json[];
     expect(requests.map((r) => r.seq)).toEqual(requests.map((_r, i) => i + 1));
-    expect(requests[0]).toEqual({ seq: 1, method: 'POST', path: '/v2.1/hostgroups', query: {}, status: 202 });
+    expect(requests[0]).toEqual({
+      seq: 1,
+      method: 'POST',
+      path: '/v2.1/hostgroups',
+      query: {},
+      status: 202,
+      body: hostgroupBody('hg-ledger'),
+    });
     expect(requests.at(-2)).toEqual({
       seq: requests.length - 1,
       method: 'GET',
