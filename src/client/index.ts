@@ -38,9 +38,8 @@ import {
   type ProvisionStatus,
   type StepReport,
 } from '../shared/workflow-api';
-import type { BulkInput, BulkLimits, BulkResult, BulkStatus } from '../shared/bulk';
+import { setBulkLimitsUpdate, type BulkInput, type BulkLimits, type BulkResult, type BulkStatus } from '../shared/bulk';
 import type { ProvisionPlan } from '../shared/plans';
-import { setBulkLimitsUpdate } from '../shared/workflow-api';
 import type { bulkWorkflow, nseOperationWorkflow, provisionWorkflow } from '../workflows';
 import { bulkRedriveInput, planRedriveInput, readRedrivableRun } from './redrive';
 import { bulkStartMetadata, operationStartMetadata, planStartMetadata } from './start-metadata';

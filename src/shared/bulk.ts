@@ -6,9 +6,11 @@
  * before the first NSE call. Pure and workflow-safe.
  * @module
  */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import * as z from 'zod/mini';
 import { findOperation, OPERATION_NAMES, type OperationSpec } from './operations';
-import { assertWithinLimits, formatIssues, invalidInput, pollPolicySchema, validating } from './validation';
+import { invalidInput } from './failures';
+import { assertWithinLimits, formatIssues, pollPolicySchema, validating } from './validation';
 import type { OperationInput, PollPolicy } from './workflow-api';
 import { safeParse } from './zod-kit';
 
@@ -139,6 +141,15 @@ export const bulkItemSchema = () =>
     tenantId: z.optional(boundedText()),
     input: z.optional(fields()),
   });
+
+/** Progress of a bulk: counts, limits and the latest failures. */
+export const bulkStatusQuery = defineQuery<BulkStatus>('status');
+
+/**
+ * Changes a running bulk's `maxConcurrency` and/or `toleratedFailurePercent` from its next item on; answers the limits
+ * now in force. Refused (validator, nothing recorded) for a bad value or once the bulk no longer starts items.
+ */
+export const setBulkLimitsUpdate = defineUpdate<BulkLimits, [Partial<BulkLimits>]>('setBulkLimits');
 
 /** A validated bulk: every item with its key and its full operation input. */
 export interface ValidBulk {

@@ -1,6 +1,7 @@
 /**
- * Failure `type` strings that cross the activity/workflow boundary. Workflows, clients and tests match
- * these strings, never error classes (the SDK forbids subclassing `ApplicationFailure`).
+ * Failure `type` strings that cross the activity/workflow boundary, and the one builder of the failures a workflow
+ * ends with. Workflows, clients and tests match these strings, never error classes (the SDK forbids subclassing
+ * `ApplicationFailure`).
  * @module
  */
 import { ApplicationFailure } from '@temporalio/common';
@@ -51,6 +52,16 @@ export const FailureType = {
   NsePaused: 'NsePaused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** A non-retryable failure of `type`: the run (or the update) fails instead of retrying forever. */
+export function failure(type: FailureType, message: string, ...details: unknown[]): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details });
+}
+
+/** The failure every validation error becomes (see {@link failure}). */
+export function invalidInput(message: string): ApplicationFailure {
+  return failure(FailureType.InvalidInput, message);
+}
 
 /**
  * The message that says what went wrong in a failure chain: the first `ApplicationFailure` (what NSE answered, as an

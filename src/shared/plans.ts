@@ -7,15 +7,9 @@
  * @module
  */
 import * as z from 'zod/mini';
+import { invalidInput } from './failures';
 import { findOperation } from './operations';
-import {
-  assertWithinLimits,
-  formatIssues,
-  invalidInput,
-  parseOperationFields,
-  pollPolicySchema,
-  validating,
-} from './validation';
+import { assertWithinLimits, formatIssues, parseOperationFields, pollPolicySchema, validating } from './validation';
 import type { Decision, OnFailure, PollPolicy } from './workflow-api';
 import { safeParse } from './zod-kit';
 

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import * as z from 'zod/mini';
-import { FailureType } from './failures';
+import { FailureType, invalidInput } from './failures';
 import { JobState } from './nse-types';
 import { findOperation, OPERATION_NAMES, type OperationSpec } from './operations';
 import { safeParse, type SchemaError } from './zod-kit';
@@ -105,11 +105,6 @@ export function formatIssues(error: SchemaError, prefix = ''): string {
   });
   // A field's own rule and the path-segment rule may say the same thing twice.
   return [...new Set(lines)].join('; ');
-}
-
-/** The failure every validation error becomes: non-retryable, so the run fails instead of retrying forever. */
-export function invalidInput(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.InvalidInput, nonRetryable: true, message });
 }
 
 /** Deepest nesting of objects and arrays accepted anywhere in workflow input (NSE bodies nest a few levels). */

@@ -5,7 +5,6 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { BulkLimits, BulkStatus } from './bulk';
 import type { Job, JobState } from './nse-types';
 
 /** Task queue used when `NSE_FLOW_TASK_QUEUE` is not set. */
@@ -174,6 +173,9 @@ export interface ResumeState {
 }
 
 /** Result of a successful {@link nseOperationWorkflow}. */
+/** The operation workflow's signature (for `continueAsNew` and callers that name it without importing it). */
+export type NseOperationWorkflow = (input: OperationInput) => Promise<OperationResult>;
+
 export interface OperationResult {
   operation: string;
   /** The finished job, secrets removed; absent when NSE answered synchronously. */
@@ -308,15 +310,6 @@ export const setPollPolicyUpdate = defineUpdate<PollPolicy, [Partial<PollPolicy>
 
 /** Moves a running operation's deadline `byMs` later; answers the new deadline (ISO time). */
 export const extendDeadlineUpdate = defineUpdate<{ deadline: string }, [{ byMs: number }]>('extendDeadline');
-
-/** Progress of a bulk: counts, limits and the latest failures. */
-export const bulkStatusQuery = defineQuery<BulkStatus>('status');
-
-/**
- * Changes a running bulk's `maxConcurrency` and/or `toleratedFailurePercent` from its next item on; answers the limits
- * now in force. Refused (validator, nothing recorded) for a bad value or once the bulk no longer starts items.
- */
-export const setBulkLimitsUpdate = defineUpdate<BulkLimits, [Partial<BulkLimits>]>('setBulkLimits');
 
 /** What a step's run tells its plan once NSE accepted its call. */
 export interface StepAccepted {

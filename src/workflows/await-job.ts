@@ -7,12 +7,11 @@ import { continueAsNew, isCancellation, log, sleep, workflowInfo, type Applicati
 import type { GetJobInput } from '../activities';
 import { countJobEnded, countJobPoll, countJobReadError } from './metrics';
 import { normaliseJobState } from '../shared/job-states';
-import { FailureType, rootMessage } from '../shared/failures';
+import { failure, FailureType, rootMessage } from '../shared/failures';
 import { isTerminal, JobState, type Job } from '../shared/nse-types';
 import { fillPath } from '../shared/operations';
-import { PollMode } from '../shared/workflow-api';
-import { failure, failureType, getJobActivity, NsePriority, readResourceActivity } from './nse-calls';
-import type { nseOperationWorkflow } from './operation';
+import { PollMode, type NseOperationWorkflow } from '../shared/workflow-api';
+import { failureType, getJobActivity, NsePriority, readResourceActivity } from './nse-calls';
 import type { OperationRun } from './run';
 
 /** What one wait for a job ended with. */
@@ -127,7 +126,7 @@ function jittered(intervalMs: number, jitterRatio: number): number {
 async function continueRunAsNew(run: OperationRun): Promise<never> {
   run.progress.publish(); // the next run starts from the search attributes this one carries
   log.info('continuing as new', { jobId: run.jobId, polls: run.polls });
-  return await continueAsNew<typeof nseOperationWorkflow>({
+  return await continueAsNew<NseOperationWorkflow>({
     ...run.input,
     poll: run.policy, // as the setPollPolicy update may have left it
     resume: run.resumeState(),

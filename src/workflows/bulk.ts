@@ -9,21 +9,21 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
   executeChild,
   isCancellation,
   ParentClosePolicy,
-  setCurrentDetails,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
+  type ApplicationFailure,
 } from '@temporalio/workflow';
 import {
+  bulkStatusQuery,
   parseBulk,
   parseLimitsChange,
+  setBulkLimitsUpdate,
   shortMessage,
   toleranceExceeded,
   type BulkInput,
@@ -33,19 +33,12 @@ import {
   type ItemOutcome,
   type ValidBulk,
 } from '../shared/bulk';
-import { FailureType, rootMessage } from '../shared/failures';
+import { failure, FailureType, invalidInput, rootMessage } from '../shared/failures';
 import { describeOperation, findOperation } from '../shared/operations';
-import {
-  BulkSearchAttributes,
-  bulkStatusQuery,
-  nseFairnessKey,
-  Phase,
-  SearchAttributes,
-  setBulkLimitsUpdate,
-} from '../shared/workflow-api';
+import { nseFairnessKey, Phase } from '../shared/workflow-api';
 import { nseOperationWorkflow } from './operation';
-import { detailsTable } from './progress';
-import { publishInvalidRun } from './updates';
+import { publishInvalidRun } from './invalid-run';
+import { detailsTable, progressPublisher, type ProgressView } from './progress';
 
 /** Runs every item of a bulk; see the module comment. */
 export async function bulkWorkflow(input: BulkInput): Promise<BulkResult> {
@@ -69,10 +62,7 @@ export async function bulkWorkflow(input: BulkInput): Promise<BulkResult> {
       validator: (change) => {
         parseLimitsChange(change);
         if (state.phase !== Phase.Submitting)
-          throw ApplicationFailure.nonRetryable(
-            `setBulkLimits: the bulk is ${state.phase}, no longer starting items`,
-            FailureType.InvalidInput,
-          );
+          throw invalidInput(`setBulkLimits: the bulk is ${state.phase}, no longer starting items`);
       },
     },
   );
@@ -106,7 +96,7 @@ class BulkRun {
   private done: number;
   private failed: number;
   private startedThisRun = 0;
-  private readonly published = new Map<string, number | string>();
+  private readonly progress = progressPublisher(() => this.view());
 
   constructor(private readonly bulk: ValidBulk) {
     this.limits = bulk.limits;
@@ -169,7 +159,7 @@ class BulkRun {
     this.outcomes.push(outcome);
     if (outcome.outcome === 'done') this.done += 1;
     if (outcome.outcome === 'failed') this.failed += 1;
-    setCurrentDetails(this.details());
+    this.progress.changed();
   }
 
   /** The next run's input: the items not started, the outcomes so far. */
@@ -204,12 +194,11 @@ class BulkRun {
     const why = cancelled
       ? 'cancelled'
       : `${this.failed} failed items are more than the tolerated ${this.limits.toleratedFailurePercent}%`;
-    throw ApplicationFailure.create({
-      type: cancelled ? FailureType.BulkCancelled : FailureType.BulkFailed,
-      nonRetryable: true,
-      message: `bulk ${this.bulk.input.name}: ${why} (${counts})`,
-      details: [result],
-    });
+    throw failure(
+      cancelled ? FailureType.BulkCancelled : FailureType.BulkFailed,
+      `bulk ${this.bulk.input.name}: ${why} (${counts})`,
+      result,
+    );
   }
 
   status(): BulkStatus {
@@ -232,22 +221,21 @@ class BulkRun {
 
   /** Upserts the search attributes that changed (one event) and refreshes the details. */
   publish(): void {
-    const pairs = [
-      { key: SearchAttributes.NsePhase, value: this.phase },
-      { key: BulkSearchAttributes.NseItemsDone, value: this.done },
-      { key: BulkSearchAttributes.NseItemsFailed, value: this.failed },
-      { key: BulkSearchAttributes.NseItemsRunning, value: this.running.size },
-    ];
-    const changes = pairs.filter(({ key, value }) => this.published.get(key.name) !== value);
-    if (changes.length > 0) {
-      upsertSearchAttributes(changes);
-      for (const { key, value } of changes) this.published.set(key.name, value);
-    }
-    setCurrentDetails(this.details());
+    this.progress.publish();
   }
 
-  private details(): string {
+  private view(): ProgressView {
     const status = this.status();
+    const searchAttributes = {
+      NsePhase: this.phase,
+      NseItemsDone: this.done,
+      NseItemsFailed: this.failed,
+      NseItemsRunning: this.running.size,
+    };
+    return { searchAttributes, details: this.details(status) };
+  }
+
+  private details(status: BulkStatus): string {
     return detailsTable(`bulk ${status.bulk}`, [
       ['Phase', status.phase],
       ['Items', status.total],

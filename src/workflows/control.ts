@@ -29,7 +29,7 @@ import {
   type PauseScope,
   type ResumeAnswer,
 } from '../shared/pause';
-import { invalidInput } from '../shared/validation';
+import { invalidInput } from '../shared/failures';
 
 const { wakePausedRuns } = proxyActivities<ControlActivities>({
   startToCloseTimeout: '1 minute',

@@ -127,11 +127,6 @@ export function getJobActivity(policy: PollPolicy, summary: string, call: NseCal
   return pausable(proxyActivities<NseActivities>(options)).getJob; // a local read is not paused (it skips the queue)
 }
 
-/** A non-retryable failure of the run. */
-export function failure(type: FailureType, message: string, ...details: unknown[]): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true, details });
-}
-
 /** The failure type of an error (through an activity failure), if it has one. */
 export function failureType(err: unknown): string | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;

@@ -1,17 +1,21 @@
 /**
  * How a run shows its progress: search attributes (history events, so batched) and current details (not history
- * events, so they follow every change). Both workflows publish through {@link progressPublisher}; a run nested
+ * events, so they follow every change). Every workflow publishes through {@link progressPublisher}; a run nested
  * inside another (an undo) publishes through {@link NO_PROGRESS}, so it never overwrites its owner's view.
  * @module
  */
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { SearchAttributes } from '../shared/workflow-api';
+import { BulkSearchAttributes, SearchAttributes } from '../shared/workflow-api';
 
-type SearchAttributeName = keyof typeof SearchAttributes;
+const KEYS = { ...SearchAttributes, ...BulkSearchAttributes };
+type SearchAttributeName = keyof typeof KEYS;
+type Value = string | number;
 
 /** What a run looks like now: the search attribute values it wants (undefined: not set yet) and markdown details. */
 export interface ProgressView {
-  searchAttributes: Partial<Record<SearchAttributeName, string | undefined>>;
+  /** Keyword attributes take strings, the bulk's Int attributes numbers. */
+  searchAttributes: Partial<Record<SearchAttributeName, Value | undefined>>;
   details: string;
 }
 
@@ -33,18 +37,18 @@ export const NO_PROGRESS: Progress = { changed: () => undefined, publish: () => 
 /** The publisher of a top-level run; `view` is read on every call. */
 export function progressPublisher(view: () => ProgressView): Progress {
   // Search attributes survive continue-as-new and may be set at start: begin from what the run already carries.
-  const published = new Map<string, string>();
-  for (const key of Object.values(SearchAttributes)) {
+  const published = new Map<string, Value>();
+  for (const key of Object.values(KEYS)) {
     const value = workflowInfo().typedSearchAttributes.get(key);
-    if (typeof value === 'string') published.set(key.name, value);
+    if (typeof value === 'string' || typeof value === 'number') published.set(key.name, value);
   }
   const publish = (): void => {
     const { searchAttributes, details } = view();
     const changes = Object.entries(searchAttributes).filter(
-      (entry): entry is [SearchAttributeName, string] => entry[1] !== undefined && published.get(entry[0]) !== entry[1],
+      (entry): entry is [SearchAttributeName, Value] => entry[1] !== undefined && published.get(entry[0]) !== entry[1],
     );
     if (changes.length > 0) {
-      upsertSearchAttributes(changes.map(([name, value]) => ({ key: SearchAttributes[name], value })));
+      upsertSearchAttributes(changes.map(([name, value]) => ({ key: KEYS[name], value }) as SearchAttributeUpdatePair));
       for (const [name, value] of changes) published.set(name, value);
     }
     setCurrentDetails(details);

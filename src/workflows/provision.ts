@@ -7,7 +7,6 @@
  * @module
  */
 import {
-  ApplicationFailure,
   CancellationScope,
   executeChild,
   isCancellation,
@@ -16,7 +15,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { FailureType, rootMessage } from '../shared/failures';
+import { failure, FailureType, rootMessage } from '../shared/failures';
 import { describeOperation, findOperation } from '../shared/operations';
 import { parsePlan, resolveStepInput, type ProvisionPlan, type StepOutput } from '../shared/plans';
 import type { OperationInput } from '../shared/workflow-api';
@@ -24,34 +23,19 @@ import {
   nseFairnessKey,
   Phase,
   provisionStatusQuery,
-  stepAcceptedSignal,
   type OperationResult,
   type ProvisionResult,
   type ProvisionStatus,
-  type StepAccepted,
   type StepReport,
 } from '../shared/workflow-api';
 import { NsePriority } from './nse-calls';
 import { nseOperationWorkflow } from './operation';
-import { handleAcceptance, publishInvalidRun, settleAcceptance, type AcceptanceState } from './updates';
+import { acceptInput, handleStepAccepted, settlingAcceptance } from './acceptance';
 import { progressPublisher, type Progress, type ProgressView } from './progress';
 
 /** Runs a provisioning plan to its end; see the module comment for the durable behaviour. */
 export async function provisionWorkflow(input: ProvisionPlan): Promise<ProvisionResult> {
-  // Validate before the update handler exists: registering it runs an update sent with the start at once.
-  const acceptance: AcceptanceState = {};
-  let valid: ProvisionPlan | undefined;
-  try {
-    valid = parsePlan(input);
-  } catch (err) {
-    acceptance.invalid = err as ApplicationFailure;
-  }
-  handleAcceptance(acceptance);
-  if (!valid) {
-    publishInvalidRun(input, acceptance.invalid as ApplicationFailure, 'plan');
-    throw acceptance.invalid;
-  }
-  const plan = valid;
+  const { valid: plan, acceptance } = acceptInput(input, parsePlan, 'plan');
   const steps: StepReport[] = plan.steps.map((step) => ({
     id: step.id,
     operation: step.operation,
@@ -66,10 +50,7 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
   let firstAccepted = false;
   acceptance.jobId = () => (firstAccepted ? first.jobId : undefined);
   acceptance.step = () => (firstAccepted ? { id: first.id, workflowId: first.workflowId as string } : undefined);
-  setHandler(stepAcceptedSignal, (accepted) => {
-    const report = steps.find((s) => s.workflowId !== undefined && s.workflowId === accepted?.workflowId);
-    if (!report || report.outcome !== 'running' || !isStepAccepted(accepted)) return;
-    report.jobId = accepted.nseJobId;
+  handleStepAccepted(steps, (report) => {
     if (report === first) firstAccepted = true;
     progress.changed();
   });
@@ -87,15 +68,7 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
   };
   progress.changed();
   run.setPhase(Phase.Submitting);
-  let failure: unknown = null;
-  try {
-    return await runSteps(run);
-  } catch (err) {
-    failure = err;
-    throw err;
-  } finally {
-    await settleAcceptance(acceptance, failure);
-  }
+  return await settlingAcceptance(acceptance, () => runSteps(run));
 }
 
 /** One plan run's state, shared by its steps and its undo. */
@@ -105,14 +78,6 @@ interface PlanRun {
   progress: Progress;
   setPhase(next: Phase): void;
   onStepDone(report: StepReport): void;
-}
-
-/** A `stepAccepted` signal as a step sends it (anyone may signal: anything else is ignored). */
-function isStepAccepted(value: unknown): value is StepAccepted {
-  const { workflowId, nseJobId } = (value ?? {}) as Partial<Record<keyof StepAccepted, unknown>>;
-  return (
-    typeof workflowId === 'string' && typeof nseJobId === 'string' && nseJobId.length > 0 && nseJobId.length <= 256
-  );
 }
 
 /** Runs the steps in order; on a failure or a cancellation undoes the steps done, newest first. */
@@ -188,24 +153,23 @@ async function runSteps({ plan, steps, progress, setPhase, onStepDone }: PlanRun
     setPhase(cancelled && !truth ? Phase.Cancelled : Phase.Failed);
     progress.publish();
     if (truth) {
-      throw ApplicationFailure.create({
-        type: FailureType.CancelCleanUpIncomplete,
-        nonRetryable: true,
-        message: `plan ${plan.name}: cancelled, but the clean-up is incomplete: ${leftovers
-          .map((s) => `${s.id} ${s.outcome}${s.objectId ? ` (${s.objectId})` : ''}: ${s.message ?? ''}`)
-          .join('; ')}`,
-        details: [{ plan: plan.name, steps }],
-      });
+      const left = leftovers.map(
+        (s) => `${s.id} ${s.outcome}${s.objectId ? ` (${s.objectId})` : ''}: ${s.message ?? ''}`,
+      );
+      throw failure(
+        FailureType.CancelCleanUpIncomplete,
+        `plan ${plan.name}: cancelled, but the clean-up is incomplete: ${left.join('; ')}`,
+        { plan: plan.name, steps },
+      );
     }
     if (isCancellation(err)) throw err;
     const failed = steps.find((s) => s.outcome === 'failed');
     const summary = steps.map((s) => `${s.id}: ${s.outcome}`).join(', ');
-    throw ApplicationFailure.create({
-      type: FailureType.ProvisioningFailed,
-      nonRetryable: true,
-      message: `plan ${plan.name}: step '${failed?.id ?? '?'}' failed: ${failed?.message ?? rootMessage(err)} (${summary})`,
-      details: [{ plan: plan.name, steps }],
-    });
+    throw failure(
+      FailureType.ProvisioningFailed,
+      `plan ${plan.name}: step '${failed?.id ?? '?'}' failed: ${failed?.message ?? rootMessage(err)} (${summary})`,
+      { plan: plan.name, steps },
+    );
   }
 }
 

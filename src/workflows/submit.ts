@@ -1,16 +1,17 @@
 /**
- * Submitting one NSE call, exactly once: a retry adopts the job an ambiguous earlier attempt created, and a submit
- * whose last attempt left open whether NSE acted asks NSE for the job before giving up.
+ * Submitting one NSE call, exactly once, and waiting for its job: the one routine of a run's own call and of every
+ * undo call nested in a run. A retry adopts the job an ambiguous earlier attempt created, and a submit whose last
+ * attempt left open whether NSE acted asks NSE for the job before giving up.
  * @module
  */
 import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { SubmitOperationInput, SubmitOutcome } from '../activities';
-import { FailureType, rootMessage } from '../shared/failures';
+import { failure, FailureType, rootMessage } from '../shared/failures';
 import type { Job } from '../shared/nse-types';
 import { fillPath } from '../shared/operations';
 import { Phase, type PollPolicy } from '../shared/workflow-api';
+import { awaitJob, type WaitOutcome } from './await-job';
 import {
-  failure,
   failureType,
   lookupActivities,
   NsePriority,
@@ -56,22 +57,48 @@ export async function submitOperation(
   });
 }
 
-/** The run's submit: reads the values an update will change (for its undo), then submits the call once. */
-export async function submitRun(run: OperationRun): Promise<SubmitOutcome> {
+/** How a run's call ended: NSE answered at once, or its job ended (or vanished). */
+export type CallOutcome = { kind: 'sync' } | ({ kind: 'job' } & WaitOutcome);
+
+/** Where the run is: a workflow's own, or an undo nested in another run. */
+export interface CallPlace {
+  /** A workflow's own run may continue as new while it waits; a nested one may not. */
+  nested: boolean;
+  /** Told once NSE accepted the call (and is waiting for the job); not for a continued run. */
+  onAccepted?: (jobId: string) => void;
+}
+
+/**
+ * Submits the run's call (unless the run continues one whose job NSE accepted) and waits until its job ends. A
+ * workflow's own run reads the values an update will change first (for its undo); an undo nested in a run does not.
+ */
+export async function submitAndAwait(run: OperationRun, place: CallPlace): Promise<CallOutcome> {
+  if (!run.jobId) {
+    const submitted = await submitRun(run, place.nested);
+    if (submitted.kind === 'sync') return { kind: 'sync' };
+    place.onAccepted?.(submitted.job.id);
+  }
+  run.setPhase(Phase.Polling);
+  return { kind: 'job', ...(await awaitJob(run, { canContinueAsNew: !place.nested })) };
+}
+
+async function submitRun(run: OperationRun, nested: boolean): Promise<SubmitOutcome> {
   run.setPhase(Phase.Submitting);
   const undo = run.spec.undo;
   run.progress.publish();
   const call = run.nseCall(NsePriority.Submit); // the read before an update is part of its submit
-  if (undo.kind === 'restore' && !run.before) {
+  if (!nested && undo.kind === 'restore' && !run.before) {
     const { path } = fillPath(undo.readPath, run.fields);
     // Only the fields the update changes, as NSE has them (never redacted: the undo sends them back).
     run.before = await readResourceActivity(`read ${path} before update`, call)(path, Object.keys(run.fields));
   }
+  // NSE's clock may lag ours a little; an undo is submitted long after its run started.
+  const startedAt = nested ? Date.now() : workflowInfo().runStartTime.getTime();
   const request = {
     operation: run.spec.name,
     input: run.fields,
     tenantId: run.tenantId,
-    notBefore: workflowInfo().runStartTime.getTime() - 60_000, // NSE's clock may lag ours a little
+    notBefore: startedAt - 60_000,
   };
   const outcome = await submitOperation(run.summary, request, run.policy, call);
   if (outcome.kind === 'job') {
