@@ -29,7 +29,7 @@ import {
   type RunRecord,
   type Violation,
 } from './invariants';
-import { createRng, type Rng } from '../src/shared/prng';
+import { createRng, type Rng } from '../src/simulator/prng';
 import { KillMoment, planScenarios, allRules, type Outcome, type Scenario } from './scenarios';
 import { chaosSecrets, scanLines, scanValue, type Leak } from './secrets';
 import { ChaosStack, type SimRequestInfo } from './stack';

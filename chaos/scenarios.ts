@@ -9,7 +9,7 @@ import type { SimRule } from '../src/simulator/rules';
 import { FailureType } from '../src/shared/failures';
 import type { ProvisionPlan } from '../src/shared/plans';
 import { PollMode, type OperationInput, type PollPolicy } from '../src/shared/workflow-api';
-import type { Rng } from '../src/shared/prng';
+import type { Rng } from '../src/simulator/prng';
 
 /** What a scenario is about; the name prefix of its resources (`fail-`, `partial-`, `warn-`) decides NSE's answer. */
 export const Story = {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import type { NseAuth } from './nse/client';
-import { rememberSecret, scrubText } from './shared/redact';
+import { rememberSecret, scrubText } from './common/redact';
 import { DEFAULT_TASK_QUEUE } from './shared/workflow-api';
 import { loadCodecConfig, type CodecConfig } from './codec/config';
 import { ConfigError, readSecretFile } from './config-error';

@@ -7,7 +7,7 @@
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type * as PinoPretty from 'pino-pretty';
-import { redactSecrets, scrubText } from './shared/redact';
+import { redactSecrets, scrubText } from './common/redact';
 
 /** Whether {@link createLogger} pretty-prints: only on a terminal, and never with NODE_ENV=production. */
 export function shouldPrettyPrint(
@@ -45,7 +45,7 @@ function redactArgument(argument: unknown): unknown {
 
 /**
  * Creates the process's root logger: JSON lines on stdout (pretty on a development terminal), or to `destination`
- * (tests pass a sink). Every argument of every log call is redacted by src/shared/redact.ts (the same rules as job
+ * (tests pass a sink). Every argument of every log call is redacted by src/common/redact.ts (the same rules as job
  * records and failure messages) before anything is written.
  */
 export function createLogger(level: string, destination?: DestinationStream): PinoLogger {

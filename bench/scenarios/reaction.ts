@@ -15,7 +15,7 @@ import { hostgroupInput, POLL_INTERVAL_MS, pollEverySecond } from '../inputs';
 import type { Profile } from '../profile';
 import { mean, percentile } from '../stats';
 import type { SimRule } from '../../src/simulator/rules';
-import { createRng } from '../../src/shared/prng';
+import { createRng } from '../../src/simulator/prng';
 import type { PollMode } from '../../src/shared/workflow-api';
 import { POLL_MODES } from './events';
 

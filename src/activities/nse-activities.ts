@@ -8,7 +8,7 @@ import { countNseRequestError, countSubmitAdoption } from './metrics';
 import type { NseClient } from '../nse/client';
 import { NseError, NseHttpError, NseProtocolError, NseUnsafePathError } from '../nse/errors';
 import { FailureType } from '../shared/failures';
-import { findSecretProperty, scrubText } from '../shared/redact';
+import { findSecretProperty, scrubText } from '../common/redact';
 import {
   buildRequest,
   describeOperation,

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from 'commander';
 import { connect, RunFailedError, type NseFlowClient } from '../client';
 import { ConfigError, loadConfig } from '../config';
 import { parseBulk, type BulkInput } from '../shared/bulk';
-import { redactSecrets, scrubText } from '../shared/redact';
+import { redactSecrets, scrubText } from '../common/redact';
 import { type Acceptance } from '../shared/workflow-api';
 import { describeFailure, describeResult, describeStatus } from './format';
 import { useStackConnection } from './stack-connection';

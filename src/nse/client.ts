@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Job, JobPage, ListJobsQuery, SubmitResult } from '../shared/nse-types';
 import type { HttpMethod } from '../shared/operations';
-import { redactSecrets, rememberSecret } from '../shared/redact';
+import { redactSecrets, rememberSecret } from '../common/redact';
 import {
   isRecord,
   NseEnvelopeError,

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { normaliseJobState } from '../shared/job-states';
 import type { Job, JobTask } from '../shared/nse-types';
-import { scrubJob } from '../shared/redact';
+import { scrubJob } from '../common/redact';
 import type { NseStatus } from './errors';
 
 /** A response did not have the shape NSE documents; `reason` names the fields, never their values. */

@@ -85,7 +85,7 @@
  * @module
  */
 import { z } from 'zod';
-import { createRng } from '../shared/prng';
+import { createRng } from './prng';
 import { RateWindows } from './request-rate';
 
 /**

@@ -15,7 +15,7 @@ import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { OPERATION_NAMES } from '../../src/shared/operations';
 import { parsePlan } from '../../src/shared/plans';
-import { REDACTED, redactSecrets, scrubJob, scrubText } from '../../src/shared/redact';
+import { REDACTED, redactSecrets, scrubJob, scrubText } from '../../src/common/redact';
 import { parseOperationFields, parseOperationInput } from '../../src/shared/validation';
 
 /** One named property, run by the jest test and by `npm run fuzz`. */

@@ -2,7 +2,7 @@
  * The pino root: redaction of secrets wherever the SDK or our code puts them, Error serialisation, the SDK logger
  * adapter, and when output is pretty-printed.
  */
-import { rememberSecret } from '../../src/shared/redact';
+import { rememberSecret } from '../../src/common/redact';
 import { Writable } from 'node:stream';
 import { createLogger, shouldPrettyPrint, temporalLogger } from '../../src/logging';
 

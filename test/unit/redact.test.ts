@@ -6,7 +6,7 @@ import {
   rememberSecret,
   scrubText,
   SECRET_KEY_PATTERN,
-} from '../../src/shared/redact';
+} from '../../src/common/redact';
 
 describe('redactSecrets', () => {
   it('replaces secrets at any depth, arrays included', () => {

@@ -12,7 +12,7 @@
  * - by shape: JWTs, `Bearer`/`Basic` credentials, URL user-info and `password=...`-style pairs in free text.
  * @module
  */
-import type { Job, JobTask } from './nse-types';
+import type { Job, JobTask } from '../shared/nse-types';
 
 /** The placeholder that replaces every secret value. */
 export const REDACTED = '[redacted]';
