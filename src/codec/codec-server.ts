@@ -12,6 +12,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
+import { limitedServerOptions, type ServerLimits } from '../server-limits';
 import { CodecError } from './aes-gcm-codec';
 
 export interface CodecServerOptions {
@@ -27,8 +28,8 @@ export interface CodecServerOptions {
   /** Serve without a token (an explicit opt-out: any local process, and pages of the UI origins, can decrypt). */
   allowNoToken?: boolean;
   logger?: PinoLogger;
-  /** Largest request body accepted (default 8 MiB). */
-  maxBodyBytes?: number;
+  /** Timeouts and the largest body (default 8 MiB); see src/server-limits.ts. */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface RunningCodecServer {
@@ -94,7 +95,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   const origins = new Set(options.uiOrigins.map(normaliseOrigin));
   const tokenDigest = options.token ? digest(options.token) : undefined;
   const log = options.logger?.child({ component: 'codec-server' });
-  const app = fastify({ bodyLimit: options.maxBodyBytes ?? 8 * 1024 * 1024, logger: false });
+  const app = fastify({
+    ...limitedServerOptions({ bodyLimitBytes: 8 * 1024 * 1024, ...options.limits }),
+    logger: false,
+  });
   // Bodies are read as bytes whatever their content type (the temporal CLI and the Web UI differ) and parsed below.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -106,16 +110,18 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     return match !== null && timingSafeEqual(digest((match[1] as string).trim()), tokenDigest);
   };
 
+  // Everything but an authorised POST to a route is answered here, before fastify reads a body: a caller without the
+  // token cannot make the server read (up to the body limit) anything.
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
     if (origin !== undefined && origins.has(origin)) {
       reply.header('access-control-allow-origin', origin).header('access-control-allow-credentials', 'true');
     }
     reply.header('vary', 'Origin');
-  });
-
-  const handle = async (request: FastifyRequest, reply: FastifyReply, route: '/encode' | '/decode') => {
-    const origin = request.headers.origin;
+    const route = request.routeOptions.url;
+    if (route === undefined || !(ROUTES as readonly string[]).includes(route)) {
+      return reply.code(404).send({ message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    }
     // A browser page from any other origin is refused outright, even for requests a browser sends without preflight.
     if (origin !== undefined && !origins.has(origin))
       return reply.code(403).send({ message: `origin ${origin} is not allowed` });
@@ -135,6 +141,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     if (!authorised(request)) {
       return reply.code(401).header('www-authenticate', 'Bearer').send({ message: 'missing or wrong bearer token' });
     }
+  });
+
+  /** An authorised POST (the hook above answered everything else): its body is read only now. */
+  const handle = async (request: FastifyRequest, reply: FastifyReply, route: '/encode' | '/decode') => {
     let parsed: z.infer<typeof JsonPayloads>;
     try {
       parsed = JsonPayloads.parse(JSON.parse((request.body as Buffer | undefined)?.toString('utf8') ?? ''));

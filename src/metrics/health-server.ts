@@ -6,12 +6,15 @@
  */
 import fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { limitedServerOptions, type ServerLimits } from '../server-limits';
 
 export interface HealthServerOptions {
   host: string;
   port: number;
   /** The worker's state (`Worker.getState()`), or `STARTING` before it exists. */
   workerState(): string;
+  /** Timeouts and the largest body; see src/server-limits.ts. */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface RunningHealthServer {
@@ -22,7 +25,8 @@ export interface RunningHealthServer {
 
 /** Starts the probe server (fastify, like the codec server and the simulator); rejects naming the port when it cannot listen. */
 export async function startHealthServer(options: HealthServerOptions): Promise<RunningHealthServer> {
-  const app = fastify({ logger: false, keepAliveTimeout: 5_000 });
+  // GET only, refused in onRequest before any body is read; a body has no use here, so the limit is tiny.
+  const app = fastify({ ...limitedServerOptions({ bodyLimitBytes: 1024, ...options.limits }), logger: false });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     if (request.method !== 'GET' && request.method !== 'HEAD') return reply.code(405).send({ message: 'GET only' });

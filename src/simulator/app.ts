@@ -18,7 +18,8 @@
  * object storage account per subtenant) answering 412 to a second one.
  * @module
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { limitedServerOptions } from '../server-limits';
 import { createContext, type SimulatorOptions } from './context';
 import { apiPath, envelope, publicFields, SimHttpError } from './http';
 import { adminPlugin } from './plugins/admin';
@@ -46,9 +47,10 @@ const isApiUrl = (url: string): boolean => url === '/api' || url.startsWith('/ap
  */
 export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
   const ctx = createContext(options);
+  const limits = limitedServerOptions(options.limits);
   const app: FastifyInstance = options.logger
-    ? Fastify({ loggerInstance: options.logger })
-    : Fastify({ logger: false });
+    ? Fastify({ ...limits, loggerInstance: options.logger })
+    : Fastify({ ...limits, logger: false });
   ctx.log = app.log;
 
   // An empty body is no body (clients often send a JSON content type on DELETE); bad JSON is a 400 envelope.
@@ -83,6 +85,14 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     );
     ctx.entries.set(request, ctx.store.recordRequest(request.method, apiPath(request.url), query));
   });
+  // A request for no route is answered before its body is read (fastify's not-found handler would read it first).
+  const noRoute = (request: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .code(404)
+      .send(envelope(404, 'Resource not found.', `No route for ${request.method} ${apiPath(request.url)}.`, {}));
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url === undefined) return noRoute(request, reply);
+  });
   app.addHook('preHandler', async (request) => {
     const entry = ctx.entries.get(request);
     const body: unknown = request.body;
@@ -113,11 +123,7 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
     const message = status >= 500 ? 'Internal server error.' : 'Invalid request.';
     return reply.code(status).send(envelope(status, message, error.message, {}));
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .send(envelope(404, 'Resource not found.', `No route for ${request.method} ${apiPath(request.url)}.`, {}));
-  });
+  app.setNotFoundHandler(noRoute);
 
   // The API: the auth and faults plugins hook into this scope, so they cover every area plugin registered in it.
   void app.register(

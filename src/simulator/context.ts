@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { ServerLimits } from '../server-limits';
 import { FAMILIES } from './families';
 import { findSubtenant, findZone, SIM_FIXTURES, type SimSubtenant, type SimUser } from './fixtures';
 import { notFound, precondition, SimHttpError } from './http';
@@ -31,6 +32,8 @@ export interface SimulatorOptions {
   logger?: FastifyBaseLogger;
   /** Clock in ms; tests inject one to expire tokens and move wall-clock jobs without waiting. Default `Date.now`. */
   now?: () => number;
+  /** Request timeouts and the largest body; see src/server-limits.ts. */
+  limits?: Partial<ServerLimits>;
 }
 
 /** A configured user with its id. */
