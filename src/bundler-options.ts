@@ -9,6 +9,9 @@
  * keep no per-run state, and it leaves no write for later. A bundle built without these options works the same,
  * only each run pays for evaluating zod (about 0.4 MiB and 2 ms of CPU per run; docs/benchmarks.md).
  *
+ * `workflowInterceptorModules`: OpenTelemetry's workflow interceptors, in every bundle; a worker without traces
+ * drops their spans (src/tracing.ts).
+ *
  * `webpackConfigHook`: the bundle's source maps name files relative to the project (`src/workflows/...`), not by
  * the SDK's absolute path, so the stack traces of workflow failures (in history and the Web UI) carry no path of
  * the machine that ran the worker.
@@ -16,6 +19,7 @@
  */
 import path from 'node:path';
 import type { BundleOptions } from '@temporalio/worker';
+import { WORKFLOW_TRACING_MODULE } from './tracing';
 
 /** The project root, from src/ (ts-node) and lib/ (compiled) alike. */
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -26,7 +30,12 @@ function relativeToProject(file: string): string {
 }
 
 /** Options for `bundleWorkflowCode` besides `workflowsPath` and `logger`. */
-export const workflowBundlerOptions: Pick<BundleOptions, 'preloadModules' | 'webpackConfigHook'> = {
+export const workflowBundlerOptions: Pick<
+  BundleOptions,
+  'preloadModules' | 'webpackConfigHook' | 'workflowInterceptorModules'
+> = {
+  // OpenTelemetry's workflow interceptors: spans leave through the worker's `exporter` sink (src/tracing.ts).
+  workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
   // zod's packages declare no side effects, so naming `zod/mini` here would be tree-shaken to nothing.
   preloadModules: [require.resolve('./shared/zod-kit')],
   webpackConfigHook: (config) => ({

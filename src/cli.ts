@@ -10,6 +10,7 @@ import { CliError, ExitCode } from './cli/common';
 import { addPauseCommands } from './cli/pause-commands';
 import { addRunCommands, addStartCommands } from './cli/run-commands';
 import { addCatalogCommands, addProcessCommands } from './cli/service-commands';
+import { shutdownTracing, startTracing, withSpan } from './tracing';
 
 /** Builds the program; `main` runs it. */
 function buildProgram(): Command {
@@ -27,10 +28,16 @@ function buildProgram(): Command {
   return program;
 }
 
+/** The long-running commands, which are not one command's trace. */
+const SERVICES = new Set(['worker', 'simulator', 'codec-server']);
+
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: string[] = process.argv): Promise<number> {
+  // With traces on, a command is one trace under the span `nse-flow <command>`; the worker starts its own tracing.
+  const command = argv.slice(2).find((arg) => !arg.startsWith('-')) ?? '';
+  const traced = !SERVICES.has(command) && startTracing('nse-flow-cli');
   try {
-    await buildProgram().parseAsync(argv);
+    await withSpan(`nse-flow ${command}`.trimEnd(), () => buildProgram().parseAsync(argv));
     return ExitCode.Ok;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -50,6 +57,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     }
     process.stderr.write(`nse-flow: ${(err as Error).message ?? String(err)}\n`);
     return ExitCode.RunFailed;
+  } finally {
+    if (traced) await shutdownTracing(); // sends the command's spans before the process exits
   }
 }
 

@@ -8,6 +8,7 @@ import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type * as PinoPretty from 'pino-pretty';
 import { redactSecrets, scrubText } from './common/redact';
+import { traceLogFields } from './tracing';
 
 /** Whether {@link createLogger} pretty-prints: only on a terminal, and never with NODE_ENV=production. */
 export function shouldPrettyPrint(
@@ -55,6 +56,8 @@ export function createLogger(level: string, destination?: DestinationStream): Pi
     {
       level,
       base: { service: 'nse-flow' },
+      // trace_id and span_id of the active span when traces are on; a line's own fields win (the SDK's for a run).
+      mixin: traceLogFields,
       hooks: {
         logMethod(args, method) {
           method.apply(this, args.map(redactArgument) as Parameters<typeof method>);

@@ -69,6 +69,8 @@ export async function createWorkerPair(options: WorkerOptions, nse: NseWorkerOpt
     namespace: options.namespace,
     taskQueue: nseTaskQueue(options.taskQueue),
     activities: nse.activities,
+    // The activity interceptors (traces) apply on both queues.
+    ...(options.interceptors?.activity ? { interceptors: { activity: options.interceptors.activity } } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime }),
     ...(nse.requestBudget === undefined

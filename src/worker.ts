@@ -18,6 +18,7 @@ import { startHealthServer, type RunningHealthServer } from './metrics/health-se
 import { MetricName } from './shared/metric-names';
 import { nseTaskQueue } from './shared/workflow-api';
 import { NseClient } from './nse/client';
+import { shutdownTracing, startTracing, workerTracing } from './tracing';
 import { createWorkerPair, type WorkerPair } from './worker-pair';
 
 /** Prebuilt workflow bundle written by `npm run build`; used when present so start-up skips webpack. */
@@ -123,6 +124,7 @@ export async function createNseWorker(options: {
         ...source,
         activities, // for runs started before the NSE task queue, whose activities are on this queue
         nexusServices: [nseFlowNexusHandler],
+        ...workerTracing(), // spans of workflows, activities and Nexus calls (exported only when traces are on)
         // Codecs run in the worker's main thread; the failure converter also runs in the sandbox (see the bundle check).
         ...(dataConverter ? { dataConverter } : {}),
         shutdownGraceTime: config.shutdownGraceMs,
@@ -145,6 +147,7 @@ export async function createNseWorker(options: {
 export async function runWorker(config: Config, logger: PinoLogger): Promise<void> {
   rememberConfigSecrets(config);
   installRuntime(logger, { metrics: config.metrics });
+  const tracing = startTracing('nse-flow-worker');
   let worker: WorkerPair | undefined;
   let stopSignal: NodeJS.Signals | undefined;
   const stop = (signal: NodeJS.Signals): void => {
@@ -177,6 +180,7 @@ export async function runWorker(config: Config, logger: PinoLogger): Promise<voi
         metrics: config.metrics && `http://${bindAddress(config.metrics)}/metrics`,
         health: health?.url,
         encryption: config.codec ? { activeKeyId: config.codec.activeKeyId } : 'off',
+        traces: tracing ? 'OTLP/HTTP (OTEL_EXPORTER_OTLP_*)' : 'off',
         config: maskConfig(config),
       },
       'worker started',
@@ -191,6 +195,7 @@ export async function runWorker(config: Config, logger: PinoLogger): Promise<voi
     nse?.close();
     await connection?.close();
     await health?.close();
+    await shutdownTracing(); // sends the spans still buffered
     logger.info({ signal: stopSignal }, 'worker stopped');
     logger.flush();
   }

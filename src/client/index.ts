@@ -43,6 +43,7 @@ import type { ProvisionPlan } from '../shared/plans';
 import type { bulkWorkflow, nseOperationWorkflow, provisionWorkflow } from '../workflows';
 import { bulkRedriveInput, planRedriveInput, readRedrivableRun } from './redrive';
 import { bulkStartMetadata, operationStartMetadata, planStartMetadata } from './start-metadata';
+import { flushTracing, startTracing, tracingClientInterceptors } from '../tracing';
 
 export { NotRedrivableError } from './redrive';
 export { bulkStartMetadata, operationStartMetadata, planStartMetadata, type StartMetadata } from './start-metadata';
@@ -120,7 +121,15 @@ export async function connect(options: ConnectOptions = {}): Promise<NseFlowClie
       address: options.address ?? connectionOptions.address ?? 'localhost:7233',
       connectTimeout: 5_000,
     });
-    const client = new Client({ connection, namespace: options.namespace ?? namespace ?? 'default', dataConverter });
+    // With OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT set, every start is a span and the run joins its trace.
+    startTracing('nse-flow-client', env);
+    const interceptors = tracingClientInterceptors();
+    const client = new Client({
+      connection,
+      namespace: options.namespace ?? namespace ?? 'default',
+      dataConverter,
+      ...(interceptors ? { interceptors } : {}),
+    });
     return new NseFlowClient(client, options.taskQueue ?? env.NSE_FLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
   } catch (err) {
     throw new TemporalUnavailableError(`cannot reach Temporal: ${(err as Error).message}`);
@@ -384,6 +393,7 @@ export class NseFlowClient {
   }
 
   async close(): Promise<void> {
+    await flushTracing();
     await this.temporal.connection.close();
   }
 }

@@ -7,6 +7,7 @@ import type * as http from 'node:http';
 import type * as https from 'node:https';
 import type { Logger } from 'pino';
 import { NseNetworkError, NseProtocolError, NseTimeoutError } from './errors';
+import { traceHeaders } from '../tracing';
 
 /** What NSE answered: any status. */
 export interface Exchange {
@@ -42,6 +43,7 @@ export function sendRequest(connection: ExchangeConnection, request: ExchangeReq
   const { log } = connection;
   const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body), 'utf8');
   const headers: http.OutgoingHttpHeaders = { accept: 'application/json', 'user-agent': 'nse-flow' };
+  Object.assign(headers, traceHeaders()); // the calling span's W3C traceparent, when traces are on
   if (request.authorization !== undefined) headers.authorization = request.authorization;
   if (payload !== undefined) {
     headers['content-type'] = 'application/json';

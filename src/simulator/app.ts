@@ -83,7 +83,9 @@ export function buildSimulator(options: SimulatorOptions = {}): SimulatorApp {
         Array.isArray(v) ? v.map(String) : String(v),
       ]),
     );
-    ctx.entries.set(request, ctx.store.recordRequest(request.method, apiPath(request.url), query));
+    const traceparent = request.headers.traceparent;
+    const entry = ctx.store.recordRequest(request.method, apiPath(request.url), query, traceparent?.toString());
+    ctx.entries.set(request, entry);
   });
   // A request for no route is answered before its body is read (fastify's not-found handler would read it first).
   const noRoute = (request: FastifyRequest, reply: FastifyReply) =>

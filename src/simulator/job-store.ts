@@ -162,6 +162,8 @@ export interface LedgerRequest {
   fault?: string;
   /** The JSON body of a request that had one, top-level password and secret fields left out (as in `fields`). */
   body?: unknown;
+  /** The W3C `traceparent` header the request carried, if any (nse-flow sends it when traces are on). */
+  traceparent?: string;
 }
 
 /** What `GET /_sim/ledger` answers. */
@@ -216,8 +218,14 @@ export class JobStore {
   }
 
   /** Starts a ledger entry for an API request; the caller sets its status when it answers. */
-  recordRequest(method: string, path: string, query: Record<string, string | string[]>): LedgerRequest {
+  recordRequest(
+    method: string,
+    path: string,
+    query: Record<string, string | string[]>,
+    traceparent?: string,
+  ): LedgerRequest {
     const entry: LedgerRequest = { seq: this.requests.length + 1, method, path, query, status: 0 };
+    if (traceparent !== undefined) entry.traceparent = traceparent;
     this.requests.push(entry);
     return entry;
   }
