@@ -127,6 +127,10 @@ describe('traces', () => {
       expect(deletes.length).toBeGreaterThan(0); // the undo reached NSE
       expect(requests.length).toBeGreaterThan(deletes.length);
       for (const request of requests) expect(traceIdOf(request.traceparent)).toBe(traceId);
+      // Log lines written within the run's spans carry the trace too.
+      const traced = capturedLogLines.filter((line) => line.trace_id === traceId);
+      expect(traced.length).toBeGreaterThan(0);
+      expect(traced.every((line) => typeof line.span_id === 'string')).toBe(true);
     });
 
     it("a foreign caller's traceparent in the Temporal header is the trace its run joins", async () => {
