@@ -59,6 +59,7 @@ export interface ProvisionOptions {
   wait?: boolean;
   id?: string;
   idempotencyKey?: string;
+  dryRun?: boolean;
 }
 
 /** Reads and checks a bulk file whole (every item), with the command line's limits over the file's. */

@@ -16,6 +16,7 @@ import { MAX_CONCURRENCY } from '../shared/bulk';
 import { PollMode, type Decision, type OnFailure, type OperationInput } from '../shared/workflow-api';
 import { describeStatus } from './format';
 import { intOption, positiveInt } from './int-option';
+import { printDryRun } from './dry-run';
 
 import {
   CliError,
@@ -51,6 +52,7 @@ export function addStartCommands(program: Command): void {
       ]),
     )
     .option('--hold-timeout <ms>', 'with --on-failure hold: wait this long, then compensate', positiveInt)
+    .option('--dry-run', 'print the NSE requests it would make, each with its undo; calls nothing, starts nothing')
     .addHelpText(
       'after',
       `\nExample:\n  nse-flow run create-bucket --input '{"name":"logs-2026","subtenant_id":"<id>"}' --wait`,
@@ -71,6 +73,7 @@ export function addStartCommands(program: Command): void {
       }
       if (options.onFailure) input.onFailure = options.onFailure as OnFailure;
       if (options.holdTimeout) input.holdTimeoutMs = options.holdTimeout as number;
+      if (options.dryRun) return printDryRun(global, { operation: input });
       const startOptions = {
         workflowId: options.id as string | undefined,
         idempotencyKey: options.idempotencyKey as string | undefined,
@@ -88,19 +91,22 @@ export function addStartCommands(program: Command): void {
     .option('--each <items.json>', 'bulk file: defaults and items (docs/contract.md, Bulks), instead of a plan')
     .option('--max-concurrency <n>', 'bulk: items in flight at once', intOption(1, MAX_CONCURRENCY))
     .option('--tolerated-failure-percent <p>', 'bulk: fail once more than p% of items failed', intOption(0, 100))
+    .option('--dry-run', 'print the NSE requests it would make, each with its undo; calls nothing, starts nothing')
     .option('--wait', 'follow the run until it ends')
     .option('--id <workflowId>', 'workflow id to use')
     .option('--idempotency-key <key>', 'same key, same run: a second start returns the first run')
     .addHelpText(
       'after',
       '\nExamples:\n  nse-flow provision examples/block-storage.json --idempotency-key order-1234 --wait' +
-        '\n  nse-flow provision --each examples/bulk/hostgroups.json --max-concurrency 50 --wait',
+        '\n  nse-flow provision --each examples/bulk/hostgroups.json --max-concurrency 50 --wait' +
+        '\n  nse-flow provision examples/block-storage.json --dry-run',
     )
     .action(async (file: string | undefined, options: ProvisionOptions, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const startOptions = { workflowId: options.id, idempotencyKey: options.idempotencyKey };
       if (options.each) {
         const bulk = parseBulkFile(options);
+        if (options.dryRun) return printDryRun(global, { bulk });
         return await startRun(global, Boolean(options.wait), (client) => client.startBulk(bulk, startOptions));
       }
       if (!file) throw new CliError('provision: give a plan file, or --each <items.json>', ExitCode.Usage);
@@ -110,6 +116,7 @@ export function addStartCommands(program: Command): void {
       } catch (err) {
         throw new CliError((err as Error).message, ExitCode.Usage);
       }
+      if (options.dryRun) return printDryRun(global, { plan });
       await startRun(global, Boolean(options.wait), (client) => client.startProvisioning(plan, startOptions));
     });
 

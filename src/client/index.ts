@@ -46,6 +46,14 @@ import { bulkStartMetadata, operationStartMetadata, planStartMetadata } from './
 import { flushTracing, startTracing, tracingClientInterceptors } from '../tracing';
 
 export { NotRedrivableError } from './redrive';
+export {
+  dryRun,
+  type DryRun,
+  type DryRunCall,
+  type DryRunInput,
+  type DryRunReference,
+  type DryRunRequest,
+} from './dry-run';
 export { bulkStartMetadata, operationStartMetadata, planStartMetadata, type StartMetadata } from './start-metadata';
 export type { ResumeOutcome } from './pause';
 export type { PausedScopes, PauseScope } from '../shared/pause';
