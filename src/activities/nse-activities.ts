@@ -13,10 +13,10 @@ import {
   buildRequest,
   describeOperation,
   findOperation,
-  UnsafePathValueError,
   type NseRequest,
   type OperationSpec,
 } from '../shared/operations';
+import { UnsafePathValueError } from '../shared/nse-paths';
 import { findSubmittedJob, lookUpExisting, type ExistingObject } from './adoption';
 import { assertNotPaused } from './pause-check';
 import type { ControlActivities, NseActivities, SubmitOperationInput, SubmitOutcome } from './types';

@@ -6,6 +6,7 @@
  * @module
  */
 import * as z from 'zod/mini';
+import { fillPath, isSafePathSegment, PATH_SEGMENT_RULE, pathFields } from './nse-paths';
 
 export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -47,27 +48,6 @@ export interface OperationSpec {
 }
 
 type Schema = z.ZodMiniType<Record<string, unknown>>;
-
-/**
- * What a value placed in a URL path may be: not `.` or `..` (nor any other run of dots, which some servers trim to
- * those), no leading or trailing white space (trimmed by some servers), no control characters, and none of
- * `/ \\ ? # %` (a separator, a query, a fragment, or an escape a second decoding would turn into one). What is left
- * comes through `encodeURIComponent` and URL normalisation unchanged, so the request path is exactly the template
- * with the encoded value.
- */
-function isSafePathSegment(value: string): boolean {
-  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-  return value !== '' && !/^\.+$/.test(value) && !/^\s|\s$|[\u0000-\u001f\u007f-\u009f/\\?#%]/.test(value);
-}
-
-/** How {@link isSafePathSegment} is explained in an `InvalidInput` message. */
-const PATH_SEGMENT_RULE =
-  'must not be . or .., start or end with a space, or contain control characters, slashes, ?, # or %';
-
-/** A `{field}` value that is not a safe path segment (see {@link isSafePathSegment}); thrown by {@link fillPath}. */
-export class UnsafePathValueError extends Error {
-  override readonly name = 'UnsafePathValueError';
-}
 
 // Field schemas are functions, so that loading this module builds none of them (every workflow run loads it).
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
@@ -497,28 +477,6 @@ export interface NseRequest {
   method: HttpMethod;
   path: string;
   body: Record<string, unknown> | undefined;
-}
-
-/** The `{field}` names of a path template, in order. */
-export function pathFields(template: string): string[] {
-  return [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
-}
-
-/**
- * Fills `{field}` segments of `template` from `values`, URL-encoded; returns the path and the fields it used. Schemas
- * refuse unsafe values first; this check is the last line, for a value that came some other way (a job's object id).
- * Throws {@link UnsafePathValueError} naming the field, never the value.
- */
-export function fillPath(template: string, values: Record<string, unknown>): { path: string; used: Set<string> } {
-  const used = new Set<string>();
-  const path = template.replace(/\{(\w+)\}/g, (_match, field: string) => {
-    used.add(field);
-    const value = values[field];
-    if ((typeof value !== 'string' && typeof value !== 'number') || !isSafePathSegment(String(value)))
-      throw new UnsafePathValueError(`${field}: ${PATH_SEGMENT_RULE}`);
-    return encodeURIComponent(String(value));
-  });
-  return { path, used };
 }
 
 /** Builds the NSE call for a validated input: path fields go into the URL, the rest into the JSON body. */

@@ -9,7 +9,7 @@ import { countJobEnded, countJobPoll, countJobReadError } from './metrics';
 import { normaliseJobState } from '../shared/job-states';
 import { failure, FailureType, rootMessage } from '../shared/failures';
 import { isTerminal, JobState, type Job } from '../shared/nse-types';
-import { fillPath } from '../shared/operations';
+import { fillPath } from '../shared/nse-paths';
 import { PollMode, type NseOperationWorkflow } from '../shared/workflow-api';
 import { failureType, getJobActivity, NsePriority, readResourceActivity } from './nse-calls';
 import type { OperationRun } from './run';

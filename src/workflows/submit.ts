@@ -8,7 +8,7 @@ import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { SubmitOperationInput, SubmitOutcome } from '../activities';
 import { failure, FailureType, rootMessage } from '../shared/failures';
 import type { Job } from '../shared/nse-types';
-import { fillPath } from '../shared/operations';
+import { fillPath } from '../shared/nse-paths';
 import { Phase, type PollPolicy } from '../shared/workflow-api';
 import { awaitJob, type WaitOutcome } from './await-job';
 import {

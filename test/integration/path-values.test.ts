@@ -9,13 +9,8 @@ import { NseClient } from '../../src/nse/client';
 import { NseUnsafePathError } from '../../src/nse/errors';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
-import {
-  buildRequest,
-  OPERATIONS,
-  pathFields,
-  UnsafePathValueError,
-  type OperationSpec,
-} from '../../src/shared/operations';
+import { pathFields, UnsafePathValueError } from '../../src/shared/nse-paths';
+import { buildRequest, OPERATIONS, type OperationSpec } from '../../src/shared/operations';
 import { parseOperationFields } from '../../src/shared/validation';
 import { PATH_OPERATIONS } from '../../chaos/bad-inputs';
 import { rootFailure, settle } from '../helpers/temporal';
