@@ -20,7 +20,7 @@ import {
 } from './schemas';
 
 /** A JSON Schema document. */
-export type JsonSchema = Record<string, unknown>;
+type JsonSchema = Record<string, unknown>;
 
 const DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 

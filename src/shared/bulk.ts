@@ -17,19 +17,19 @@ import { safeParse } from './zod-kit';
 /** Most items in one bulk (a larger fleet is several bulks). */
 export const MAX_BULK_ITEMS = 10_000;
 /** Largest bulk input as JSON: under the server's 2 MB payload limit with room for what a run carries on. */
-export const MAX_BULK_BYTES = 1_500_000;
+const MAX_BULK_BYTES = 1_500_000;
 /** Longest failure message kept per item: 10,000 failed items still fit one result payload. */
-export const MAX_ITEM_MESSAGE = 120;
+const MAX_ITEM_MESSAGE = 120;
 /** Most children one run starts before it continues as new (history stays far below 4,096 events). */
-export const DEFAULT_ITEMS_PER_RUN = 250;
-export const DEFAULT_MAX_CONCURRENCY = 20;
+const DEFAULT_ITEMS_PER_RUN = 250;
+const DEFAULT_MAX_CONCURRENCY = 20;
 /** Pending child workflows per run are capped by the server at 2,000. */
 export const MAX_CONCURRENCY = 1_000;
 
 const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 
 /** One item of a bulk: what differs from the bulk's defaults. */
-export interface BulkItem {
+interface BulkItem {
   /** Unique in the bulk; the item's run is `<bulk workflow id>/<key>`. Default `item-<position from 1>`. */
   key?: string;
   operation?: string;
@@ -162,7 +162,7 @@ export interface ValidBulk {
 }
 
 /** The item's operation request: the bulk's defaults with the item's values over them. */
-export function itemRequest(bulk: BulkInput, item: BulkItem): OperationInput {
+function itemRequest(bulk: BulkInput, item: BulkItem): OperationInput {
   const tenantId = item.tenantId ?? bulk.tenantId;
   return {
     operation: item.operation ?? bulk.operation ?? '',

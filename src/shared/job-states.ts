@@ -58,13 +58,13 @@ function stateOfWord(word: string): JobState | undefined {
 }
 
 /** The raw fields a job (or task) state is read from. */
-export interface RawJobStatus {
+interface RawJobStatus {
   state?: string | undefined;
   status?: string | undefined;
 }
 
 /** What {@link normaliseJobState} read: the state, and the words it did not know (empty when it knew them). */
-export interface NormalisedState {
+interface NormalisedState {
   state: JobState;
   known: boolean;
   unknownWords: string[];

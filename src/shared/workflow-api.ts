@@ -50,7 +50,7 @@ export function workflowTaskQueueOf(activityTaskQueue: string): string {
 }
 
 /** Calls without a tenant share this fairness key. */
-export const NO_TENANT_FAIRNESS_KEY = 'no-tenant';
+const NO_TENANT_FAIRNESS_KEY = 'no-tenant';
 
 /**
  * The fairness key of a tenant's NSE calls. Temporal takes at most 64 bytes: an id of up to 64 printable ASCII
@@ -248,7 +248,7 @@ export interface UndoOutcome {
 export const operationStatusQuery = defineQuery<OperationStatus>('status');
 
 /** What `decide` answers: the decision the run took. */
-export interface DecideResult {
+interface DecideResult {
   decision: Decision;
 }
 

@@ -91,7 +91,7 @@ export interface SimContext {
 }
 
 /** `text` with its first letter upper-case. */
-export function capitalise(text: string): string {
+function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

@@ -5,7 +5,7 @@
  */
 
 /** A tenant as `GET /v2.1/tenants` shows it. */
-export interface SimTenant {
+interface SimTenant {
   id: string;
   name: string;
   code: string;
@@ -20,14 +20,14 @@ export interface SimSubtenant {
 }
 
 /** A zone as `GET /v2.1/zones` shows it. */
-export interface SimZone {
+interface SimZone {
   name: string;
   description: string;
   region_name: string;
 }
 
 /** A Gen-2 subnet (`subnet_id` of block stores and file servers). */
-export interface SimSubnet {
+interface SimSubnet {
   id: string;
   name: string;
   tenant_id: string;

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { describeIssues } from './request-schemas';
 
 /** NSE's answer envelope (nse-api.md §3.1); `code` equals the HTTP status. */
-export interface Envelope {
+interface Envelope {
   status: { user_message: string; verbose_message: string; code: number };
   result: Record<string, unknown>;
 }

@@ -24,16 +24,16 @@ export type ResourceType =
   | 'objectiam-user';
 
 /** What a ledger event is about: a resource, or a part of one (snapshot, initiator). */
-export type LedgerEventType = ResourceType | 'disk-snapshot' | 'fileshare-snapshot' | 'hostgroup-initiator';
+type LedgerEventType = ResourceType | 'disk-snapshot' | 'fileshare-snapshot' | 'hostgroup-initiator';
 
 /** Resource `state` strings (nse-api.md §6.4), plus `Deleted` for the ledger's record of deleted resources. */
-export type ResourceState = 'Creating' | 'Updating' | 'Deleting' | 'Operational' | 'Contact support' | 'Deleted';
+type ResourceState = 'Creating' | 'Updating' | 'Deleting' | 'Operational' | 'Contact support' | 'Deleted';
 
 /** A job's `action`. */
 export type JobAction = 'create' | 'update' | 'delete';
 
 /** A snapshot of a disk or file share. */
-export interface SimSnapshot {
+interface SimSnapshot {
   name: string;
   created: number;
   snapmirror_label?: string | undefined;
@@ -41,7 +41,7 @@ export interface SimSnapshot {
 }
 
 /** An initiator of a host group. */
-export interface SimInitiator {
+interface SimInitiator {
   alias: string;
   initiator: string;
 }
@@ -83,7 +83,7 @@ export interface TaskSpec {
 }
 
 /** Everything the app decides about a new job. */
-export interface JobSpec {
+interface JobSpec {
   /** Catalogue-style operation name, e.g. `create-disk`. */
   operation: string;
   action: JobAction;
@@ -139,7 +139,7 @@ export interface LedgerResource {
 }
 
 /** A change the simulator accepted, in the order the requests arrived. */
-export interface LedgerEvent {
+interface LedgerEvent {
   seq: number;
   kind: 'create' | 'delete' | 'update';
   type: LedgerEventType;

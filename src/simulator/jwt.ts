@@ -6,14 +6,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The payload NSE puts in its tokens: no `iat`, no roles. */
-export interface JwtPayload {
+interface JwtPayload {
   username: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
 }
 
 /** Why {@link verifyJwt} refused a token. */
-export type JwtRejection = 'malformed' | 'bad-signature' | 'expired';
+type JwtRejection = 'malformed' | 'bad-signature' | 'expired';
 
 const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 

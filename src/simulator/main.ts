@@ -12,7 +12,7 @@ import { SIM_FIXTURES } from './fixtures';
 import { parseRules, RulesError, type ParsedRule, type SimRule } from './rules';
 
 /** Options of {@link runSimulator}; the rest are those of `buildSimulator`. */
-export interface RunSimulatorOptions extends Omit<SimulatorOptions, 'rules'> {
+interface RunSimulatorOptions extends Omit<SimulatorOptions, 'rules'> {
   /** Port to listen on; default 8080, 0 for any free port. */
   port?: number;
   /** Interface to listen on; default 127.0.0.1. */
@@ -26,7 +26,7 @@ export interface RunSimulatorOptions extends Omit<SimulatorOptions, 'rules'> {
 }
 
 /** A listening simulator. */
-export interface SimulatorHandle {
+interface SimulatorHandle {
   /** Base URL of the API, e.g. `http://127.0.0.1:8080/api`. */
   url: string;
   port: number;
@@ -36,7 +36,7 @@ export interface SimulatorHandle {
 }
 
 /** Reads and validates a rules file; throws `RulesError` naming the file and the bad field. */
-export async function loadRulesFile(path: string): Promise<ParsedRule[]> {
+async function loadRulesFile(path: string): Promise<ParsedRule[]> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));

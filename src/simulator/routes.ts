@@ -14,7 +14,7 @@ import * as schemas from './request-schemas';
 import { submitCreate, submitDelete, submitSnapshot, submitUpdate, type NewResource } from './submit';
 
 /** What rules match a request on, besides method and path. */
-export type About = (req: SimRequest) => { name?: string | undefined; operation?: string | undefined };
+type About = (req: SimRequest) => { name?: string | undefined; operation?: string | undefined };
 
 /** The `config` of every API route, read by the auth and fault hooks. */
 export interface RouteConfig {
@@ -75,7 +75,7 @@ export function addRoutes(scope: FastifyInstance, ctx: SimContext, routes: reado
 }
 
 /** The name a request body gives: `name`, `display_name` or `alias`. */
-export function bodyName(req: SimRequest): string | undefined {
+function bodyName(req: SimRequest): string | undefined {
   const body = (req.body ?? {}) as Record<string, unknown>;
   return str(body.name) ?? str(body.display_name) ?? str(body.alias);
 }
@@ -85,7 +85,7 @@ export const aboutBody: About = (req) => ({ name: bodyName(req) });
 export const aboutNoName: About = () => ({ name: undefined });
 
 /** About the body's name, or the name of the resource of the path's `:id`. */
-export function aboutTarget(ctx: SimContext): About {
+function aboutTarget(ctx: SimContext): About {
   return (req) => ({ name: bodyName(req) ?? ctx.store.getResource(req.params.id ?? '')?.name });
 }
 

@@ -169,7 +169,7 @@ const JobShapeSchema = z.strictObject({
 export type JobShape = Required<z.output<typeof JobShapeSchema>>;
 
 /** Today's shape, and the one a job gets when its rule says nothing. */
-export const DEFAULT_JOB_SHAPE: Readonly<JobShape> = {
+const DEFAULT_JOB_SHAPE: Readonly<JobShape> = {
   fields: 'both',
   statusWords: 'status',
   typeField: 'both',
@@ -178,7 +178,7 @@ export const DEFAULT_JOB_SHAPE: Readonly<JobShape> = {
 };
 
 /** zod schema of one rule; see the module comment for the meaning of each field. */
-export const SimRuleSchema = z.strictObject({
+const SimRuleSchema = z.strictObject({
   comment: z.string().optional(),
   match: MatchSchema.optional(),
   outcome: z.enum(['NORMAL', 'ERROR', 'PARTIAL_FAILURES', 'CANCELLED']).optional(),
@@ -198,10 +198,10 @@ export type ParsedRule = z.output<typeof SimRuleSchema>;
 export type FaultKind = Exclude<keyof NonNullable<ParsedRule['faults']>, 'rateLimit'>;
 
 /** A rule's `rateLimit`, validated. */
-export type RateLimit = NonNullable<NonNullable<ParsedRule['faults']>['rateLimit']>;
+type RateLimit = NonNullable<NonNullable<ParsedRule['faults']>['rateLimit']>;
 
 /** How a job moves through its steps. */
-export type Advance = { perRead: number } | { everyMs: number };
+type Advance = { perRead: number } | { everyMs: number };
 
 /** The scripted life of one job: `steps[i]` is the answer of read i + 1 (the 202 answer is PENDING). */
 export interface JobPlan {
@@ -211,7 +211,7 @@ export interface JobPlan {
 }
 
 /** What a request is matched on. */
-export interface MatchContext {
+interface MatchContext {
   method: string;
   /** Path after `/api`, without the query. */
   path: string;
@@ -298,7 +298,7 @@ export function nameMatches(pattern: string, name: string | undefined): boolean 
 }
 
 /** True when every field of the rule's `match` fits the request. */
-export function ruleMatches(rule: ParsedRule, ctx: MatchContext): boolean {
+function ruleMatches(rule: ParsedRule, ctx: MatchContext): boolean {
   const m = rule.match;
   if (!m) return true;
   if (m.method !== undefined && m.method.toUpperCase() !== ctx.method.toUpperCase()) return false;
@@ -313,7 +313,7 @@ export function ruleMatches(rule: ParsedRule, ctx: MatchContext): boolean {
 }
 
 /** The steps a job takes when no rule scripts it: decided by the resource name for creates and updates. */
-export function defaultSteps(action: 'create' | 'update' | 'delete', fateName: string | undefined): StateWord[] {
+function defaultSteps(action: 'create' | 'update' | 'delete', fateName: string | undefined): StateWord[] {
   if (action !== 'delete' && fateName !== undefined) {
     if (fateName.startsWith('fail-')) return ['RUNNING', 'ERROR'];
     if (fateName.startsWith('partial-')) return ['RUNNING', 'PARTIAL_FAILURES'];

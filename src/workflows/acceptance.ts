@@ -27,7 +27,7 @@ import {
 import { publishInvalidRun } from './invalid-run';
 
 /** What the `accepted` update waits on: the run's job id, or the end of a run that got none. */
-export interface AcceptanceState {
+interface AcceptanceState {
   /** Set when the input is invalid: the update is refused with it (no NSE call was made). */
   invalid?: ApplicationFailure;
   /** The job NSE accepted (set by the run, or when it ended without one). */

@@ -43,11 +43,11 @@ function onNseQueue(call: NseCall): Pick<ActivityOptions, 'taskQueue' | 'priorit
 }
 
 /** A read's priority: an undo's reads keep the undo's priority. */
-export function readPriority(call: NseCall): NseCall {
+function readPriority(call: NseCall): NseCall {
   return { ...call, priority: Math.min(call.priority, NsePriority.Read) as NsePriority };
 }
 
-export const READ_RETRY = {
+const READ_RETRY = {
   initialInterval: '1 second',
   maximumInterval: '10 seconds',
   backoffCoefficient: 2,

@@ -7,7 +7,7 @@
  */
 
 /** One patch: why it exists and when its old path can go. */
-export interface PatchEntry {
+interface PatchEntry {
   /** The id passed to `patched()` / `deprecatePatch()`. */
   id: string;
   /** When it was added (YYYY-MM-DD). */

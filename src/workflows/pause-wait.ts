@@ -11,7 +11,7 @@ import { FailureType } from '../shared/failures';
 import { PAUSE_RECHECK_MS, resumeSignal } from '../shared/pause';
 
 /** What the run shows while one of its calls is paused (`true`) and once it goes on (`false`). */
-export type PauseObserver = (paused: boolean) => void;
+type PauseObserver = (paused: boolean) => void;
 
 let resumeSignals = 0;
 let observer: PauseObserver | undefined;
@@ -25,7 +25,7 @@ export function handlePauses(show: PauseObserver): void {
 }
 
 /** Makes `call`, and while NSE calls are paused for it, waits for `resume` (or the re-check) and makes it again. */
-export async function unlessPaused<T>(call: () => Promise<T>): Promise<T> {
+async function unlessPaused<T>(call: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await call();

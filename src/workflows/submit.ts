@@ -29,7 +29,7 @@ import type { OperationRun } from './run';
  * way that leaves open whether NSE acted (no answer, a timeout), NSE is asked for the job once more (for at most the
  * same time), and a job found is adopted: a resource NSE created is never left behind unreported.
  */
-export async function submitOperation(
+async function submitOperation(
   summary: string,
   request: SubmitOperationInput,
   policy: PollPolicy,
@@ -58,10 +58,10 @@ export async function submitOperation(
 }
 
 /** How a run's call ended: NSE answered at once, or its job ended (or vanished). */
-export type CallOutcome = { kind: 'sync' } | ({ kind: 'job' } & WaitOutcome);
+type CallOutcome = { kind: 'sync' } | ({ kind: 'job' } & WaitOutcome);
 
 /** Where the run is: a workflow's own, or an undo nested in another run. */
-export interface CallPlace {
+interface CallPlace {
   /** A workflow's own run may continue as new while it waits; a nested one may not. */
   nested: boolean;
   /** Told once NSE accepted the call (and is waiting for the job); not for a continued run. */
