@@ -10,11 +10,11 @@ import { parseBulk, type BulkInput } from '../shared/bulk';
 import {
   buildRequest,
   describeOperation,
-  fillPath,
   findOperation,
   type HttpMethod,
   type OperationSpec,
 } from '../shared/operations';
+import { fillPath } from '../shared/nse-paths';
 import { parsePlan, type ProvisionPlan } from '../shared/plans';
 import { redactSecrets } from '../common/redact';
 import { parseOperationFields, parseOperationInput } from '../shared/validation';
