@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { NseAuth } from './nse/client';
 import { rememberSecret, scrubText } from './common/redact';
 import { DEFAULT_TASK_QUEUE } from './shared/workflow-api';
+import { DEFAULT_DEPLOYMENT } from './deployment';
 import { loadCodecConfig, type CodecConfig } from './codec/config';
 import { ConfigError, readSecretFile } from './config-error';
 
@@ -63,6 +64,20 @@ const Env = z.object({
   // Closed by default: the probes and metrics answer only on this host unless an address is configured.
   NSE_FLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   NSE_FLOW_WORKFLOW_BUNDLE: optionalText,
+  // Worker Deployment Versioning (src/deployment.ts): the deployment and build this worker joins; 'none': unversioned.
+  // The server takes any name without '.' (its canonical form joins name and build id with one).
+  NSE_FLOW_DEPLOYMENT: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .refine((v) => !v.includes('.'), "must not contain '.'")
+    .default(DEFAULT_DEPLOYMENT),
+  NSE_FLOW_BUILD_ID: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .pipe(z.string().max(200).optional()),
   NSE_FLOW_MAX_CACHED_WORKFLOWS: z
     .string()
     .optional()
@@ -105,6 +120,11 @@ export interface Config {
   health: ListenAddress | undefined;
   /** A prebuilt workflow bundle to load instead of bundling the sources at start. */
   workflowBundle: string | undefined;
+  /**
+   * The worker deployment (`NSE_FLOW_DEPLOYMENT`) and build id (`NSE_FLOW_BUILD_ID`; undefined: derived from the
+   * package version and the bundle, src/deployment.ts); undefined (`NSE_FLOW_DEPLOYMENT=none`): an unversioned worker.
+   */
+  deployment: { name: string; buildId: string | undefined } | undefined;
   /**
    * Runs kept in the worker's sticky cache (`NSE_FLOW_MAX_CACHED_WORKFLOWS`; 0 turns the cache off); undefined
    * leaves the SDK's default, sized from the V8 heap limit. Each cached run holds its own copy of the workflow modules.
@@ -194,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics,
     health,
     workflowBundle: e.NSE_FLOW_WORKFLOW_BUNDLE,
+    deployment:
+      e.NSE_FLOW_DEPLOYMENT === 'none' ? undefined : { name: e.NSE_FLOW_DEPLOYMENT, buildId: e.NSE_FLOW_BUILD_ID },
     maxCachedWorkflows: e.NSE_FLOW_MAX_CACHED_WORKFLOWS,
   };
 }

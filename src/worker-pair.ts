@@ -73,6 +73,8 @@ export async function createWorkerPair(options: WorkerOptions, nse: NseWorkerOpt
     ...(options.interceptors?.activity ? { interceptors: { activity: options.interceptors.activity } } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.shutdownGraceTime === undefined ? {} : { shutdownGraceTime: options.shutdownGraceTime }),
+    // The same deployment version as the main worker: a pinned run's NSE activities stay on its build.
+    ...(options.workerDeploymentOptions ? { workerDeploymentOptions: options.workerDeploymentOptions } : {}),
     ...(nse.requestBudget === undefined
       ? {}
       : { maxTaskQueueActivitiesPerSecond: serverDispatchRate(nse.requestBudget) }),

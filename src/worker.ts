@@ -6,12 +6,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Runtime, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Runtime,
+  bundleWorkflowCode,
+  makeTelemetryFilterString,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import type { DataConverter, WorkerDeploymentVersion } from '@temporalio/common';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from './activities';
 import { workflowBundlerOptions } from './bundler-options';
 import { dataConverterFor, ENCRYPTED_FAILURES_MARKER } from './codec';
 import { maskConfig, rememberConfigSecrets, type Config, type ListenAddress } from './config';
+import { buildIdFor, deploymentOptions } from './deployment';
 import { temporalLogger } from './logging';
 import { nseFlowNexusHandler } from './nexus/handler';
 import { startHealthServer, type RunningHealthServer } from './metrics/health-server';
@@ -59,6 +67,33 @@ function assertBundleEncryptsFailures(source: WorkflowSource): void {
   }
 }
 
+/**
+ * The deployment version of a worker with this `source`: the configured build id, or one derived from the bundle's
+ * content (src/deployment.ts). A worker that bundles its sources bundles them here, as Worker.create would (with the
+ * data converter's failure converter), so the build id names exactly the code it runs; undefined when unversioned.
+ */
+async function deploymentVersionOf(
+  deployment: Config['deployment'],
+  source: WorkflowSource,
+  dataConverter: DataConverter | undefined,
+  logger: PinoLogger,
+): Promise<{ version: WorkerDeploymentVersion | undefined; source: WorkflowSource }> {
+  if (!deployment) return { version: undefined, source };
+  const named = (buildId: string): WorkerDeploymentVersion => ({ deploymentName: deployment.name, buildId });
+  if (deployment.buildId) return { version: named(deployment.buildId), source };
+  const bundle = source.workflowBundle;
+  if (bundle && 'codePath' in bundle)
+    return { version: named(buildIdFor(readFileSync(bundle.codePath, 'utf8'))), source };
+  if (bundle && 'code' in bundle) return { version: named(buildIdFor(bundle.code)), source };
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: source.workflowsPath as string,
+    ...source.bundlerOptions,
+    ...(dataConverter?.failureConverterPath ? { failureConverterPath: dataConverter.failureConverterPath } : {}),
+    logger: temporalLogger(logger),
+  });
+  return { version: named(buildIdFor(code)), source: { workflowBundle: { code } } };
+}
+
 /** `host:port` as the Prometheus exporter takes it (IPv6 hosts in brackets). */
 export function bindAddress({ host, port }: ListenAddress): string {
   return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
@@ -101,7 +136,7 @@ export async function createNseWorker(options: {
   logger: PinoLogger;
   connection: NativeConnection;
   source?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
-}): Promise<{ worker: WorkerPair; nse: { close(): void } }> {
+}): Promise<{ worker: WorkerPair; nse: { close(): void }; version: WorkerDeploymentVersion | undefined }> {
   const { config, logger, connection } = options;
   const clientOptions = { ...config.nse, logger: logger.child({ component: 'nse-client' }) };
   // The NSE worker's client spaces its requests within the budget. The main worker's (local reads, runs from before
@@ -112,8 +147,10 @@ export async function createNseWorker(options: {
   const closeClients = { close: (): void => new Set([nse, budgeted]).forEach((client) => client.close()) };
   try {
     const dataConverter = dataConverterFor(config.codec);
-    const source = options.source ?? workflowSource(config.workflowBundle, dataConverter !== undefined);
-    if (dataConverter) assertBundleEncryptsFailures(source);
+    const configured = options.source ?? workflowSource(config.workflowBundle, dataConverter !== undefined);
+    if (dataConverter) assertBundleEncryptsFailures(configured);
+    const { version, source } = await deploymentVersionOf(config.deployment, configured, dataConverter, logger);
+    const workerDeploymentOptions = deploymentOptions(version);
     const payloadsEncrypted = dataConverter !== undefined;
     const activities = createActivities({ nse, payloadsEncrypted });
     const worker = await createWorkerPair(
@@ -129,10 +166,12 @@ export async function createNseWorker(options: {
         ...(dataConverter ? { dataConverter } : {}),
         shutdownGraceTime: config.shutdownGraceMs,
         ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
+        // Both workers of the process join this version (see createWorkerPair).
+        ...(workerDeploymentOptions ? { workerDeploymentOptions } : {}),
       },
       { activities: createActivities({ nse: budgeted, payloadsEncrypted }), requestBudget: budget },
     );
-    return { worker, nse: closeClients };
+    return { worker, nse: closeClients, version };
   } catch (err) {
     closeClients.close();
     throw err;
@@ -169,9 +208,13 @@ export async function runWorker(config: Config, logger: PinoLogger): Promise<voi
       });
     }
     connection = await NativeConnection.connect(config.temporal.connection);
-    ({ worker, nse } = await createNseWorker({ config, logger, connection }));
+    let version: WorkerDeploymentVersion | undefined;
+    ({ worker, nse, version } = await createNseWorker({ config, logger, connection }));
     logger.info(
       {
+        // Whom to make current when rolling out this build (docs/operations.md, "Versioned deploys").
+        deployment: version?.deploymentName ?? 'none (unversioned)',
+        buildId: version?.buildId,
         taskQueue: config.temporal.taskQueue,
         nseTaskQueue: nseTaskQueue(config.temporal.taskQueue),
         nseRequestBudget: config.nseRequestBudget ?? 'none',

@@ -114,7 +114,9 @@ function ready<T>(what: string, value: T | undefined): T {
 /**
  * A worker as `nse-flow worker` builds it (production config, pino logs to the test sink) for the simulator on the
  * task queue of `setup` (e.g. a {@link useTestWorker} with `worker: false`), with the prebuilt test bundle; `env`
- * adds or overrides configuration variables. The caller runs it and closes its NSE client.
+ * adds or overrides configuration variables. The caller runs it and closes its NSE client. Unversioned unless `env`
+ * names a deployment (NSE_FLOW_DEPLOYMENT): a versioned worker gets tasks only once its version is current, which
+ * test/integration/versioning.test.ts does on a deployment of its own.
  */
 export async function createConfiguredWorker(
   setup: Pick<TestWorker, 'temporal' | 'sim' | 'taskQueue'>,
@@ -127,6 +129,7 @@ export async function createConfiguredWorker(
     NSE_USERNAME: sim.username,
     NSE_PASSWORD: sim.password,
     NSE_FLOW_TASK_QUEUE: taskQueue,
+    NSE_FLOW_DEPLOYMENT: 'none',
     ...env,
   });
   return await createNseWorker({

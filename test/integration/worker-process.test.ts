@@ -2,15 +2,17 @@
  * `nse-flow worker` as operators run it: a child process (bin/nse-flow.js) against the test dev server and a
  * simulator. Bad config exits 2 with one line; --print-config masks secrets; while running, /healthz and /readyz
  * answer and the Prometheus endpoint exports the SDK's and nse-flow's metrics; SIGTERM drains an in-flight activity
- * and the process exits 0 with a `worker stopped` JSON line.
+ * and the process exits 0 with a `worker stopped` JSON line. The worker joins a deployment of its own with the build
+ * id derived from its bundle, and takes runs once the test made that build current, as an operator's rollout does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { freePort } from '../../tools/dev/ports';
+import { buildIdFor, setCurrentVersion } from '../../src/deployment';
 import { MetricName } from '../../src/shared/metric-names';
 import { NseClient } from '../../src/nse/client';
 import type { OperationInput } from '../../src/shared/workflow-api';
@@ -115,6 +117,8 @@ describe('a running nse-flow worker process', () => {
   let metricsUrl: string;
   let healthUrl: string;
   const started: WorkflowHandle[] = [];
+  const deploymentName = `nse-flow-process-${randomUUID().slice(0, 8)}`;
+  const buildId = buildIdFor(readFileSync(process.env.TEMPORAL_TEST_BUNDLE as string, 'utf8'));
 
   beforeAll(async () => {
     sim = await startSimulator({
@@ -142,6 +146,7 @@ describe('a running nse-flow worker process', () => {
       NSE_FLOW_HEALTH_PORT: String(healthPort),
       NSE_FLOW_METRICS_HOST: '127.0.0.1',
       NSE_FLOW_WORKFLOW_BUNDLE: process.env.TEMPORAL_TEST_BUNDLE as string,
+      NSE_FLOW_DEPLOYMENT: deploymentName,
       NSE_FLOW_SHUTDOWN_GRACE_MS: '120000', // far longer than the drain needs: the activity must finish, not be cut off
       LOG_LEVEL: 'info',
     });
@@ -155,6 +160,7 @@ describe('a running nse-flow worker process', () => {
       },
       120_000,
     );
+    await setCurrentVersion(connection, 'default', { deploymentName, buildId });
   });
   afterAll(async () => {
     for (const handle of started) await handle.terminate('test over').catch(() => undefined);
@@ -187,6 +193,7 @@ describe('a running nse-flow worker process', () => {
     });
     const startedLine = worker.lines.find((l) => typeof l === 'object' && l.msg === 'worker started');
     expect(startedLine).toMatchObject({ taskQueue, metrics: metricsUrl, health: healthUrl, encryption: 'off' });
+    expect(startedLine).toMatchObject({ deployment: deploymentName, buildId });
     expect(JSON.stringify(worker.lines)).not.toContain(sim.password);
   });
 

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadCodecConfig, loadConfig, maskConfig, type Config } from '../../src/config';
+import { buildIdFor } from '../../src/deployment';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-config-'));
 const key1 = randomBytes(32).toString('base64');
@@ -145,6 +146,27 @@ describe('loadConfig', () => {
       metrics: undefined,
       health: { port: 8081 },
     });
+  });
+
+  it('joins deployment nse-flow with a derived build id unless NSE_FLOW_DEPLOYMENT / NSE_FLOW_BUILD_ID say otherwise', () => {
+    expect(loadConfig(env()).deployment).toEqual({ name: 'nse-flow', buildId: undefined });
+    expect(loadConfig(env({ NSE_FLOW_DEPLOYMENT: 'storage', NSE_FLOW_BUILD_ID: ' 2026-12-07.1 ' })).deployment).toEqual(
+      {
+        name: 'storage',
+        buildId: '2026-12-07.1',
+      },
+    );
+    expect(loadConfig(env({ NSE_FLOW_DEPLOYMENT: 'none' })).deployment).toBeUndefined();
+    expect(errorOf(() => loadConfig(env({ NSE_FLOW_DEPLOYMENT: 'nse.flow' }))).message).toBe(
+      "NSE_FLOW_DEPLOYMENT: must not contain '.'",
+    );
+  });
+
+  it('derives the build id from the package version and the bundle content', () => {
+    const id = buildIdFor('bundle code', '1.2.3');
+    expect(id).toMatch(/^1\.2\.3\+[0-9a-f]{12}$/);
+    expect(buildIdFor('bundle code', '1.2.3')).toBe(id);
+    expect(buildIdFor('bundle code!', '1.2.3')).not.toBe(id);
   });
 
   it('reads a password or token from a file', () => {

@@ -28,6 +28,16 @@ export const ONE_PARTITION_DYNAMIC_CONFIG = {
   'matching.numTaskqueueWritePartitions': 1,
 } as const;
 
+/**
+ * How soon a dev server reports a version that lost its current status as drained (`describe-version`). The server's
+ * defaults (server 1.29.1, common/dynamicconfig/constants.go) wait 3 minutes for visibility to catch up and check
+ * every 3 minutes: for a production store. A dev server's visibility is its own SQLite, so it checks every second.
+ */
+export const DRAINAGE_DYNAMIC_CONFIG = {
+  'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '1s',
+  'matching.wv.VersionDrainageStatusRefreshInterval': '1s',
+} as const;
+
 /** Where the repository lives, for .tools and .temporal. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -95,7 +105,8 @@ function devServerArgs(options: DevServerOptions): string[] {
   for (const key of SEARCH_ATTRIBUTE_KEYS)
     args.push('--search-attribute', `${key.name}=${searchAttributeTypeName(key)}`);
   // A dev server serves one machine: one partition for every queue (the NSE queue's name is not known here).
-  for (const [key, value] of Object.entries({ ...MATCHING_DYNAMIC_CONFIG, ...ONE_PARTITION_DYNAMIC_CONFIG }))
+  const dynamicConfig = { ...MATCHING_DYNAMIC_CONFIG, ...ONE_PARTITION_DYNAMIC_CONFIG, ...DRAINAGE_DYNAMIC_CONFIG };
+  for (const [key, value] of Object.entries(dynamicConfig))
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return [...args, ...(options.extraArgs ?? [])];
 }
