@@ -9,6 +9,7 @@ import path from 'node:path';
 import { removeStackConnection, stackFilePath, writeStackConnection } from '../src/cli/stack-connection';
 import { CLUSTER_NAMESPACE, DEFAULT_CLUSTER_DIR, startCluster, type RunningCluster } from '../tools/dev/cluster';
 import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { describeVersion } from '../src/deployment';
 
 function portFrom(variable: string, fallback: number | undefined): number | undefined {
   const raw = process.env[variable];
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
       `Temporal gRPC:    ${running.address} (PostgreSQL on 127.0.0.1:${running.postgres.port}, data in ${rel}/postgres)`,
       `NSE:              ${running.nseBaseUrl}${externalNse ? '' : ` (simulator, user ${SIM_FIXTURES.defaultUser.username})`}`,
       `Workers:          ${running.workers.length} processes on task queue ${running.taskQueue}; logs in ${rel}/logs`,
+      `Build:            ${running.version ? `${describeVersion(running.version)} (current)` : 'unversioned (NSE_FLOW_DEPLOYMENT=none)'}`,
       '',
       'Try it (in another terminal of this folder; the CLI finds the cluster through .temporal/stack.json):',
       '  npx nse-flow provision examples/block-storage.json --wait',

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the local stack (tools/stack.ts). The real Temporal dev server (persistent SQLite under .temporal/,
- * Web UI), the NSE simulator (unless NSE_BASE_URL points at a real NSE) and the worker, as child processes. Ctrl-C or
- * SIGTERM stops all of them.
+ * Web UI), the NSE simulator (unless NSE_BASE_URL points at a real NSE) and the worker, as child processes. The
+ * workflow code is bundled once into .temporal/, and the worker's build (deployment `nse-flow`, build id from that
+ * bundle) is made current, as a rollout would (docs/operations.md, "Versioned deploys"). Ctrl-C or SIGTERM stops all.
  */
 import path from 'node:path';
 import { assertPortFree } from '../tools/dev/ports';
@@ -14,6 +15,10 @@ import { SIM_FIXTURES } from '../src/simulator/fixtures';
 import { removeStackConnection, writeStackConnection } from '../src/cli/stack-connection';
 import { loadCodecConfig } from '../src/codec/config';
 import { startUiCodecServer } from '../tools/dev/ui-codec-server';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
+import { describeVersion } from '../src/deployment';
+import { bundleWorkflows } from '../tools/bundle-workflows';
+import { makeCurrent, stackVersion } from '../tools/dev/deployment';
 
 const DEMO_USER = 'nse-admin';
 const DEMO_PASSWORD = 'nse-demo-password'; // the simulator's demo credential, not a real secret
@@ -62,15 +67,22 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutDown(0));
 
   const codecServer = codec ? await startUiCodecServer(stack, { codec, uiPort, port: codecPort }) : undefined;
-  console.log(`starting the Temporal dev server (state in .temporal/nse-flow.db, log in .temporal/server.log) ...`);
-  const devServer = await stack.startTemporal({
-    port: temporalPort,
-    uiPort,
-    uiCodecEndpoint: codecServer?.url,
-    dbFile: path.join(stateDir, 'nse-flow.db'),
-    logFile: path.join(stateDir, 'server.log'),
-    logLevel: 'warn',
-  });
+  console.log('starting the Temporal dev server (state in .temporal/nse-flow.db, log in .temporal/server.log)');
+  console.log('bundling the workflow code into .temporal/workflow-bundle.js ...');
+  const bundle = path.join(stateDir, 'workflow-bundle.js');
+  const [devServer] = await Promise.all([
+    stack.startTemporal({
+      port: temporalPort,
+      uiPort,
+      uiCodecEndpoint: codecServer?.url,
+      dbFile: path.join(stateDir, 'nse-flow.db'),
+      logFile: path.join(stateDir, 'server.log'),
+      logLevel: 'warn',
+    }),
+    // With payload encryption the worker needs the bundle whose failure converter encrypts failure messages.
+    bundleWorkflows(bundle, undefined, { encryptedFailures: codec !== undefined }),
+  ]);
+  const version = stackVersion(process.env, bundle);
   const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
   const taskQueue = process.env.NSE_FLOW_TASK_QUEUE || DEFAULT_TASK_QUEUE;
 
@@ -101,12 +113,6 @@ async function main(): Promise<void> {
         NSE_AUTH: 'jwt',
       }
     : {};
-  stack.startNseFlowProcess({
-    name: 'worker',
-    args: ['worker'],
-    env: { ...nseEnv, TEMPORAL_ADDRESS: devServer.address },
-    onUnexpectedExit,
-  });
   // The CLI reads this when TEMPORAL_* / NSE_* are unset: `npx nse-flow ...` works here with nothing exported.
   writeStackConnection({
     pid: process.pid,
@@ -115,6 +121,32 @@ async function main(): Promise<void> {
   });
   stack.defer('the stack connection file', async () => removeStackConnection());
 
+  // What a person needs comes first; the worker's log lines follow it.
+  console.log(
+    banner({ uiUrl: devServer.uiUrl, address: devServer.address, externalNse, simPort, codecServer, version }),
+  );
+  stack.startNseFlowProcess({
+    name: 'worker',
+    args: ['worker'],
+    env: { ...nseEnv, TEMPORAL_ADDRESS: devServer.address, NSE_FLOW_WORKFLOW_BUNDLE: bundle },
+    onUnexpectedExit,
+  });
+  if (version) await makeCurrent(devServer.address, namespace, version);
+  console.log(
+    `\nnse-flow: ready${version ? `; build ${describeVersion(version)} is current` : ''}. Try the commands above.\n`,
+  );
+}
+
+/** The addresses of the stack and the commands to try, for a person reading the terminal. */
+function banner(info: {
+  uiUrl: string | undefined;
+  address: string;
+  externalNse: string | undefined;
+  simPort: number;
+  codecServer: { url: string } | undefined;
+  version: WorkerDeploymentVersion | undefined;
+}): string {
+  const { codecServer, version } = info;
   const example = JSON.stringify({
     name: 'demo-hostgroup',
     subtenant_id: SIM_FIXTURES.subtenantId,
@@ -122,34 +154,32 @@ async function main(): Promise<void> {
     protocol: 'iscsi',
     os_type: 'linux',
   });
-  console.log(
-    [
-      '',
-      `Temporal Web UI:  ${devServer.uiUrl}`,
-      `Temporal gRPC:    ${devServer.address}`,
-      `Nexus endpoint:   ${NEXUS_ENDPOINT} (service nse-flow: runOperation, runPlan)`,
-      `NSE:              ${externalNse ?? `http://127.0.0.1:${simPort}/api (simulator, user ${DEMO_USER})`}`,
-      codecServer
-        ? `Codec server:     ${codecServer.url} (payloads are encrypted; the Web UI decodes through it, no token, this machine only)`
-        : 'Payloads:         not encrypted (set NSE_FLOW_CODEC_KEYS to encrypt them; docs/operations.md)',
-      '',
-      'Try it (in another terminal of this folder; the CLI finds this stack through .temporal/stack.json):',
-      ...(codecServer
-        ? ['  export NSE_FLOW_CODEC_KEYS=...   # the same keys: the CLI seals and opens payloads itself']
-        : []),
-      `  npx nse-flow run create-hostgroup --tenant ${SIM_FIXTURES.tenantId} --input '${example}' --wait`,
-      '  npx nse-flow list',
-      '  npx nse-flow jobs',
-      ...(codecServer
-        ? [
-            `  temporal workflow show --workflow-id <id> --address ${devServer.address} --codec-endpoint ${codecServer.url}`,
-          ]
-        : []),
-      '',
-      'Ctrl-C stops everything; runs are kept in .temporal/ for the next start.',
-      '',
-    ].join('\n'),
-  );
+  return [
+    '',
+    `Temporal Web UI:  ${info.uiUrl}`,
+    `Temporal gRPC:    ${info.address}`,
+    `Nexus endpoint:   ${NEXUS_ENDPOINT} (service nse-flow: runOperation, runPlan)`,
+    `NSE:              ${info.externalNse ?? `http://127.0.0.1:${info.simPort}/api (simulator, user ${DEMO_USER})`}`,
+    codecServer
+      ? `Codec server:     ${codecServer.url} (payloads are encrypted; the Web UI decodes through it, no token, this machine only)`
+      : 'Payloads:         not encrypted (set NSE_FLOW_CODEC_KEYS to encrypt them; docs/operations.md)',
+    `Worker build:     ${version ? describeVersion(version) : 'unversioned (NSE_FLOW_DEPLOYMENT=none)'}`,
+    '',
+    'Try it (in another terminal of this folder; the CLI finds this stack through .temporal/stack.json):',
+    ...(codecServer
+      ? ['  export NSE_FLOW_CODEC_KEYS=...   # the same keys: the CLI seals and opens payloads itself']
+      : []),
+    `  npx nse-flow run create-hostgroup --tenant ${SIM_FIXTURES.tenantId} --input '${example}' --wait`,
+    '  npx nse-flow list',
+    '  npx nse-flow status <workflow id>     (its phase, job and the build it runs on)',
+    '  npx nse-flow jobs',
+    ...(codecServer
+      ? [`  temporal workflow show --workflow-id <id> --address ${info.address} --codec-endpoint ${codecServer.url}`]
+      : []),
+    '',
+    'Ctrl-C stops everything; runs are kept in .temporal/ for the next start. The worker logs below.',
+    '',
+  ].join('\n');
 }
 
 main().catch(async (err: unknown) => {

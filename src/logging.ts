@@ -23,7 +23,14 @@ function prettyStdout(): DestinationStream | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const build = require('pino-pretty') as typeof PinoPretty.default;
-    return build({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+    // One line per record, as a terminal reader scans them; `--print-config` shows the config the JSON line carries.
+    return build({
+      colorize: true,
+      sync: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,service,config',
+    });
   } catch {
     return undefined;
   }
@@ -79,6 +86,15 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
 };
 
 /**
+ * SDK notices that describe nse-flow's design, not a problem: the NSE worker polls only for activities
+ * (src/worker-pair.ts). At WARN they would alarm whoever reads the worker's start.
+ */
+const EXPECTED_BY_DESIGN = new Set([
+  'No workflows registered, not polling for workflow tasks',
+  'No Nexus services registered, not polling for Nexus tasks',
+]);
+
+/**
  * Adapts pino to the SDK's `Logger` interface; SDK metadata (sdkComponent, workflowId, runId, activityType, attempt)
  * becomes fields. Activity lines name their run `workflowRunId`; it is copied to `runId` so one field finds every
  * line of a run.
@@ -86,6 +102,7 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
 export function temporalLogger(root: PinoLogger): TemporalLogger {
   const child = root.child({ component: 'temporal' });
   const write = (level: LogLevel, message: string, meta?: LogMetadata): void => {
+    if (EXPECTED_BY_DESIGN.has(message)) level = 'DEBUG';
     const fields: LogMetadata = { ...meta };
     if (fields.runId === undefined && typeof fields.workflowRunId === 'string') fields.runId = fields.workflowRunId;
     child[PINO_LEVEL[level]](fields, message);

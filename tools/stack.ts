@@ -12,9 +12,11 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { WorkerOptions } from '@temporalio/worker';
 import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../src/simulator/app';
 import { createWorkerPair, type NseWorkerOptions, type WorkerPair } from '../src/worker-pair';
+import { makeCurrent } from './dev/deployment';
 import { freePort } from './dev/ports';
 import { installTemporalCli, REPO_ROOT, startDevServer, type RunningDevServer } from './dev/temporal-dev-server';
 
@@ -187,13 +189,16 @@ export class Stack {
   }
 
   /**
-   * Starts `node bin/nse-flow.js worker` as a child process that can be killed and started again (chaos), and
-   * waits until it logged `worker started`; it is stopped and its log files closed with the stack.
+   * Starts `node bin/nse-flow.js worker` as a child process that can be killed and started again (chaos), waits
+   * until it logged `worker started`, and makes its build current (a versioned worker gets no task before); it is
+   * stopped and its log files closed with the stack.
    */
   async startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
     const worker = new WorkerProcess(options.env, options.logPath, options.stderrPath, this.log);
     this.defer('worker', () => worker.close());
     await worker.start();
+    const address = options.env.TEMPORAL_ADDRESS ?? this.temporal.address;
+    if (worker.version) await makeCurrent(address, options.env.TEMPORAL_NAMESPACE || 'default', worker.version);
     return worker;
   }
 
@@ -240,6 +245,8 @@ export class WorkerProcess {
   private readonly err: WriteStream;
   /** Times a worker process reached `worker started`. */
   starts = 0;
+  /** The deployment version the worker logged in `worker started`; undefined when unversioned. */
+  version: WorkerDeploymentVersion | undefined;
   /** Exits the suite did not cause. */
   readonly crashes: string[] = [];
   /** Called when a worker exits on its own, after it is recorded in {@link crashes}. */
@@ -284,6 +291,7 @@ export class WorkerProcess {
         if (!ready && line.includes('"worker started"')) {
           ready = true;
           this.starts++;
+          this.version = versionLogged(line);
           resolve();
         }
       });
@@ -325,6 +333,12 @@ export class WorkerProcess {
     await this.stop();
     await Promise.all([this.out, this.err].map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
   }
+}
+
+/** The `deployment` and `buildId` fields of a worker's `worker started` line; undefined for an unversioned worker. */
+function versionLogged(line: string): WorkerDeploymentVersion | undefined {
+  const { deployment, buildId } = JSON.parse(line) as { deployment?: string; buildId?: string };
+  return deployment && buildId ? { deploymentName: deployment, buildId } : undefined;
 }
 
 /**

@@ -80,6 +80,14 @@ describe('temporalLogger', () => {
       expect.objectContaining({ level: 20, msg: 'Workflow started', sdkComponent: 'workflow', runId: 'r1' }),
     ]);
   });
+
+  it("logs the SDK's notice that the NSE worker polls no workflows at debug, not as a warning", () => {
+    const { lines, stream } = capture();
+    const sdk = temporalLogger(createLogger('info', stream));
+    sdk.warn('No workflows registered, not polling for workflow tasks', { taskQueue: 'nse-flow-nse' });
+    sdk.warn('Workflow task failed', { taskQueue: 'nse-flow' });
+    expect(lines.map((line) => line.msg)).toEqual(['Workflow task failed']);
+  });
 });
 
 describe('shouldPrettyPrint', () => {

@@ -9,8 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { bundleWorkflows } from '../bundle-workflows';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { makeCurrent, stackVersion } from './deployment';
 import { assertPortFree, freePort, freePortInRange } from './ports';
 import { startPostgres, type RunningPostgres } from './postgres';
 import { startService, waitUntilReady, type ServiceProcess } from './service-process';
@@ -52,6 +54,8 @@ export interface ClusterOptions {
 
 export interface RunningCluster {
   dir: string;
+  /** The deployment version the workers run, made current; undefined with NSE_FLOW_DEPLOYMENT=none. */
+  version: WorkerDeploymentVersion | undefined;
   /** Frontend address, `127.0.0.1:port`. */
   address: string;
   uiUrl?: string;
@@ -298,9 +302,16 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     stack.push(workersHandle);
     log(`starting ${options.workers} worker process(es) on task queue ${taskQueue}`);
     await Promise.all(Array.from({ length: options.workers }, (_, i) => startWorker(i)));
+    // The workers run one build of one deployment: make it current, or they get no task.
+    const version = stackVersion(workerEnv, bundle);
+    if (version) {
+      log(`making build ${version.buildId} of deployment ${version.deploymentName} current`);
+      await makeCurrent(address, workerEnv.TEMPORAL_NAMESPACE ?? 'default', version);
+    }
 
     return {
       dir,
+      version,
       address,
       uiUrl: options.uiPort === undefined ? undefined : `http://localhost:${options.uiPort}`,
       nseBaseUrl: nse.baseUrl,
