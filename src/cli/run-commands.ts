@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { Argument, Option } from 'commander';
 import { NotRedrivableError } from '../client';
+import type { RunBuild } from '../deployment';
 import { NseClient } from '../nse/client';
 import { NseError, NseHttpError } from '../nse/errors';
 import type { Job } from '../shared/nse-types';
@@ -139,6 +140,16 @@ export function addStartCommands(program: Command): void {
     });
 }
 
+/** The build line of `status`: which worker build runs the run, and whether it moves to a newer one. */
+function describeBuild(build: RunBuild | undefined): string {
+  if (!build) return 'build: none (an unversioned worker runs it, or no worker has taken it yet)';
+  const how = {
+    PINNED: ' (pinned: it ends on this build)',
+    AUTO_UPGRADE: ' (moves to the current build at its next step)',
+  };
+  return `build: ${build.deploymentName}/${build.buildId}${build.behavior ? how[build.behavior] : ''}`;
+}
+
 /** `list`, `jobs`, `status`, `result`, `cancel`, `decide`. */
 export function addRunCommands(program: Command): void {
   program
@@ -219,10 +230,14 @@ export function addRunCommands(program: Command): void {
     .action(async (workflowId: string, _options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       await withClient(async (client) => {
-        const status = await client.getStatus(workflowId);
+        const [status, build] = await Promise.all([client.getStatus(workflowId), client.getBuild(workflowId)]);
         const title =
           'bulk' in status ? `bulk ${status.bulk}` : 'steps' in status ? `plan ${status.plan}` : status.summary;
-        print(global, status, `${workflowId}: ${title}: ${describeStatus(status)}`);
+        print(
+          global,
+          { ...status, build: build ?? null },
+          `${workflowId}: ${title}: ${describeStatus(status)}\n  ${describeBuild(build)}`,
+        );
       });
     });
 

@@ -3,6 +3,7 @@
  * conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles) and exposes typed calls.
  * @module
  */
+import { runBuild, type RunBuild } from '../deployment';
 import {
   Client,
   Connection,
@@ -342,6 +343,15 @@ export class NseFlowClient {
     return await this.temporal.workflow
       .getHandle(workflowId)
       .query<OperationStatus | ProvisionStatus | BulkStatus>(operationStatusQuery.name);
+  }
+
+  /**
+   * The worker build a run is on (Worker Deployment Versioning, src/deployment.ts) and whether it stays there
+   * (`PINNED`) or moves to the current build (`AUTO_UPGRADE`); undefined for a run of an unversioned worker.
+   */
+  async getBuild(workflowId: string): Promise<RunBuild | undefined> {
+    const description = await this.temporal.workflow.getHandle(workflowId).describe();
+    return runBuild(description.raw.workflowExecutionInfo);
   }
 
   /** Runs whose search attributes match a visibility query, newest first. */
