@@ -36,7 +36,7 @@ const MIN_SECRET_LENGTH = 4;
  * pairs whose `key` is a tag name, not a secret. Stateless (no `g` flag), so it is safe to share.
  */
 export const SECRET_KEY_PATTERN =
-  /passw(?:or)?d|passphrase|secret|token|credential|authori[sz]ation|cookie|jwt|bearer|private[_-]?key|.key$/i;
+  /passw(?:or)?d|passphrase|passcode|secret|token|credential|authori[sz]ation|cookie|session[_-]?id|jwt|bearer|private[_-]?key|.key$|^(?:x-)?auth$/i;
 
 /** Short secret words that count only as a whole word of a name (`pwd`, `org_pass`, `adminPw`; not `passive`). */
 const SECRET_WORDS = new Set(['pwd', 'pw', 'pass', 'psk', 'otp']);
@@ -94,8 +94,19 @@ const URL_USERINFO = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
 // `name: value`, `name=value`, `"name": "value"`: a secret when the name is ({@link isSecretKey}). The name and its
 // separator are found first; a value is read (quoted, up to 4 KiB, or up to a delimiter) only after a secret name,
 // so no text makes the scan quadratic.
-const NAME_AND_SEPARATOR = /(?<![\w-])([\w-]+)(["']?\s*[:=]\s*)/g;
-const PAIR_VALUE = /"[^"]{0,4096}"|'[^']{0,4096}'|[^\s"',;&)}\]]+/y;
+// A JSON document quoted inside a JSON string escapes its quotes (`{\"org_password\": \"x\"}`): both count.
+const NAME_AND_SEPARATOR = /(?<![\w-])([\w-]+)(\\?["']?\s*[:=]\s*)/g;
+const PAIR_VALUE = /\\"[^"\\]{0,4096}\\"|"[^"]{0,4096}"|'[^']{0,4096}'|[^\s"',;&)}\]]+/y;
+// `<password>x</password>`: an XML element whose name is secret.
+const XML_ELEMENT = /<([\w:-]{1,64})>([^<]{1,4096})<\/\1>/g;
+// `-admin-password x`, `--token=x`: a command-line option whose name is secret, and its value.
+const OPTION_VALUE = /(?<![\w-])(--?[\w-]{1,64})(\s+|=)(['"]?)([^\s'"]{1,4096})\3/g;
+// `password x is wrong`: a secret word, then a value that a verb shows was the secret itself.
+const WORD_THEN_VALUE =
+  /\b(pass(?:word|wd|phrase|code)|secret|token)(\s+)(['"]?)(?!(?:is|was|has|does|did|not|for|of)\b)([^\s'"]{1,4096})\3(?=\s+(?:is|was|has|does|did|not|invalid|incorrect|wrong|expired|rejected)\b)/gi;
+// A PEM private key, whole.
+const PEM_PRIVATE_KEY =
+  /-----BEGIN [A-Z0-9 ]{0,64}PRIVATE KEY-----[\s\S]{0,16384}?-----END [A-Z0-9 ]{0,64}PRIVATE KEY-----/g;
 
 /** Process-wide secrets (the worker's credentials, its recent JWTs): scrubbed from every text by value. */
 const rememberedSecrets = new Set<string>();
@@ -203,16 +214,41 @@ export function scrubText(text: string, secrets: ReadonlySet<string> = remembere
   // Longest first, so a secret that contains another is replaced whole.
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret.length < MIN_SECRET_LENGTH) continue;
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+    for (const form of writtenForms(secret)) {
       if (out.includes(form)) out = out.split(form).join(REDACTED);
     }
   }
   out = out
+    .replace(PEM_PRIVATE_KEY, REDACTED)
+    .replace(XML_ELEMENT, (whole, name: string) => (isSecretKey(name) ? `<${name}>${REDACTED}</${name}>` : whole))
+    .replace(OPTION_VALUE, (whole, flag: string, gap: string) =>
+      isSecretKey(flag.replace(/^-+/, '')) ? `${flag}${gap}${REDACTED}` : whole,
+    )
+    .replace(WORD_THEN_VALUE, `$1$2${REDACTED}`)
     .replace(JWT, REDACTED)
     .replace(BEARER, `$1${REDACTED}`)
     .replace(BASIC, `$1${REDACTED}`)
     .replace(URL_USERINFO, `$1${REDACTED}@`);
   return replacePairs(out);
+}
+
+/**
+ * How a secret may be written in text: as it is, JSON-escaped, percent-encoded (upper- and lower-case hex, `%20` or
+ * `+` for a space, as forms encode it) and in base64. A secret that is not well-formed UTF-16 (a lone surrogate)
+ * cannot be percent-encoded, and is searched for only as written and escaped.
+ */
+function writtenForms(secret: string): Set<string> {
+  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1)]);
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(secret);
+  } catch {
+    return forms; // URIError: a lone surrogate
+  }
+  const lower = encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  for (const form of [encoded, lower]) forms.add(form).add(form.replace(/%20/g, '+'));
+  forms.add(Buffer.from(secret, 'utf8').toString('base64').replace(/=+$/, ''));
+  return forms;
 }
 
 /** Replaces the value of every secret `name: value` pair of `text`. */

@@ -91,6 +91,10 @@ export class NseClient {
     this.auth = options.auth;
     // Scrubbed by value from every text this process lets out (job texts, failure messages, logs).
     rememberSecret(this.auth.kind === 'token' ? this.auth.token : this.auth.password);
+    // HTTP Basic sends base64 of `user:password`, which contains no base64 of the password alone.
+    if (this.auth.kind !== 'token') {
+      rememberSecret(Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64'));
+    }
     this.timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
     this.getRetries = options.getRetries ?? 0;
     if (!Number.isInteger(this.getRetries) || this.getRetries < 0) {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   collectSecrets,
   isSecretKey,
@@ -197,5 +198,84 @@ describe('redaction by value (#15)', () => {
     const deep = JSON.parse('['.repeat(20_000) + ']'.repeat(20_000)) as unknown;
     expect(JSON.stringify(redactSecrets({ deep }))).toContain('[too deep]');
     expect(() => collectSecrets(deep)).not.toThrow();
+  });
+});
+
+describe('the redaction gaps of issue #24', () => {
+  const secret = 'Hunter2-Secret';
+
+  it.each([
+    ['escaped JSON inside a string', `{"msg": "{\\"org_password\\": \\"${secret}\\", \\"user\\": \\"root\\"}"}`],
+    ['an XML element', `<request><user>root</user><password>${secret}</password></request>`],
+    ['a command-line option', `ansible-playbook -admin-password ${secret} -v`],
+    ['a long option with =', `run --token=${secret} now`],
+    ['a sentence naming the password', `login failed: password ${secret} is wrong`],
+    ['a quoted password in a sentence', `password '${secret}' was rejected`],
+  ])('removes a secret quoted as %s', (_shape, text) => {
+    const out = scrubText(text, new Set());
+    expect(out).not.toContain(secret);
+    expect(out).toContain(REDACTED);
+  });
+
+  it('keeps the words around a secret and sentences without one', () => {
+    expect(scrubText('<user>root</user> password is wrong', new Set())).toBe('<user>root</user> password is wrong');
+    expect(scrubText('ansible-playbook -v --limit db01', new Set())).toBe('ansible-playbook -v --limit db01');
+    expect(scrubText(`password ${secret} is wrong`, new Set())).toBe(`password ${REDACTED} is wrong`);
+  });
+
+  it('removes a PEM private key block whole', () => {
+    const pem = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEA', 'q1w2e3', '-----END RSA PRIVATE KEY-----'].join(
+      '\n',
+    );
+    const out = scrubText(`key file:\n${pem}\nend`, new Set());
+    expect(out).toBe(`key file:\n${REDACTED}\nend`);
+  });
+
+  it('finds a known secret percent-encoded in lower case, form-encoded, and in base64', () => {
+    const known = new Set(['acme/2024 pw']);
+    for (const form of ['acme%2f2024%20pw', 'acme%2F2024+pw', 'acme%2f2024+pw', 'YWNtZS8yMDI0IHB3']) {
+      expect(scrubText(`sent ${form} to NSE`, known)).toBe(`sent ${REDACTED} to NSE`);
+    }
+  });
+
+  it("finds the worker's Basic credential (base64 of user:password) without its Basic prefix", () => {
+    rememberSecret(Buffer.from('svc-user:acme2024').toString('base64'));
+    const encoded = Buffer.from('svc-user:acme2024').toString('base64');
+    expect(scrubText(`the proxy logged ${encoded}`)).toBe(`the proxy logged ${REDACTED}`);
+  });
+
+  it.each(['sessionid', 'session_id', 'auth', 'x-auth', 'X-Auth', 'passcode', 'admin_passcode'])(
+    'treats %s as a secret key name',
+    (name) => {
+      expect(isSecretKey(name)).toBe(true);
+      expect(redactSecrets({ [name]: 'v4lue-1' })).toEqual({ [name]: REDACTED });
+    },
+  );
+
+  it.each(['author', 'auth_method', 'authType', 'session', 'passive'])('keeps %s', (name) => {
+    expect(isSecretKey(name)).toBe(false);
+  });
+
+  it('redacts a secret-keyed value holding a lone surrogate instead of throwing', () => {
+    const record = { org_password: 'ab\ud800cd', note: 'ab\ud800cd quoted' };
+    expect(redactSecrets(record)).toEqual({ org_password: REDACTED, note: `${REDACTED} quoted` });
+  });
+
+  it('never leaves a secret quoted in any of these shapes (property)', () => {
+    const value = fc.stringMatching(/^[A-Za-z0-9!#$^*_.~-]{6,24}$/);
+    const shapes = [
+      (v: string) => `{\\"org_password\\": \\"${v}\\"}`,
+      (v: string) => `<password>${v}</password>`,
+      (v: string) => `cmd -admin-password ${v} -v`,
+      (v: string) => `password ${v} is wrong`,
+      (v: string) => `org_password=${v}`,
+    ];
+    fc.assert(
+      fc.property(value, fc.constantFrom(...shapes), fc.string({ maxLength: 20 }), (v, shape, prefix) => {
+        const out = scrubText(`${prefix.replace(/[<\\-]/g, '')} ${shape(v)}`, new Set());
+        return !out.includes(v);
+      }),
+      { seed: 24, numRuns: 300 },
+    );
   });
 });
