@@ -20,6 +20,7 @@ const REVIEWED_INSTALL_SCRIPTS: Record<string, string> = {
     '@swc/wasm when it does not; the image loads @swc/core after npm ci instead, and fails the build if it cannot',
   '@grpc/proto-loader/node_modules/protobufjs':
     "postinstall only prints a warning when a dependent's version range uses another scheme",
+  '@opentelemetry/otlp-transformer/node_modules/protobufjs': 'the same protobufjs 7.6.6 postinstall: a warning only',
   '@parcel/watcher': 'dev only (not in the runtime stage); install builds from source when no prebuilt binary fits',
   'unrs-resolver': 'dev only (the lint resolver); postinstall checks its prebuilt binary',
 };
