@@ -79,6 +79,22 @@ export default tseslint.config(
     },
   },
   {
+    // Every entry a workflow has passes the gate (issue #24): handlers are registered only by src/workflows/entries.ts,
+    // which admits each update's and signal's argument through the schema src/shared/entries.ts holds for it.
+    files: ['src/workflows/**/*.ts'],
+    ignores: ['src/workflows/entries.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'ImportSpecifier[imported.name=/^(setHandler|setDefaultSignalHandler|setDefaultUpdateHandler|setDefaultQueryHandler)$/]',
+          message: 'register handlers with onUpdate, onSignal or onQuery of ./entries: every argument passes the gate',
+        },
+      ],
+    },
+  },
+  {
     // The client library runs in the caller's process: it must not load the worker's configuration or code.
     files: ['src/client/**/*.ts', 'src/index.ts'],
     rules: {

@@ -49,8 +49,8 @@ function toJson(schema: z.ZodMiniType, io: 'input' | 'output', description?: str
 function operationInputFor(operation: string): z.ZodMiniType {
   const spec = findOperation(operation);
   if (!spec) throw new Error(`unknown operation '${operation}'`);
-  // `resume` is written by the workflow when it continues as new; callers leave it out.
-  return z.extend(z.omit(operationInputSchema(), { resume: true }), {
+  // The envelope leaves out `resume`: the workflow writes it when it continues as new; callers leave it out.
+  return z.extend(operationInputSchema(), {
     operation: z.literal(operation),
     input: spec.schema,
   });

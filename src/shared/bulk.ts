@@ -8,11 +8,11 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import * as z from 'zod/mini';
-import { findOperation, OPERATION_NAMES, type OperationSpec } from './operations';
+import { admit, assertPlainData, boundedText as wellFormedText } from './entry-gate';
 import { invalidInput } from './failures';
-import { assertWithinLimits, formatIssues, pollPolicySchema, validating } from './validation';
+import { findOperation, OPERATION_NAMES, type OperationSpec } from './operations';
+import { admitFields, pollPolicySchema } from './validation';
 import type { OperationInput, PollPolicy } from './workflow-api';
-import { safeParse } from './zod-kit';
 
 /** Most items in one bulk (a larger fleet is several bulks). */
 export const MAX_BULK_ITEMS = 10_000;
@@ -177,46 +177,32 @@ function itemRequest(bulk: BulkInput, item: BulkItem): OperationInput {
  * them), naming the first bad item by position and key. Throws a non-retryable `InvalidInput` failure.
  */
 export function parseBulk(raw: unknown, options = { itemsChecked: false }): ValidBulk {
-  const envelope = raw !== null && typeof raw === 'object' ? { ...(raw as Record<string, unknown>) } : raw;
-  const rawItems = (envelope as { items?: unknown })?.items;
-  if (Array.isArray(rawItems)) (envelope as Record<string, unknown>).items = [];
-  // A continued run carries the outcomes so far (~70 bytes each): with them the envelope passed the 64 KiB input
-  // limit after ~930 items. They are checked by their schema, and with everything else by MAX_BULK_BYTES.
-  const rawFinished = (envelope as { finished?: unknown })?.finished;
-  if (Array.isArray(rawFinished)) (envelope as Record<string, unknown>).finished = [];
-  // The items are checked one by one below: the limits apply to the envelope and to each item.
-  assertWithinLimits(envelope, 'bulk');
-  const size = JSON.stringify(raw)?.length ?? 0;
-  if (size > MAX_BULK_BYTES) throw invalidInput(`bulk: ${size} bytes is more than the ${MAX_BULK_BYTES} allowed`);
-  const parsed = safeParse(bulkInputSchema(), {
-    ...(envelope as object),
-    items: rawItems,
-    ...(rawFinished === undefined ? {} : { finished: rawFinished }),
-  });
-  if (!parsed.success) throw invalidInput(`bulk: ${formatIssues(parsed.error)}`);
-  const bulk = parsed.data as BulkInput;
+  // One gate for the whole bulk: its depth, size and text are bounded before anything else reads an item. A
+  // continued run carries the outcomes so far (~70 bytes each): they count against MAX_BULK_BYTES like the items.
+  const bulk = admit(bulkInputSchema(), raw, {
+    where: 'bulk',
+    maxBytes: MAX_BULK_BYTES,
+    maxValues: MAX_BULK_BYTES,
+  }) as BulkInput;
   const keys = new Set((bulk.finished ?? []).map((outcome) => outcome.key));
   // Schemas are built once per parse, not once per item: building dominates the cost for 10,000 items.
   const itemSchema = bulkItemSchema();
-  const schemas = new Map<string, ReturnType<typeof operationSchema>>();
-  const schemaOf = (operation: string): ReturnType<typeof operationSchema> => {
-    if (!schemas.has(operation)) schemas.set(operation, operationSchema(operation));
-    return schemas.get(operation) as ReturnType<typeof operationSchema>;
-  };
+  const schemas = new Map<string, OperationSpec['schema']>();
   const items = bulk.items.map((rawItem, index) => {
     const where = `items[${index}]`;
-    assertWithinLimits(rawItem, where);
-    const item = safeParse(itemSchema, rawItem);
-    if (!item.success) throw invalidInput(`${where}: ${formatIssues(item.error)}`);
-    const key = item.data.key ?? `item-${index + 1}`;
+    const item = admit(itemSchema, rawItem, { where });
+    const key = item.key ?? `item-${index + 1}`;
     const named = `${where} (key ${key})`;
     if (keys.has(key)) throw invalidInput(`${named}: key used twice`);
     keys.add(key);
-    const request = itemRequest(bulk, item.data);
+    const request = itemRequest(bulk, item);
     if (!request.operation) throw invalidInput(`${named}: no operation (set it on the bulk or on the item)`);
+    // Each item's run gets the request as its input: it must pass that run's limit.
+    assertPlainData(request, { where: named });
     // A run continued as new carries items its first run checked: not again, for every one of up to 10,000.
-    if (!options.itemsChecked) checkFields(schemaOf(request.operation), request, `${named}.input`);
-    return { item: { ...item.data, key }, request };
+    if (!options.itemsChecked)
+      admitFields(request.operation, schemaOf(schemas, request.operation), request.input, `${named}.input`);
+    return { item: { ...item, key }, request };
   });
   const total = bulk.total ?? items.length + (bulk.finished?.length ?? 0);
   if (total !== items.length + (bulk.finished?.length ?? 0))
@@ -233,28 +219,20 @@ export function parseBulk(raw: unknown, options = { itemsChecked: false }): Vali
   };
 }
 
-/** The input schema of a catalogue operation; `InvalidInput` for an unknown one. */
-function operationSchema(operation: string): OperationSpec['schema'] {
+/** The input schema of a catalogue operation, built once per parse and kept in `schemas`; `InvalidInput` for an
+ * unknown operation. */
+function schemaOf(schemas: Map<string, OperationSpec['schema']>, operation: string): OperationSpec['schema'] {
+  const kept = schemas.get(operation);
+  if (kept) return kept;
   const spec = findOperation(operation);
   if (!spec) throw invalidInput(`operation: unknown operation '${operation}' (known: ${OPERATION_NAMES.join(', ')})`);
+  schemas.set(operation, spec.schema);
   return spec.schema;
-}
-
-/** Checks an item's fields as its run will (`parseOperationFields`), with a schema built once for the bulk. */
-function checkFields(schema: OperationSpec['schema'], request: OperationInput, where: string): void {
-  assertWithinLimits(request.input, where);
-  validating(where, () => {
-    const parsed = safeParse(schema, request.input);
-    if (!parsed.success) throw invalidInput(`${request.operation}: ${formatIssues(parsed.error, where)}`);
-  });
 }
 
 /** A change of limits checked like the bulk's own; throws `InvalidInput` naming the field. */
 export function parseLimitsChange(raw: unknown): Partial<BulkLimits> {
-  assertWithinLimits(raw, 'setBulkLimits');
-  const parsed = safeParse(bulkLimitsSchema(), raw);
-  if (!parsed.success) throw invalidInput(`setBulkLimits: ${formatIssues(parsed.error)}`);
-  return parsed.data;
+  return admit(bulkLimitsSchema(), raw, { where: 'setBulkLimits' });
 }
 
 /** True when more than the tolerated share of all items failed. */
@@ -264,5 +242,7 @@ export function toleranceExceeded(failed: number, total: number, limits: BulkLim
 
 /** A failure message cut to {@link MAX_ITEM_MESSAGE} characters. */
 export function shortMessage(message: string): string {
-  return message.length <= MAX_ITEM_MESSAGE ? message : `${message.slice(0, MAX_ITEM_MESSAGE - 1)}…`;
+  return message.length <= MAX_ITEM_MESSAGE
+    ? wellFormedText(message, MAX_ITEM_MESSAGE)
+    : `${wellFormedText(message, MAX_ITEM_MESSAGE - 1)}…`;
 }

@@ -9,9 +9,9 @@
 import * as z from 'zod/mini';
 import { invalidInput } from './failures';
 import { findOperation } from './operations';
-import { assertWithinLimits, formatIssues, parseOperationFields, pollPolicySchema, validating } from './validation';
+import { admit } from './entry-gate';
+import { parseOperationFields, pollPolicySchema } from './validation';
 import type { Decision, OnFailure, PollPolicy } from './workflow-api';
-import { safeParse } from './zod-kit';
 
 /** Largest accepted plan, as JSON: at most 50 steps, each a small NSE body. */
 export const MAX_PLAN_BYTES = 256 * 1024;
@@ -145,14 +145,8 @@ export function resolveStepInput(step: PlanStep, outputs: ReadonlyMap<string, St
  * not-yet-known object ids standing in as placeholders. Throws a non-retryable `InvalidInput` failure.
  */
 export function parsePlan(raw: unknown): ProvisionPlan {
-  assertWithinLimits(raw, 'plan', MAX_PLAN_BYTES);
-  return validating('plan', () => checkPlan(raw));
-}
-
-function checkPlan(raw: unknown): ProvisionPlan {
-  const parsed = safeParse(planSchema(), raw);
-  if (!parsed.success) throw invalidInput(`plan: ${formatIssues(parsed.error)}`);
-  const plan = parsed.data as ProvisionPlan;
+  // The gate bounds the plan's depth (so the recursive walks below cannot exhaust the stack) and its size.
+  const plan = admit(planSchema(), raw, { where: 'plan', maxBytes: MAX_PLAN_BYTES }) as ProvisionPlan;
   const position = new Map<string, number>();
   plan.steps.forEach((step, index) => {
     if (position.has(step.id)) throw invalidInput(`steps.${step.id}: step id used twice`);

@@ -5,6 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { boundedText } from './entry-gate';
 import type { Job, JobState } from './nse-types';
 
 /** Task queue used when `NSE_FLOW_TASK_QUEUE` is not set. */
@@ -58,7 +59,7 @@ const NO_TENANT_FAIRNESS_KEY = 'no-tenant';
  */
 export function nseFairnessKey(tenantId: string | undefined): string {
   if (!tenantId) return NO_TENANT_FAIRNESS_KEY;
-  return /^[\x20-\x7e]{1,64}$/.test(tenantId) ? tenantId : `${tenantId.slice(0, 16)}~${tenantId.length}`;
+  return /^[\x20-\x7e]{1,64}$/.test(tenantId) ? tenantId : `${boundedText(tenantId, 16)}~${tenantId.length}`;
 }
 
 /** How the workflow reads the job: see design.md "What to poll with". */
@@ -149,7 +150,10 @@ export type Decision = 'compensate' | 'keep';
 /** How long a held run waits for `decide` when the input does not say: one day. */
 export const DEFAULT_HOLD_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
-/** What a continued run carries over from the previous one. */
+/**
+ * What a continued run carries over from the previous one: ids and what the next run needs, never NSE's whole record
+ * (its schema, `resumeSchema` in ./validation, bounds each field).
+ */
 export interface ResumeState {
   jobId: string;
   phase: Phase;
@@ -159,12 +163,14 @@ export interface ResumeState {
   startedAt: number;
   warnings: number;
   lastState: JobState;
-  /** Values read before an update, for its undo. */
+  /** The job's `updated` as last read (a long poll asks for changes after it). */
+  lastUpdated?: string;
+  /** The object the job acts on, as last read. */
+  objectId?: string;
+  /** Values read before an update, for its undo: only the fields the update changes. */
   before?: Record<string, unknown>;
-  /** Set when the run is compensating: the job that failed. */
-  failedJob?: Job;
-  /** The last version of the job read, tasks included: every path after continuing starts from it. */
-  lastJob?: Job;
+  /** Written by runs before issue #24: the whole job record (only id, state, updated and object id are read). */
+  lastJob?: Record<string, unknown>;
   /** Job reads that got no job (any answer but the job), and the last such answer. */
   readErrors?: number;
   lastReadError?: string;

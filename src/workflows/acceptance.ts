@@ -11,7 +11,6 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
-  setHandler,
   workflowInfo,
   type ApplicationFailure,
 } from '@temporalio/workflow';
@@ -21,9 +20,9 @@ import {
   stepAcceptedSignal,
   type Acceptance,
   type OperationInput,
-  type StepAccepted,
   type StepReport,
 } from '../shared/workflow-api';
+import { onSignal, onUpdate } from './entries';
 import { publishInvalidRun } from './invalid-run';
 
 /** What the `accepted` update waits on: the run's job id, or the end of a run that got none. */
@@ -63,7 +62,7 @@ export function acceptInput<T>(
 }
 
 function handleAcceptance(state: AcceptanceState): void {
-  setHandler(
+  onUpdate(
     acceptedUpdate,
     async () => {
       const accepted = (): boolean => Boolean(state.jobId?.() ?? state.step?.());
@@ -71,10 +70,8 @@ function handleAcceptance(state: AcceptanceState): void {
       if (!accepted() && state.ended) throw state.ended;
       return acceptance(state);
     },
-    {
-      validator: () => {
-        if (state.invalid) throw state.invalid;
-      },
+    () => {
+      if (state.invalid) throw state.invalid;
     },
   );
 }
@@ -120,20 +117,15 @@ export function signalParentWhenAccepted(input: OperationInput, nseJobId: string
     .catch((err: unknown) => log.warn('the plan could not be told its step was accepted', { error: rootMessage(err) }));
 }
 
-/** The plan's side: a running step's `stepAccepted` signal records its job; any other signal is ignored. */
+/**
+ * The plan's side: a running step's `stepAccepted` signal records its job; a signal for no running step is ignored,
+ * and one the gate refuses never reaches here (anyone may signal).
+ */
 export function handleStepAccepted(steps: StepReport[], onAccepted: (report: StepReport) => void): void {
-  setHandler(stepAcceptedSignal, (accepted) => {
-    const report = steps.find((s) => s.workflowId !== undefined && s.workflowId === accepted?.workflowId);
-    if (!report || report.outcome !== 'running' || !isStepAccepted(accepted)) return;
+  onSignal(stepAcceptedSignal, (accepted) => {
+    const report = steps.find((s) => s.workflowId !== undefined && s.workflowId === accepted.workflowId);
+    if (!report || report.outcome !== 'running') return;
     report.jobId = accepted.nseJobId;
     onAccepted(report);
   });
-}
-
-/** A `stepAccepted` signal as a step sends it (anyone may signal: anything else is ignored). */
-function isStepAccepted(value: unknown): value is StepAccepted {
-  const { workflowId, nseJobId } = (value ?? {}) as Partial<Record<keyof StepAccepted, unknown>>;
-  return (
-    typeof workflowId === 'string' && typeof nseJobId === 'string' && nseJobId.length > 0 && nseJobId.length <= 256
-  );
 }

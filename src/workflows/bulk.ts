@@ -15,14 +15,12 @@ import {
   executeChild,
   isCancellation,
   ParentClosePolicy,
-  setHandler,
   workflowInfo,
   type ApplicationFailure,
 } from '@temporalio/workflow';
 import {
   bulkStatusQuery,
   parseBulk,
-  parseLimitsChange,
   setBulkLimitsUpdate,
   shortMessage,
   toleranceExceeded,
@@ -33,9 +31,11 @@ import {
   type ItemOutcome,
   type ValidBulk,
 } from '../shared/bulk';
+import { isWellFormed } from '../shared/entry-gate';
 import { failure, FailureType, invalidInput, rootMessage } from '../shared/failures';
 import { describeOperation, findOperation } from '../shared/operations';
 import { nseFairnessKey, Phase } from '../shared/workflow-api';
+import { onQuery, onUpdate } from './entries';
 import { nseOperationWorkflow } from './operation';
 import { publishInvalidRun } from './invalid-run';
 import { detailsTable, progressPublisher, type ProgressView } from './progress';
@@ -50,20 +50,17 @@ export async function bulkWorkflow(input: BulkInput): Promise<BulkResult> {
     throw err;
   }
   const state = new BulkRun(bulk);
-  setHandler(bulkStatusQuery, () => state.status());
-  setHandler(
+  onQuery(bulkStatusQuery, () => state.status());
+  onUpdate(
     setBulkLimitsUpdate,
     (change) => {
-      state.limits = { ...state.limits, ...parseLimitsChange(change) };
+      state.limits = { ...state.limits, ...change };
       state.publish();
       return state.limits;
     },
-    {
-      validator: (change) => {
-        parseLimitsChange(change);
-        if (state.phase !== Phase.Submitting)
-          throw invalidInput(`setBulkLimits: the bulk is ${state.phase}, no longer starting items`);
-      },
+    () => {
+      if (state.phase !== Phase.Submitting)
+        throw invalidInput(`setBulkLimits: the bulk is ${state.phase}, no longer starting items`);
     },
   );
   state.publish();
@@ -84,6 +81,14 @@ export async function bulkWorkflow(input: BulkInput): Promise<BulkResult> {
     return await continueAsNew<typeof bulkWorkflow>(state.carryOn());
   }
   return state.finish(cancelled);
+}
+
+/**
+ * An item's object id as its outcome keeps it: NSE's id, when it fits the outcome schema (64 characters of
+ * well-formed text), so that the outcomes a continued run carries always pass the gate again.
+ */
+function reportedObjectId(objectId: string | undefined): { objectId?: string } {
+  return objectId && objectId.length <= 64 && isWellFormed(objectId) ? { objectId } : {};
 }
 
 /** The state of one run of a bulk. */
@@ -143,8 +148,7 @@ class BulkRun {
       priority: { fairnessKey: nseFairnessKey(request.tenantId) },
     });
     child.then(
-      (result) =>
-        this.record({ key: item.key, outcome: 'done', ...(result.objectId ? { objectId: result.objectId } : {}) }),
+      (result) => this.record({ key: item.key, outcome: 'done', ...reportedObjectId(result.objectId) }),
       (err: unknown) =>
         this.record(
           isCancellation(err)

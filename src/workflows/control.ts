@@ -12,15 +12,14 @@ import {
   continueAsNew,
   log,
   proxyActivities,
-  setHandler,
   sleep,
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities } from '../activities';
+import { parsePausedScopes } from '../shared/entries';
 import {
   changeScopes,
-  NOTHING_PAUSED,
   PAUSE_VIEW_MAX_AGE_MS,
   PAUSED_MEMO,
   pauseUpdate,
@@ -29,7 +28,7 @@ import {
   type PauseScope,
   type ResumeAnswer,
 } from '../shared/pause';
-import { invalidInput } from '../shared/failures';
+import { onUpdate } from './entries';
 
 const { wakePausedRuns } = proxyActivities<ControlActivities>({
   startToCloseTimeout: '1 minute',
@@ -47,18 +46,16 @@ async function wakeRuns(scope: PauseScope): Promise<number> {
   }
 }
 
-/** Runs until the server suggests continuing as new; `scopes` are what the previous run left paused. */
-export async function nseFlowControlWorkflow(scopes: PausedScopes = NOTHING_PAUSED): Promise<void> {
-  let current = scopes;
+/**
+ * Runs until the server suggests continuing as new; `scopes` are what the previous run left paused (none when
+ * absent). Scopes the gate refuses end the run with `InvalidInput`.
+ */
+export async function nseFlowControlWorkflow(scopes?: PausedScopes): Promise<void> {
+  let current = parsePausedScopes(scopes);
   const change = (scope: PauseScope, paused: boolean): PausedScopes => {
     current = changeScopes(current, scope, paused);
     upsertMemo({ [PAUSED_MEMO]: current });
     return current;
-  };
-  const validator = (scope: PauseScope): void => {
-    const tenantId: unknown = scope?.tenantId;
-    if (tenantId !== undefined && (typeof tenantId !== 'string' || tenantId.length === 0 || tenantId.length > 256))
-      throw invalidInput('tenantId must be a non-empty string of at most 256 characters');
   };
   const pause = async (scope: PauseScope): Promise<PausedScopes> => {
     const paused = change(scope, true);
@@ -69,8 +66,8 @@ export async function nseFlowControlWorkflow(scopes: PausedScopes = NOTHING_PAUS
     const paused = change(scope, false);
     return { ...paused, woken: await wakeRuns(scope) };
   };
-  setHandler(pauseUpdate, pause, { validator });
-  setHandler(resumeUpdate, resume, { validator });
+  onUpdate(pauseUpdate, pause);
+  onUpdate(resumeUpdate, resume);
   upsertMemo({ [PAUSED_MEMO]: current });
   await condition(() => workflowInfo().continueAsNewSuggested);
   await condition(allHandlersFinished);

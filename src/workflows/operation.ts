@@ -8,7 +8,7 @@
  * one {@link OperationRun}.
  * @module
  */
-import { CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { JobState } from '../shared/nse-types';
 import { parseOperationInput } from '../shared/validation';
 import { operationStatusQuery, Phase, type OperationInput, type OperationResult } from '../shared/workflow-api';
@@ -24,6 +24,7 @@ import { handleRunUpdates } from './run-updates';
 import { operationStatus, operationView } from './run-view';
 import { submitAndAwait } from './submit';
 import { undoOfFinishedRun } from './undo';
+import { onQuery } from './entries';
 
 /** Runs one NSE asynchronous call to its end; see the module comment for the durable behaviour. */
 export async function nseOperationWorkflow(input: OperationInput): Promise<OperationResult> {
@@ -33,7 +34,7 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
   run.undoRun = workflowInfo().priority?.priorityKey === NsePriority.Compensation;
   acceptance.jobId = () => run.jobId;
   run.progress = progressPublisher(() => operationView(run));
-  setHandler(operationStatusQuery, () => operationStatus(run));
+  onQuery(operationStatusQuery, () => operationStatus(run));
   handleRunUpdates(run);
   handlePauses((paused) => run.showPaused(paused));
   run.progress.changed();

@@ -5,10 +5,11 @@
  * Module state is per workflow run (the SDK gives each run its own module instances).
  * @module
  */
-import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
 import type { NseActivities } from '../activities';
 import { FailureType } from '../shared/failures';
 import { PAUSE_RECHECK_MS, resumeSignal } from '../shared/pause';
+import { onSignal } from './entries';
 
 /** What the run shows while one of its calls is paused (`true`) and once it goes on (`false`). */
 type PauseObserver = (paused: boolean) => void;
@@ -19,7 +20,7 @@ let observer: PauseObserver | undefined;
 /** Installs the `resume` signal handler and what the run shows while paused; called once by a workflow. */
 export function handlePauses(show: PauseObserver): void {
   observer = show;
-  setHandler(resumeSignal, () => {
+  onSignal(resumeSignal, () => {
     resumeSignals++;
   });
 }

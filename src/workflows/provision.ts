@@ -12,7 +12,6 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
-  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { failure, FailureType, rootMessage } from '../shared/failures';
@@ -32,6 +31,7 @@ import { NsePriority } from './nse-calls';
 import { nseOperationWorkflow } from './operation';
 import { acceptInput, handleStepAccepted, settlingAcceptance } from './acceptance';
 import { progressPublisher, type Progress, type ProgressView } from './progress';
+import { onQuery } from './entries';
 
 /** Runs a provisioning plan to its end; see the module comment for the durable behaviour. */
 export async function provisionWorkflow(input: ProvisionPlan): Promise<ProvisionResult> {
@@ -44,7 +44,7 @@ export async function provisionWorkflow(input: ProvisionPlan): Promise<Provision
   // No phase until the first is set: the run's first upsert names the object type and tenant alone.
   let phase: Phase | undefined;
   const status = (): ProvisionStatus => ({ plan: plan.name, phase: phase ?? Phase.Submitting, steps });
-  setHandler(provisionStatusQuery, status);
+  onQuery(provisionStatusQuery, status);
   const progress = progressPublisher(() => provisionView(plan, phase, steps));
   const first = steps[0] as StepReport;
   let firstAccepted = false;

@@ -4,34 +4,29 @@
  * `InvalidInput`, a change the run cannot take now.
  * @module
  */
-import { setHandler } from '@temporalio/workflow';
+import { MAX_WAIT_MS } from '../shared/entries';
 import { invalidInput } from '../shared/failures';
-import { assertWithinLimits, formatIssues, pollPolicySchema } from '../shared/validation';
 import {
   decideUpdate,
   extendDeadlineUpdate,
   Phase,
   setPollPolicyUpdate,
-  type Decision,
   type PollPolicy,
 } from '../shared/workflow-api';
-import { safeParse } from '../shared/zod-kit';
+import { onUpdate } from './entries';
 import type { OperationRun } from './run';
-
-/** Longest a run may wait for its job in all, as `poll.timeoutMs` allows. */
-const MAX_WAIT_MS = 365 * 86_400_000;
 
 /** Registers `decide`, `setPollPolicy` and `extendDeadline` for a running operation. */
 export function handleRunUpdates(run: OperationRun): void {
-  setHandler(
+  onUpdate(
     decideUpdate,
     (decision) => {
       run.decision = decision;
       return { decision };
     },
-    { validator: (decision) => checkDecision(run, decision) },
+    () => checkDecision(run),
   );
-  setHandler(
+  onUpdate(
     setPollPolicyUpdate,
     (change) => {
       run.policy = mergedPolicy(run, change);
@@ -39,34 +34,25 @@ export function handleRunUpdates(run: OperationRun): void {
       run.progress.changed();
       return run.policy;
     },
-    { validator: (change) => void mergedPolicy(run, change) },
+    (change) => void mergedPolicy(run, change),
   );
-  setHandler(
+  onUpdate(
     extendDeadlineUpdate,
     ({ byMs }) => {
       run.deadline += byMs;
       run.progress.changed();
       return { deadline: new Date(run.deadline).toISOString() };
     },
-    {
-      validator: (extension) => {
-        assertWaiting(run, 'extendDeadline');
-        assertWithinLimits(extension, 'extendDeadline');
-        const byMs = (extension as { byMs?: unknown } | undefined)?.byMs;
-        if (typeof byMs !== 'number' || !Number.isInteger(byMs) || byMs < 1)
-          throw invalidInput('byMs: must be a whole number of milliseconds, at least 1');
-        if (run.deadline + byMs - run.startedAt > MAX_WAIT_MS)
-          throw invalidInput(`byMs: the wait would pass ${MAX_WAIT_MS} ms in all`);
-      },
+    ({ byMs }) => {
+      assertWaiting(run, 'extendDeadline');
+      if (run.deadline + byMs - run.startedAt > MAX_WAIT_MS)
+        throw invalidInput(`byMs: the wait would pass ${MAX_WAIT_MS} ms in all`);
     },
   );
 }
 
-/** The `decide` validator: only a known decision, only while the run awaits one, only once. */
-function checkDecision(run: OperationRun, decision: Decision): void {
-  assertWithinLimits(decision, 'decision');
-  if (decision !== 'compensate' && decision !== 'keep')
-    throw invalidInput(`decision: must be 'compensate' or 'keep', not ${JSON.stringify(decision)}`);
+/** The `decide` validator (the gate admitted a known decision): only while the run awaits one, only once. */
+function checkDecision(run: OperationRun): void {
   if (run.phase !== Phase.AwaitingDecision || run.decision !== undefined)
     throw invalidInput(`decide: the run is ${run.phase}, not awaiting a decision`);
 }
@@ -77,13 +63,10 @@ function assertWaiting(run: OperationRun, update: string): void {
     throw invalidInput(`${update}: the run is ${run.phase}, no longer waiting for its job`);
 }
 
-/** The policy after `change`; throws `InvalidInput` for a change the running run cannot take. */
-function mergedPolicy(run: OperationRun, change: unknown): PollPolicy {
+/** The policy after `change` (admitted by the gate); throws `InvalidInput` for one the running run cannot take. */
+function mergedPolicy(run: OperationRun, change: Partial<PollPolicy>): PollPolicy {
   assertWaiting(run, 'setPollPolicy');
-  assertWithinLimits(change, 'poll');
-  const parsed = safeParse(pollPolicySchema(), change);
-  if (!parsed.success) throw invalidInput(`setPollPolicy: ${formatIssues(parsed.error, 'poll')}`);
-  const { mode, timeoutMs, ...rest } = parsed.data;
+  const { mode, timeoutMs, ...rest } = change;
   if (mode !== undefined && mode !== run.policy.mode)
     throw invalidInput('poll.mode: a running run keeps its poll mode');
   if (timeoutMs !== undefined) throw invalidInput('poll.timeoutMs: use the extendDeadline update on a running run');

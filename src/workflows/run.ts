@@ -3,6 +3,7 @@
  * update handler read and change this object. Everything a continued run needs is copied into `resume`.
  * @module
  */
+import { boundedText, isWellFormed } from '../shared/entry-gate';
 import { JobState, type Job } from '../shared/nse-types';
 import { describeOperation, type OperationSpec } from '../shared/operations';
 import type { ValidOperation } from '../shared/validation';
@@ -77,7 +78,7 @@ export class OperationRun {
     this.holdTimeoutMs = valid.holdTimeoutMs;
     this.holdDefault = valid.holdDefault;
     this.summary = describeOperation(this.spec, this.fields);
-    const resume: ResumeState | undefined = input.resume;
+    const resume: ResumeState | undefined = valid.resume;
     this.startedAt = resume?.startedAt ?? Date.now(); // Date.now() is the deterministic workflow clock
     this.deadline = resume?.deadline ?? this.startedAt + this.policy.timeoutMs;
     this.intervalMs = resume?.intervalMs ?? this.policy.initialIntervalMs;
@@ -87,7 +88,7 @@ export class OperationRun {
       this.polls = resume.polls;
       this.warnings = resume.warnings;
       this.before = resume.before;
-      this.lastJob = resume.lastJob;
+      this.lastJob = resumedJob(resume);
       this.readErrors = resume.readErrors ?? 0;
       this.lastReadError = resume.lastReadError;
       for (const word of resume.unknownStateWords ?? []) this.unknownStateWords.add(word);
@@ -105,11 +106,13 @@ export class OperationRun {
       startedAt: this.startedAt,
       warnings: this.warnings,
       lastState: this.lastJob?.state ?? JobState.Pending,
+      // NSE's record stays behind: the next run reads the job again. What it needs before then fits the schema.
+      ...fitting('lastUpdated', this.lastJob?.updated, 64),
+      ...fitting('objectId', this.lastJob?.objectId, 255),
       before: this.before,
-      lastJob: this.lastJob,
       readErrors: this.readErrors,
-      lastReadError: this.lastReadError?.slice(0, 2048),
-      unknownStateWords: [...this.unknownStateWords].slice(0, 16).map((word) => word.slice(0, 128)),
+      lastReadError: this.lastReadError === undefined ? undefined : boundedText(this.lastReadError, 2048),
+      unknownStateWords: [...this.unknownStateWords].slice(0, 16).map((word) => boundedText(word, 128)),
     };
   }
 
@@ -140,4 +143,36 @@ export class OperationRun {
     }
     this.progress.publish(); // before the wait: the UI shows it while the run waits
   }
+}
+
+/** `{ [key]: text }` when NSE's `text` fits the continue-as-new schema (at most `max` well-formed characters). */
+function fitting<K extends string>(key: K, text: string | undefined, max: number): Partial<Record<K, string>> {
+  return text && text.length <= max && isWellFormed(text) ? ({ [key]: text } as Record<K, string>) : {};
+}
+
+/**
+ * The job as a continued run knows it until its first read: id, state, when it last changed and its object. A
+ * state written by a run before issue #24 carries the whole record in `lastJob`: only those fields are read from it.
+ */
+function resumedJob(resume: ResumeState): Job {
+  const legacy = resume.lastJob ?? {};
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+  return {
+    id: resume.jobId,
+    action: '',
+    summary: '',
+    objectId: resume.objectId ?? text(legacy.objectId),
+    objectType: '',
+    objectName: '',
+    state: resume.lastState,
+    stateKnown: true,
+    status: '',
+    statusDetail: '',
+    lastError: '',
+    userId: '',
+    created: '',
+    updated: resume.lastUpdated ?? text(legacy.updated),
+    tasks: [],
+    raw: {},
+  };
 }

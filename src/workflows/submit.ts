@@ -9,6 +9,7 @@ import type { SubmitOperationInput, SubmitOutcome } from '../activities';
 import { failure, FailureType, rootMessage } from '../shared/failures';
 import type { Job } from '../shared/nse-types';
 import { fillPath } from '../shared/nse-paths';
+import { admitBefore } from '../shared/validation';
 import { Phase, type PollPolicy } from '../shared/workflow-api';
 import { awaitJob, type WaitOutcome } from './await-job';
 import {
@@ -90,7 +91,9 @@ async function submitRun(run: OperationRun, nested: boolean): Promise<SubmitOutc
   if (!nested && undo.kind === 'restore' && !run.before) {
     const { path } = fillPath(undo.readPath, run.fields);
     // Only the fields the update changes, as NSE has them (never redacted: the undo sends them back).
-    run.before = await readResourceActivity(`read ${path} before update`, call)(path, Object.keys(run.fields));
+    const record = await readResourceActivity(`read ${path} before update`, call)(path, Object.keys(run.fields));
+    // Before NSE is asked for anything: bounded, so a continued run carries it as it is (see admitBefore).
+    run.before = admitBefore(record);
   }
   // NSE's clock may lag ours a little; an undo is submitted long after its run started.
   const startedAt = nested ? Date.now() : workflowInfo().runStartTime.getTime();

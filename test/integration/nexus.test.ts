@@ -95,6 +95,32 @@ describe('the Nexus service nse-flow', () => {
     expect(failure?.details?.[0]).toMatchObject({ compensation: { outcome: 'compensated' } });
   });
 
+  // Issue #24: a null input made the handler read `input.operation` and fail INTERNAL, retried until the caller's
+  // schedule-to-close timeout (5 minutes); the gate refuses it as a non-retryable BAD_REQUEST and starts no run.
+  it.each([
+    ['runOperation', 'null', runOperationThroughNexus, null],
+    [
+      'runOperation',
+      'a lone surrogate',
+      runOperationThroughNexus,
+      { operation: 'create-hostgroup', input: { name: '\ud800' } },
+    ],
+    ['runPlan', 'null', runPlanThroughNexus, null],
+  ] as const)('%s refuses %s at once with InvalidInput and starts no run', async (_name, _what, workflow, input) => {
+    const before = (await harness.sim.ledger()).requests.length;
+    const handle = await caller.workflow.start(workflow as typeof runOperationThroughNexus, {
+      ...start,
+      workflowId: `nexus-bad-${randomUUID()}`,
+      args: [endpoint, input as never],
+    });
+    const { error } = await settle(handle);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(rootFailure(error)).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.filter((event) => event.nexusOperationStartedEventAttributes)).toEqual([]);
+    expect((await harness.sim.ledger()).requests.slice(before)).toEqual([]);
+  });
+
   it('cancels the backing run when the calling workflow is cancelled', async () => {
     const handle = await caller.workflow.start(cancellableOperationThroughNexus, {
       ...start,

@@ -8,14 +8,8 @@ import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { parseBulk } from '../../src/shared/bulk';
 import { MAX_PLAN_BYTES, parsePlan } from '../../src/shared/plans';
-import {
-  assertWithinLimits,
-  MAX_DEPTH,
-  MAX_INPUT_BYTES,
-  MAX_VALUES,
-  parseOperationFields,
-  parseOperationInput,
-} from '../../src/shared/validation';
+import { assertPlainData, MAX_DEPTH, MAX_INPUT_BYTES, MAX_VALUES } from '../../src/shared/entry-gate';
+import { parseOperationFields, parseOperationInput } from '../../src/shared/validation';
 import { hostgroupFields } from '../helpers/fixtures';
 
 const DEEP = 20_000;
@@ -113,8 +107,8 @@ describe('limits', () => {
   });
 
   it('accepts nesting up to the limit and refuses one level more', () => {
-    expect(() => assertWithinLimits(deepArray(MAX_DEPTH), 'x')).not.toThrow();
-    expect(invalidInputOf(() => assertWithinLimits(deepArray(MAX_DEPTH + 1), 'x')).message).toMatch(/nested/);
+    expect(() => assertPlainData(deepArray(MAX_DEPTH), { where: 'x' })).not.toThrow();
+    expect(invalidInputOf(() => assertPlainData(deepArray(MAX_DEPTH + 1), { where: 'x' })).message).toMatch(/nested/);
   });
 
   it('refuses a cycle as too deep instead of walking it forever', () => {

@@ -1,0 +1,59 @@
+/**
+ * `npm run fuzz -- --entries`: the entry property test (./entries) against a stack of its own: a dev server, the
+ * simulator and a worker in this process, on a fresh task queue, all stopped again afterwards.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import fc from 'fast-check';
+import { createActivities } from '../../src/activities';
+import { nseFlowNexusHandler } from '../../src/nexus/handler';
+import { NseClient } from '../../src/nse/client';
+import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { bundleWorkflows } from '../../tools/bundle-workflows';
+import { startStack } from '../../tools/stack';
+import { checkEntries, entryCase, type EntryReport } from './entries';
+
+/** Runs `runs` entry cases drawn with `seed`; returns the report and the seconds the cases took. */
+export async function runEntryFuzz(runs: number, seed: number): Promise<{ report: EntryReport; seconds: number }> {
+  // The SDK's own warnings (payloads over 512 KiB: the megabyte strings are the point) are not the report.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-fuzz-'));
+  const stack = await startStack(async (s) => await s.startTemporal());
+  try {
+    const bundle = path.join(dir, 'workflow-bundle.js');
+    await bundleWorkflows(bundle);
+    const sim = await stack.startSimulator();
+    const address = stack.temporal.address;
+    const connection = await Connection.connect({ address });
+    stack.defer('client connection', () => connection.close());
+    const nativeConnection = await NativeConnection.connect({ address });
+    stack.defer('worker connection', () => nativeConnection.close());
+    const { username, password } = SIM_FIXTURES.defaultUser;
+    const nse = new NseClient({ baseUrl: sim.url, auth: { kind: 'jwt', username, password } });
+    stack.defer('NSE client', async () => nse.close());
+    const taskQueue = `fuzz-entries-${randomUUID()}`;
+    const activities = createActivities({ nse });
+    await stack.startWorker({
+      connection: nativeConnection,
+      taskQueue,
+      workflowBundle: { codePath: bundle },
+      activities,
+      nexusServices: [nseFlowNexusHandler],
+    });
+    const cases = fc.sample(entryCase, { numRuns: runs, seed });
+    const started = Date.now();
+    const report = await checkEntries(
+      { client: new Client({ connection }), taskQueue, nseRequests: async () => sim.app.sim.ledger().requests.length },
+      cases,
+    );
+    return { report, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
