@@ -8,7 +8,7 @@ import { countNseRequestError, countSubmitAdoption } from './metrics';
 import type { NseClient } from '../nse/client';
 import { NseError, NseHttpError, NseProtocolError, NseUnsafePathError } from '../nse/errors';
 import { FailureType } from '../shared/failures';
-import { findSecretProperty, scrubText } from '../common/redact';
+import { collectSecrets, findSecretProperty, scrubText } from '../common/redact';
 import {
   buildRequest,
   describeOperation,
@@ -58,8 +58,10 @@ export function createActivities({
           // A create told "already exists": a retry may be told about what its own earlier attempt made; a first
           // attempt never is, and fails naming the object in its way.
           const exists = err instanceof NseHttpError && (err.status === 409 || err.status === 412);
-          if (!exists || spec.verb !== 'create') return rethrowAsFailure(err);
-          return await adoptExisting(nse, spec, request, signal, err, attempt > 1);
+          // NSE's messages may quote the request: its secret values are scrubbed from them too.
+          const secrets = collectSecrets(body);
+          if (!exists || spec.verb !== 'create') return rethrowAsFailure(err, secrets);
+          return await adoptExisting(nse, spec, request, signal, err, attempt > 1, secrets);
         }
       });
     },
@@ -170,6 +172,7 @@ async function adoptExisting(
   signal: AbortSignal,
   answer: NseHttpError,
   mayAdopt: boolean,
+  secrets: ReadonlySet<string>,
 ): Promise<SubmitOutcome> {
   const found = await lookUpExisting(nse, spec, request, signal).catch(rethrowLookupFailure);
   const existing: ExistingObject | undefined =
@@ -181,14 +184,15 @@ async function adoptExisting(
     countSubmitAdoption(spec.name);
     return { kind: 'job', httpStatus: 202, job: existing.job, adopted: true };
   }
-  if (!existing) return rethrowAsFailure(answer);
+  if (!existing) return rethrowAsFailure(answer, secrets);
+  const said = nseSaid(answer, secrets);
   throw ApplicationFailure.create({
     type: FailureType.NseRejected,
     nonRetryable: true,
     message:
       `${scrubText(answer.message)}: ${spec.resource} ${existing.objectId} already exists and was not adopted ` +
-      `(${existing.reason}); check it before retrying`,
-    details: [{ status: answer.status, objectId: existing.objectId }],
+      `(${existing.reason}); check it before retrying${saidText(said)}`,
+    details: [{ status: answer.status, nseCode: answer.nseCode, objectId: existing.objectId, ...said }],
   });
 }
 
@@ -221,8 +225,36 @@ function rethrowLookupFailure(err: unknown): never {
   }
 }
 
-/** Translates client errors for the retry policy. Anything unrecognised stays retryable. */
-export function rethrowAsFailure(err: unknown): never {
+/**
+ * What NSE said about a refused call (its envelope's `user_message` and `verbose_message`), scrubbed like every text
+ * that leaves the worker: of the process's credentials, of `requestSecrets` (values the request carried, which NSE's
+ * messages may quote) and of secret shapes. Empty messages are left out.
+ */
+function nseSaid(
+  err: NseHttpError,
+  requestSecrets: ReadonlySet<string>,
+): { userMessage?: string; verboseMessage?: string } {
+  const scrub = (text: string | undefined): string | undefined =>
+    text === undefined || text.trim() === '' ? undefined : scrubText(scrubText(text, requestSecrets));
+  const userMessage = scrub(err.nseStatus?.userMessage);
+  const verboseMessage = scrub(err.nseStatus?.verboseMessage);
+  return {
+    ...(userMessage === undefined ? {} : { userMessage }),
+    ...(verboseMessage === undefined || verboseMessage === userMessage ? {} : { verboseMessage }),
+  };
+}
+
+/** ` (NSE said: user message; verbose message)`, or '' when NSE said nothing. */
+function saidText(said: { userMessage?: string; verboseMessage?: string }): string {
+  const texts = [said.userMessage, said.verboseMessage].filter((text) => text !== undefined);
+  return texts.length > 0 ? ` (NSE said: ${texts.join('; ')})` : '';
+}
+
+/**
+ * Translates client errors for the retry policy. Anything unrecognised stays retryable. A refusal NSE explained
+ * carries its explanation ({@link nseSaid}) in the message and the details.
+ */
+export function rethrowAsFailure(err: unknown, requestSecrets: ReadonlySet<string> = new Set()): never {
   countNseRequestError(err);
   // Messages end up in failures, history and logs: scrubbed of the worker's credentials and secret shapes.
   if (err instanceof Error) {
@@ -230,12 +262,15 @@ export function rethrowAsFailure(err: unknown): never {
     if (err.stack) err.stack = scrubText(err.stack);
   }
   if (err instanceof NseHttpError) {
-    const details = [{ status: err.status, nseCode: err.nseStatus?.code }]; // never headers or bodies
+    const said = nseSaid(err, requestSecrets);
+    // Never headers or bodies: the status, NSE's code and what NSE said, scrubbed.
+    const details = [{ status: err.status, nseCode: err.nseStatus?.code, ...said }];
+    const because = saidText(said);
     if (err.status === 401) {
       // The client already signed in afresh and was refused again; NSE did nothing, so another attempt is safe.
       throw ApplicationFailure.create({
         type: FailureType.NseUnauthorized,
-        message: `${err.message}: NSE refused the worker's credentials; check them if this persists`,
+        message: `${err.message}${because}: NSE refused the worker's credentials; check them if this persists`,
         details,
       });
     }
@@ -243,7 +278,7 @@ export function rethrowAsFailure(err: unknown): never {
       throw ApplicationFailure.create({
         type: FailureType.NseNotFound,
         nonRetryable: true,
-        message: err.message,
+        message: `${err.message}${because}`,
         details,
       });
     }
@@ -251,13 +286,13 @@ export function rethrowAsFailure(err: unknown): never {
       throw ApplicationFailure.create({
         type: FailureType.NseRejected,
         nonRetryable: true,
-        message: err.message,
+        message: `${err.message}${because}`,
         details,
       });
     }
     throw ApplicationFailure.create({
       type: FailureType.NseUnavailable,
-      message: err.message,
+      message: `${err.message}${because}`,
       details,
       nextRetryDelay: err.retryAfterMs,
     });
