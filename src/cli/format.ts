@@ -5,6 +5,7 @@
  * fields in a failure's details show up without a change here. `--json` prints the details as they are instead.
  * @module
  */
+import type { PendingCall, RunWaits } from '../client/pending';
 import type { BulkResult, BulkStatus } from '../shared/bulk';
 import type { OperationResult, OperationStatus, ProvisionResult, ProvisionStatus } from '../shared/workflow-api';
 
@@ -12,7 +13,10 @@ export function describeStatus(status: OperationStatus | ProvisionStatus | BulkS
   if ('bulk' in status) {
     const counts = `${status.done} done, ${status.failed} failed, ${status.running} running, ${status.pending} not started`;
     const limits = `max ${status.maxConcurrency} in flight, ${status.toleratedFailurePercent}% failures tolerated`;
-    return `${status.phase}: ${counts} of ${status.total} (${limits})`;
+    const failures = status.failures
+      .filter((item) => item.outcome !== 'done')
+      .map((item) => `\n  ${item.key}: ${item.outcome}${item.message ? `: ${item.message}` : ''}`);
+    return `${status.phase}: ${counts} of ${status.total} (${limits})${failures.join('')}`;
   }
   if ('steps' in status) {
     const current = status.steps.find((s) => s.outcome === 'running') ?? status.steps.at(-1);
@@ -21,12 +25,65 @@ export function describeStatus(status: OperationStatus | ProvisionStatus | BulkS
   }
   const job = status.jobId ? ` job ${status.jobId} ${status.jobState ?? 'submitted'}` : '';
   const notes = [
+    status.cancelRequested && cancelNote(status),
+    status.phase === 'paused' && 'paused by `nse-flow pause`: waits for `nse-flow resume`',
     status.decisionDueAt && `decide by ${status.decisionDueAt} (nse-flow decide <workflowId> compensate|keep)`,
     status.readErrors && `${status.readErrors} reads got no job (last: ${status.lastReadError ?? '?'})`,
     status.unknownStateWords && `unknown state words ${status.unknownStateWords.join(', ')} (read as running)`,
     status.compensation && `compensation ${status.compensation.outcome}: ${status.compensation.message}`,
   ].filter(Boolean);
   return [`${status.phase}${job}, ${status.polls} poll${status.polls === 1 ? '' : 's'}`, ...notes].join('\n  ');
+}
+
+/** A pending cancel: the run waits for its job to end (NSE cannot stop a job), then undoes what it made. */
+function cancelNote(status: OperationStatus): string {
+  if (status.phase === 'compensating') return `cancel requested: undoing what job ${status.jobId ?? '?'} made`;
+  if (status.jobId && status.phase === 'polling') {
+    return `cancel requested: waiting for job ${status.jobId} to end, then undo`;
+  }
+  return 'cancel requested';
+}
+
+/**
+ * A running run's status (undefined when no worker answered its query) and what the server says it waits on:
+ * each pending NSE call that failed, with its attempt and last failure, or that no worker picked up yet.
+ */
+export function describeProgress(
+  status: OperationStatus | ProvisionStatus | BulkStatus | undefined,
+  waits: RunWaits,
+): string {
+  const head = status ? describeStatus(status) : `${waits.status.toLowerCase()} (no worker answered the status query)`;
+  const notes = waits.pending.map(describeWait).filter((note): note is string => note !== undefined);
+  return [head, ...notes.map((note) => `  ${note}`)].join('\n');
+}
+
+/** One pending activity: why it has not finished, or undefined while it runs normally. */
+export function describeWait(call: PendingCall): string | undefined {
+  if (call.lastFailure) {
+    const type = call.lastFailure.type ? `${call.lastFailure.type}: ` : '';
+    return `waiting on ${call.activity}, attempt ${call.attempt}; last failure ${type}${call.lastFailure.message}`;
+  }
+  if (call.state === 'paused') return `waiting on ${call.activity}: paused`;
+  if (call.state === 'scheduled') {
+    return `waiting on ${call.activity}: not picked up yet (the NSE request budget, or no worker on its task queue)`;
+  }
+  return undefined;
+}
+
+/** A cancelled run: its line, then its undo as its last status had it. */
+export function describeCancelled(
+  workflowId: string,
+  status: OperationStatus | ProvisionStatus | BulkStatus | undefined,
+): string {
+  const lines = [`cancelled: ${workflowId}`];
+  if (status && 'compensation' in status && status.compensation) {
+    lines.push(...describeValue(status.compensation, 1, 'undo'));
+  } else if (status && 'polls' in status && !status.jobId) {
+    lines.push('  undo: nothing to undo (NSE had accepted no job)');
+  } else if (status && 'steps' in status) {
+    lines.push(...describeValue(status.steps, 1, 'steps'));
+  }
+  return lines.join('\n');
 }
 
 export function describeResult(result: OperationResult | ProvisionResult | BulkResult): string {
@@ -68,7 +125,7 @@ export function describeFailure(failureType: string | undefined, message: string
 type Fields = Record<string, unknown>;
 
 /** The fields that name an item, say how it ended, and say why; the first present of each is used. */
-const NAME_FIELDS = ['id', 'name'];
+const NAME_FIELDS = ['id', 'key', 'name'];
 const OUTCOME_FIELDS = ['outcome', 'state', 'lastState', 'status'];
 const TEXT_FIELDS = ['message', 'lastError', 'statusDetail', 'reason'];
 /** Other short fields worth a mention; the rest (a job's `raw` record, timestamps, ...) stay in `--json`. */
@@ -157,4 +214,15 @@ function describeValue(value: unknown, depth: number, key?: string): string[] {
 /** Marks the first line of a list item. */
 function bullet(line: string): string {
   return line.replace(/^(\s*)/, '$1- ');
+}
+
+/** Rows under a header, each column as wide as its widest cell; the last column is not padded. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
 }

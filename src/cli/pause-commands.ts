@@ -44,7 +44,11 @@ export function addPauseCommands(program: Command): void {
       const global = command.optsWithGlobals<GlobalOptions>();
       await withClient(async (client) => {
         const outcome = await client.resume(scopeOf(options));
-        print(global, outcome, `${describeScopes(outcome.paused)}; woke ${outcome.signalled} waiting runs`);
+        print(
+          global,
+          outcome,
+          `${describeScopes(outcome.paused)}; woke ${outcome.signalled} waiting run${outcome.signalled === 1 ? '' : 's'}`,
+        );
       });
     });
 }

@@ -5,17 +5,20 @@
  */
 import type { Command } from 'commander';
 import { Argument, Option } from 'commander';
-import { NotRedrivableError } from '../client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { newRunId, NotRedrivableError } from '../client';
 import type { RunBuild } from '../deployment';
 import { NseClient } from '../nse/client';
 import { NseError, NseHttpError } from '../nse/errors';
-import type { Job } from '../shared/nse-types';
+import { JobState, type Job } from '../shared/nse-types';
 import { parseOperationFields } from '../shared/validation';
 import { rootMessage } from '../shared/failures';
 import { parsePlan } from '../shared/plans';
 import { MAX_CONCURRENCY } from '../shared/bulk';
-import { PollMode, type Decision, type OnFailure, type OperationInput } from '../shared/workflow-api';
-import { describeStatus } from './format';
+import { Phase, PollMode, type Decision, type OnFailure, type OperationInput } from '../shared/workflow-api';
+import { describeProgress, table } from './format';
+import { choiceOption } from './choice-option';
+import { followRun, startRun, waitsOfStep } from './follow';
 import { intOption, positiveInt } from './int-option';
 import { printDryRun } from './dry-run';
 
@@ -26,8 +29,6 @@ import {
   parseBulkFile,
   print,
   withClient,
-  followRun,
-  startRun,
   loadConfigOrFail,
   type ProvisionOptions,
   type GlobalOptions,
@@ -75,11 +76,13 @@ export function addStartCommands(program: Command): void {
       if (options.onFailure) input.onFailure = options.onFailure as OnFailure;
       if (options.holdTimeout) input.holdTimeoutMs = options.holdTimeout as number;
       if (options.dryRun) return printDryRun(global, { operation: input });
-      const startOptions = {
-        workflowId: options.id as string | undefined,
-        idempotencyKey: options.idempotencyKey as string | undefined,
-      };
-      await startRun(global, Boolean(options.wait), (client) => client.startOperation(input, startOptions));
+      const idempotencyKey = options.idempotencyKey as string | undefined;
+      const workflowId = newRunId('op', operation, { workflowId: options.id as string | undefined, idempotencyKey });
+      const startOptions = { workflowId, idempotencyKey };
+      await startRun(global, Boolean(options.wait), (client) => client.startOperation(input, startOptions), {
+        workflowId,
+        idempotencyKey,
+      });
     });
 
   program
@@ -104,11 +107,14 @@ export function addStartCommands(program: Command): void {
     )
     .action(async (file: string | undefined, options: ProvisionOptions, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const startOptions = { workflowId: options.id, idempotencyKey: options.idempotencyKey };
+      const idempotencyKey = options.idempotencyKey;
       if (options.each) {
         const bulk = parseBulkFile(options);
         if (options.dryRun) return printDryRun(global, { bulk });
-        return await startRun(global, Boolean(options.wait), (client) => client.startBulk(bulk, startOptions));
+        const workflowId = newRunId('bulk', bulk.name, { workflowId: options.id, idempotencyKey });
+        const startOptions = { workflowId, idempotencyKey };
+        const known = { workflowId, idempotencyKey };
+        return await startRun(global, Boolean(options.wait), (client) => client.startBulk(bulk, startOptions), known);
       }
       if (!file) throw new CliError('provision: give a plan file, or --each <items.json>', ExitCode.Usage);
       let plan;
@@ -118,7 +124,10 @@ export function addStartCommands(program: Command): void {
         throw new CliError((err as Error).message, ExitCode.Usage);
       }
       if (options.dryRun) return printDryRun(global, { plan });
-      await startRun(global, Boolean(options.wait), (client) => client.startProvisioning(plan, startOptions));
+      const workflowId = newRunId('plan', plan.name, { workflowId: options.id, idempotencyKey });
+      const startOptions = { workflowId, idempotencyKey };
+      const known = { workflowId, idempotencyKey };
+      await startRun(global, Boolean(options.wait), (client) => client.startProvisioning(plan, startOptions), known);
     });
 
   program
@@ -134,6 +143,12 @@ export function addStartCommands(program: Command): void {
           return await client.redrive(workflowId);
         } catch (err) {
           if (err instanceof NotRedrivableError) throw new CliError(err.message, ExitCode.Usage);
+          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+            throw new CliError(
+              `${workflowId} was already redriven (once per failed run): see nse-flow status ${err.workflowId}`,
+              ExitCode.Usage,
+            );
+          }
           throw err;
         }
       });
@@ -150,43 +165,94 @@ function describeBuild(build: RunBuild | undefined): string {
   return `build: ${build.deploymentName}/${build.buildId}${build.behavior ? how[build.behavior] : ''}`;
 }
 
+/** Temporal's execution statuses as visibility queries name them; `cancelled` is taken for `Canceled`. */
+const RUN_STATUSES = ['Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'TimedOut', 'ContinuedAsNew'];
+const runStatusOption = choiceOption(RUN_STATUSES, { cancelled: 'Canceled' });
+const phaseOption = choiceOption(Object.values(Phase));
+const JOB_STATES: string[] = Object.values(JobState);
+const jobStateOption = choiceOption(JOB_STATES);
+const GRPC_INVALID_ARGUMENT = 3;
+
+interface ListOptions {
+  status?: string;
+  phase?: string;
+  jobState?: string;
+  job?: string;
+  query?: string;
+  limit: number;
+}
+
+/**
+ * What `jobs` says when NSE does not answer the list: credentials it refuses (exit 2, naming the variables),
+ * another refusal (exit 2), or no answer at all after retries (exit 3); each names the NSE address tried.
+ */
+function nseCliError(err: unknown, baseUrl: string): unknown {
+  if (err instanceof NseHttpError && (err.status === 401 || err.status === 403)) {
+    return new CliError(
+      `NSE at ${baseUrl} refused the credentials (HTTP ${err.status}): check NSE_USERNAME and NSE_PASSWORD, or NSE_TOKEN`,
+      ExitCode.Usage,
+    );
+  }
+  if (err instanceof NseHttpError && !err.retryable)
+    return new CliError(`NSE at ${baseUrl}: ${err.message}`, ExitCode.Usage);
+  if (err instanceof NseError)
+    return new CliError(`cannot reach NSE at ${baseUrl}: ${err.message}`, ExitCode.Unreachable);
+  return err;
+}
+
 /** `list`, `jobs`, `status`, `result`, `cancel`, `decide`. */
 export function addRunCommands(program: Command): void {
   program
     .command('list')
     .description('list runs through their search attributes (newest first)')
-    .option('--state <jobState>', 'only runs whose NSE job is in this state (NORMAL, ERROR, ...)')
-    .option('--phase <phase>', 'only runs in this phase (polling, compensating, failed, ...)')
+    .option('--status <runStatus>', `only runs in this status: ${RUN_STATUSES.join(', ')}`, runStatusOption)
+    .option('--phase <phase>', `only runs in this phase: ${Object.values(Phase).join(', ')}`, phaseOption)
+    .option(
+      '--job-state <jobState>',
+      `only runs whose NSE job is in this state: ${JOB_STATES.join(', ')}`,
+      jobStateOption,
+    )
     .option('--job <jobId>', 'only the run of this NSE job')
-    .option('--query <visibility query>', 'any Temporal visibility query')
+    .option('--query <visibility query>', 'any Temporal visibility query, added with AND')
     .option('--limit <n>', 'at most this many runs', positiveInt, 50)
     .addHelpText(
       'after',
-      `\nExample:\n  nse-flow list --state ERROR\n  nse-flow list --query "NseTenantId = 'abc' AND ExecutionStatus = 'Running'"`,
+      '\nExamples:\n  nse-flow list --status failed\n  nse-flow list --job-state ERROR --phase failed' +
+        `\n  nse-flow list --query "NseTenantId = 'abc' AND ExecutionStatus = 'Running'"`,
     )
-    .action(
-      async (
-        options: { state?: string; phase?: string; job?: string; query?: string; limit: number },
-        command: Command,
-      ) => {
-        const global = command.optsWithGlobals<GlobalOptions>();
-        const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
-        const clauses = [
-          "WorkflowType IN ('nseOperationWorkflow', 'provisionWorkflow', 'bulkWorkflow')",
-          ...(options.state ? [`NseJobState = ${quote(options.state)}`] : []),
-          ...(options.phase ? [`NsePhase = ${quote(options.phase)}`] : []),
-          ...(options.job ? [`NseJobId = ${quote(options.job)}`] : []),
-          ...(options.query ? [`(${options.query})`] : []),
-        ];
-        await withClient(async (client) => {
-          const runs = await client.list(clauses.join(' AND '), options.limit);
-          const lines = runs.map((r) =>
-            `${r.workflowId}  ${r.status}  ${r.phase ?? '-'}  ${r.objectType ?? '-'}  job ${r.jobId ?? '-'} ${r.jobState ?? ''}`.trimEnd(),
-          );
-          print(global, runs, lines.length > 0 ? lines.join('\n') : 'no runs');
+    .action(async (options: ListOptions, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+      const clauses = [
+        "WorkflowType IN ('nseOperationWorkflow', 'provisionWorkflow', 'bulkWorkflow')",
+        ...(options.status ? [`ExecutionStatus = ${quote(options.status)}`] : []),
+        ...(options.phase ? [`NsePhase = ${quote(options.phase)}`] : []),
+        ...(options.jobState ? [`NseJobState = ${quote(options.jobState)}`] : []),
+        ...(options.job ? [`NseJobId = ${quote(options.job)}`] : []),
+        ...(options.query ? [`(${options.query})`] : []),
+      ];
+      await withClient(async (client) => {
+        const runs = await client.list(clauses.join(' AND '), options.limit).catch((err: unknown) => {
+          // The server refuses a query it cannot parse (INVALID_ARGUMENT) and says why.
+          const refusal = (err as { cause?: { code?: number; details?: string } }).cause;
+          if (refusal?.code === GRPC_INVALID_ARGUMENT) {
+            throw new CliError(`--query: Temporal refused the query: ${refusal.details ?? ''}`, ExitCode.Usage);
+          }
+          throw err;
         });
-      },
-    );
+        const rows = runs.map((r) => [
+          r.workflowId,
+          r.status.toLowerCase(),
+          r.phase ?? '-',
+          r.objectType ?? '-',
+          r.jobId ?? '-',
+          r.jobState ?? '-',
+          r.startTime,
+        ]);
+        const headers = ['WORKFLOW ID', 'STATUS', 'PHASE', 'OBJECT', 'NSE JOB', 'JOB STATE', 'STARTED'];
+        print(global, runs, rows.length > 0 ? table(headers, rows) : 'no runs');
+      });
+    });
 
   program
     .command('jobs')
@@ -209,14 +275,11 @@ export function addRunCommands(program: Command): void {
         } else {
           jobs.push(...(await nse.listJobs({ tenantId: options.tenant, limit: options.limit })).jobs);
         }
-        const lines = jobs.map(
-          (j) => `${j.id}  ${j.state.padEnd(16)} ${j.action.padEnd(6)} ${j.objectType} ${j.objectName}  ${j.created}`,
-        );
-        print(global, jobs, lines.length > 0 ? lines.join('\n') : 'no jobs');
+        const rows = jobs.map((j) => [j.id, j.state, j.action, j.objectType, j.objectName, j.created]);
+        const headers = ['JOB ID', 'STATE', 'ACTION', 'OBJECT TYPE', 'OBJECT NAME', 'CREATED'];
+        print(global, jobs, rows.length > 0 ? table(headers, rows) : 'no jobs');
       } catch (err) {
-        if (err instanceof NseHttpError && !err.retryable) throw new CliError(err.message, ExitCode.RunFailed);
-        if (err instanceof NseError) throw new CliError(err.message, ExitCode.Unreachable);
-        throw err;
+        throw nseCliError(err, config.nse.baseUrl);
       } finally {
         nse.close();
       }
@@ -231,12 +294,13 @@ export function addRunCommands(program: Command): void {
       const global = command.optsWithGlobals<GlobalOptions>();
       await withClient(async (client) => {
         const [status, build] = await Promise.all([client.getStatus(workflowId), client.getBuild(workflowId)]);
+        const waits = await waitsOfStep(client, status, await client.getWaits(workflowId));
         const title =
           'bulk' in status ? `bulk ${status.bulk}` : 'steps' in status ? `plan ${status.plan}` : status.summary;
         print(
           global,
-          { ...status, build: build ?? null },
-          `${workflowId}: ${title}: ${describeStatus(status)}\n  ${describeBuild(build)}`,
+          { ...status, waits, build: build ?? null },
+          `${workflowId}: ${title}: ${describeProgress(status, waits)}\n  ${describeBuild(build)}`,
         );
       });
     });
@@ -252,7 +316,10 @@ export function addRunCommands(program: Command): void {
 
   program
     .command('cancel')
-    .description('cancel a run: it stops polling, undoes what it created and ends cancelled')
+    .description(
+      'cancel a run: it waits for its NSE job to end (NSE cannot stop a job), undoes what the job made and ends ' +
+        'cancelled (exit 4 from `result`), or failed (CancelCleanUpIncomplete) if the undo is incomplete',
+    )
     .argument('<workflowId>')
     .addHelpText('after', '\nExample:\n  nse-flow cancel nse-flow-op-create-disk-1234')
     .action(async (workflowId: string, _options: unknown, command: Command) => {
@@ -275,7 +342,8 @@ export function addRunCommands(program: Command): void {
         try {
           await client.decide(workflowId, decision);
         } catch (err) {
-          throw new CliError(`${workflowId}: ${rootMessage(err)}`, ExitCode.RunFailed);
+          // Refused by the run (not awaiting a decision, closed) or no such run: nothing was decided.
+          throw new CliError(`${workflowId}: cannot decide: ${rootMessage(err)}`, ExitCode.Usage);
         }
         print(global, { workflowId, decision }, `${workflowId}: decided ${decision}`);
       });

@@ -19,6 +19,19 @@ const collect = (value: string, all: string[]): string[] => [...all, value];
 
 import { CliError, ExitCode, print, loadConfigOrFail, type CodecServerCliOptions, type GlobalOptions } from './common';
 
+/**
+ * The worker's connection failure (the native bridge's TransportError, whose message is a Rust debug dump) as exit 3
+ * naming the address tried and the reason in words; other errors pass through.
+ */
+function unreachableTemporal(err: unknown, address: string): unknown {
+  if (!(err instanceof Error) || err.name !== 'TransportError') return err;
+  const reason = /connection refused|timed out|dns error|no such host|certificate|tls/i.exec(err.message)?.[0];
+  return new CliError(
+    `cannot reach Temporal at ${address}: ${reason?.toLowerCase() ?? err.message}`,
+    ExitCode.Unreachable,
+  );
+}
+
 /** `operations` and `schema`. */
 export function addCatalogCommands(program: Command): void {
   program
@@ -73,7 +86,9 @@ export function addProcessCommands(program: Command): void {
       // Loaded on demand: the worker's native bridge is not needed by the other commands.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { runWorker } = require('../worker') as typeof WorkerModule;
-      await runWorker(config, createLogger(config.logLevel));
+      await runWorker(config, createLogger(config.logLevel)).catch((err: unknown) => {
+        throw unreachableTemporal(err, config.temporal.address);
+      });
     });
 
   program

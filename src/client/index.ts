@@ -42,6 +42,7 @@ import {
 import { setBulkLimitsUpdate, type BulkInput, type BulkLimits, type BulkResult, type BulkStatus } from '../shared/bulk';
 import type { ProvisionPlan } from '../shared/plans';
 import type { bulkWorkflow, nseOperationWorkflow, provisionWorkflow } from '../workflows';
+import { readRunWaits, type RunWaits } from './pending';
 import { bulkRedriveInput, planRedriveInput, readRedrivableRun } from './redrive';
 import { bulkStartMetadata, operationStartMetadata, planStartMetadata } from './start-metadata';
 import { flushTracing, startTracing, tracingClientInterceptors } from '../tracing';
@@ -57,6 +58,7 @@ export {
 } from './dry-run';
 export { bulkStartMetadata, operationStartMetadata, planStartMetadata, type StartMetadata } from './start-metadata';
 export type { ResumeOutcome } from './pause';
+export type { PendingCall, RunWaits } from './pending';
 export type { PausedScopes, PauseScope } from '../shared/pause';
 
 /** Temporal could not be reached or refused the call. */
@@ -124,12 +126,9 @@ export async function connect(options: ConnectOptions = {}): Promise<NseFlowClie
   const dataConverter = options.dataConverter ?? dataConverterFor(loadCodecConfig(env));
   const definedEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: definedEnv });
+  const address = options.address ?? connectionOptions.address ?? 'localhost:7233';
   try {
-    const connection = await Connection.connect({
-      ...connectionOptions,
-      address: options.address ?? connectionOptions.address ?? 'localhost:7233',
-      connectTimeout: 5_000,
-    });
+    const connection = await Connection.connect({ ...connectionOptions, address, connectTimeout: 5_000 });
     // With OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT set, every start is a span and the run joins its trace.
     startTracing('nse-flow-client', env);
     const interceptors = tracingClientInterceptors();
@@ -141,7 +140,7 @@ export async function connect(options: ConnectOptions = {}): Promise<NseFlowClie
     });
     return new NseFlowClient(client, options.taskQueue ?? env.NSE_FLOW_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
   } catch (err) {
-    throw new TemporalUnavailableError(`cannot reach Temporal: ${(err as Error).message}`);
+    throw new TemporalUnavailableError(`cannot reach Temporal at ${address}: ${(err as Error).message}`);
   }
 }
 
@@ -151,7 +150,7 @@ export function workflowIdFor(kind: string, idempotencyKey: string): string {
 }
 
 /** The id of a new run: the caller's, its idempotency key's, or a fresh one naming what it runs. */
-function newRunId(kind: 'op' | 'plan' | 'bulk', name: string, options: StartOptions): string {
+export function newRunId(kind: 'op' | 'plan' | 'bulk', name: string, options: StartOptions): string {
   if (options.workflowId !== undefined) return options.workflowId;
   return options.idempotencyKey
     ? workflowIdFor(kind, options.idempotencyKey)
@@ -352,6 +351,14 @@ export class NseFlowClient {
   async getBuild(workflowId: string): Promise<RunBuild | undefined> {
     const description = await this.temporal.workflow.getHandle(workflowId).describe();
     return runBuild(description.raw.workflowExecutionInfo);
+  }
+
+  /**
+   * What the server knows the run waits on: its pending activities, each with its attempt and last failure (an NSE
+   * that refuses the credentials, cannot be reached, is rate-limiting). Needs no worker, unlike {@link getStatus}.
+   */
+  async getWaits(workflowId: string): Promise<RunWaits> {
+    return await readRunWaits(this.temporal, workflowId);
   }
 
   /** Runs whose search attributes match a visibility query, newest first. */

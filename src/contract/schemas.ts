@@ -112,6 +112,7 @@ export const operationStatusSchema = z.strictObject({
   lastReadError: opt(text()),
   unknownStateWords: opt(z.array(text())),
   decisionDueAt: opt(text()),
+  cancelRequested: opt(z.boolean()),
 });
 
 const stepReportSchema = z.strictObject({

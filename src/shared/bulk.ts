@@ -18,8 +18,15 @@ import type { OperationInput, PollPolicy } from './workflow-api';
 export const MAX_BULK_ITEMS = 10_000;
 /** Largest bulk input as JSON: under the server's 2 MB payload limit with room for what a run carries on. */
 const MAX_BULK_BYTES = 1_500_000;
-/** Longest failure message kept per item: 10,000 failed items still fit one result payload. */
+/**
+ * Longest failure message kept per item once {@link WHOLE_MESSAGES} items failed: 10,000 failed items still fit one
+ * result payload. The first ones keep their reason whole (up to {@link MAX_WHOLE_ITEM_MESSAGE}): NSE's explanation
+ * comes last in a message, and a cut would drop it.
+ */
 const MAX_ITEM_MESSAGE = 120;
+/** Failed items whose messages are kept whole (up to {@link MAX_WHOLE_ITEM_MESSAGE} characters each, 100 KB in all). */
+const WHOLE_MESSAGES = 100;
+const MAX_WHOLE_ITEM_MESSAGE = 1_000;
 /** Most children one run starts before it continues as new (history stays far below 4,096 events). */
 const DEFAULT_ITEMS_PER_RUN = 250;
 const DEFAULT_MAX_CONCURRENCY = 20;
@@ -105,7 +112,7 @@ export const itemOutcomeSchema = () =>
     key: z.string().check(z.regex(KEY_PATTERN)),
     outcome: z.enum(['done', 'failed', 'cancelled', 'not-started']),
     objectId: z.optional(z.string().check(z.maxLength(64))),
-    message: z.optional(z.string().check(z.maxLength(MAX_ITEM_MESSAGE))),
+    message: z.optional(z.string().check(z.maxLength(MAX_WHOLE_ITEM_MESSAGE))),
     reused: z.optional(z.literal(true)),
   });
 
@@ -240,9 +247,11 @@ export function toleranceExceeded(failed: number, total: number, limits: BulkLim
   return failed * 100 > limits.toleratedFailurePercent * total;
 }
 
-/** A failure message cut to {@link MAX_ITEM_MESSAGE} characters. */
-export function shortMessage(message: string): string {
-  return message.length <= MAX_ITEM_MESSAGE
-    ? wellFormedText(message, MAX_ITEM_MESSAGE)
-    : `${wellFormedText(message, MAX_ITEM_MESSAGE - 1)}…`;
+/**
+ * An item's failure message: whole (up to {@link MAX_WHOLE_ITEM_MESSAGE}) for the first {@link WHOLE_MESSAGES}
+ * items that did not end done, cut to {@link MAX_ITEM_MESSAGE} characters after that; always well-formed.
+ */
+export function itemMessage(message: string, unsuccessfulBefore: number): string {
+  const max = unsuccessfulBefore < WHOLE_MESSAGES ? MAX_WHOLE_ITEM_MESSAGE : MAX_ITEM_MESSAGE;
+  return message.length <= max ? wellFormedText(message, max) : `${wellFormedText(message, max - 1)}…`;
 }

@@ -221,6 +221,8 @@ export interface OperationStatus {
   unknownStateWords?: string[];
   /** In phase `awaiting-decision`: when the default decision is taken. */
   decisionDueAt?: string;
+  /** A cancel arrived: the run waits for its job to end, then undoes what it made and ends cancelled. */
+  cancelRequested?: boolean;
 }
 
 /** How undoing went: `kept` when a human decided to keep what a failed job made. */

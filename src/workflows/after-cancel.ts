@@ -17,6 +17,7 @@ import { undo } from './undo';
  * failed, ran out of time or left objects for a human; undefined when it was complete and the run may end cancelled.
  */
 export async function cleanUpAfterCancel(run: OperationRun): Promise<ApplicationFailure | undefined> {
+  run.cancelRequested = true; // the status query says so while the run waits for its job, then undoes it
   let job: Job | undefined;
   if (run.jobId && run.phase !== Phase.Compensating && run.phase !== Phase.Failed) {
     run.setPhase(Phase.Polling);

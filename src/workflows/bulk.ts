@@ -22,7 +22,7 @@ import {
   bulkStatusQuery,
   parseBulk,
   setBulkLimitsUpdate,
-  shortMessage,
+  itemMessage,
   toleranceExceeded,
   type BulkInput,
   type BulkLimits,
@@ -149,12 +149,10 @@ class BulkRun {
     });
     child.then(
       (result) => this.record({ key: item.key, outcome: 'done', ...reportedObjectId(result.objectId) }),
-      (err: unknown) =>
-        this.record(
-          isCancellation(err)
-            ? { key: item.key, outcome: 'cancelled', message: shortMessage(rootMessage(err)) }
-            : { key: item.key, outcome: 'failed', message: shortMessage(rootMessage(err)) },
-        ),
+      (err: unknown) => {
+        const message = itemMessage(rootMessage(err), this.outcomes.length - this.done);
+        this.record({ key: item.key, outcome: isCancellation(err) ? 'cancelled' : 'failed', message });
+      },
     );
   }
 
@@ -197,7 +195,8 @@ class BulkRun {
     const counts = `${this.done} done, ${this.failed} failed, ${notStarted.length} not started of ${this.bulk.total}`;
     const why = cancelled
       ? 'cancelled'
-      : `${this.failed} failed items are more than the tolerated ${this.limits.toleratedFailurePercent}%`;
+      : `${this.failed} failed ${this.failed === 1 ? 'item is' : 'items are'} more than the tolerated ` +
+        `${this.limits.toleratedFailurePercent}%`;
     throw failure(
       cancelled ? FailureType.BulkCancelled : FailureType.BulkFailed,
       `bulk ${this.bulk.input.name}: ${why} (${counts})`,

@@ -24,6 +24,7 @@ export function operationStatus(run: OperationRun): OperationStatus {
     lastReadError: run.lastReadError,
     unknownStateWords: run.unknownStateWords.size > 0 ? [...run.unknownStateWords] : undefined,
     decisionDueAt: run.decisionDueAt === undefined ? undefined : new Date(run.decisionDueAt).toISOString(),
+    cancelRequested: run.cancelRequested || undefined,
   };
 }
 

@@ -42,6 +42,8 @@ export class OperationRun {
   /** Values read before an update, for its undo. */
   before: Record<string, unknown> | undefined;
   compensation: CompensationReport | undefined;
+  /** A cancel arrived: the run waits for its job to end, then undoes it. */
+  cancelRequested = false;
   adopted = false;
   /** Job reads that got no job (any answer but the job; the loop goes on), and the last such answer. */
   readErrors = 0;

@@ -134,7 +134,7 @@ describe('nse-flow CLI', () => {
       TEMPORAL_ADDRESS: '127.0.0.1:1',
     });
     expect(code).toBe(3);
-    expect(stderr).toContain('cannot reach Temporal');
+    expect(stderr).toContain('cannot reach Temporal at 127.0.0.1:1');
   });
 
   it('shows status, cancels, and lists runs by search attribute', async () => {
@@ -171,15 +171,108 @@ describe('nse-flow CLI', () => {
     const cancelled = await cli(['cancel', workflowId]);
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain(`cancellation requested for ${workflowId}`);
+    // NSE cannot cancel a job: the run says it waits for its job to end before it undoes it.
+    const jobId = /polling job ([0-9a-f]{24})/.exec(status.stdout)?.[1] ?? '';
+    await waitFor(
+      'the status to show the pending cancel',
+      async () => {
+        const shown = await cli(['status', workflowId]);
+        return shown.stdout.includes(`cancel requested: waiting for job ${jobId} to end, then undo`)
+          ? shown
+          : undefined;
+      },
+      150_000,
+    ); // a CLI process per look, on a loaded machine
     await harness.sim.setRules([]); // the job may end now; the run waits for it (NSE cannot cancel jobs), then undoes it
     const result = await cli(['result', workflowId]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('failed (CancelledFailure)');
+    expect(result.stdout).toMatch(new RegExp(`^cancelled: ${workflowId}\n {2}undo: compensated; `, 'm'));
+    expect(result.code).toBe(4);
     expect((await harness.sim.ledger()).events.filter((e) => e.name === 'cli-long-hg5').map((e) => e.kind)).toEqual([
       'create',
       'delete',
     ]);
-  }, 180_000); // a CLI process per look
+  }, 400_000); // a CLI process per look
+
+  it('says what a run waits on: started at once, then each failed attempt of its NSE call and why', async () => {
+    // NSE answers the create 500 until the test lifts the rule: the run retries its submit, attempt after attempt.
+    await harness.sim.setRules([
+      { match: { operation: 'create-hostgroup', name: 'cli-waits' }, faults: { http500: {} } },
+    ]);
+    const id = `cli-waits-${Date.now()}`;
+    const waiting = cli(['run', 'create-hostgroup', '--id', id, '--input', hostgroupInput('cli-waits-hg'), '--wait']);
+    const status = await waitFor(
+      'status to show the failed attempt',
+      async () => {
+        const shown = await cli(['status', id]);
+        return /waiting on submitOperation, attempt \d+; last failure NseUnavailable: /.test(shown.stdout)
+          ? shown
+          : undefined;
+      },
+      150_000, // a CLI process per look, on a loaded machine
+    );
+    expect(status.stdout).toContain('failed with HTTP 500');
+    await harness.sim.setRules([]);
+    const { code, stdout, stderr } = await waiting;
+    expect(stderr.split('\n')[0]).toBe(`started ${id}`);
+    expect(stderr).toMatch(/waiting on submitOperation, attempt \d+; last failure NseUnavailable: /);
+    expect(stdout).toMatch(/^completed: create-hostgroup object [0-9a-f]{24}/m);
+    expect(code).toBe(0);
+  }, 300_000);
+
+  it("keeps NSE's reason for a refusal, in the message and the details", async () => {
+    const first = await cli(['run', 'create-hostgroup', '--input', hostgroupInput('cli-twice-hg'), '--wait']);
+    expect(first.code).toBe(0);
+    const { code, stdout } = await cli([
+      '--json',
+      'run',
+      'create-hostgroup',
+      '--input',
+      hostgroupInput('cli-twice-hg'),
+      '--wait',
+    ]);
+    expect(code).toBe(1);
+    const failed = JSON.parse(stdout) as { failureType: string; message: string; details: unknown[] };
+    expect(failed.failureType).toBe('NseRejected');
+    expect(failed.message).toMatch(/HTTP 412.*NSE said: Precondition failed\.; /);
+    expect(failed.details[0]).toMatchObject({
+      status: 412,
+      userMessage: 'Precondition failed.',
+      verboseMessage: expect.stringContaining('cli-twice-hg'),
+    });
+  }, 180_000);
+
+  it('exits 2 for bad usage and 3 for what it cannot reach, naming what it tried', async () => {
+    const [query, status, decide, password, nse, worker] = await Promise.all([
+      cli(['list', '--query', 'NoSuchThing ==== 1']),
+      cli(['list', '--status', 'bogus']),
+      cli(['decide', 'no-such-run', 'keep']),
+      cli(['jobs'], { NSE_PASSWORD: 'not-the-password' }),
+      cli(['jobs'], { NSE_BASE_URL: 'http://127.0.0.1:1/api' }),
+      cli(['worker'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+    ]);
+    expect({ code: query.code, said: query.stderr }).toEqual({ code: 2, said: expect.stringContaining('--query') });
+    expect({ code: status.code, said: status.stderr }).toEqual({
+      code: 2,
+      said: expect.stringContaining('must be one of Running, Completed, Failed'),
+    });
+    expect({ code: decide.code, said: decide.stderr }).toEqual({
+      code: 2,
+      said: expect.stringContaining('no-such-run: cannot decide'),
+    });
+    expect({ code: password.code, said: password.stderr }).toEqual({
+      code: 2,
+      said: expect.stringContaining(`NSE at ${harness.sim.url} refused the credentials (HTTP 401)`),
+    });
+    expect({ code: nse.code, said: nse.stderr }).toEqual({
+      code: 3,
+      said: expect.stringContaining('cannot reach NSE at http://127.0.0.1:1/api'),
+    });
+    expect({ code: worker.code, said: worker.stderr }).toEqual({
+      code: 3,
+      said: expect.stringContaining('cannot reach Temporal at 127.0.0.1:1: connection refused'),
+    });
+    expect(worker.stderr).not.toContain('tonic');
+  }, 300_000);
 
   it('provisions a plan file: without --wait it answers once NSE accepted the first step, then --wait follows', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-cli-'));
@@ -239,11 +332,17 @@ describe('nse-flow CLI', () => {
       '--wait',
     ]);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^failed \(BulkFailed\): bulk hostgroups: 1 failed items are more than the tolerated 0%/m);
+    expect(stdout).toMatch(/^failed \(BulkFailed\): bulk hostgroups: 1 failed item is more than the tolerated 0%/m);
+    expect(stdout).toMatch(/^ {4}- \S+: failed; create hostgroup 'fail-/m); // each item by its key, its reason whole
     const redriven = await cli(['--json', 'redrive', id]);
     expect(redriven.code).toBe(0);
     expect(JSON.parse(redriven.stdout)).toMatchObject({ workflowId: expect.stringMatching(`^${id}-redrive-`) });
-    expect((await cli(['redrive', 'no-such-run'])).code).not.toBe(0);
+    const again = await cli(['redrive', id]);
+    expect(again.stderr).toContain(
+      `${id} was already redriven (once per failed run): see nse-flow status ${id}-redrive-`,
+    );
+    expect(again.code).toBe(2);
+    expect((await cli(['redrive', 'no-such-run'])).code).toBe(2);
     expect((await cli(['provision', '--each', bulk, '--max-concurrency', '0'])).code).toBe(2);
   });
 
@@ -313,7 +412,8 @@ describe('nse-flow CLI', () => {
 
     const jobs = await cliIn(onlyTheFile, ['jobs']); // no --tenant: every job the user may see
     expect(jobs.code).toBe(0);
-    expect(jobs.stdout).toMatch(/^[0-9a-f]{24} {2}NORMAL +create +\S+ cli-stack-hg8 /m);
+    expect(jobs.stdout).toMatch(/^JOB ID +STATE +ACTION +OBJECT TYPE +OBJECT NAME +CREATED$/m);
+    expect(jobs.stdout).toMatch(/^[0-9a-f]{24} {2}NORMAL +create +\S+ +cli-stack-hg8 /m);
 
     // A variable the user set wins over the file's whole group.
     const elsewhere = await cliIn({ ...onlyTheFile, TEMPORAL_ADDRESS: '127.0.0.1:1' }, ['list']);

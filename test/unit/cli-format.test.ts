@@ -2,7 +2,8 @@
  * The CLI's text for a failed run prints whatever the failure's details carry: steps, tasks and undo outcomes at
  * any depth, including fields it has never heard of, and leaves a job's raw NSE record to `--json`.
  */
-import { describeFailure, describeStatus } from '../../src/cli/format';
+import { choiceOption } from '../../src/cli/choice-option';
+import { describeCancelled, describeFailure, describeProgress, describeStatus, table } from '../../src/cli/format';
 
 it('prints a failure with no details as its type and message alone', () => {
   expect(describeFailure('CancelledFailure', 'Workflow cancelled', [])).toBe(
@@ -72,4 +73,87 @@ it("adds a held run's deadline, read errors, unknown state words and compensatio
     '  2 reads got no job (last: NseRejected: HTTP 302)',
     '  unknown state words SPLINING (read as running)',
   ]);
+});
+
+it('says what a run waits on: a failed attempt with its failure, a call no worker picked up, a pending cancel', () => {
+  const text = describeProgress(
+    {
+      operation: 'create-hostgroup',
+      summary: "create hostgroup 'hg'",
+      phase: 'polling',
+      jobId: 'j1',
+      jobState: 'RUNNING',
+      polls: 1,
+      warnings: 0,
+      cancelRequested: true,
+    },
+    {
+      status: 'RUNNING',
+      pending: [
+        {
+          activity: 'getJob',
+          state: 'scheduled',
+          attempt: 3,
+          lastFailure: { type: 'NseUnauthorized', message: 'NSE GET /v2.1/jobs/j1 failed with HTTP 401' },
+        },
+        { activity: 'readResource', state: 'scheduled', attempt: 1 },
+        { activity: 'submitOperation', state: 'started', attempt: 1 },
+      ],
+    },
+  );
+  expect(text.split('\n')).toEqual([
+    'polling job j1 RUNNING, 1 poll',
+    '  cancel requested: waiting for job j1 to end, then undo',
+    '  waiting on getJob, attempt 3; last failure NseUnauthorized: NSE GET /v2.1/jobs/j1 failed with HTTP 401',
+    '  waiting on readResource: not picked up yet (the NSE request budget, or no worker on its task queue)',
+  ]);
+  expect(describeProgress(undefined, { status: 'RUNNING', pending: [] })).toBe(
+    'running (no worker answered the status query)',
+  );
+});
+
+it('ends a cancelled run with its own line and its undo', () => {
+  const status = {
+    operation: 'create-hostgroup',
+    summary: "create hostgroup 'hg'",
+    phase: 'cancelled' as const,
+    jobId: 'j1',
+    polls: 4,
+    warnings: 0,
+    compensation: { outcome: 'compensated' as const, operation: 'delete-hostgroup', jobId: 'j2', message: 'done' },
+  };
+  expect(describeCancelled('wf', status).split('\n')).toEqual([
+    'cancelled: wf',
+    '  undo: compensated; done (operation delete-hostgroup, jobId j2)',
+  ]);
+  expect(describeCancelled('wf', { ...status, jobId: undefined, compensation: undefined })).toBe(
+    'cancelled: wf\n  undo: nothing to undo (NSE had accepted no job)',
+  );
+});
+
+it('aligns a table under its header, the last column unpadded', () => {
+  expect(
+    table(
+      ['ID', 'STATE', 'NAME'],
+      [
+        ['a', 'NORMAL', 'x'],
+        ['bbbb', 'ERROR', 'yy'],
+      ],
+    ).split('\n'),
+  ).toEqual(['ID    STATE   NAME', 'a     NORMAL  x', 'bbbb  ERROR   yy']);
+});
+
+it('prints each failed item of a bulk by its key with its whole reason', () => {
+  const reason = `create hostgroup 'fail-x': NSE job j ended ERROR: ${'a long reason '.repeat(20)}(NSE said: no)`;
+  const text = describeFailure('BulkFailed', 'bulk b: 1 failed item is more than the tolerated 0%', [
+    { bulk: 'b', items: [{ key: 'k2', outcome: 'failed', message: reason }] },
+  ]);
+  expect(text).toContain(`    - k2: failed; ${reason}`);
+});
+
+it('takes a choice in any case and refuses an unknown one, naming the choices', () => {
+  const status = choiceOption(['Running', 'Canceled'], { cancelled: 'Canceled' });
+  expect(status('running')).toBe('Running');
+  expect(status('CANCELLED')).toBe('Canceled');
+  expect(() => status('bogus')).toThrow('must be one of Running, Canceled');
 });
