@@ -7,6 +7,7 @@
 import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { Command, CommanderError, Help } from 'commander';
 import { TemporalUnavailableError } from './client';
+import { ENCODING_ENCRYPTED } from './codec';
 import { ConfigError } from './config';
 import { CliError, ExitCode } from './cli/common';
 import { addPauseCommands } from './cli/pause-commands';
@@ -88,6 +89,12 @@ const GrpcStatus = { INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UN
 
 function reportUnexpected(err: unknown): number {
   const message = (err as Error).message ?? String(err);
+  if (message.includes(ENCODING_ENCRYPTED)) {
+    process.stderr.write(
+      'nse-flow: the run is encrypted: set NSE_FLOW_CODEC_KEYS (or NSE_FLOW_CODEC_KEYS_FILE) to the keys of its worker\n',
+    );
+    return ExitCode.Usage;
+  }
   if (err instanceof WorkflowNotFoundError) {
     process.stderr.write(`nse-flow: no such run: ${message}\n`);
     return ExitCode.Usage;

@@ -28,6 +28,9 @@ const optionalPort = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : Number(v)))
   .pipe(z.number().int().min(1).max(65_535).optional());
 
+/** What NSE_REQUEST_BUDGET takes, said whatever is wrong with a value. */
+const BUDGET_EXPECTED = 'must be a number of requests per second from 1 to 100000, or none (no limit)';
+
 const Env = z.object({
   // Read by @temporalio/envconfig; listed here so a malformed value is reported like any other variable.
   TEMPORAL_ADDRESS: optionalText,
@@ -55,7 +58,13 @@ const Env = z.object({
     .string()
     .default('50')
     .transform((v) => (v.trim() === 'none' ? undefined : Number(v)))
-    .pipe(z.number().positive().max(100_000).optional()),
+    .pipe(
+      z
+        .number({ error: BUDGET_EXPECTED })
+        .positive({ error: BUDGET_EXPECTED })
+        .max(100_000, { error: BUDGET_EXPECTED })
+        .optional(),
+    ),
   NSE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   NSE_FLOW_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
@@ -179,9 +188,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const token = e.NSE_TOKEN ?? (e.NSE_TOKEN_FILE ? readSecretFile('NSE_TOKEN_FILE', e.NSE_TOKEN_FILE) : undefined);
   const password =
     e.NSE_PASSWORD ?? (e.NSE_PASSWORD_FILE ? readSecretFile('NSE_PASSWORD_FILE', e.NSE_PASSWORD_FILE) : undefined);
+  // NSE_TOKEN wins over NSE_USERNAME/NSE_PASSWORD (docs/configuration.md): a deployment may keep a default user.
   let auth: NseAuth;
   if (token) auth = { kind: 'token', token };
   else if (e.NSE_USERNAME && password) auth = { kind: e.NSE_AUTH, username: e.NSE_USERNAME, password };
+  else if (e.NSE_USERNAME) throw new ConfigError('NSE_PASSWORD: set it (or NSE_PASSWORD_FILE) for NSE_USERNAME');
   else throw new ConfigError('NSE_USERNAME: set NSE_USERNAME with NSE_PASSWORD (or NSE_PASSWORD_FILE), or NSE_TOKEN');
   const temporal = loadTemporalConnection(env);
   const host = e.NSE_FLOW_METRICS_HOST;

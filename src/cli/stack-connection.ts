@@ -33,9 +33,8 @@ export function removeStackConnection(file: string = stackFilePath()): void {
   rmSync(file, { force: true });
 }
 
-/** Variables that, when any is set, mean the user chose the Temporal connection (envconfig's, and the queue). */
-const TEMPORAL_CHOICE =
-  /^(TEMPORAL_(ADDRESS|NAMESPACE|API_KEY|PROFILE|CONFIG_FILE|TLS.*|GRPC_META_.*)|NSE_FLOW_TASK_QUEUE)$/;
+/** Variables that, when any is set, mean the user chose the Temporal connection (envconfig's). */
+const TEMPORAL_CHOICE = /^TEMPORAL_(ADDRESS|NAMESPACE|API_KEY|PROFILE|CONFIG_FILE|TLS.*|GRPC_META_.*)$/;
 /** Variables that, when any is set, mean the user chose the NSE to talk to or its credentials. */
 const NSE_CHOICE = /^NSE_(BASE_URL|USERNAME|PASSWORD|PASSWORD_FILE|TOKEN|TOKEN_FILE|AUTH)$/;
 
@@ -81,7 +80,8 @@ export function stackConnectionFor(
   if (!isSet(TEMPORAL_CHOICE)) {
     variables.TEMPORAL_ADDRESS = stack.temporal.address;
     variables.TEMPORAL_NAMESPACE = stack.temporal.namespace;
-    variables.NSE_FLOW_TASK_QUEUE = stack.temporal.taskQueue;
+    // A task queue the user set names a queue on the stack's server; it does not choose another server.
+    if (env.NSE_FLOW_TASK_QUEUE === undefined) variables.NSE_FLOW_TASK_QUEUE = stack.temporal.taskQueue;
     used.push(`Temporal ${stack.temporal.address}`);
   }
   if (stack.nse && !isSet(NSE_CHOICE)) {

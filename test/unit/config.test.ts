@@ -169,6 +169,19 @@ describe('loadConfig', () => {
     expect(buildIdFor('bundle code!', '1.2.3')).not.toBe(id);
   });
 
+  it('says what NSE_REQUEST_BUDGET takes, none included, and which variable a missing password belongs to', () => {
+    expect(errorOf(() => loadConfig(env({ NSE_REQUEST_BUDGET: 'abc' }))).message).toBe(
+      'NSE_REQUEST_BUDGET: must be a number of requests per second from 1 to 100000, or none (no limit)',
+    );
+    expect(errorOf(() => loadConfig(env({ NSE_PASSWORD: undefined }))).message).toBe(
+      'NSE_PASSWORD: set it (or NSE_PASSWORD_FILE) for NSE_USERNAME',
+    );
+  });
+
+  it('takes NSE_TOKEN over NSE_USERNAME and NSE_PASSWORD when both are set (docs/configuration.md)', () => {
+    expect(loadConfig(env({ NSE_TOKEN: 't0ken-value' })).nse.auth).toEqual({ kind: 'token', token: 't0ken-value' });
+  });
+
   it('reads a password or token from a file', () => {
     const file = path.join(dir, 'token');
     writeFileSync(file, 'file-token-Secret-3\n');

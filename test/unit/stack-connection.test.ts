@@ -55,3 +55,9 @@ it('ignores a stack that is gone, a missing file and a file that is not a connec
   expect(stackConnectionFor({ NSE_FLOW_STACK_FILE: '/nonexistent/stack.json' })).toBeUndefined();
   expect(stackConnectionFor({ NSE_FLOW_STACK_FILE: __filename })).toBeUndefined();
 });
+
+it('keeps the stack for Temporal when only the task queue is set, on the queue the user named', () => {
+  const filled = stackConnectionFor({ NSE_FLOW_STACK_FILE: stackFile(), NSE_FLOW_TASK_QUEUE: 'nse-flow' });
+  expect(filled?.variables.TEMPORAL_ADDRESS).toBe('127.0.0.1:17233');
+  expect(filled?.variables.NSE_FLOW_TASK_QUEUE).toBeUndefined();
+});
