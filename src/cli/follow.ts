@@ -4,6 +4,7 @@
  * until it ends, then its outcome. A cancelled run ends with its own line and exit code, its undo below it.
  * @module
  */
+import { scrubText } from '../common/redact';
 import { RunFailedError, type NseFlowClient, type RunWaits } from '../client';
 import type { BulkStatus } from '../shared/bulk';
 import type { Acceptance, OperationStatus, ProvisionStatus } from '../shared/workflow-api';
@@ -89,7 +90,8 @@ function watchRun(client: NseFlowClient, workflowId: string, options: GlobalOpti
   let last = '';
   let firstShown = firstLine === undefined;
   const write = (text: string): void => {
-    if (!options.json) process.stderr.write(`${text}\n`);
+    // Progress quotes NSE's texts: scrubbed like everything the CLI prints.
+    if (!options.json) process.stderr.write(`${scrubText(text)}\n`);
   };
   const show = async (): Promise<void> => {
     const text = await progressText(client, workflowId);
