@@ -9,8 +9,10 @@
  * keep no per-run state, and it leaves no write for later. A bundle built without these options works the same,
  * only each run pays for evaluating zod (about 0.4 MiB and 2 ms of CPU per run; docs/benchmarks.md).
  *
- * `workflowInterceptorModules`: OpenTelemetry's workflow interceptors, in every bundle; a worker without traces
- * drops their spans (src/tracing.ts).
+ * OpenTelemetry's workflow interceptors are not in these options: a bundle carries them only when traces are on
+ * ({@link tracedBundlerOptions}). With them, the replay of a run whose update ended a timer's wait (a held run's
+ * `decide`) fails as nondeterministic in SDK 1.24 (test/integration/semantics.test.ts found it), so a worker without
+ * traces must not load them.
  *
  * `webpackConfigHook`: the bundle's source maps name files relative to the project (`src/workflows/...`), not by
  * the SDK's absolute path, so the stack traces of workflow failures (in history and the Web UI) carry no path of
@@ -30,12 +32,7 @@ function relativeToProject(file: string): string {
 }
 
 /** Options for `bundleWorkflowCode` besides `workflowsPath` and `logger`. */
-export const workflowBundlerOptions: Pick<
-  BundleOptions,
-  'preloadModules' | 'webpackConfigHook' | 'workflowInterceptorModules'
-> = {
-  // OpenTelemetry's workflow interceptors: spans leave through the worker's `exporter` sink (src/tracing.ts).
-  workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+export const workflowBundlerOptions: Pick<BundleOptions, 'preloadModules' | 'webpackConfigHook'> = {
   // zod's packages declare no side effects, so naming `zod/mini` here would be tree-shaken to nothing.
   preloadModules: [require.resolve('./shared/zod-kit')],
   webpackConfigHook: (config) => ({
@@ -47,3 +44,11 @@ export const workflowBundlerOptions: Pick<
     },
   }),
 };
+
+/** The options of a worker with traces on: OpenTelemetry's workflow interceptors too (spans leave by a sink). */
+export function tracedBundlerOptions(): Pick<
+  BundleOptions,
+  'preloadModules' | 'webpackConfigHook' | 'workflowInterceptorModules'
+> {
+  return { ...workflowBundlerOptions, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] };
+}

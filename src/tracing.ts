@@ -17,9 +17,8 @@ import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
 import type * as Resources from '@opentelemetry/resources';
 import type * as TraceBase from '@opentelemetry/sdk-trace-base';
 import type { ClientInterceptors } from '@temporalio/client';
-import type { InjectedSinks, WorkerOptions } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
 import type * as TemporalOtel from '@temporalio/interceptors-opentelemetry';
-import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is configured */
 
@@ -49,6 +48,11 @@ interface ActiveTracing {
 }
 
 let active: ActiveTracing | undefined;
+
+/** Whether this process exports traces ({@link startTracing} turned them on). */
+export function tracingActive(): boolean {
+  return active !== undefined;
+}
 
 /**
  * Starts exporting spans as `serviceName` when the environment asks for it (once per process; later calls keep the
@@ -91,10 +95,7 @@ export function tracingClientInterceptors(): ClientInterceptors | undefined {
  * Nexus-client interceptors, and the `exporter` sink the workflow's spans leave by (dropping them when off).
  */
 export function workerTracing(): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  if (!active) {
-    const drop: InjectedSinks<OpenTelemetrySinks> = { exporter: { export: { fn: () => undefined } } };
-    return { interceptors: { workflowModules: [WORKFLOW_TRACING_MODULE] }, sinks: drop };
-  }
+  if (!active) return {}; // no workflow interceptors either: see src/bundler-options.ts
   const { temporal, tracer, processor, resource } = active;
   return {
     interceptors: {

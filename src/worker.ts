@@ -16,7 +16,7 @@ import {
 import type { DataConverter, WorkerDeploymentVersion } from '@temporalio/common';
 import type { Logger as PinoLogger } from 'pino';
 import { createActivities } from './activities';
-import { workflowBundlerOptions } from './bundler-options';
+import { tracedBundlerOptions, workflowBundlerOptions } from './bundler-options';
 import { dataConverterFor, ENCRYPTED_FAILURES_MARKER } from './codec';
 import { maskConfig, rememberConfigSecrets, type Config, type ListenAddress } from './config';
 import { buildIdFor, deploymentOptions } from './deployment';
@@ -26,7 +26,7 @@ import { startHealthServer, type RunningHealthServer } from './metrics/health-se
 import { MetricName } from './shared/metric-names';
 import { nseTaskQueue } from './shared/workflow-api';
 import { NseClient } from './nse/client';
-import { shutdownTracing, startTracing, workerTracing } from './tracing';
+import { shutdownTracing, startTracing, tracingActive, workerTracing } from './tracing';
 import { createWorkerPair, type WorkerPair } from './worker-pair';
 
 /** Prebuilt workflow bundle written by `npm run build`; used when present so start-up skips webpack. */
@@ -43,6 +43,8 @@ type WorkflowSource = Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | '
  */
 export function workflowSource(bundle?: string, encryptedFailures = false): WorkflowSource {
   if (bundle) return { workflowBundle: { codePath: bundle } };
+  // With traces on, the workflow interceptors must be in the bundle: the sources are bundled with them.
+  if (tracingActive()) return { workflowsPath: require.resolve('./workflows'), bundlerOptions: tracedBundlerOptions() };
   const prebuilt = encryptedFailures ? PREBUILT_ENCRYPTED_BUNDLE : PREBUILT_BUNDLE;
   if (existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
   return { workflowsPath: require.resolve('./workflows'), bundlerOptions: workflowBundlerOptions };

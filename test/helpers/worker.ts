@@ -121,6 +121,7 @@ function ready<T>(what: string, value: T | undefined): T {
 export async function createConfiguredWorker(
   setup: Pick<TestWorker, 'temporal' | 'sim' | 'taskQueue'>,
   env: NodeJS.ProcessEnv,
+  source?: Parameters<typeof createNseWorker>[0]['source'],
 ): ReturnType<typeof createNseWorker> {
   const { temporal, sim, taskQueue } = setup;
   const config = loadConfig({
@@ -136,6 +137,6 @@ export async function createConfiguredWorker(
     config,
     logger: testLogger,
     connection: temporal.nativeConnection,
-    source: { workflowBundle: { codePath: testBundlePath(config.codec !== undefined) } },
+    source: source ?? { workflowBundle: { codePath: testBundlePath(config.codec !== undefined) } },
   });
 }

@@ -333,7 +333,9 @@ describe('nse-flow CLI', () => {
     ]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/^failed \(BulkFailed\): bulk hostgroups: 1 failed item is more than the tolerated 0%/m);
-    expect(stdout).toMatch(/^ {4}- \S+: failed; create hostgroup 'fail-/m); // each item by its key, its reason whole
+    expect(stdout).toMatch(
+      /^ {4}- demo-fail: failed; NSE job \S+ \(create hostgroup 'fail-demo-hosts'.* ended ERROR: /m,
+    ); // each item by its key, its reason whole
     const redriven = await cli(['--json', 'redrive', id]);
     expect(redriven.code).toBe(0);
     expect(JSON.parse(redriven.stdout)).toMatchObject({ workflowId: expect.stringMatching(`^${id}-redrive-`) });

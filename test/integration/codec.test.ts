@@ -31,7 +31,9 @@ const execFileAsync = promisify(execFile);
  * Every data payload in a history (objects with `metadata.encoding`), and every byte array or string in it. Three
  * payload-shaped things are not data and never pass through a codec: search attributes (the server indexes them), the
  * `data` entry of a local-activity marker (Core's bookkeeping: seq, attempt, activity type; the result is beside it)
- * and the `patch-data` entry of a `patched()` marker (the patch id and whether it is deprecated).
+ * and the `patch-data` entry of a `patched()` marker (the patch id and whether it is deprecated). Temporal headers are
+ * not data either and no SDK passes them through a codec: the one nse-flow writes is the trace context of
+ * OpenTelemetry's interceptors (`_tracer-data`: trace and span ids, `{}` with traces off; docs/security.md).
  */
 function scan(
   value: unknown,
@@ -51,6 +53,7 @@ function scan(
         childKey,
         exempt ||
           childKey === 'searchAttributes' ||
+          childKey === 'header' ||
           (key === 'details' && (childKey === 'data' || childKey === 'patch-data')),
       );
     }

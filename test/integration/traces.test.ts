@@ -4,6 +4,7 @@
  * `traceparent` the simulator (NSE) received, the undo's requests included. A foreign caller's own `traceparent`,
  * passed in the Temporal header, is the trace its run joins.
  */
+import { workflowSource } from '../../src/worker';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -76,9 +77,12 @@ describe('traces', () => {
       receiver = await startReceiver();
       const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
       expect(startTracing('nse-flow-test', env)).toBe(true);
-      const created = await createConfiguredWorker(harness, {
-        HOME: mkdtempSync(path.join(os.tmpdir(), 'nse-flow-traces-')),
-      });
+      // Bundled from the sources with the workflow interceptors, as a worker with traces on does.
+      const created = await createConfiguredWorker(
+        harness,
+        { HOME: mkdtempSync(path.join(os.tmpdir(), 'nse-flow-traces-')) },
+        workflowSource(),
+      );
       worker = created.worker;
       closeNse = () => created.nse.close();
       running = worker.run();
