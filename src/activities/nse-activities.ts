@@ -17,6 +17,7 @@ import {
   type OperationSpec,
 } from '../shared/operations';
 import { UnsafePathValueError } from '../shared/nse-paths';
+import { ACTIVITY_INPUTS } from '../shared/activity-inputs';
 import { findSubmittedJob, lookUpExisting, type ExistingObject } from './adoption';
 import { assertNotPaused } from './pause-check';
 import type { ControlActivities, NseActivities, SubmitOperationInput, SubmitOutcome } from './types';
@@ -31,10 +32,12 @@ export function createActivities({
   /** True when the worker seals payloads with the codec (NSE_FLOW_CODEC_KEYS): history may then carry secrets. */
   payloadsEncrypted?: boolean;
 }): NseActivities & ControlActivities {
+  // Each activity admits its arguments first (src/shared/activity-inputs.ts): any workflow may schedule it.
   return {
-    wakePausedRuns,
+    wakePausedRuns: async (...args: unknown[]) => await wakePausedRuns(ACTIVITY_INPUTS.wakePausedRuns(args)),
 
-    async submitOperation(request) {
+    async submitOperation(...args: unknown[]) {
+      const request = ACTIVITY_INPUTS.submitOperation(args);
       const spec = requireOperation(request.operation);
       const { attempt } = Context.current().info;
       const signal = Context.current().cancellationSignal;
@@ -66,7 +69,8 @@ export function createActivities({
       });
     },
 
-    async findSubmittedJob(request) {
+    async findSubmittedJob(...args: unknown[]) {
+      const request = ACTIVITY_INPUTS.findSubmittedJob(args);
       const spec = requireOperation(request.operation);
       const signal = Context.current().cancellationSignal;
       await assertNotPaused();
@@ -80,7 +84,8 @@ export function createActivities({
       return job ?? null;
     },
 
-    async getJob({ jobId, longPollSeconds, lastModified }) {
+    async getJob(...args: unknown[]) {
+      const { jobId, longPollSeconds, lastModified } = ACTIVITY_INPUTS.getJob(args);
       const context = Context.current();
       await assertNotPaused();
       if (!longPollSeconds)
@@ -93,12 +98,17 @@ export function createActivities({
       );
     },
 
-    async readResource(path, keep) {
+    async readResource(...args: unknown[]) {
+      const { path, keep } = ACTIVITY_INPUTS.readResource(args);
       await assertNotPaused();
       const signal = Context.current().cancellationSignal;
       if (keep === undefined) return await nse.getResource(path, { signal }).catch(rethrowAsFailure);
       const record = await nse.getResourceAsStored(path, { signal }).catch(rethrowAsFailure);
       return keptForUndo(record, keep, path, payloadsEncrypted);
+    },
+
+    async scrubTexts(...args: unknown[]) {
+      return await Promise.resolve(ACTIVITY_INPUTS.scrubTexts(args).map((text) => scrubText(text)));
     },
   };
 }

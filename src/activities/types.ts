@@ -39,6 +39,12 @@ export interface NseActivities {
    * those fields, exactly as NSE has them, never redacted; a secret-named one is refused without payload encryption.
    */
   readResource(path: string, keep?: string[]): Promise<Record<string, unknown>>;
+  /**
+   * The texts, scrubbed of the worker's secrets by value (its NSE password or token, and the others it knows): run as
+   * a local activity, so that what a run shows (summaries, details, query answers, failure messages) learns of the
+   * secrets only through history, as the scrubbed result. Calls no NSE.
+   */
+  scrubTexts(texts: string[]): Promise<string[]>;
 }
 
 /** Input of {@link ControlActivities.wakePausedRuns}: a workflow task queue and, for one tenant's resume, the tenant. */

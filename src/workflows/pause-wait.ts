@@ -55,5 +55,6 @@ export function pausable(activities: NseActivities): NseActivities {
     findSubmittedJob: async (request) => await unlessPaused(() => activities.findSubmittedJob(request)),
     getJob: async (request) => await unlessPaused(() => activities.getJob(request)),
     readResource: async (path, keep) => await unlessPaused(() => activities.readResource(path, keep)),
+    scrubTexts: activities.scrubTexts, // calls no NSE: never paused
   };
 }
