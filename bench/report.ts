@@ -240,18 +240,19 @@ function timerRows(timers: TimerLateness[]): Row[] {
 
 /** The table; `server` names what the server-side CPU covers (`dev server`, `server + PostgreSQL`). */
 export function markdownTable(
-  results: BenchResults,
+  results: Partial<BenchResults>,
   profile: Profile,
   machine: MachineInfo,
   server = 'dev server',
 ): string {
+  // A run of selected figures (`--figures`) has only some results: each present one gives its rows.
   const rows: Row[] = [
-    ...eventRows(results.events),
-    ...throughputRows(results.throughput, profile, machine, server),
-    ...reactionRows(results.reaction.modes),
-    ...timerRows(results.timers),
-    ...memoryRows(results.memory),
-    ...naiveRows(results.naive, profile, server),
+    ...(results.events ? eventRows(results.events) : []),
+    ...(results.throughput ? throughputRows(results.throughput, profile, machine, server) : []),
+    ...(results.reaction ? reactionRows(results.reaction.modes) : []),
+    ...(results.timers ? timerRows(results.timers) : []),
+    ...(results.memory ? memoryRows(results.memory) : []),
+    ...(results.naive ? naiveRows(results.naive, profile, server) : []),
     ...acceptedRows(results.accepted),
     ...pauseCheckRows(results.pauseCheck),
   ].sort((a, b) => Number(a[0]) - Number(b[0]));

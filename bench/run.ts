@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { intOption } from '../src/cli/int-option';
 import { fleetTable, measureFleetSection } from './fleet';
 import { FLEET_FULL, FLEET_QUICK, type FleetProfile } from './fleet-profile';
@@ -34,6 +34,18 @@ interface BenchArgs {
   fleet: FleetProfile | undefined;
   /** `--accepted`: figures 7 and 8 alone. */
   acceptedOnly: boolean;
+  /** `--figures 4,5`: only these figures of the table (2 and 4 are one scenario); all when absent. */
+  figures: ReadonlySet<number> | undefined;
+}
+
+/** Parses `--figures`: figure numbers of the table, comma-separated. */
+function figureList(value: string): Set<number> {
+  const figures = value.split(',').map((part) => Number(part.trim()));
+  const bad = figures.filter((n) => !Number.isInteger(n) || n < 1 || n > 8);
+  if (bad.length > 0 || figures.length === 0) {
+    throw new InvalidArgumentError('expected figure numbers from 1 to 8, comma-separated, e.g. 4,5');
+  }
+  return new Set(figures);
 }
 
 function parseArgs(argv: string[]): BenchArgs {
@@ -46,6 +58,7 @@ function parseArgs(argv: string[]): BenchArgs {
     )
     .option('--workers <n>', 'in-process workers on the task queue', intOption(1, 8), 1)
     .option('--accepted', 'figures 7 and 8 (the accepted contract, the pause check) alone')
+    .option('--figures <list>', 'only these figures, e.g. 4,5 (2 and 4 are measured together)', figureList)
     .option('--fleet', 'the fleet section instead (10,000 runs in flight; 1,000 with --quick)')
     .option('--fleet-runs <n>', 'fleet: runs in flight', intOption(1, 100_000))
     .option('--fleet-poll-interval <ms>', 'fleet: their poll interval', intOption(1_000))
@@ -73,12 +86,14 @@ function parseArgs(argv: string[]): BenchArgs {
     workers: options.workers,
     fleet: options.fleet ? fleetProfile(options) : undefined,
     acceptedOnly: options.accepted === true,
+    figures: options.figures,
   };
 }
 
 interface BenchOptions {
   quick?: boolean;
   accepted?: boolean;
+  figures?: Set<number>;
   target: BenchTarget;
   workers: number;
   fleet?: boolean;
@@ -183,27 +198,45 @@ async function main(): Promise<void> {
     );
     return;
   }
+  const want = (...figures: number[]): boolean =>
+    args.figures === undefined || figures.some((figure) => args.figures?.has(figure));
   const output = await withBench(
     log,
     async (bench) => {
-      log('1. history events per poll cycle');
-      const events = await measureEvents(bench, profile);
+      const results: Partial<BenchResults> = {};
+      if (want(1)) {
+        log('1. history events per poll cycle');
+        results.events = await measureEvents(bench, profile);
+      }
       // Memory first after the warm-up above: later scenarios grow heaps whose free space would hide new growth.
-      log(`5. memory with ${profile.memory.runs} runs`);
-      const memory = await measureMemory(bench, profile);
-      log('2+4. throughput and CPU at saturation (operation vs baseline)');
-      const throughput = await measureThroughput(bench, profile);
-      log('3. reaction delay');
-      const reaction = await measureReaction(bench, profile);
-      log('6. against a plain Node poller');
-      const naive = await measureNaive(bench, profile);
-      log('3b. timer lateness');
-      const timers = await measureTimers(bench, profile);
-      log('7. the accepted contract against a bare NSE POST');
-      const accepted = await measureAccepted(bench, profile);
-      log('8. the pause check: Temporal requests per NSE request');
-      const pauseCheck = await measurePauseCheck(bench, profile.accepted.samples);
-      const results: BenchResults = { events, throughput, reaction, memory, naive, timers, accepted, pauseCheck };
+      if (want(5)) {
+        log(`5. memory with ${profile.memory.runs} runs`);
+        results.memory = await measureMemory(bench, profile);
+      }
+      if (want(2, 4)) {
+        log('2+4. throughput and CPU at saturation (operation vs baseline)');
+        results.throughput = await measureThroughput(bench, profile);
+      }
+      if (want(3)) {
+        log('3. reaction delay');
+        results.reaction = await measureReaction(bench, profile);
+      }
+      if (want(6)) {
+        log('6. against a plain Node poller');
+        results.naive = await measureNaive(bench, profile);
+      }
+      if (want(3)) {
+        log('3b. timer lateness');
+        results.timers = await measureTimers(bench, profile);
+      }
+      if (want(7)) {
+        log('7. the accepted contract against a bare NSE POST');
+        results.accepted = await measureAccepted(bench, profile);
+      }
+      if (want(8)) {
+        log('8. the pause check: Temporal requests per NSE request');
+        results.pauseCheck = await measurePauseCheck(bench, profile.accepted.samples);
+      }
       return { results, machine: bench.machine, setupSeconds: bench.setupSeconds };
     },
     { target, workers },
@@ -212,7 +245,7 @@ async function main(): Promise<void> {
   const table = markdownTable(output.results, profile, output.machine, serverLabel);
   const durationSeconds = (Date.now() - startedAt.getTime()) / 1000;
   const json = {
-    command: `npm run bench -- ${profile.name === 'quick' ? '--quick ' : ''}--target ${target} --workers ${workers}`,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     target,
     workers,
     date: startedAt.toISOString(),
@@ -224,7 +257,10 @@ async function main(): Promise<void> {
     results: output.results,
     table,
   };
-  const file = writeResults(`${target}-${workers}w.json`, json);
+  const file = writeResults(
+    args.figures === undefined ? `${target}-${workers}w.json` : `figures-${[...args.figures].join('-')}-${target}.json`,
+    json,
+  );
   const m = output.machine;
   process.stdout.write(
     `\n## nse-flow benchmark (${profile.name}, ${target}, ${workers} worker(s)), ${startedAt.toISOString()}\n\n` +
