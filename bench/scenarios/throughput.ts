@@ -99,7 +99,7 @@ export const SATURATED_GAIN = 0.1;
 /** … or when this share of the machine's cores is busy, other processes included (a CPU-bound box). */
 export const SATURATED_BUSY = 0.95;
 
-async function measureSide(
+export async function measureSide(
   bench: Bench,
   profile: Profile,
   side: Side,

@@ -232,12 +232,27 @@ export function scrubText(text: string, secrets: ReadonlySet<string> = remembere
   return replacePairs(out);
 }
 
+/** The forms of the secrets scrubbed lately ({@link writtenForms}); cleared when full, so it stays small. */
+const recentForms = new Map<string, readonly string[]>();
+const MAX_RECENT_FORMS = 64;
+
 /**
  * How a secret may be written in text: as it is, JSON-escaped, percent-encoded (upper- and lower-case hex, `%20` or
  * `+` for a space, as forms encode it) and in base64. A secret that is not well-formed UTF-16 (a lone surrogate)
  * cannot be percent-encoded, and is searched for only as written and escaped.
  */
-function writtenForms(secret: string): Set<string> {
+function writtenForms(secret: string): readonly string[] {
+  let forms = recentForms.get(secret);
+  if (forms === undefined) {
+    // Every string of every record is scrubbed of the same few secrets: their forms are worked out once.
+    if (recentForms.size >= MAX_RECENT_FORMS) recentForms.clear();
+    forms = [...formsOf(secret)];
+    recentForms.set(secret, forms);
+  }
+  return forms;
+}
+
+function formsOf(secret: string): Set<string> {
   const forms = new Set([secret, JSON.stringify(secret).slice(1, -1)]);
   let encoded: string;
   try {
