@@ -1,4 +1,6 @@
-# nse-flow worker image (also runs the CLI and the NSE simulator): `docker build -t nse-flow .`
+# nse-flow worker image (also runs the CLI): `docker build -t nse-flow .` (the last stage, `runtime`).
+# The NSE simulator, a test double for demos, is its own image: `docker build --target simulator -t nse-simulator .`;
+# the worker image does not carry it.
 # Debian, not Alpine: the Temporal core bridge ships prebuilt glibc binaries only (x86_64 and aarch64).
 # Node and npm are pinned to the versions the project is tested with (docs/security.md, "The image").
 ARG NODE_VERSION=20.20.2
@@ -27,8 +29,14 @@ COPY src ./src
 COPY tools ./tools
 RUN npm run build
 
-# ---- runtime: production dependencies, compiled code, no sources or dev tools ----
-FROM base AS runtime
+# ---- simulator-build: compile the NSE simulator (simulator/, outside src/) to lib-simulator/ ----
+FROM build AS simulator-build
+COPY tsconfig.simulator.json ./
+COPY simulator ./simulator
+RUN npm run build:simulator
+
+# ---- dependencies: production dependencies only, no sources or dev tools ----
+FROM base AS dependencies
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps
 WORKDIR /app
@@ -39,6 +47,16 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && target="$(node -p "require('@temporalio/core-bridge/common').getPrebuiltTargetName()")" \
  && find node_modules/@temporalio/core-bridge/releases -mindepth 1 -maxdepth 1 ! -name "$target" -exec rm -rf {} + \
  && node -e "require('@temporalio/core-bridge'); require('@swc/core')"
+
+# ---- simulator: the NSE simulator image (docker-compose.yml's nse-simulator service) ----
+FROM dependencies AS simulator
+COPY simulator/bin.js ./simulator/bin.js
+COPY --from=simulator-build /app/lib-simulator ./lib-simulator
+USER node
+ENTRYPOINT ["node", "simulator/bin.js"]
+
+# ---- runtime: the worker image: production dependencies and the compiled worker and CLI ----
+FROM dependencies AS runtime
 COPY bin ./bin
 COPY --from=build /app/lib ./lib
 # Code and dependencies stay owned by root, read-only to the process, which needs no writable app directory.

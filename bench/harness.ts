@@ -21,9 +21,9 @@ import { startTemporalOnPostgres } from '../tools/dev/cluster';
 import { freePort } from '../tools/dev/ports';
 import { createLogger, temporalLogger } from '../src/logging';
 import { NseClient } from '../src/nse/client';
-import { SIM_FIXTURES } from '../src/simulator/fixtures';
-import type { RequestRateReport } from '../src/simulator/request-rate';
-import type { SimRule } from '../src/simulator/rules';
+import { SIM_FIXTURES } from '../simulator/fixtures';
+import type { RequestRateReport } from '../simulator/request-rate';
+import type { SimRule } from '../simulator/rules';
 import { baselineActivities } from './baseline-activities';
 import {
   machineBusyMs,

@@ -3,7 +3,7 @@
  * worker or simulator imports here).
  * @module
  */
-import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../simulator/fixtures';
 import type { OperationInput, PollMode, PollPolicy } from '../src/shared/workflow-api';
 
 /** The poll interval of every latency and throughput figure: the dev server fires timers to about 1 s anyway. */

@@ -9,9 +9,9 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { buildSimulator } from '../src/simulator/app';
-import type { RequestRateReport } from '../src/simulator/request-rate';
-import type { SimRule } from '../src/simulator/rules';
+import { buildSimulator } from '../simulator/app';
+import type { RequestRateReport } from '../simulator/request-rate';
+import type { SimRule } from '../simulator/rules';
 import { nodeThreadsNow } from './proc';
 
 /** One simulator job as the benchmark needs it. */

@@ -11,7 +11,7 @@ import { createActivities } from '../src/activities';
 import { createLogger, temporalLogger } from '../src/logging';
 import { NseClient } from '../src/nse/client';
 import { createWorkerPair } from '../src/worker-pair';
-import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../simulator/fixtures';
 import { baselineActivities } from './baseline-activities';
 
 export interface WorkerProcessOptions {

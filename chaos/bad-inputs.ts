@@ -5,7 +5,7 @@
  * from a client: as JSON (so `__proto__` is an own key, exactly what `JSON.parse` gives the workflow).
  * @module
  */
-import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../simulator/fixtures';
 
 /** One malformed workflow input. */
 export interface BadInput {

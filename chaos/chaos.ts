@@ -18,7 +18,7 @@ import {
   WorkflowFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../simulator/fixtures';
 import type { OperationResult, ProvisionResult, StepReport } from '../src/shared/workflow-api';
 import {
   checkRun,
@@ -29,7 +29,7 @@ import {
   type RunRecord,
   type Violation,
 } from './invariants';
-import { createRng, type Rng } from '../src/simulator/prng';
+import { createRng, type Rng } from '../simulator/prng';
 import { KillMoment, planScenarios, allRules, type Outcome, type Scenario } from './scenarios';
 import { chaosSecrets, scanLines, scanValue, type Leak } from './secrets';
 import { ChaosStack, type SimRequestInfo } from './stack';

@@ -10,7 +10,7 @@
  * (a disk's inline host group) belongs to whoever the job's other objects belong to.
  * @module
  */
-import type { Ledger, LedgerResource } from '../src/simulator/job-store';
+import type { Ledger, LedgerResource } from '../simulator/job-store';
 import { FailureType } from '../src/shared/failures';
 import type { StepReport } from '../src/shared/workflow-api';
 import { ACCOUNT_QUOTA_BASE, tokenOf, type Outcome, type Scenario } from './scenarios';

@@ -4,12 +4,12 @@
  * here talks to a server.
  * @module
  */
-import { findSubtenant, findTenant, SIM_FIXTURES } from '../src/simulator/fixtures';
-import type { SimRule } from '../src/simulator/rules';
+import { findSubtenant, findTenant, SIM_FIXTURES } from '../simulator/fixtures';
+import type { SimRule } from '../simulator/rules';
 import { FailureType } from '../src/shared/failures';
 import type { ProvisionPlan } from '../src/shared/plans';
 import { PollMode, type OperationInput, type PollPolicy } from '../src/shared/workflow-api';
-import type { Rng } from '../src/simulator/prng';
+import type { Rng } from '../simulator/prng';
 
 /** What a scenario is about; the name prefix of its resources (`fail-`, `partial-`, `warn-`) decides NSE's answer. */
 export const Story = {

@@ -4,7 +4,7 @@
  * memos) or text (log lines). Payload bytes are decoded before they are searched.
  * @module
  */
-import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../simulator/fixtures';
 
 /** What counts as a secret, and under which label a hit is reported. */
 export interface SecretSet {

@@ -10,9 +10,9 @@ import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { connect, type NseFlowClient } from '../src/client';
 import { bundleWorkflows } from '../tools/bundle-workflows';
-import type { SimulatorApp } from '../src/simulator/app';
-import type { Ledger } from '../src/simulator/job-store';
-import type { SimRule } from '../src/simulator/rules';
+import type { SimulatorApp } from '../simulator/app';
+import type { Ledger } from '../simulator/job-store';
+import type { SimRule } from '../simulator/rules';
 import { Stack, type WorkerProcess } from '../tools/stack';
 
 /** What the suite learns about each API request the simulator serves. */

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { removeStackConnection, stackFilePath, writeStackConnection } from '../src/cli/stack-connection';
 import { CLUSTER_NAMESPACE, DEFAULT_CLUSTER_DIR, startCluster, type RunningCluster } from '../tools/dev/cluster';
-import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../simulator/fixtures';
 import { describeVersion } from '../src/deployment';
 
 function portFrom(variable: string, fallback: number | undefined): number | undefined {

@@ -11,7 +11,7 @@ import { Stack } from '../tools/stack';
 import { ensureNexusEndpoint } from '../tools/dev/nexus-endpoint';
 import { NEXUS_ENDPOINT } from '../src/shared/nexus-service';
 import { DEFAULT_TASK_QUEUE } from '../src/shared/workflow-api';
-import { SIM_FIXTURES } from '../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../simulator/fixtures';
 import { removeStackConnection, writeStackConnection } from '../src/cli/stack-connection';
 import { loadCodecConfig } from '../src/codec/config';
 import { startUiCodecServer } from '../tools/dev/ui-codec-server';
@@ -101,7 +101,8 @@ async function main(): Promise<void> {
   if (simulator) {
     stack.startNseFlowProcess({
       name: 'simulator',
-      args: ['simulator', '--port', String(simPort), '--user', `${DEMO_USER}:${DEMO_PASSWORD}`],
+      entry: 'simulator',
+      args: ['--port', String(simPort), '--user', `${DEMO_USER}:${DEMO_PASSWORD}`],
       onUnexpectedExit,
     });
   }

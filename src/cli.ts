@@ -33,7 +33,7 @@ function buildProgram(): Command {
 }
 
 /** The long-running commands, which are not one command's trace. */
-const SERVICES = new Set(['worker', 'simulator', 'codec-server']);
+const SERVICES = new Set(['worker', 'codec-server']);
 
 /** The terminal's width; piped, `COLUMNS` or the 120 columns the project's text is written for. */
 function helpWidth(): number {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { WorkerOptions } from '@temporalio/worker';
-import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../src/simulator/app';
+import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../simulator/app';
 import { createWorkerPair, type NseWorkerOptions, type WorkerPair } from '../src/worker-pair';
 import { makeCurrent } from './dev/deployment';
 import { freePort } from './dev/ports';
@@ -37,10 +37,12 @@ export interface TemporalOptions {
   extraArgs?: string[];
 }
 
-/** A child process of the stack running the `nse-flow` CLI (`simulator`, `worker`). */
+/** A child process of the stack: the `nse-flow` CLI (e.g. `worker`) or the NSE simulator's own entry. */
 export interface NseFlowProcessOptions {
   /** Named in the messages about it. */
   name: string;
+  /** `bin/nse-flow.js` unless `simulator` (simulator/bin.js, outside nse-flow's package). */
+  entry?: 'nse-flow' | 'simulator';
   args: string[];
   /** Added to this process's environment, or the whole environment with `cleanEnv`. */
   env?: NodeJS.ProcessEnv;
@@ -154,11 +156,15 @@ export class Stack {
   }
 
   /**
-   * Runs `node bin/nse-flow.js <args>` with this terminal's output, stopped with the stack (SIGTERM, then SIGKILL
-   * after {@link STOP_GRACE_MS}).
+   * Runs `node bin/nse-flow.js <args>` (or `node simulator/bin.js <args>`) with this terminal's output, stopped with
+   * the stack (SIGTERM, then SIGKILL after {@link STOP_GRACE_MS}).
    */
   startNseFlowProcess(options: NseFlowProcessOptions): ChildProcess {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'nse-flow.js'), ...options.args], {
+    const entry =
+      options.entry === 'simulator'
+        ? path.join(REPO_ROOT, 'simulator', 'bin.js')
+        : path.join(REPO_ROOT, 'bin', 'nse-flow.js');
+    const child = spawn(process.execPath, [entry, ...options.args], {
       cwd: REPO_ROOT,
       env: options.cleanEnv ? options.env : { ...process.env, ...options.env },
       stdio: ['ignore', 'inherit', 'inherit'],

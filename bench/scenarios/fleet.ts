@@ -18,8 +18,8 @@ import { foreignMs, meterDelta, type Bench } from '../harness';
 import { hostgroupInput } from '../inputs';
 import { collectGarbage, rssBytes } from '../proc';
 import { median, percentile } from '../stats';
-import type { RequestRateReport } from '../../src/simulator/request-rate';
-import type { SimRule } from '../../src/simulator/rules';
+import type { RequestRateReport } from '../../simulator/request-rate';
+import type { SimRule } from '../../simulator/rules';
 
 export interface RateWindow {
   seconds: number;

@@ -14,8 +14,8 @@ import { readRuns } from '../history';
 import { hostgroupInput, POLL_INTERVAL_MS, pollEverySecond } from '../inputs';
 import type { Profile } from '../profile';
 import { mean, percentile } from '../stats';
-import type { SimRule } from '../../src/simulator/rules';
-import { createRng } from '../../src/simulator/prng';
+import type { SimRule } from '../../simulator/rules';
+import { createRng } from '../../simulator/prng';
 import type { PollMode } from '../../src/shared/workflow-api';
 import { POLL_MODES } from './events';
 

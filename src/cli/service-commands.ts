@@ -1,18 +1,17 @@
 /**
  * The `nse-flow` commands about the catalogue (`operations`, `schema`) and the long-running processes (`worker`,
- * `codec-server`, `simulator`).
+ * `codec-server`).
  * @module
  */
 import type { Command } from 'commander';
 import { loadCodecConfig, maskConfig } from '../config';
 import { createLogger } from '../logging';
-import type * as SimulatorModule from '../simulator/main';
 import { AesGcmCodec } from '../codec';
 import { normaliseOrigin, runCodecServer } from '../codec/codec-server';
 import type * as WorkerModule from '../worker';
 import { fullContract, operationContract } from '../contract/json-schema';
 import { OPERATION_NAMES, OPERATIONS } from '../shared/operations';
-import { intOption, positiveInt } from './int-option';
+import { positiveInt } from './int-option';
 
 /** A repeatable option's values, in the order given. */
 const collect = (value: string, all: string[]): string[] => [...all, value];
@@ -67,7 +66,7 @@ export function addCatalogCommands(program: Command): void {
     });
 }
 
-/** `worker`, `codec-server`, `simulator`. */
+/** `worker`, `codec-server`. */
 export function addProcessCommands(program: Command): void {
   program
     .command('worker')
@@ -142,31 +141,6 @@ export function addProcessCommands(program: Command): void {
         uiOrigins,
         token,
         allowNoToken: options.insecureNoToken === true,
-        logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
-      });
-    });
-
-  program
-    .command('simulator')
-    .description('run the NSE simulator (a local stand-in for NSE, for tests and demos)')
-    .option('--port <port>', 'port to listen on', intOption(0, 65_535), 8080)
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--user <name:password>', 'accepted credentials (repeatable)', collect, [] as string[])
-    .option('--rules <file>', 'JSON rules file for job outcomes and faults')
-    .addHelpText('after', '\nExample:\n  nse-flow simulator --port 8080 --user admin:secret')
-    .action(async (options: { port: number; host: string; user: string[]; rules?: string }) => {
-      const users = options.user.map((pair) => {
-        const at = pair.indexOf(':');
-        if (at <= 0) throw new CliError(`--user ${pair}: expected NAME:PASSWORD`, ExitCode.Usage);
-        return { username: pair.slice(0, at), password: pair.slice(at + 1) };
-      });
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runSimulator } = require('../simulator/main') as typeof SimulatorModule;
-      await runSimulator({
-        port: options.port,
-        host: options.host,
-        users: users.length > 0 ? users : undefined,
-        rulesFile: options.rules,
         logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
       });
     });

@@ -6,7 +6,7 @@
 import { runChaos, stopAllChaosStacks, type ChaosReport } from '../../chaos/chaos';
 import { formatReport } from '../../chaos/report';
 import { chaosSecrets, scanLines, scanValue } from '../../chaos/secrets';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 
 const SEED = 20261123;
 const RUNS = 20;

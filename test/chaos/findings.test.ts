@@ -3,7 +3,7 @@
  * ("Findings") for the evidence.
  */
 import { randomUUID } from 'node:crypto';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import type { OperationInput, OperationResult } from '../../src/shared/workflow-api';
 import { diskFields } from '../helpers/fixtures';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { freePort } from '../../tools/dev/ports';
 import type { RunningDevServer } from '../../tools/dev/temporal-dev-server';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { SearchAttributes, type OperationInput } from '../../src/shared/workflow-api';
 import { waitFor } from '../helpers/scenario';
 import { settle } from '../helpers/temporal';

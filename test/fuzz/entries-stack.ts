@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { createActivities } from '../../src/activities';
 import { nseFlowNexusHandler } from '../../src/nexus/handler';
 import { NseClient } from '../../src/nse/client';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { bundleWorkflows } from '../../tools/bundle-workflows';
 import { startStack } from '../../tools/stack';
 import { checkEntries, entryCase, type EntryReport } from './entries';

@@ -17,7 +17,7 @@ import type { Client } from '@temporalio/client';
 import { temporal, type google } from '@temporalio/proto';
 import fc from 'fast-check';
 import { pauseNseCalls } from '../../src/client/pause';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { admitArgument, WORKFLOW_INPUTS } from '../../src/shared/entries';
 import { isInvalidInput } from '../../src/shared/entry-gate';
 

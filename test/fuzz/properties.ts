@@ -11,7 +11,7 @@ import { ApplicationFailure, type Payload } from '@temporalio/common';
 import fc from 'fast-check';
 import { AesGcmCodec, CodecError } from '../../src/codec';
 import { NseEnvelopeError, parseEnvelope, parseJob } from '../../src/nse/envelope';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { OPERATION_NAMES } from '../../src/shared/operations';
 import { parsePlan } from '../../src/shared/plans';

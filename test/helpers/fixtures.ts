@@ -1,5 +1,5 @@
 /** Inputs the tests share: a host group create on the simulator's seeded subtenant, polled fast. */
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import type { OperationInput, PollPolicy } from '../../src/shared/workflow-api';
 
 /** Poll as often as the dev server's timers allow (they fire with about one second of granularity). */

@@ -4,8 +4,8 @@
  * ESM-only `cookie@2`), and talks to it with fetch. Jobs move per read, so tests drive them by reading.
  */
 import type { AddressInfo } from 'node:net';
-import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../../src/simulator/app';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { buildSimulator, type SimulatorApp, type SimulatorOptions } from '../../simulator/app';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { diskFields } from './fixtures';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -3,10 +3,10 @@
  * HTTP, exactly as an external tool would.
  */
 import type { AddressInfo } from 'node:net';
-import { buildSimulator } from '../../src/simulator/app';
-import { SIM_FIXTURES, type SimUser } from '../../src/simulator/fixtures';
-import type { Ledger, LedgerRequest } from '../../src/simulator/job-store';
-import { pathMatches, type SimRule } from '../../src/simulator/rules';
+import { buildSimulator } from '../../simulator/app';
+import { SIM_FIXTURES, type SimUser } from '../../simulator/fixtures';
+import type { Ledger, LedgerRequest } from '../../simulator/job-store';
+import { pathMatches, type SimRule } from '../../simulator/rules';
 
 export type { Ledger, LedgerRequest, SimRule };
 

@@ -7,7 +7,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { RunFailedError } from '../../src/client';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import type { ProvisionPlan } from '../../src/shared/plans';
 import {
   extendDeadlineUpdate,

@@ -13,7 +13,7 @@ import {
   type ProvisionResult,
   type StepReport,
 } from '../../src/shared/workflow-api';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { diskFields, FAST_POLL, hostgroupFields } from '../helpers/fixtures';
 import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
 import { rootFailure, settle } from '../helpers/temporal';

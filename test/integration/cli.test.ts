@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeStackConnection } from '../../src/cli/stack-connection';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { hostgroupFields } from '../helpers/fixtures';
 import { waitFor } from '../helpers/scenario';
 import { testAddress } from '../helpers/temporal';
@@ -436,11 +436,10 @@ describe('nse-flow CLI', () => {
       'jobs',
       'operations',
       'worker',
-      'simulator',
     ]) {
       const { code, stdout } = await cli([command, '--help']);
       expect({ command, code }).toEqual({ command, code: 0 });
       expect(stdout).toMatch(/Examples?:/);
     }
-  }, 180_000); // ten CLI processes one after the other
+  }, 180_000); // one CLI process per command, one after the other
 });

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ProvisionPlan } from '../../src/shared/plans';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FAST_POLL, hostgroupFields } from '../helpers/fixtures';
 import { useTestWorker } from '../helpers/worker';
 
@@ -104,10 +104,12 @@ async function createService(workDir: string, tarball: string): Promise<string> 
 describe('the client library, packed and installed into a service', () => {
   const harness = useTestWorker({ queue: 'client-package' });
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-package-'));
+  let tarball: string;
   let service: string;
 
   beforeAll(async () => {
-    service = await createService(workDir, await packProject(workDir));
+    tarball = await packProject(workDir);
+    service = await createService(workDir, tarball);
   }, 600_000);
   afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -115,6 +117,13 @@ describe('the client library, packed and installed into a service', () => {
     await run(process.execPath, [path.join(service, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', service]);
     expect(readdirSync(path.join(service, 'dist')).sort()).toEqual(['main.js', 'provision.js']);
   }, 120_000);
+
+  it('ships no simulator: the test double has its own entry outside the package', async () => {
+    const { stdout } = await run('tar', ['-tzf', tarball]);
+    const files = stdout.trim().split('\n');
+    expect(files).toContain('package/lib/cli.js');
+    expect(files.filter((file) => /simulator/i.test(file))).toEqual([]);
+  });
 
   it('loads only the client from its entry: no worker, simulator, CLI or bench', async () => {
     const script = "require('nse-flow'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))";

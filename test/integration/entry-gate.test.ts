@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { google } from '@temporalio/proto';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { controlWorkflowId, PAUSED_MEMO, pauseUpdate, resumeUpdate } from '../../src/shared/pause';
 import { MAX_INPUT_BYTES } from '../../src/shared/entry-gate';

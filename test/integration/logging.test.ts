@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { nseOperationWorkflow } from '../../src/workflows';
 import { capturedLogLines, settle } from '../helpers/temporal';
 import { createConfiguredWorker, useTestWorker } from '../helpers/worker';

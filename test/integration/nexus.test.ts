@@ -9,7 +9,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { ensureNexusEndpoint } from '../../tools/dev/nexus-endpoint';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import type { OperationStatus } from '../../src/shared/workflow-api';
 import { FAST_POLL, hostgroupFields, hostgroupOperation } from '../helpers/fixtures';
 import { waitFor } from '../helpers/scenario';

@@ -14,7 +14,7 @@ import { Worker } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
 import { createActivities } from '../../src/activities';
 import { NseClient } from '../../src/nse/client';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { nseTaskQueue, type OperationInput } from '../../src/shared/workflow-api';
 import { NsePriority } from '../../src/workflows/nse-calls';
 import { hostgroupOperation } from '../helpers/fixtures';

@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { nseOperationWorkflow } from '../../src/workflows';
 import {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { NseClient } from '../../src/nse/client';
 import { NseUnsafePathError } from '../../src/nse/errors';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { pathFields, UnsafePathValueError } from '../../src/shared/nse-paths';
 import { buildRequest, OPERATIONS, type OperationSpec } from '../../src/shared/operations';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { RunFailedError } from '../../src/client';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import type { ProvisionPlan } from '../../src/shared/plans';
 import { provisionStatusQuery, type ProvisionResult, type StepReport } from '../../src/shared/workflow-api';

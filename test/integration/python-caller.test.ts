@@ -9,7 +9,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { operationStartMetadata } from '../../src/client';
 import { fullContract } from '../../src/contract/json-schema';
 import { SearchAttributes } from '../../src/shared/workflow-api';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FAST_POLL, hostgroupFields } from '../helpers/fixtures';
 import { PYTHON_EXAMPLE_DIR, pythonWithTemporalio } from '../helpers/python';
 import { useTestWorker } from '../helpers/worker';

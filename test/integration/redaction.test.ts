@@ -6,7 +6,7 @@
  * `last_error` went into the `NseJobFailed` message as NSE wrote it.
  */
 import { randomUUID } from 'node:crypto';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { FAST_POLL, hostgroupFields } from '../helpers/fixtures';
 import { capturedLogLines, rootFailure, settle } from '../helpers/temporal';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType, rootMessage } from '../../src/shared/failures';
 import {
   decideUpdate,

@@ -16,7 +16,7 @@ import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { connect, type NseFlowClient } from '../../src/client';
 import { flushTracing, shutdownTracing, startTracing } from '../../src/tracing';
-import type { LedgerRequest } from '../../src/simulator/job-store';
+import type { LedgerRequest } from '../../simulator/job-store';
 import { nseOperationWorkflow } from '../../src/workflows';
 import { hostgroupOperation } from '../helpers/fixtures';
 import { capturedLogLines, settle } from '../helpers/temporal';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, type NseFlowClient } from '../../src/client';
 import { FailureType } from '../../src/shared/failures';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import type { OperationResult } from '../../src/shared/workflow-api';
 import { diskFields, FAST_POLL } from '../helpers/fixtures';
 import { rootFailure, settle } from '../helpers/temporal';

@@ -4,7 +4,7 @@
  */
 import { findSubmittedJob, lookUpExisting } from '../../src/activities/adoption';
 import { NseClient } from '../../src/nse/client';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { findOperation, buildRequest, type OperationSpec } from '../../src/shared/operations';
 import { startSimulator, type RunningSimulator } from '../helpers/simulator';
 

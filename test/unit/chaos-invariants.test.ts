@@ -5,8 +5,8 @@
  */
 import { checkRun, duplicates, indexLedger, unreportedObjects, type RunRecord } from '../../chaos/invariants';
 import { Story, tokenOf, type Scenario } from '../../chaos/scenarios';
-import { SIM_FIXTURES as F } from '../../src/simulator/fixtures';
-import type { Ledger, LedgerResource } from '../../src/simulator/job-store';
+import { SIM_FIXTURES as F } from '../../simulator/fixtures';
+import type { Ledger, LedgerResource } from '../../simulator/job-store';
 import { FailureType } from '../../src/shared/failures';
 import { PollMode } from '../../src/shared/workflow-api';
 

@@ -4,8 +4,8 @@
  */
 import { chaosPlan } from '../../chaos/chaos';
 import { SimFault, Story } from '../../chaos/scenarios';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
-import { parseRules } from '../../src/simulator/rules';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
+import { parseRules } from '../../simulator/rules';
 
 describe('chaos drawing', () => {
   it('draws every job shape choice, the new read faults and stories when adversarial', () => {

@@ -43,8 +43,13 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^ARG NODE_VERSION=\d+\.\d+\.\d+$/m);
     expect(dockerfile).toMatch(/^ARG NPM_VERSION=\d+\.\d+\.\d+$/m);
     expect(dockerfile).toMatch(/^FROM node:\$\{NODE_VERSION\}-bookworm-slim AS base$/m);
-    // Every stage starts from the checked base (or the build stage, for its files).
-    for (const from of instructions.filter((l) => l.startsWith('FROM ')).slice(1)) expect(from).toMatch(/^FROM base /);
+    // Every stage starts from the checked base, directly or through an earlier stage that does.
+    const stages = ['base'];
+    for (const from of instructions.filter((l) => l.startsWith('FROM ')).slice(1)) {
+      const [, parent, name] = /^FROM (\S+) AS (\S+)$/.exec(from) ?? [];
+      expect({ from, parentKnown: stages.includes(parent ?? '') }).toEqual({ from, parentKnown: true });
+      stages.push(name ?? '');
+    }
     expect(dockerfile).toContain('test "$(node --version)" = "v${NODE_VERSION}"');
     expect(dockerfile).toContain('test "$(npm --version)" = "${NPM_VERSION}"');
     const engines = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string } })

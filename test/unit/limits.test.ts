@@ -4,7 +4,7 @@
  * `assertNoPrototypeKeys` recursed and `parsePlan` walked a plan with no size check first.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { parseBulk } from '../../src/shared/bulk';
 import { MAX_PLAN_BYTES, parsePlan } from '../../src/shared/plans';

@@ -1,18 +1,12 @@
 import { createServer, type AddressInfo } from 'node:net';
 import pino from 'pino';
 import { jwtExpiry, NseClient, parseRetryAfter, tokenNeedsRenewal, type NseClientOptions } from '../../src/nse/client';
-import {
-  NseError,
-  NseHttpError,
-  NseNetworkError,
-  NseProtocolError,
-  NseTimeoutError,
-} from '../../src/nse/errors';
+import { NseError, NseHttpError, NseNetworkError, NseProtocolError, NseTimeoutError } from '../../src/nse/errors';
 import { JobState } from '../../src/shared/nse-types';
 import { buildRequest, findOperation } from '../../src/shared/operations';
-import { buildSimulator, type SimulatorApp } from '../../src/simulator/app';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
-import { signJwt } from '../../src/simulator/jwt';
+import { buildSimulator, type SimulatorApp } from '../../simulator/app';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
+import { signJwt } from '../../simulator/jwt';
 import { startSimulator, type RunningSimulator } from '../helpers/simulator';
 
 const HOUR_MS = 3_600_000;

@@ -12,8 +12,8 @@ import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
 import { startCodecServer, type RunningCodecServer } from '../../src/codec/codec-server';
 import { startHealthServer, type RunningHealthServer } from '../../src/metrics/health-server';
 import type { ServerLimits } from '../../src/server-limits';
-import { buildSimulator, type SimulatorApp } from '../../src/simulator/app';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { buildSimulator, type SimulatorApp } from '../../simulator/app';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 
 const SHORT: Partial<ServerLimits> = {
   headersTimeoutMs: 200,

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { signJwt, verifyJwt } from '../../src/simulator/jwt';
+import { signJwt, verifyJwt } from '../../simulator/jwt';
 import { api, BASIC, build, closeAll, F, finish, type Json, raw } from '../helpers/simulator-http';
 
 afterEach(closeAll);

@@ -4,9 +4,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildSimulator } from '../../src/simulator/app';
-import { runSimulator } from '../../src/simulator/main';
-import { nameMatches, parseRules, pathMatches, RulesError, type SimRule } from '../../src/simulator/rules';
+import { buildSimulator } from '../../simulator/app';
+import { runSimulator } from '../../simulator/main';
+import { nameMatches, parseRules, pathMatches, RulesError, type SimRule } from '../../simulator/rules';
 import { startSimulator } from '../helpers/simulator';
 import {
   api,
@@ -108,7 +108,7 @@ describe('rules', () => {
   });
 
   it('accepts the example of the documented rule format', () => {
-    const source = readFileSync(path.join(__dirname, '../../src/simulator/rules.ts'), 'utf8');
+    const source = readFileSync(path.join(__dirname, '../../simulator/rules.ts'), 'utf8');
     const example = /```json\n([\s\S]*?)```/.exec(source)?.[1] ?? '';
     const rules = parseRules(JSON.parse(example.replace(/^ \* ?/gm, '')));
     expect(rules).toHaveLength(3);

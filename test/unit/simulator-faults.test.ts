@@ -1,7 +1,7 @@
 /**
  * The faults the simulator's rules inject, over HTTP.
  */
-import { type SimRule } from '../../src/simulator/rules';
+import { type SimRule } from '../../simulator/rules';
 import { startSimulator } from '../helpers/simulator';
 import {
   api,

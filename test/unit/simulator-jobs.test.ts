@@ -2,7 +2,7 @@
  * Jobs of the simulator over HTTP: their life from the 202 answer to the end the rules or names script, listing,
  * and the long-poll extension (the only real wait is one 1 s long-poll timeout).
  */
-import { type SimulatorApp } from '../../src/simulator/app';
+import { type SimulatorApp } from '../../simulator/app';
 import {
   api,
   BASIC,

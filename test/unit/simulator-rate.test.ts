@@ -5,7 +5,7 @@
  */
 import { NseClient } from '../../src/nse/client';
 import { NseHttpError } from '../../src/nse/errors';
-import type { SimRule } from '../../src/simulator/rules';
+import type { SimRule } from '../../simulator/rules';
 import { rethrowAsFailure } from '../../src/activities/nse-activities';
 import { api, BASIC, build, closeAll, F, hostgroupBody, originOf, raw } from '../helpers/simulator-http';
 

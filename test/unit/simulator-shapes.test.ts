@@ -3,8 +3,8 @@
  * selected by a rule's `jobShape`, the `CANCELLED` word, inline host groups as their own tasks and objects, nameless
  * creates answering 412, users scoped to their tenancies, and the read faults of what stands in front of NSE.
  */
-import type { SimulatorApp } from '../../src/simulator/app';
-import type { SimRule } from '../../src/simulator/rules';
+import type { SimulatorApp } from '../../simulator/app';
+import type { SimRule } from '../../simulator/rules';
 import {
   api,
   basic,

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { bundleWorkflows } from '../bundle-workflows';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { makeCurrent, stackVersion } from './deployment';
 import { assertPortFree, freePort, freePortInRange } from './ports';
 import { startPostgres, type RunningPostgres } from './postgres';
@@ -33,6 +33,7 @@ export { CLUSTER_NAMESPACE } from './temporal-cluster';
 export const DEFAULT_CLUSTER_DIR = path.join(REPO_ROOT, '.cluster');
 const HISTORY_SHARDS = 8;
 const NSE_CLI = path.join(REPO_ROOT, 'bin', 'nse-flow.js');
+const SIMULATOR_ENTRY = path.join(REPO_ROOT, 'simulator', 'bin.js');
 
 export interface ClusterOptions {
   dir: string;
@@ -137,7 +138,7 @@ async function startSimulatorProcess(dir: string, port: number): Promise<Service
   const sim = startService({
     name: 'simulator',
     command: process.execPath,
-    args: [NSE_CLI, 'simulator', '--port', String(port), '--user', `${username}:${password}`],
+    args: [SIMULATOR_ENTRY, '--port', String(port), '--user', `${username}:${password}`],
     logFile: path.join(dir, 'logs', 'simulator.log'),
   });
   await waitUntilReady(sim, `the simulator on port ${port}`, async () => {

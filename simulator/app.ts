@@ -19,7 +19,7 @@
  * @module
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { limitedServerOptions } from '../server-limits';
+import { limitedServerOptions } from '../src/server-limits';
 import { createContext, type SimulatorOptions } from './context';
 import { apiPath, envelope, publicFields, SimHttpError } from './http';
 import { adminPlugin } from './plugins/admin';

@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import type { ServerLimits } from '../server-limits';
+import type { ServerLimits } from '../src/server-limits';
 import { FAMILIES } from './families';
 import { findSubtenant, findZone, SIM_FIXTURES, type SimSubtenant, type SimUser } from './fixtures';
 import { notFound, precondition, SimHttpError } from './http';

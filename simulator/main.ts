@@ -1,14 +1,15 @@
 /**
  * Runs the NSE simulator as a server: for demos, the local stack and integration tests that want a real port.
- * Run it directly with `ts-node src/simulator/main.ts` (env `NSE_SIM_PORT`, `NSE_SIM_HOST`, `NSE_SIM_RULES`,
- * `LOG_LEVEL`), or call {@link runSimulator} from the CLI.
+ * Its own entry, outside nse-flow's src/ and package: `node simulator/bin.js --port 8080` (`npm run
+ * start:simulator`; `LOG_LEVEL` sets its log level), or {@link runSimulator} from a test or the stack.
  * @module
  */
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { buildSimulator, type SimulatorApp, type SimulatorOptions } from './app';
-import { SIM_FIXTURES } from './fixtures';
+import { SIM_FIXTURES, type SimUser } from './fixtures';
 import { parseRules, RulesError, type ParsedRule, type SimRule } from './rules';
 
 /** Options of {@link runSimulator}; the rest are those of `buildSimulator`. */
@@ -82,22 +83,48 @@ export async function runSimulator(options: RunSimulatorOptions = {}): Promise<S
   return { url, port: address.port, app, close: () => app.close() };
 }
 
-if (require.main === module) {
+/** A port from the command line: a whole number from 0 (any free port) to 65535. */
+function portOption(value: string): number {
+  const port = Number(value);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidArgumentError('must be a whole number from 0 to 65535');
+  return port;
+}
+
+/** `NAME:PASSWORD` from the command line. */
+function userOption(pair: string, all: SimUser[] = []): SimUser[] {
+  const at = pair.indexOf(':');
+  if (at <= 0) throw new InvalidArgumentError('expected NAME:PASSWORD');
+  return [...all, { username: pair.slice(0, at), password: pair.slice(at + 1) }];
+}
+
+/** The simulator's command line: serves until SIGINT or SIGTERM. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('nse-simulator')
+    .description('run the NSE simulator (a local stand-in for NSE v2.1, for tests and demos; not part of nse-flow)')
+    .option('--port <port>', 'port to listen on (0: any free port)', portOption, 8080)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--user <name:password>', 'accepted credentials (repeatable; default: the built-in users)', userOption)
+    .option('--rules <file>', 'JSON rules file for job outcomes and faults')
+    .addHelpText('after', '\nExample:\n  node simulator/bin.js --port 8080 --user admin:secret')
+    .showHelpAfterError();
+  program.parse(argv);
+  const options = program.opts<{ port: number; host: string; user?: SimUser[]; rules?: string }>();
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-  runSimulator({
-    port: Number(process.env.NSE_SIM_PORT ?? 8080),
-    host: process.env.NSE_SIM_HOST ?? '127.0.0.1',
-    rulesFile: process.env.NSE_SIM_RULES || undefined,
-    logger,
-  }).then(
-    (handle) => {
-      const stop = (): void => void handle.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-    (err: unknown) => {
-      logger.fatal({ err }, 'NSE simulator failed to start');
-      process.exit(1);
-    },
-  );
+  try {
+    const handle = await runSimulator({
+      port: options.port,
+      host: options.host,
+      users: options.user,
+      rulesFile: options.rules,
+      logger,
+    });
+    const stop = (): void => void handle.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (err) {
+    // A bad rules file is bad usage (exit 2); anything else, e.g. a port in use, exit 1.
+    process.stderr.write(`nse-simulator: ${(err as Error).message}\n`);
+    process.exit(err instanceof RulesError ? 2 : 1);
+  }
 }
