@@ -346,7 +346,7 @@ describe('nse-flow CLI', () => {
     expect(again.code).toBe(2);
     expect((await cli(['redrive', 'no-such-run'])).code).toBe(2);
     expect((await cli(['provision', '--each', bulk, '--max-concurrency', '0'])).code).toBe(2);
-  });
+  }, 180_000); // six CLI processes one after the other
 
   it('prints every step of a failed plan and what was undone', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-cli-'));
