@@ -6,7 +6,7 @@ set -eu
 : "${TEMPORAL_ADDRESS:=temporal:7233}"
 : "${NAMESPACE:=default}"
 : "${NAMESPACE_RETENTION:=72h}"
-: "${SEARCH_ATTRIBUTES:=NseJobId NseJobState NseObjectType NseTenantId NsePhase NseRedriveOf NseItemsDone:Int NseItemsFailed:Int NseItemsRunning:Int}"
+: "${SEARCH_ATTRIBUTES:=NseJobId NseJobState NseObjectType NseTenantId NsePhase NseRedriveOf NseItemsDone:Int NseItemsFailed:Int NseItemsRunning:Int NseSweepJobs:Double NseSweepReported:Double NseSweepUndone:Double}"
 : "${MAX_ATTEMPTS:=60}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

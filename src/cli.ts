@@ -13,6 +13,7 @@ import { CliError, ExitCode } from './cli/common';
 import { addPauseCommands } from './cli/pause-commands';
 import { addRunCommands, addStartCommands } from './cli/run-commands';
 import { addCatalogCommands, addProcessCommands } from './cli/service-commands';
+import { addSweepCommand } from './cli/sweep-command';
 import { shutdownTracing, startTracing, withSpan } from './tracing';
 
 /** Builds the program; `main` runs it. */
@@ -27,6 +28,7 @@ function buildProgram(): Command {
   addStartCommands(program);
   addRunCommands(program);
   addPauseCommands(program);
+  addSweepCommand(program);
   addCatalogCommands(program);
   addProcessCommands(program);
   return program;

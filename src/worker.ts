@@ -15,7 +15,7 @@ import {
 } from '@temporalio/worker';
 import type { DataConverter, WorkerDeploymentVersion } from '@temporalio/common';
 import type { Logger as PinoLogger } from 'pino';
-import { createActivities } from './activities';
+import { createActivities, createSweepActivities } from './activities';
 import { tracedBundlerOptions, workflowBundlerOptions } from './bundler-options';
 import { dataConverterFor, ENCRYPTED_FAILURES_MARKER } from './codec';
 import { maskConfig, rememberConfigSecrets, type Config, type ListenAddress } from './config';
@@ -154,7 +154,8 @@ export async function createNseWorker(options: {
     const { version, source } = await deploymentVersionOf(config.deployment, configured, dataConverter, logger);
     const workerDeploymentOptions = deploymentOptions(version);
     const payloadsEncrypted = dataConverter !== undefined;
-    const activities = createActivities({ nse, payloadsEncrypted });
+    const auth = config.nse.auth;
+    const activities = { ...createActivities({ nse, payloadsEncrypted }), ...createSweepActivities({ nse, auth }) };
     const worker = await createWorkerPair(
       {
         connection,
@@ -171,7 +172,13 @@ export async function createNseWorker(options: {
         // Both workers of the process join this version (see createWorkerPair).
         ...(workerDeploymentOptions ? { workerDeploymentOptions } : {}),
       },
-      { activities: createActivities({ nse: budgeted, payloadsEncrypted }), requestBudget: budget },
+      {
+        activities: {
+          ...createActivities({ nse: budgeted, payloadsEncrypted }),
+          ...createSweepActivities({ nse: budgeted, auth }),
+        },
+        requestBudget: budget,
+      },
     );
     return { worker, nse: closeClients, version };
   } catch (err) {

@@ -7,3 +7,4 @@ export type {
   SubmitOutcome,
   WakePausedRunsInput,
 } from './types';
+export { createSweepActivities, type SweepActivities } from './sweep-activities';

@@ -46,8 +46,12 @@ import { readRunWaits, type RunWaits } from './pending';
 import { bulkRedriveInput, planRedriveInput, readRedrivableRun } from './redrive';
 import { bulkStartMetadata, operationStartMetadata, planStartMetadata } from './start-metadata';
 import { flushTracing, startTracing, tracingClientInterceptors } from '../tracing';
+import type { SweepInput } from '../shared/sweep';
+import { newSweepId, scheduleSweep, sweepNow, undoSweptObject, type SweepRun } from './sweep';
 
 export { NotRedrivableError } from './redrive';
+export { NotSweptError, type SweepRun } from './sweep';
+export type { SweepFinding, SweepInput, SweepReport } from '../shared/sweep';
 export {
   dryRun,
   type DryRun,
@@ -359,6 +363,29 @@ export class NseFlowClient {
    */
   async getWaits(workflowId: string): Promise<RunWaits> {
     return await readRunWaits(this.temporal, workflowId);
+  }
+
+  /**
+   * Runs one sweep now and answers its report once it has read everything: the objects NSE still holds whose create
+   * job (of the worker's NSE user, in the window) no completed run owns. The sweep stays open `holdMs` for undos.
+   */
+  async sweep(input: SweepInput = {}): Promise<SweepRun> {
+    const workflowId = newSweepId();
+    try {
+      return await sweepNow(this.temporal, this.taskQueue, workflowId, input);
+    } catch (err) {
+      throw toRunFailedError(workflowId, err);
+    }
+  }
+
+  /** Creates the `nse-flow-sweep` Schedule (a sweep every `everyMs`), or updates it when it exists. */
+  async scheduleSweep(everyMs: number, input: Omit<SweepInput, 'holdMs'> = {}): ReturnType<typeof scheduleSweep> {
+    return await scheduleSweep(this.temporal, this.taskQueue, everyMs, input);
+  }
+
+  /** Starts the catalogue's undo of one object an open sweep reported, as a run of its own; answers that run. */
+  async undoSweptObject(objectId: string): ReturnType<typeof undoSweptObject> {
+    return await undoSweptObject(this.temporal, objectId);
   }
 
   /** Runs whose search attributes match a visibility query, newest first. */

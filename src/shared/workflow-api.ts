@@ -29,12 +29,27 @@ export const BulkSearchAttributes = {
   NseItemsRunning: defineSearchAttributeKey('NseItemsRunning', SearchAttributeType.INT),
 } as const;
 
+/**
+ * A sweep's counts: create jobs of the worker's user it read, objects it reported, undo runs it started. Double, not
+ * Int: the dev server's SQLite visibility takes at most 3 custom attributes of each type, and the bulk has the Ints.
+ */
+export const SweepSearchAttributes = {
+  NseSweepJobs: defineSearchAttributeKey('NseSweepJobs', SearchAttributeType.DOUBLE),
+  NseSweepReported: defineSearchAttributeKey('NseSweepReported', SearchAttributeType.DOUBLE),
+  NseSweepUndone: defineSearchAttributeKey('NseSweepUndone', SearchAttributeType.DOUBLE),
+} as const;
+
 /** Every custom search attribute key, for registration. */
-export const SEARCH_ATTRIBUTE_KEYS = [...Object.values(SearchAttributes), ...Object.values(BulkSearchAttributes)];
+export const SEARCH_ATTRIBUTE_KEYS = [
+  ...Object.values(SearchAttributes),
+  ...Object.values(BulkSearchAttributes),
+  ...Object.values(SweepSearchAttributes),
+];
 
 /** A key's type as `temporal operator search-attribute create --type` and `start-dev --search-attribute` name it. */
-export function searchAttributeTypeName(key: (typeof SEARCH_ATTRIBUTE_KEYS)[number]): 'Keyword' | 'Int' {
-  return key.type === SearchAttributeType.INT ? 'Int' : 'Keyword';
+export function searchAttributeTypeName(key: (typeof SEARCH_ATTRIBUTE_KEYS)[number]): 'Keyword' | 'Int' | 'Double' {
+  if (key.type === SearchAttributeType.INT) return 'Int';
+  return key.type === SearchAttributeType.DOUBLE ? 'Double' : 'Keyword';
 }
 
 /**

@@ -7,6 +7,8 @@
  *   keep an old build's workers alive forever. They move to the current build at their next workflow task; a change to
  *   the commands they issue therefore needs `patched()` (with a ledger entry) until every run has continued as new
  *   past it, which both do regularly, keeping their histories short.
+ * - sweep runs are PINNED: a sweep reads, then takes undos until its hold ends (at the latest when the Schedule's next
+ *   sweep starts), so it is short and finishes on the build that started it.
  * The worker's default for a type not named here is PINNED (src/deployment.ts). An unversioned worker (the tests',
  * `NSE_FLOW_DEPLOYMENT=none`) declares none: the server refuses a behaviour from a worker without a version.
  */
@@ -15,6 +17,7 @@ import { bulkWorkflow } from './bulk';
 import { nseFlowControlWorkflow } from './control';
 import { nseOperationWorkflow } from './operation';
 import { provisionWorkflow } from './provision';
+import { nseSweepWorkflow } from './sweep';
 
 /** `versioningBehavior` when the worker running the run's first task joined a deployment (unversioned: no name). */
 function whenVersioned(
@@ -27,5 +30,6 @@ setWorkflowOptions(whenVersioned('PINNED'), nseOperationWorkflow);
 setWorkflowOptions(whenVersioned('PINNED'), provisionWorkflow);
 setWorkflowOptions(whenVersioned('AUTO_UPGRADE'), bulkWorkflow);
 setWorkflowOptions(whenVersioned('AUTO_UPGRADE'), nseFlowControlWorkflow);
+setWorkflowOptions(whenVersioned('PINNED'), nseSweepWorkflow); // short: its reads, then its undo hold
 
-export { nseOperationWorkflow, provisionWorkflow, bulkWorkflow, nseFlowControlWorkflow };
+export { nseOperationWorkflow, provisionWorkflow, bulkWorkflow, nseFlowControlWorkflow, nseSweepWorkflow };

@@ -20,9 +20,10 @@ import { pausable } from './pause-wait';
 
 /**
  * Priority keys of NSE calls on the NSE task queue (Temporal: 1 to 5, lower first, 3 by default): undoing a failed
- * job first, then reads of jobs NSE accepted, then new submits, so a flood of submits cannot starve the reads.
+ * job first, then reads of jobs NSE accepted, then new submits, so a flood of submits cannot starve the reads; the
+ * sweep's reads (`nse-flow sweep`) last of all.
  */
-export const NsePriority = { Compensation: 1, Read: 2, Submit: 3 } as const;
+export const NsePriority = { Compensation: 1, Read: 2, Submit: 3, Sweep: 5 } as const;
 export type NsePriority = (typeof NsePriority)[keyof typeof NsePriority];
 
 /** Who an NSE call is for: its tenant (the fairness key) and its priority. */
@@ -35,7 +36,7 @@ export interface NseCall {
  * Where an NSE activity runs: on the NSE task queue, rate-limited to the NSE request budget, with the tenant as
  * fairness key.
  */
-function onNseQueue(call: NseCall): Pick<ActivityOptions, 'taskQueue' | 'priority'> {
+export function onNseQueue(call: NseCall): Pick<ActivityOptions, 'taskQueue' | 'priority'> {
   return {
     taskQueue: nseTaskQueue(workflowInfo().taskQueue),
     priority: { priorityKey: call.priority, fairnessKey: nseFairnessKey(call.tenantId) },

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
+import { createActivities, createSweepActivities } from '../../src/activities';
 import { nseFlowNexusHandler } from '../../src/nexus/handler';
 import { createLogger, temporalLogger } from '../../src/logging';
 import { NseClient } from '../../src/nse/client';
@@ -86,12 +86,9 @@ export async function createTestWorker(
   taskQueue: string,
   requestBudget?: number,
 ): Promise<{ worker: WorkerPair; nse: NseClient }> {
-  const nse = new NseClient({
-    baseUrl: sim.url,
-    auth: { kind: 'jwt', username: sim.username, password: sim.password },
-    logger: testLogger.child({ component: 'nse-client' }),
-  });
-  const activities = createActivities({ nse });
+  const auth = { kind: 'jwt', username: sim.username, password: sim.password } as const;
+  const nse = new NseClient({ baseUrl: sim.url, auth, logger: testLogger.child({ component: 'nse-client' }) });
+  const activities = { ...createActivities({ nse }), ...createSweepActivities({ nse, auth }) };
   const worker = await createWorkerPair(
     {
       connection: temporal.nativeConnection,

@@ -380,6 +380,29 @@ describe('nse-flow CLI', () => {
     expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
   });
 
+  it('sweeps a tenant and says what it read; refuses a bad --since and an undo no open sweep reported', async () => {
+    const { code, stdout } = await cli(['sweep', '--tenant', SIM_FIXTURES.tenantId, '--since', '2h']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      new RegExp(
+        `^Sweep nse-flow-sweep-\\S+ read \\d+ create jobs? of admin since \\S+ in 1 tenant \\(${SIM_FIXTURES.tenantId}\\)\\.$`,
+        'm',
+      ),
+    );
+    const json = await cli(['--json', 'sweep', '--tenant', SIM_FIXTURES.tenantId]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ tenantIds: [SIM_FIXTURES.tenantId], findings: expect.any(Array) });
+
+    const since = await cli(['sweep', '--since', 'soon']);
+    expect(since.code).toBe(2);
+    expect(since.stderr).toContain(
+      "--since must be a duration of at least 1 second, such as 30m, 24h or 7d (got 'soon')",
+    );
+    const undo = await cli(['sweep', '--undo', 'not-reported-anywhere']);
+    expect(undo.code).toBe(2);
+    expect(undo.stderr).toContain('no open sweep reported not-reported-anywhere: run `nse-flow sweep` first');
+  }, 180_000); // four CLI processes one after the other
+
   it("uses the running stack's connection file when nothing is exported, and says so once", async () => {
     const stackFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'nse-flow-cli-')), 'stack.json');
     // As `npm start` writes it; the pid is this (living) process, so the file is not taken for a stale one.
@@ -434,6 +457,7 @@ describe('nse-flow CLI', () => {
       'decide',
       'list',
       'jobs',
+      'sweep',
       'operations',
       'worker',
     ]) {
