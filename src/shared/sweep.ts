@@ -9,7 +9,8 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import * as z from 'zod/mini';
 import { findOperation, type OperationSpec } from './operations';
 import { resourceOfType } from './object-types';
-import { assertWithinLimits, formatIssues, invalidInput, validating } from './validation';
+import { invalidInput } from './failures';
+import { assertWithinLimits, formatIssues, validating } from './validation';
 import { safeParse } from './zod-kit';
 
 /** The Schedule `nse-flow sweep --schedule` creates or updates. */

@@ -21,7 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SweepActivities } from '../activities/sweep-activities';
-import { FailureType } from '../shared/failures';
+import { invalidInput } from '../shared/failures';
 import { findOperation } from '../shared/operations';
 import {
   createSpecOfType,
@@ -122,19 +122,12 @@ class Sweep {
     this.publish();
     this.user = await nseReads(undefined).nseUser();
     if (!this.user.id && !this.user.username)
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidInput,
-        nonRetryable: true,
-        message:
-          "cannot tell the worker's NSE user (its token is not a JWT): the sweep needs NSE_USERNAME/NSE_PASSWORD",
-      });
+      throw invalidInput(
+        "cannot tell the worker's NSE user (its token is not a JWT): the sweep needs NSE_USERNAME/NSE_PASSWORD",
+      );
     const tenantIds = this.input.tenantIds ?? this.user.tenantIds;
     if (!tenantIds || tenantIds.length === 0)
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidInput,
-        nonRetryable: true,
-        message: "NSE did not say which tenants the worker's user has: give the tenants to sweep (--tenant)",
-      });
+      throw invalidInput("NSE did not say which tenants the worker's user has: give the tenants to sweep (--tenant)");
     this.tenantIds = tenantIds;
     for (const tenantId of tenantIds) await this.readTenant(tenantId);
   }
@@ -220,11 +213,7 @@ class Sweep {
     if (!finding) throw notOpen(`this sweep did not report ${objectId}`);
     if (this.closing) throw notOpen('the sweep is closing; run a new sweep');
     if ('none' in finding.undo)
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidInput,
-        nonRetryable: true,
-        message: `${finding.resource} ${objectId} cannot be undone by nse-flow: ${finding.undo.none}`,
-      });
+      throw invalidInput(`${finding.resource} ${objectId} cannot be undone by nse-flow: ${finding.undo.none}`);
   }
 
   /** Starts the catalogue's undo of a reported object as a run of its own (once; a second ask answers that run). */
@@ -233,7 +222,7 @@ class Sweep {
     if (finding.undoRun) return finding.undoRun;
     const spec = findOperation(`create-${finding.resource}`);
     const undo = spec ? sweepUndoOf(spec, objectId) : { none: 'unknown resource' };
-    if ('none' in undo) throw ApplicationFailure.create({ type: FailureType.InvalidInput, message: undo.none });
+    if ('none' in undo) throw invalidInput(undo.none);
     // The id names the object: a second sweep's undo of it meets this run instead of deleting twice.
     const workflowId = `nse-flow-sweep-undo-${finding.resource}-${objectId}`;
     const child = await startChild(nseOperationWorkflow, {
@@ -247,11 +236,7 @@ class Sweep {
     }).catch((err: unknown) => {
       // WorkflowExecutionAlreadyStartedError (of @temporalio/common, outside the workflow fence), by name.
       if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidInput,
-        nonRetryable: true,
-        message: `${finding.resource} ${objectId} already has an undo run, ${workflowId}: see how it went`,
-      });
+      throw invalidInput(`${finding.resource} ${objectId} already has an undo run, ${workflowId}: see how it went`);
     });
     finding.undoRun = { workflowId, runId: child.firstExecutionRunId };
     this.report = this.snapshot(this.report?.openUntil);
