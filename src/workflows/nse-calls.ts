@@ -48,7 +48,7 @@ function readPriority(call: NseCall): NseCall {
   return { ...call, priority: Math.min(call.priority, NsePriority.Read) as NsePriority };
 }
 
-const READ_RETRY = {
+export const READ_RETRY = {
   initialInterval: '1 second',
   maximumInterval: '10 seconds',
   backoffCoefficient: 2,
