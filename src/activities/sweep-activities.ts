@@ -1,7 +1,7 @@
 /**
  * The sweep's activities: who the worker is at NSE, one page of a tenant's jobs, whether NSE still holds an object
- * (these three call NSE, on the budgeted NSE queue), and which run owns each job (a visibility query through the
- * worker's Temporal client, on the workflows' queue).
+ * (these three call NSE, on the budgeted NSE queue, and are held by `nse-flow pause` like every NSE call), and which
+ * run owns each job (a visibility query through the worker's Temporal client, on the workflows' queue).
  * @module
  */
 import { Context } from '@temporalio/activity';
@@ -13,6 +13,7 @@ import type { JobOwner, NseUser, SweptJob } from '../shared/sweep';
 import { SWEEP_PAGE_SIZE } from '../shared/sweep';
 import { SearchAttributes } from '../shared/workflow-api';
 import { rethrowAsFailure } from './nse-activities';
+import { assertNotPaused } from './pause-check';
 
 /** What the sweep workflow proxies (with `import type`). */
 export interface SweepActivities {
@@ -32,6 +33,7 @@ export function createSweepActivities({ nse, auth }: { nse: NseClient; auth?: Ns
   return {
     async nseUser() {
       if (!auth || auth.kind === 'token') return { ...(auth ? { username: usernameOfToken(auth.token) } : {}) };
+      await assertNotPaused();
       const answer = await nse
         .submit('POST', '/v2.1/auth/signin', { username: auth.username, password: auth.password }, { signal: signal() })
         .catch(rethrowAsFailure);
@@ -47,6 +49,7 @@ export function createSweepActivities({ nse, auth }: { nse: NseClient; auth?: Ns
     },
 
     async listJobsPage({ tenantId, offset }) {
+      await assertNotPaused();
       const page = await nse
         .listJobs(
           { tenantId, offset, limit: SWEEP_PAGE_SIZE, sortBy: 'created', orderBy: 'desc' },
@@ -58,6 +61,7 @@ export function createSweepActivities({ nse, auth }: { nse: NseClient; auth?: Ns
     },
 
     async readObject(path) {
+      await assertNotPaused();
       try {
         const record = await nse.getResource(path, { signal: signal() });
         return { exists: true, ...(typeof record.name === 'string' ? { name: record.name } : {}) };

@@ -5,8 +5,9 @@
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Command } from 'commander';
-import { NotSweptError, type SweepReport } from '../client';
-import { DEFAULT_SWEEP_WINDOW_MS, type SweepFinding, type SweepInput } from '../shared/sweep';
+import { NotSweptError, RunFailedError, type SweepReport } from '../client';
+import { isInvalidInput } from '../shared/entry-gate';
+import { DEFAULT_SWEEP_WINDOW_MS, MAX_SWEEP_WINDOW_MS, type SweepFinding, type SweepInput } from '../shared/sweep';
 import { CliError, ExitCode, print, withClient, type GlobalOptions } from './common';
 
 interface SweepOptions {
@@ -16,8 +17,10 @@ interface SweepOptions {
   undo?: string;
 }
 
-/** `--since 24h`, `--schedule 1h`: a duration as Temporal reads them (`90m`, `1 day`, milliseconds). */
-function duration(option: string, value: string): number {
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `--since 24h`, `--schedule 1h`: a duration as Temporal reads them (`90m`, `1 day`, milliseconds), within `maxMs`. */
+function duration(option: string, value: string, maxMs = Number.MAX_SAFE_INTEGER): number {
   let ms: number;
   try {
     ms = msToNumber(/^\d+$/.test(value) ? Number(value) : (value as Parameters<typeof msToNumber>[0]));
@@ -27,6 +30,11 @@ function duration(option: string, value: string): number {
   if (!Number.isFinite(ms) || ms < 1000)
     throw new CliError(
       `${option} must be a duration of at least 1 second, such as 30m, 24h or 7d (got '${value}')`,
+      ExitCode.Usage,
+    );
+  if (ms > maxMs)
+    throw new CliError(
+      `${option} must be at most ${maxMs / DAY_MS}d (got '${value}'): sweep an older window with several sweeps`,
       ExitCode.Usage,
     );
   return ms;
@@ -54,7 +62,9 @@ export function describeSweep(workflowId: string, report: SweepReport): string {
   for (const tenant of report.truncated)
     lines.push(`Tenant ${tenant} has more jobs than one sweep reads: sweep a shorter window (--since) for the rest.`);
   if (report.findings.length === 0) {
-    lines.push('Nothing left behind: every object of these jobs NSE still holds belongs to a completed or running run.');
+    lines.push(
+      'Nothing left behind: every object of these jobs NSE still holds belongs to a completed or running run.',
+    );
     return lines.join('\n');
   }
   lines.push(
@@ -85,7 +95,10 @@ export function addSweepCommand(program: Command): void {
         throw new CliError('--undo takes no other option: it undoes what an open sweep reported', ExitCode.Usage);
       const input: SweepInput = {
         ...(options.tenant && options.tenant.length > 0 ? { tenantIds: options.tenant } : {}),
-        windowMs: options.since === undefined ? DEFAULT_SWEEP_WINDOW_MS : duration('--since', options.since),
+        windowMs:
+          options.since === undefined
+            ? DEFAULT_SWEEP_WINDOW_MS
+            : duration('--since', options.since, MAX_SWEEP_WINDOW_MS),
       };
       await withClient(async (client) => {
         if (options.undo !== undefined) {
@@ -118,8 +131,18 @@ export function addSweepCommand(program: Command): void {
         }
         const { workflowId, report } = await client.sweep(input);
         print(global, { workflowId, ...report }, describeSweep(workflowId, report));
-      });
+      }).catch(explainFailure);
     });
+}
+
+/** A refused input is bad usage (exit 2); a sweep that failed says why and where to look (exit 1). */
+function explainFailure(err: unknown): never {
+  if (isInvalidInput(err)) throw new CliError((err as Error).message, ExitCode.Usage);
+  if (err instanceof RunFailedError) {
+    const code = err.failureType === 'InvalidInput' ? ExitCode.Usage : ExitCode.RunFailed;
+    throw new CliError(`sweep ${err.workflowId} failed (${err.failureType ?? 'error'}): ${err.message}`, code);
+  }
+  throw err;
 }
 
 function collect(value: string, previous: string[]): string[] {

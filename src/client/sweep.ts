@@ -12,10 +12,12 @@ import {
   type ScheduleDescription,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { parseSweepInput } from '../shared/entries';
 import {
-  SWEEP_NOT_OPEN_FOR_UNDO,
+  MAX_SWEEP_HOLD_MS,
   SWEEP_SCHEDULE_ID,
   sweepFindingsUpdate,
+  sweepStatusQuery,
   undoSweptObjectUpdate,
   type SweepInput,
   type SweepReport,
@@ -47,6 +49,7 @@ export async function sweepNow(
   workflowId: string,
   input: SweepInput,
 ): Promise<SweepRun> {
+  parseSweepInput(input); // a bad input is refused here, as the sweep would, before anything starts
   const handle = await temporal.workflow.start('nseSweepWorkflow', {
     taskQueue,
     workflowId,
@@ -64,7 +67,8 @@ export async function sweepNow(
 
 /**
  * Creates the `nse-flow-sweep` Schedule, a sweep every `everyMs` (each open for undos until the next starts, which
- * cancels it), or updates its interval and input when it exists. Answers what the server then holds.
+ * cancels it, and at most {@link MAX_SWEEP_HOLD_MS}), or updates its interval and input when it exists. Answers what
+ * the server then holds. A bad input is refused (`InvalidInput`) before the Schedule is touched.
  */
 export async function scheduleSweep(
   temporal: Client,
@@ -72,13 +76,15 @@ export async function scheduleSweep(
   everyMs: number,
   input: SweepInput,
 ): Promise<{ created: boolean; description: ScheduleDescription }> {
+  const args = [{ ...input, holdMs: Math.min(everyMs, MAX_SWEEP_HOLD_MS) }];
+  parseSweepInput(args[0]);
   const spec = { intervals: [{ every: everyMs }] };
   const action = {
     type: 'startWorkflow' as const,
     workflowType: 'nseSweepWorkflow',
     taskQueue,
     workflowId: SWEEP_SCHEDULE_ID,
-    args: [{ ...input, holdMs: everyMs }],
+    args,
   };
   let created = true;
   try {
@@ -98,8 +104,9 @@ export async function scheduleSweep(
 }
 
 /**
- * Starts the undo of `objectId` through the newest open sweep that reported it; answers that sweep and the undo run.
- * Throws {@link NotSweptError} when no open sweep reported it, or why the sweep refused.
+ * Starts the undo of `objectId` through the newest open sweep that reported it (asked by its `sweepReport` query);
+ * answers that sweep and the undo run. Throws {@link NotSweptError} when no open sweep reported it, or why the sweep
+ * refused (the object cannot be undone by nse-flow, the sweep is closing...).
  */
 export async function undoSweptObject(
   temporal: Client,
@@ -107,16 +114,18 @@ export async function undoSweptObject(
 ): Promise<{ sweepId: string; undo: { workflowId: string; runId: string } }> {
   const query = "WorkflowType = 'nseSweepWorkflow' AND ExecutionStatus = 'Running'";
   for await (const sweep of temporal.workflow.list({ query })) {
+    const handle = temporal.workflow.getHandle(sweep.workflowId, sweep.runId);
+    const report = await handle.query(sweepStatusQuery).catch(() => undefined); // a sweep too new to answer
+    if (!report?.findings.some((finding) => finding.objectId === objectId)) continue;
     try {
-      const handle = temporal.workflow.getHandle(sweep.workflowId, sweep.runId);
       return {
         sweepId: sweep.workflowId,
         undo: await handle.executeUpdate(undoSweptObjectUpdate, { args: [objectId] }),
       };
     } catch (err) {
       const reason = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause;
-      if (!reason) throw err;
-      if (reason.type !== SWEEP_NOT_OPEN_FOR_UNDO) throw new NotSweptError(reason.message);
+      if (reason) throw new NotSweptError(`${sweep.workflowId} refused: ${reason.message}`);
+      throw err;
     }
   }
   throw new NotSweptError(

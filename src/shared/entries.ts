@@ -12,6 +12,8 @@ import { admit } from './entry-gate';
 import { invalidInput } from './failures';
 import { NOTHING_PAUSED, type PausedScopes } from './pause';
 import { parsePlan } from './plans';
+import { DEFAULT_SWEEP_HOLD_MS, DEFAULT_SWEEP_WINDOW_MS, MAX_SWEEP_HOLD_MS, MAX_SWEEP_WINDOW_MS } from './sweep';
+import type { ValidSweepInput } from './sweep';
 import { parseOperationInput, pollPolicySchema } from './validation';
 
 /** Longest a run may wait for its job in all, as `poll.timeoutMs` allows. */
@@ -40,6 +42,11 @@ export const UPDATE_ARGUMENTS: Readonly<Record<string, ArgumentEntry>> = {
   setBulkLimits: { where: 'setBulkLimits', schema: bulkLimitsSchema },
   pause: { where: 'pause', schema: pauseScope },
   resume: { where: 'resume', schema: pauseScope },
+  sweepFindings: { where: 'sweepFindings' },
+  undoSweptObject: {
+    where: 'undoSweptObject: objectId',
+    schema: () => z.string().check(z.minLength(1), z.maxLength(256)),
+  },
 };
 
 /** The argument each signal takes, by signal name. */
@@ -82,12 +89,35 @@ export const pausedScopesSchema = () =>
     tenants: z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(10_000)),
   });
 
+/** What the sweep is asked: its tenants (default: every tenant of the worker's NSE user), window and undo hold. */
+const sweepInputSchema = () =>
+  z.strictObject({
+    tenantIds: z.optional(
+      z
+        .array(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be an NSE id')))
+        .check(z.minLength(1), z.maxLength(100)),
+    ),
+    windowMs: z.optional(z.number().check(z.int(), z.minimum(1000), z.maximum(MAX_SWEEP_WINDOW_MS))),
+    holdMs: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_SWEEP_HOLD_MS))),
+  });
+
+/** The sweep workflow's input, as {@link sweepInputSchema}, defaults applied and repeated tenants dropped. */
+export function parseSweepInput(raw: unknown): ValidSweepInput {
+  const input = admit(sweepInputSchema(), raw === undefined ? {} : raw, { where: '(input)' });
+  return {
+    tenantIds: input.tenantIds ? [...new Set(input.tenantIds)] : undefined,
+    windowMs: input.windowMs ?? DEFAULT_SWEEP_WINDOW_MS,
+    holdMs: input.holdMs ?? DEFAULT_SWEEP_HOLD_MS,
+  };
+}
+
 /** The input of each workflow type, by type name: the function that admits it (each workflow calls it first). */
 export const WORKFLOW_INPUTS = {
   nseOperationWorkflow: parseOperationInput,
   provisionWorkflow: parsePlan,
   bulkWorkflow: parseBulk,
   nseFlowControlWorkflow: parsePausedScopes,
+  nseSweepWorkflow: parseSweepInput,
 } as const;
 
 /** The input of each Nexus operation, by operation name: admitted by the handler before it starts a run. */

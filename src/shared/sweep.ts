@@ -6,25 +6,25 @@
  * @module
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import * as z from 'zod/mini';
 import { findOperation, type OperationSpec } from './operations';
 import { resourceOfType } from './object-types';
-import { invalidInput } from './failures';
-import { assertWithinLimits, formatIssues, validating } from './validation';
-import { safeParse } from './zod-kit';
 
 /** The Schedule `nse-flow sweep --schedule` creates or updates. */
 export const SWEEP_SCHEDULE_ID = 'nse-flow-sweep';
 /** The window read when none is given: the create jobs of the last day. */
 export const DEFAULT_SWEEP_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** The longest window one sweep reads. */
+export const MAX_SWEEP_WINDOW_MS = 90 * 24 * 60 * 60 * 1000;
 /** How long a sweep stays open for undos when none is given. */
 export const DEFAULT_SWEEP_HOLD_MS = 60 * 60 * 1000;
+/** The longest a sweep stays open for undos (a Schedule's sweeps every longer interval each hold this long). */
+export const MAX_SWEEP_HOLD_MS = 24 * 60 * 60 * 1000;
 /** Most jobs one sweep reads per tenant: its history stays bounded (a larger window is several sweeps). */
 export const MAX_SWEEP_JOBS_PER_TENANT = 5_000;
 /** Jobs per page of `GET /v2.1/jobs`. */
 export const SWEEP_PAGE_SIZE = 100;
 
-/** Input of the sweep workflow. */
+/** Input of the sweep workflow (its schema is in ./entries, the one gate). */
 export interface SweepInput {
   /** Tenants to sweep; default: every tenant the worker's NSE user has. */
   tenantIds?: string[];
@@ -39,36 +39,6 @@ export interface ValidSweepInput {
   tenantIds: string[] | undefined;
   windowMs: number;
   holdMs: number;
-}
-
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
-const sweepInputSchema = () =>
-  z.strictObject({
-    tenantIds: z.optional(
-      z
-        .array(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be an NSE id')))
-        .check(z.minLength(1), z.maxLength(100)),
-    ),
-    windowMs: z.optional(z.number().check(z.int(), z.minimum(1000), z.maximum(90 * 24 * 60 * 60 * 1000))),
-    holdMs: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(WEEK_MS))),
-  });
-
-/**
- * Validates the sweep's input; throws a non-retryable `InvalidInput` naming the field.
- * TODO(gate, issue #24): move behind the one entry gate once it lands.
- */
-export function parseSweepInput(raw: unknown): ValidSweepInput {
-  assertWithinLimits(raw, '(input)');
-  const input = validating('(input)', () => {
-    const parsed = safeParse(sweepInputSchema(), raw ?? {});
-    if (!parsed.success) throw invalidInput(formatIssues(parsed.error));
-    return parsed.data;
-  });
-  return {
-    tenantIds: input.tenantIds ? [...new Set(input.tenantIds)] : undefined,
-    windowMs: input.windowMs ?? DEFAULT_SWEEP_WINDOW_MS,
-    holdMs: input.holdMs ?? DEFAULT_SWEEP_HOLD_MS,
-  };
 }
 
 /** A create job as the sweep keeps it: only what it reports and decides on. */
@@ -135,8 +105,6 @@ export interface SweepReport {
 export const sweepFindingsUpdate = defineUpdate<SweepReport>('sweepFindings');
 /** The report so far (no wait). */
 export const sweepStatusQuery = defineQuery<SweepReport | undefined>('sweepReport');
-/** The failure type of an undo a sweep refuses because it did not report the object, or no longer takes undos. */
-export const SWEEP_NOT_OPEN_FOR_UNDO = 'NotOpenForUndo';
 /** Starts the undo of one reported object as a run of its own; answers that run. Rejected for an object not reported. */
 export const undoSweptObjectUpdate = defineUpdate<{ workflowId: string; runId: string }, [string]>('undoSweptObject');
 

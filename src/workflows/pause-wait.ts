@@ -26,7 +26,7 @@ export function handlePauses(show: PauseObserver): void {
 }
 
 /** Makes `call`, and while NSE calls are paused for it, waits for `resume` (or the re-check) and makes it again. */
-async function unlessPaused<T>(call: () => Promise<T>): Promise<T> {
+export async function unlessPaused<T>(call: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await call();

@@ -8,30 +8,27 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
-  setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SweepActivities } from '../activities/sweep-activities';
+import { parseSweepInput } from '../shared/entries';
 import { invalidInput } from '../shared/failures';
 import { findOperation } from '../shared/operations';
 import {
   createSpecOfType,
   isOwnUser,
   MAX_SWEEP_JOBS_PER_TENANT,
-  parseSweepInput,
   sweepFindingsUpdate,
   sweepStatusQuery,
   sweepUndoOf,
-  SWEEP_NOT_OPEN_FOR_UNDO,
   undoSweptObjectUpdate,
   type JobOwner,
   type NseUser,
@@ -42,8 +39,10 @@ import {
   type ValidSweepInput,
 } from '../shared/sweep';
 import { nseFairnessKey, SweepSearchAttributes } from '../shared/workflow-api';
+import { onQuery, onUpdate } from './entries';
 import { NsePriority, onNseQueue, PERMANENT, READ_RETRY } from './nse-calls';
 import { nseOperationWorkflow } from './operation';
+import { handlePauses, unlessPaused } from './pause-wait';
 import { detailsTable } from './progress';
 
 /** Object reads in flight at once (they still take turns within the NSE request budget). */
@@ -51,14 +50,24 @@ const READS_AT_ONCE = 10;
 /** Job ids per visibility query. */
 const OWNER_QUERY_SIZE = 50;
 
-/** The sweep's NSE reads: within the NSE request budget, after every run's NSE calls, the tenant as fairness key. */
-function nseReads(tenantId: string | undefined): SweepActivities {
-  return proxyActivities<SweepActivities>({
+/**
+ * The sweep's NSE reads: within the NSE request budget, after every run's NSE calls, the tenant as fairness key; each
+ * waits while `nse-flow pause` holds it.
+ */
+type SweepReads = Omit<SweepActivities, 'findJobOwners'>;
+
+function nseReads(tenantId: string | undefined): SweepReads {
+  const reads = proxyActivities<SweepActivities>({
     ...onNseQueue({ tenantId, priority: NsePriority.Sweep }),
     startToCloseTimeout: '1 minute',
     scheduleToCloseTimeout: '30 minutes',
     retry: { ...READ_RETRY, nonRetryableErrorTypes: PERMANENT },
   });
+  return {
+    nseUser: async () => await unlessPaused(() => reads.nseUser()),
+    listJobsPage: async (request) => await unlessPaused(() => reads.listJobsPage(request)),
+    readObject: async (path) => await unlessPaused(() => reads.readObject(path)),
+  };
 }
 
 /** The visibility look-up: no NSE call, so on the workflows' own queue. */
@@ -69,17 +78,20 @@ const { findJobOwners } = proxyActivities<SweepActivities>({
 
 /** Reports the objects no run that completed owns; see the module comment. */
 export async function nseSweepWorkflow(input: SweepInput = {}): Promise<SweepReport> {
-  const valid = parseSweepInput(input); // TODO(gate, issue #24): the one entry gate once it lands
+  const valid = parseSweepInput(input);
   const started = workflowInfo().startTime.getTime();
   const sweep = new Sweep(valid, new Date(started - valid.windowMs).toISOString());
-  setHandler(sweepStatusQuery, () => sweep.report);
-  setHandler(sweepFindingsUpdate, async () => {
+  onQuery(sweepStatusQuery, () => sweep.report);
+  onUpdate(sweepFindingsUpdate, async () => {
     await condition(() => sweep.report !== undefined);
     return sweep.report as SweepReport;
   });
-  setHandler(undoSweptObjectUpdate, (objectId) => sweep.undo(objectId), {
-    validator: (objectId) => sweep.assertUndoable(objectId),
-  });
+  onUpdate(
+    undoSweptObjectUpdate,
+    (objectId: string) => sweep.undo(objectId),
+    (objectId) => sweep.assertUndoable(objectId),
+  );
+  handlePauses((paused) => sweep.showPaused(paused));
   try {
     await sweep.read();
     const openUntil = new Date(Date.now() + valid.holdMs).toISOString();
@@ -93,9 +105,6 @@ export async function nseSweepWorkflow(input: SweepInput = {}): Promise<SweepRep
   await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   return sweep.report as SweepReport;
 }
-// Versioning behaviour: PINNED (a sweep is short-lived: it ends on the build it started on). Set with Worker
-// Deployment Versioning (issue #23): before the worker runs with deployment options, the server refuses every
-// workflow task that names a behaviour.
 
 /** One sweep's state: what it read, what it found, the undos it started. */
 class Sweep {
@@ -108,6 +117,7 @@ class Sweep {
   private readonly truncated: string[] = [];
   private readonly findings: SweepFinding[] = [];
   private phase = 'reading';
+  private pausedPhase: string | undefined;
   private published = '';
   private beforeWindow: (job: SweptJob) => boolean = () => false;
 
@@ -171,7 +181,7 @@ class Sweep {
 
   /** The finding for a suspect job when NSE still holds its object (under the job's name), else undefined. */
   private async check(
-    reads: SweepActivities,
+    reads: SweepReads,
     tenantId: string,
     job: SweptJob,
     owner: JobOwner | undefined,
@@ -201,17 +211,24 @@ class Sweep {
     this.publish();
   }
 
-  /**
-   * Refuses an undo the sweep cannot start (the validator: a refused update leaves no history). `NotOpenForUndo`
-   * tells the caller to ask another sweep; `InvalidInput` that no sweep can.
-   */
+  /** While an NSE read is paused (`nse-flow pause`) the details say so; the read goes on after `resume`. */
+  showPaused(paused: boolean): void {
+    if (paused) {
+      this.pausedPhase ??= this.phase;
+      this.phase = 'paused: its NSE reads wait for nse-flow resume';
+    } else if (this.pausedPhase !== undefined) {
+      this.phase = this.pausedPhase;
+      this.pausedPhase = undefined;
+    }
+    this.publish();
+  }
+
+  /** Refuses (`InvalidInput`, in the validator: a refused update leaves no history) an undo the sweep cannot start. */
   assertUndoable(objectId: string): void {
     const finding = this.findings.find((f) => f.objectId === objectId);
-    const notOpen = (message: string): ApplicationFailure =>
-      ApplicationFailure.create({ type: SWEEP_NOT_OPEN_FOR_UNDO, nonRetryable: true, message });
-    if (!this.report) throw notOpen('the sweep is still reading; try again once it has reported');
-    if (!finding) throw notOpen(`this sweep did not report ${objectId}`);
-    if (this.closing) throw notOpen('the sweep is closing; run a new sweep');
+    if (!this.report) throw invalidInput('the sweep is still reading; try again once it has reported');
+    if (!finding) throw invalidInput(`this sweep did not report ${objectId}`);
+    if (this.closing) throw invalidInput('the sweep is closing; run a new sweep and undo what it reports');
     if ('none' in finding.undo)
       throw invalidInput(`${finding.resource} ${objectId} cannot be undone by nse-flow: ${finding.undo.none}`);
   }

@@ -234,6 +234,7 @@ const VALID_STARTS: { workflow: keyof typeof WORKFLOW_INPUTS; input: Json }[] = 
     },
   },
   { workflow: 'nseFlowControlWorkflow', input: { all: false, tenants: ['t1', 't2'] } },
+  { workflow: 'nseSweepWorkflow', input: { tenantIds: [SIM_FIXTURES.tenantId, 't2'], windowMs: 3_600_000, holdMs: 0 } },
 ];
 
 /** The updates and signals of each kind of target, with a valid argument each (none: no argument). */
@@ -250,6 +251,10 @@ const TARGET_ENTRIES = {
   plan: { updates: { accepted: undefined }, signals: { stepAccepted: { workflowId: 'x/hosts', nseJobId: 'j1' } } },
   bulk: { updates: { setBulkLimits: { maxConcurrency: 3 } }, signals: {} },
   control: { updates: { pause: { tenantId: 'fuzz-tenant' }, resume: {} }, signals: {} },
+  sweep: {
+    updates: { undoSweptObject: '5f1a00000000000000000abc', sweepFindings: undefined },
+    signals: { resume: undefined },
+  },
 } as const;
 type TargetKind = keyof typeof TARGET_ENTRIES;
 
@@ -377,6 +382,7 @@ async function startTargets({ client, taskQueue }: EntryTarget): Promise<Record<
       { ...(VALID_STARTS[5] as { input: Record<string, Json> }).input, finished: undefined, total: undefined },
     ],
     control: ['nseFlowControlWorkflow', { all: false, tenants: [] }],
+    sweep: ['nseSweepWorkflow', { tenantIds: [SIM_FIXTURES.tenantId] }],
   };
   const ids = {} as Record<TargetKind, string>;
   for (const [kind, [workflow, input]] of Object.entries(inputs) as [TargetKind, [string, Json]][]) {

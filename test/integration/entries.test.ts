@@ -4,6 +4,7 @@
  * with the simulator; `npm run fuzz -- --entries --runs N` runs more with a fresh seed.
  */
 import fc from 'fast-check';
+import { SIGNAL_ARGUMENTS, UPDATE_ARGUMENTS, WORKFLOW_INPUTS } from '../../src/shared/entries';
 import { checkEntries, entryCase } from '../fuzz/entries';
 import { useTestWorker } from '../helpers/worker';
 
@@ -25,13 +26,26 @@ describe('every entry a workflow has, with hostile arguments', () => {
     );
     expect(report.problems).toEqual([]);
     expect(report.cases).toBe(CASES);
-    // Every workflow type, update and signal was reached.
+    // Every workflow type, update and signal of the gate's tables was reached: an entry added without cases fails here.
+    const reached = (kind: string): string[] =>
+      [
+        ...new Set(
+          Object.keys(report.byKind)
+            .filter((label) => label.startsWith(`${kind} `))
+            .map((label) => label.slice(kind.length + 1).replace(/^[a-z]+\./, '')),
+        ),
+      ].sort();
+    expect(reached('start')).toEqual(Object.keys(WORKFLOW_INPUTS).sort());
+    expect(reached('update')).toEqual(Object.keys(UPDATE_ARGUMENTS).sort());
+    expect(reached('signal')).toEqual(Object.keys(SIGNAL_ARGUMENTS).sort());
     expect(Object.keys(report.byKind).sort()).toEqual([
       'signal operation.resume',
       'signal plan.stepAccepted',
+      'signal sweep.resume',
       'start bulkWorkflow',
       'start nseFlowControlWorkflow',
       'start nseOperationWorkflow',
+      'start nseSweepWorkflow',
       'start provisionWorkflow',
       'update bulk.setBulkLimits',
       'update control.pause',
@@ -41,6 +55,8 @@ describe('every entry a workflow has, with hostile arguments', () => {
       'update operation.extendDeadline',
       'update operation.setPollPolicy',
       'update plan.accepted',
+      'update sweep.sweepFindings',
+      'update sweep.undoSweptObject',
     ]);
   }, 300_000);
 });

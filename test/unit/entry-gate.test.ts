@@ -10,6 +10,7 @@ import * as z from 'zod/mini';
 import { nseFlowNexusService } from '../../src/shared/nexus-service';
 import * as bulk from '../../src/shared/bulk';
 import * as pause from '../../src/shared/pause';
+import * as sweep from '../../src/shared/sweep';
 import * as workflowApi from '../../src/shared/workflow-api';
 import {
   admitArgument,
@@ -127,6 +128,9 @@ describe('update and signal arguments', () => {
     ['extendDeadline', { byMs: 0.5 }],
     ['extendDeadline', { byMs: 1e300 }],
     ['setBulkLimits', { maxConcurrency: -1 }],
+    ['undoSweptObject', ''],
+    ['undoSweptObject', { objectId: 'a' }],
+    ['undoSweptObject', 'x'.repeat(257)],
   ])('refuses %s(%j)', (name, arg) => {
     refusal(() => admitArgument('update', name, [arg]));
   });
@@ -139,6 +143,8 @@ describe('update and signal arguments', () => {
   it('admits what the client sends', () => {
     expect(admitArgument('update', 'pause', [{}])).toEqual({});
     expect(admitArgument('update', 'accepted', [])).toBeUndefined();
+    expect(admitArgument('update', 'undoSweptObject', ['5f1a00000000000000000abc'])).toBe('5f1a00000000000000000abc');
+    expect(admitArgument('update', 'sweepFindings', [])).toBeUndefined();
     expect(admitArgument('signal', 'stepAccepted', [{ workflowId: 'p/s', nseJobId: 'j1' }])).toEqual({
       workflowId: 'p/s',
       nseJobId: 'j1',
@@ -161,13 +167,13 @@ function definitions(module: Record<string, unknown>, type: 'update' | 'signal')
 
 describe('every entry goes through the gate', () => {
   const sharedDir = path.join(__dirname, '..', '..', 'src', 'shared');
-  const modules = [workflowApi, pause, bulk] as unknown as Record<string, unknown>[];
+  const modules = [workflowApi, pause, bulk, sweep] as unknown as Record<string, unknown>[];
 
   it('the modules searched are every one that defines an update or a signal', () => {
     const defining = readdirSync(sharedDir)
       .filter((file) => /define(Update|Signal)[<(]/.test(readFileSync(path.join(sharedDir, file), 'utf8')))
       .sort();
-    expect(defining).toEqual(['bulk.ts', 'pause.ts', 'workflow-api.ts']);
+    expect(defining).toEqual(['bulk.ts', 'pause.ts', 'sweep.ts', 'workflow-api.ts']);
   });
 
   it('each update and each signal has its argument in the table', () => {

@@ -1,12 +1,12 @@
 /** The sweep's pure rules: its input, which NSE types it can read back and undo, and whose jobs are the worker's. */
 import { ApplicationFailure } from '@temporalio/common';
+import { parseSweepInput } from '../../src/shared/entries';
 import { findOperation, type OperationSpec } from '../../src/shared/operations';
 import {
   createSpecOfType,
   DEFAULT_SWEEP_HOLD_MS,
   DEFAULT_SWEEP_WINDOW_MS,
   isOwnUser,
-  parseSweepInput,
   sweepUndoOf,
 } from '../../src/shared/sweep';
 
@@ -29,6 +29,9 @@ describe('parseSweepInput', () => {
     [{ tenantIds: ['../x'] }, /tenantIds\.0: must be an NSE id/],
     [{ windowMs: 10 }, /windowMs/],
     [{ holdMs: -1 }, /holdMs/],
+    [{ holdMs: 2 * 24 * 60 * 60 * 1000 }, /holdMs/],
+    [{ tenantIds: ['\ud800'] }, /surrogate/],
+    [null, /expected object/],
     [{ extra: true }, /extra/],
   ])('refuses %j with InvalidInput naming the field', (input, message) => {
     let error: unknown;
