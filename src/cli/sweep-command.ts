@@ -7,7 +7,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { Command } from 'commander';
 import { NotSweptError, RunFailedError, type SweepReport } from '../client';
 import { isInvalidInput } from '../shared/entry-gate';
-import { DEFAULT_SWEEP_WINDOW_MS, MAX_SWEEP_WINDOW_MS, type SweepFinding, type SweepInput } from '../shared/sweep';
+import { MAX_SWEEP_JOBS_PER_TENANT, MAX_SWEEP_WINDOW_MS, type SweepFinding, type SweepInput } from '../shared/sweep';
 import { CliError, ExitCode, print, withClient, type GlobalOptions } from './common';
 
 interface SweepOptions {
@@ -18,6 +18,8 @@ interface SweepOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The shortest `--schedule` interval. */
+const MIN_SCHEDULE_MS = 10 * 60 * 1000;
 
 /** `--since 24h`, `--schedule 1h`: a duration as Temporal reads them (`90m`, `1 day`, milliseconds), within `maxMs`. */
 function duration(option: string, value: string, maxMs = Number.MAX_SAFE_INTEGER): number {
@@ -32,11 +34,7 @@ function duration(option: string, value: string, maxMs = Number.MAX_SAFE_INTEGER
       `${option} must be a duration of at least 1 second, such as 30m, 24h or 7d (got '${value}')`,
       ExitCode.Usage,
     );
-  if (ms > maxMs)
-    throw new CliError(
-      `${option} must be at most ${maxMs / DAY_MS}d (got '${value}'): sweep an older window with several sweeps`,
-      ExitCode.Usage,
-    );
+  if (ms > maxMs) throw new CliError(`${option} must be at most ${maxMs / DAY_MS}d (got '${value}')`, ExitCode.Usage);
   return ms;
 }
 
@@ -60,7 +58,10 @@ export function describeSweep(workflowId: string, report: SweepReport): string {
       `in ${plural(report.tenantIds.length, 'tenant')} (${report.tenantIds.join(', ')}).`,
   ];
   for (const tenant of report.truncated)
-    lines.push(`Tenant ${tenant} has more jobs than one sweep reads: sweep a shorter window (--since) for the rest.`);
+    lines.push(
+      `Tenant ${tenant} has more than ${MAX_SWEEP_JOBS_PER_TENANT} jobs in the window: only the newest ` +
+        `${MAX_SWEEP_JOBS_PER_TENANT} were read, older create jobs were not checked.`,
+    );
   if (report.findings.length === 0) {
     lines.push(
       'Nothing left behind: every object of these jobs NSE still holds belongs to a completed or running run.',
@@ -95,10 +96,7 @@ export function addSweepCommand(program: Command): void {
         throw new CliError('--undo takes no other option: it undoes what an open sweep reported', ExitCode.Usage);
       const input: SweepInput = {
         ...(options.tenant && options.tenant.length > 0 ? { tenantIds: options.tenant } : {}),
-        windowMs:
-          options.since === undefined
-            ? DEFAULT_SWEEP_WINDOW_MS
-            : duration('--since', options.since, MAX_SWEEP_WINDOW_MS),
+        ...(options.since === undefined ? {} : { windowMs: duration('--since', options.since, MAX_SWEEP_WINDOW_MS) }),
       };
       await withClient(async (client) => {
         if (options.undo !== undefined) {
@@ -118,14 +116,21 @@ export function addSweepCommand(program: Command): void {
         }
         if (options.schedule !== undefined) {
           const everyMs = duration('--schedule', options.schedule);
+          if (everyMs < MIN_SCHEDULE_MS)
+            throw new CliError(
+              `--schedule must be at least 10m (got '${options.schedule}'): each sweep ends the one before it, ` +
+                'which needs time to read',
+              ExitCode.Usage,
+            );
           const { created, description } = await client.scheduleSweep(everyMs, input);
           const next = description.info.nextActionTimes[0]?.toISOString();
           print(
             global,
             { scheduleId: description.scheduleId, created, everyMs, nextActionTimes: description.info.nextActionTimes },
             `${created ? 'Created' : 'Updated'} Schedule ${description.scheduleId}: a sweep every ${options.schedule}` +
-              `${next ? `, next at ${next}` : ''}. Each sweep shows in the Web UI (NseSweepReported) and takes undos ` +
-              'until the next one starts.',
+              `${next ? `, next at ${next}` : ''}. Each sweep reads the create jobs since the last one (or --since), ` +
+              'shows in the Web UI (NseSweepReported > 0) and takes undos until the next one starts (at most a ' +
+              `day). Stop it with: temporal schedule delete --schedule-id ${description.scheduleId}`,
           );
           return;
         }

@@ -14,7 +14,9 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSweepInput } from '../shared/entries';
 import {
+  DEFAULT_SWEEP_WINDOW_MS,
   MAX_SWEEP_HOLD_MS,
+  MAX_SWEEP_WINDOW_MS,
   SWEEP_SCHEDULE_ID,
   sweepFindingsUpdate,
   sweepStatusQuery,
@@ -67,7 +69,8 @@ export async function sweepNow(
 
 /**
  * Creates the `nse-flow-sweep` Schedule, a sweep every `everyMs` (each open for undos until the next starts, which
- * cancels it, and at most {@link MAX_SWEEP_HOLD_MS}), or updates its interval and input when it exists. Answers what
+ * cancels it, and at most {@link MAX_SWEEP_HOLD_MS}; without `windowMs` each reads back at least `everyMs`), or
+ * updates its interval and input when it exists. Answers what
  * the server then holds. A bad input is refused (`InvalidInput`) before the Schedule is touched.
  */
 export async function scheduleSweep(
@@ -76,7 +79,9 @@ export async function scheduleSweep(
   everyMs: number,
   input: SweepInput,
 ): Promise<{ created: boolean; description: ScheduleDescription }> {
-  const args = [{ ...input, holdMs: Math.min(everyMs, MAX_SWEEP_HOLD_MS) }];
+  // Without a window, each sweep reads at least back to the one before it.
+  const windowMs = input.windowMs ?? Math.min(Math.max(everyMs, DEFAULT_SWEEP_WINDOW_MS), MAX_SWEEP_WINDOW_MS);
+  const args = [{ ...input, windowMs, holdMs: Math.min(everyMs, MAX_SWEEP_HOLD_MS) }];
   parseSweepInput(args[0]);
   const spec = { intervals: [{ every: everyMs }] };
   const action = {

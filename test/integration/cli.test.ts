@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeStackConnection } from '../../src/cli/stack-connection';
+import { SearchAttributes } from '../../src/shared/workflow-api';
 import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { hostgroupFields } from '../helpers/fixtures';
 import { waitFor } from '../helpers/scenario';
@@ -380,28 +381,90 @@ describe('nse-flow CLI', () => {
     expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
   });
 
-  it('sweeps a tenant and says what it read; refuses a bad --since and an undo no open sweep reported', async () => {
-    const { code, stdout } = await cli(['sweep', '--tenant', SIM_FIXTURES.tenantId, '--since', '2h']);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(
+  it('sweeps: reports what a terminated run left, undoes it as a run, keeps the Schedule; refuses bad options', async () => {
+    // A create whose job runs long, terminated while it runs: its object is left behind.
+    await harness.sim.setRules([
+      { match: { name: 'cli-left', operation: 'create-hostgroup' }, states: Array(60).fill('RUNNING') },
+    ]);
+    const started = await cli([
+      'run',
+      'create-hostgroup',
+      '--tenant',
+      SIM_FIXTURES.tenantId,
+      '--input',
+      hostgroupInput('cli-left'),
+    ]);
+    const runId = /^started (\S+), NSE job \S+$/m.exec(started.stdout)?.[1] ?? '';
+    const run = harness.temporal.client.workflow.getHandle(runId);
+    await waitFor('the run to record its job', async () =>
+      (await run.describe()).typedSearchAttributes.get(SearchAttributes.NseJobId) ? true : undefined,
+    );
+    await run.terminate('left behind on purpose');
+
+    const sweep = await cli(['sweep', '--tenant', SIM_FIXTURES.tenantId, '--since', '2h']);
+    expect(sweep.code).toBe(0);
+    expect(sweep.stdout).toMatch(
       new RegExp(
         `^Sweep nse-flow-sweep-\\S+ read \\d+ create jobs? of admin since \\S+ in 1 tenant \\(${SIM_FIXTURES.tenantId}\\)\\.$`,
         'm',
       ),
     );
+    const line = new RegExp(
+      `^  hostgroup ([0-9a-f]{24}) 'cli-left' \\(tenant ${SIM_FIXTURES.tenantId}\\): job \\S+ of \\S+, run ${runId} ended TERMINATED$`,
+      'm',
+    );
+    expect(sweep.stdout).toMatch(line);
+    expect(sweep.stdout).toMatch(
+      /^Undo one with: nse-flow sweep --undo <objectId> \(this sweep takes undos until \S+\)$/m,
+    );
+    const objectId = line.exec(sweep.stdout)?.[1] ?? '';
+
+    const undo = await cli(['sweep', '--undo', objectId]);
+    expect(undo.stdout).toMatch(
+      new RegExp(
+        `^Undoing ${objectId} \\(reported by nse-flow-sweep-\\S+\\) in run nse-flow-sweep-undo-hostgroup-${objectId}; ` +
+          `follow it with: nse-flow result nse-flow-sweep-undo-hostgroup-${objectId}$`,
+        'm',
+      ),
+    );
+    expect(undo.code).toBe(0);
+
     const json = await cli(['--json', 'sweep', '--tenant', SIM_FIXTURES.tenantId]);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ tenantIds: [SIM_FIXTURES.tenantId], findings: expect.any(Array) });
 
-    const since = await cli(['sweep', '--since', 'soon']);
-    expect(since.code).toBe(2);
-    expect(since.stderr).toContain(
-      "--since must be a duration of at least 1 second, such as 30m, 24h or 7d (got 'soon')",
-    );
-    const undo = await cli(['sweep', '--undo', 'not-reported-anywhere']);
-    expect(undo.code).toBe(2);
-    expect(undo.stderr).toContain('no open sweep reported not-reported-anywhere: run `nse-flow sweep` first');
-  }, 180_000); // four CLI processes one after the other
+    try {
+      const schedule = await cli(['sweep', '--schedule', '1h', '--tenant', SIM_FIXTURES.tenantId]);
+      expect(schedule.stdout).toMatch(
+        /^Created Schedule nse-flow-sweep: a sweep every 1h, next at \S+\. .*Stop it with: temporal schedule delete --schedule-id nse-flow-sweep$/m,
+      );
+      expect(schedule.code).toBe(0);
+    } finally {
+      await harness.temporal.client.schedule
+        .getHandle('nse-flow-sweep')
+        .delete()
+        .catch(() => undefined);
+    }
+
+    const refusals = await Promise.all([
+      cli(['sweep', '--since', 'soon']),
+      cli(['sweep', '--since', '100d']),
+      cli(['sweep', '--schedule', '1m']),
+      cli(['sweep', '--undo', 'not-reported-anywhere']),
+    ]);
+    expect(refusals.map((r) => [r.code, r.stderr.trim()])).toEqual([
+      [2, "nse-flow: --since must be a duration of at least 1 second, such as 30m, 24h or 7d (got 'soon')"],
+      [2, "nse-flow: --since must be at most 90d (got '100d')"],
+      [
+        2,
+        "nse-flow: --schedule must be at least 10m (got '1m'): each sweep ends the one before it, which needs time to read",
+      ],
+      [
+        2,
+        'nse-flow: no open sweep reported not-reported-anywhere: run `nse-flow sweep` first, then undo what it reports',
+      ],
+    ]);
+  }, 360_000); // CLI processes, most one after the other
 
   it("uses the running stack's connection file when nothing is exported, and says so once", async () => {
     const stackFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'nse-flow-cli-')), 'stack.json');

@@ -5,10 +5,11 @@
  */
 import { NseClient } from '../../src/nse/client';
 import type { SweepReport } from '../../src/shared/sweep';
-import { SWEEP_SCHEDULE_ID } from '../../src/shared/sweep';
+import { SWEEP_SCHEDULE_ID, sweepFindingsUpdate } from '../../src/shared/sweep';
 import { SIM_FIXTURES } from '../../src/simulator/fixtures';
 import { nseTaskQueue, SweepSearchAttributes } from '../../src/shared/workflow-api';
 import { hostgroupFields, hostgroupOperation } from '../helpers/fixtures';
+import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
 import { settle } from '../helpers/temporal';
 import { useTestWorker } from '../helpers/worker';
 
@@ -132,13 +133,15 @@ describe('sweep', () => {
     const result = (await settle<SweepReport>(sweep)).result;
     expect(result?.findings[0]?.undoRun?.workflowId).toBe(undo.workflowId);
     expect((await sweep.describe()).typedSearchAttributes.get(SweepSearchAttributes.NseSweepUndone)).toBe(1);
+    // Its history is part of the replay corpus (test/replay): a reported object undone, then the hold cancelled.
+    await replayAndMaybeRecord(sweep, 'nseSweepWorkflow-reported-undone-cancelled');
 
     // A later sweep no longer reports it: NSE no longer holds it.
     const after = await harness.client.sweep({ tenantIds: [SIM_FIXTURES.tenantId], holdMs: 0 });
     expect(reported(after.report)).toEqual([]);
   });
 
-  it('creates the nse-flow-sweep Schedule, and updates it on a second call', async () => {
+  it('creates the nse-flow-sweep Schedule, which runs sweeps, and updates it on a second call', async () => {
     try {
       const first = await harness.client.scheduleSweep(24 * 60 * 60 * 1000, { tenantIds: [SIM_FIXTURES.tenantId] });
       expect(first.created).toBe(true);
@@ -148,11 +151,28 @@ describe('sweep', () => {
         workflowType: 'nseSweepWorkflow',
         taskQueue: harness.taskQueue,
       });
+      // The Schedule runs a sweep as a workflow: triggered now, it reads and reports like a one-off sweep.
+      const schedule = harness.temporal.client.schedule.getHandle(SWEEP_SCHEDULE_ID);
+      await schedule.trigger();
+      const scheduledId = await waitFor('the Schedule to start a sweep', async () => {
+        const action = (await schedule.describe()).info.recentActions[0]?.action;
+        return action?.type === 'startWorkflow' ? action.workflow.workflowId : undefined;
+      });
+      const scheduled = harness.temporal.client.workflow.getHandle(scheduledId);
+      const report = await scheduled.executeUpdate(sweepFindingsUpdate);
+      expect(report).toMatchObject({ tenantIds: [SIM_FIXTURES.tenantId], openUntil: expect.any(String) });
+      expect((await scheduled.describe()).type).toBe('nseSweepWorkflow');
+      await scheduled.cancel(); // as the Schedule's next sweep would: it ends with its report
+      expect((await settle<SweepReport>(scheduled)).result).toEqual(report);
+
       const second = await harness.client.scheduleSweep(60 * 60 * 1000);
       expect(second.created).toBe(false);
-      const described = await harness.temporal.client.schedule.getHandle(SWEEP_SCHEDULE_ID).describe();
+      const described = await schedule.describe();
       expect(described.spec.intervals?.[0]?.every).toBe(60 * 60 * 1000);
       expect(described.action).toMatchObject({ args: [{ holdMs: 60 * 60 * 1000 }] });
+      // A Schedule of sweeps every week holds each sweep a day at most.
+      await harness.client.scheduleSweep(7 * 24 * 60 * 60 * 1000);
+      expect((await schedule.describe()).action).toMatchObject({ args: [{ holdMs: 24 * 60 * 60 * 1000 }] });
     } finally {
       await harness.temporal.client.schedule
         .getHandle(SWEEP_SCHEDULE_ID)
