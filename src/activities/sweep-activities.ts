@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { NseClient, NseAuth } from '../nse/client';
 import { NseHttpError } from '../nse/errors';
 import { isRecord } from '../nse/envelope';
+import { ACTIVITY_INPUTS } from '../shared/activity-inputs';
 import type { Job } from '../shared/nse-types';
 import type { JobOwner, NseUser, SweptJob } from '../shared/sweep';
 import { SWEEP_PAGE_SIZE } from '../shared/sweep';
@@ -27,11 +28,15 @@ export interface SweepActivities {
   findJobOwners(jobIds: string[]): Promise<Record<string, JobOwner>>;
 }
 
-/** The sweep's activities over `nse`; `auth` tells who the worker is when NSE is not asked (a static token). */
+/**
+ * The sweep's activities over `nse`; `auth` tells who the worker is when NSE is not asked (a static token). Each
+ * admits its arguments first (src/shared/activity-inputs.ts): any workflow may schedule it.
+ */
 export function createSweepActivities({ nse, auth }: { nse: NseClient; auth?: NseAuth }): SweepActivities {
   const signal = (): AbortSignal => Context.current().cancellationSignal;
   return {
-    async nseUser() {
+    async nseUser(...args: unknown[]) {
+      ACTIVITY_INPUTS.nseUser(args);
       if (!auth || auth.kind === 'token') return { ...(auth ? { username: usernameOfToken(auth.token) } : {}) };
       await assertNotPaused();
       const answer = await nse
@@ -48,7 +53,8 @@ export function createSweepActivities({ nse, auth }: { nse: NseClient; auth?: Ns
       };
     },
 
-    async listJobsPage({ tenantId, offset }) {
+    async listJobsPage(...args: unknown[]) {
+      const { tenantId, offset } = ACTIVITY_INPUTS.listJobsPage(args);
       await assertNotPaused();
       const page = await nse
         .listJobs(
@@ -60,7 +66,8 @@ export function createSweepActivities({ nse, auth }: { nse: NseClient; auth?: Ns
       return { jobs: page.jobs.map(sweptJob), more: page.jobs.length === SWEEP_PAGE_SIZE };
     },
 
-    async readObject(path) {
+    async readObject(...args: unknown[]) {
+      const path = ACTIVITY_INPUTS.readObject(args);
       await assertNotPaused();
       try {
         const record = await nse.getResource(path, { signal: signal() });
@@ -71,7 +78,8 @@ export function createSweepActivities({ nse, auth }: { nse: NseClient; auth?: Ns
       }
     },
 
-    async findJobOwners(jobIds) {
+    async findJobOwners(...args: unknown[]) {
+      const jobIds = ACTIVITY_INPUTS.findJobOwners(args);
       const owners: Record<string, JobOwner & { closed: string }> = {};
       if (jobIds.length === 0) return {};
       const quoted = jobIds.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ');

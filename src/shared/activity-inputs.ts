@@ -11,6 +11,7 @@ import { admit, MAX_INPUT_BYTES, MAX_NUMBER } from './entry-gate';
 import { invalidInput } from './failures';
 import { isSafePathSegment, PATH_SEGMENT_RULE } from './nse-paths';
 import { OPERATIONS } from './operations';
+import { SWEPT_JOB_ID } from './sweep';
 import { MAX_BEFORE_BYTES, parseOperationFields } from './validation';
 
 /** What the submit and look-up activities take (`SubmitOperationInput`). */
@@ -73,6 +74,32 @@ export function admitWakeRequest(raw: unknown): { taskQueue: string; tenantId?: 
   return admit(schema, raw, { where: 'wakePausedRuns' });
 }
 
+/** The sweep's activities (src/activities/sweep-activities.ts): what the sweep workflow sends them. */
+const SWEEP_ACTIVITY_INPUTS = {
+  nseUser: (args: readonly unknown[]) => {
+    if (args.length !== 0) throw invalidInput(`nseUser: takes no argument, not ${args.length}`);
+  },
+  listJobsPage: (args: readonly unknown[]) =>
+    admit(
+      z.strictObject({ tenantId: text(64), offset: z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000)) }),
+      only(args, 'listJobsPage'),
+      { where: 'listJobsPage' },
+    ),
+  /** Only a path of the catalogue, as `readResource` (the sweep reads `<collection>/<id>`). */
+  readObject: (args: readonly unknown[]) => {
+    const path = admit(text(4096), only(args, 'readObject'), { where: 'readObject: path' });
+    if (!isCataloguePath(path)) throw invalidInput('readObject: path: not a resource path of the operation catalogue');
+    return path;
+  },
+  findJobOwners: (args: readonly unknown[]) =>
+    // Job ids as NSE writes them: they go into a visibility query (quoted there too).
+    admit(
+      z.array(z.string().check(z.regex(SWEPT_JOB_ID, 'must be an NSE job id'))).check(z.maxLength(100)),
+      only(args, 'findJobOwners'),
+      { where: 'findJobOwners' },
+    ),
+} as const;
+
 /**
  * Each activity by name, with the function its implementation calls first on its arguments (as an array, so the
  * count is checked too). An activity without an entry fails test/unit/activity-inputs.test.ts.
@@ -93,6 +120,7 @@ export const ACTIVITY_INPUTS = {
       where: 'scrubTexts',
       maxBytes: MAX_BEFORE_BYTES,
     }),
+  ...SWEEP_ACTIVITY_INPUTS,
 } as const;
 
 /** The one argument of an activity that takes one. */

@@ -41,6 +41,9 @@ export interface ValidSweepInput {
   holdMs: number;
 }
 
+/** The job ids the sweep looks up runs for (they go into a visibility query); NSE's are 24 hex digits. */
+export const SWEPT_JOB_ID = /^[\w.:-]{1,255}$/;
+
 /** A create job as the sweep keeps it: only what it reports and decides on. */
 export interface SweptJob {
   id: string;

@@ -21,6 +21,7 @@ import {
 import type { SweepActivities } from '../activities/sweep-activities';
 import { parseSweepInput } from '../shared/entries';
 import { invalidInput } from '../shared/failures';
+import { isSafePathSegment } from '../shared/nse-paths';
 import { findOperation } from '../shared/operations';
 import {
   createSpecOfType,
@@ -29,6 +30,7 @@ import {
   sweepFindingsUpdate,
   sweepStatusQuery,
   sweepUndoOf,
+  SWEPT_JOB_ID,
   undoSweptObjectUpdate,
   type JobOwner,
   type NseUser,
@@ -164,8 +166,10 @@ class Sweep {
     }
     this.createJobs += creates.length;
     const owners: Record<string, JobOwner> = {};
-    for (let i = 0; i < creates.length; i += OWNER_QUERY_SIZE)
-      Object.assign(owners, await findJobOwners(creates.slice(i, i + OWNER_QUERY_SIZE).map((job) => job.id)));
+    // A job id no run could record (none of NSE's) is owned by no run.
+    const ownable = creates.filter((job) => SWEPT_JOB_ID.test(job.id));
+    for (let i = 0; i < ownable.length; i += OWNER_QUERY_SIZE)
+      Object.assign(owners, await findJobOwners(ownable.slice(i, i + OWNER_QUERY_SIZE).map((job) => job.id)));
     // A run that completed owns its object; one still running may yet undo it.
     const suspects = creates.filter((job) => {
       const status = owners[job.id]?.status;
@@ -187,7 +191,8 @@ class Sweep {
     owner: JobOwner | undefined,
   ): Promise<SweepFinding | undefined> {
     const spec = createSpecOfType(job.objectType);
-    if (!spec) return undefined; // a type nse-flow does not know: see the limits in docs/operations.md
+    // A type nse-flow does not know, or an id that is no path segment: see the limits in docs/operations.md.
+    if (!spec || !isSafePathSegment(job.objectId)) return undefined;
     const object = await reads.readObject(`${spec.path}/${encodeURIComponent(job.objectId)}`);
     // A snapshot's job names its parent disk or share: that object is not what the job made.
     if (!object.exists || (object.name !== undefined && job.objectName !== '' && object.name !== job.objectName))

@@ -5,7 +5,7 @@
  * `InvalidInput` and no call to its NSE client. What our workflows send is admitted.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities } from '../../src/activities';
+import { createActivities, createSweepActivities } from '../../src/activities';
 import type { NseClient } from '../../src/nse/client';
 import { ACTIVITY_INPUTS, isCataloguePath } from '../../src/shared/activity-inputs';
 import { FailureType } from '../../src/shared/failures';
@@ -81,6 +81,16 @@ const HOSTILE: Record<keyof typeof ACTIVITY_INPUTS, unknown[][]> = {
     ['/v2.1/disks/d1', ['name'], 'third'],
   ],
   scrubTexts: [[], [null], [['ok', 5]], [['\ud800']], [Array.from({ length: 1001 }, () => 'x')]],
+  nseUser: [[null], [{}]],
+  listJobsPage: [
+    [],
+    [null],
+    [{ tenantId: 't1', offset: -1 }],
+    [{ tenantId: '\ud800', offset: 0 }],
+    [{ tenantId: 't1' }],
+  ],
+  readObject: [[], ['/v2.1/users/u1'], ['/v2.1/hostgroups/..'], ['/v2.1/hostgroups/a%2Fb'], [{ path: 'x' }]],
+  findJobOwners: [[], [null], [["j1' OR WorkflowType != ''"]], [Array.from({ length: 101 }, (_, i) => `j${i}`)]],
   wakePausedRuns: [
     [null],
     [{ taskQueue: '' }],
@@ -91,7 +101,11 @@ const HOSTILE: Record<keyof typeof ACTIVITY_INPUTS, unknown[][]> = {
 
 describe('activity inputs', () => {
   const { nse, used } = recordingClient();
-  const activities = createActivities({ nse }) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const auth = { kind: 'basic', username: 'u', password: 'p' } as const;
+  const activities = { ...createActivities({ nse }), ...createSweepActivities({ nse, auth }) } as unknown as Record<
+    string,
+    (...args: unknown[]) => Promise<unknown>
+  >;
 
   it('every activity the worker registers has an entry, and every entry a hostile case', () => {
     expect(Object.keys(activities).sort()).toEqual(Object.keys(ACTIVITY_INPUTS).sort());
@@ -127,6 +141,11 @@ describe('activity inputs', () => {
       tenantId: 't1',
     });
     expect(ACTIVITY_INPUTS.scrubTexts([["create disk 'db01'"]])).toEqual(["create disk 'db01'"]);
+    expect(ACTIVITY_INPUTS.listJobsPage([{ tenantId: 't1', offset: 100 }])).toEqual({ tenantId: 't1', offset: 100 });
+    expect(ACTIVITY_INPUTS.readObject(['/v2.1/hostgroups/5f1a00000000000000000abc'])).toBe(
+      '/v2.1/hostgroups/5f1a00000000000000000abc',
+    );
+    expect(ACTIVITY_INPUTS.findJobOwners([['job-1', 'job-2']])).toEqual(['job-1', 'job-2']);
     expect(ACTIVITY_INPUTS.readResource(['/v2.1/disks/d%20%C3%A9', ['name', 'size_gb']])).toEqual({
       path: '/v2.1/disks/d%20%C3%A9',
       keep: ['name', 'size_gb'],
