@@ -6,7 +6,7 @@
 import { NseClient } from '../../src/nse/client';
 import type { SweepReport } from '../../src/shared/sweep';
 import { SWEEP_SCHEDULE_ID, sweepFindingsUpdate } from '../../src/shared/sweep';
-import { SIM_FIXTURES } from '../../src/simulator/fixtures';
+import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { nseTaskQueue, SweepSearchAttributes } from '../../src/shared/workflow-api';
 import { hostgroupFields, hostgroupOperation } from '../helpers/fixtures';
 import { replayAndMaybeRecord, waitFor } from '../helpers/scenario';
