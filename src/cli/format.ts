@@ -91,8 +91,10 @@ export function describeResult(result: OperationResult | ProvisionResult | BulkR
     const failed = result.items.filter((item) => item.outcome === 'failed');
     const lines = failed.slice(0, 20).map((item) => `  ${item.key}: failed: ${item.message ?? ''}`);
     const more = failed.length > 20 ? [`  ... ${failed.length - 20} more (--json for every item)`] : [];
+    const reused = result.items.filter((item) => item.reused).length;
     return [
-      `completed bulk ${result.bulk}: ${result.done} of ${result.total} done, ${result.failed} failed`,
+      `completed bulk ${result.bulk}: ${result.done} of ${result.total} done` +
+        `${reused > 0 ? ` (${reused} reused)` : ''}, ${result.failed} failed`,
       ...lines,
       ...more,
     ].join('\n');
@@ -177,7 +179,9 @@ function headline(fields: Fields, key?: string): string {
     .filter(([field, value]) => !used.has(field) && NOTED_FIELDS.has(field) && isShown(scalar(value)))
     .map(([field, value]) => `${field} ${scalar(value)}`);
   const title = [key, name?.[1]].filter(Boolean).join(' ');
-  const said = [outcome?.[1], text?.[1]].filter(Boolean).join('; ');
+  // A redrive's item carried over from the earlier run: `done, reused`.
+  const reused = fields.reused === true && outcome ? ', reused' : '';
+  const said = [outcome && `${outcome[1]}${reused}`, text?.[1]].filter(Boolean).join('; ');
   const main = title && said ? `${title}: ${said}` : title || said;
   if (!main) return noted.join(', ');
   return noted.length > 0 ? `${main} (${noted.join(', ')})` : main;

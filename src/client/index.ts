@@ -88,9 +88,10 @@ export type StartedRun<W extends Workflow> = WorkflowHandle<W> & Acceptance & { 
 
 export interface StartOptions {
   /**
-   * Same key, same run: the workflow id derives from it (`nse-flow-op-<key>`, `nse-flow-plan-<key>`). A second start
-   * while the first run is open returns that run; once it has closed, the start throws
-   * `WorkflowExecutionAlreadyStartedError` (the key is spent: read the first run by its workflow id).
+   * Same key, same run: the workflow id derives from it (`nse-flow-op-<key>`, `nse-flow-plan-<key>`,
+   * `nse-flow-bulk-<key>`). A second start returns that run, open or closed, and starts nothing new (read a closed
+   * one's outcome with `result`); only with `waitForAcceptance: false` does a closed run's key throw
+   * `WorkflowExecutionAlreadyStartedError`.
    */
   idempotencyKey?: string;
   workflowId?: string;
@@ -274,17 +275,28 @@ export class NseFlowClient {
 
   /**
    * Starts a bulk: one operation run per item (docs/contract.md, Bulks). With an idempotency key the workflow id
-   * derives from it (`nse-flow-bulk-<key>`), with the same guarantees as {@link startProvisioning}.
+   * derives from it (`nse-flow-bulk-<key>`), with the same guarantees as {@link startProvisioning}: the same key
+   * answers the bulk it started, open or closed, and starts nothing new.
    */
   async startBulk(
     bulk: BulkInput,
     options: StartOptions = {},
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof bulkWorkflow>> {
-    return await this.temporal.workflow.start<typeof bulkWorkflow>('bulkWorkflow', {
-      ...this.startPolicies(newRunId('bulk', bulk.name, options), options),
-      args: [bulk],
-      ...bulkStartMetadata(bulk),
-    });
+    const workflowId = newRunId('bulk', bulk.name, options);
+    try {
+      return await this.temporal.workflow.start<typeof bulkWorkflow>('bulkWorkflow', {
+        ...this.startPolicies(workflowId, options),
+        args: [bulk],
+        ...bulkStartMetadata(bulk),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError && options.idempotencyKey)) throw err;
+      // The key is spent on a bulk that has closed: answer that bulk, as a keyed plan or operation does.
+      const handle = this.temporal.workflow.getHandle<typeof bulkWorkflow>(workflowId);
+      const description = await handle.describe();
+      const firstExecutionRunId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;
+      return Object.assign(handle, { firstExecutionRunId });
+    }
   }
 
   /** Changes a running bulk's limits; answers those now in force. Rejected (`InvalidInput`) for bad values. */

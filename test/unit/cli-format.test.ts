@@ -3,7 +3,14 @@
  * any depth, including fields it has never heard of, and leaves a job's raw NSE record to `--json`.
  */
 import { choiceOption } from '../../src/cli/choice-option';
-import { describeCancelled, describeFailure, describeProgress, describeStatus, table } from '../../src/cli/format';
+import {
+  describeCancelled,
+  describeFailure,
+  describeProgress,
+  describeResult,
+  describeStatus,
+  table,
+} from '../../src/cli/format';
 
 it('prints a failure with no details as its type and message alone', () => {
   expect(describeFailure('CancelledFailure', 'Workflow cancelled', [])).toBe(
@@ -149,6 +156,26 @@ it('prints each failed item of a bulk by its key with its whole reason', () => {
     { bulk: 'b', items: [{ key: 'k2', outcome: 'failed', message: reason }] },
   ]);
   expect(text).toContain(`    - k2: failed; ${reason}`);
+});
+
+it("marks a redrive's items carried over from the earlier run as reused, in a failure and in a result", () => {
+  const items = [
+    { key: 'k1', outcome: 'done' as const, objectId: 'o1', reused: true as const },
+    { key: 'k2', outcome: 'failed' as const, message: 'NSE job j ended ERROR' },
+  ];
+  const failure = describeFailure('BulkFailed', 'bulk b: 1 failed item is more than the tolerated 20%', [
+    { bulk: 'b', items },
+  ]);
+  expect(failure).toContain('    - k1: done, reused (objectId o1)');
+  expect(failure).toContain('    - k2: failed; NSE job j ended ERROR');
+  const result = describeResult({
+    bulk: 'b',
+    total: 3,
+    done: 2,
+    failed: 1,
+    items: [...items, { key: 'k3', outcome: 'done' }],
+  });
+  expect(result.split('\n')[0]).toBe('completed bulk b: 2 of 3 done (1 reused), 1 failed');
 });
 
 it('takes a choice in any case and refuses an unknown one, naming the choices', () => {
