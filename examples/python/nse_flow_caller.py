@@ -5,6 +5,9 @@ plan's first call) and idempotency keys, sets the static summary, details and fa
 reads a typed failure (`NseJobFailed` with its details, `InvalidInput` with its message), queries the status of a
 running run and cancels it. It prints what it saw as one JSON object.
 
+The key names every run it starts: run again with the same key, it reads the runs that key started (listed under
+`existing`, with a line on stderr) instead of starting them again. A new key starts new runs. See README.md here.
+
     pip install -r examples/python/requirements.txt
     python examples/python/nse_flow_caller.py --tenant 5f1a00000000000000000001 \
         --subtenant 5f1a00000000000000000011 --zone zone-a --key order-4711
@@ -17,6 +20,7 @@ import asyncio
 import json
 import os
 import re
+import sys
 from typing import Any, Optional
 
 from temporalio.client import (
@@ -35,13 +39,14 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
 
 OPERATION_WORKFLOW = "nseOperationWorkflow"
 PLAN_WORKFLOW = "provisionWorkflow"
 NSE_PHASE = SearchAttributeKey.for_keyword("NsePhase")
 NSE_OBJECT_TYPE = SearchAttributeKey.for_keyword("NseObjectType")
 NSE_TENANT_ID = SearchAttributeKey.for_keyword("NseTenantId")
+NSE_JOB_ID = SearchAttributeKey.for_keyword("NseJobId")
 # Poll the simulator's jobs quickly; a real NSE job takes minutes, and the defaults suit it.
 FAST_POLL = {"initialIntervalMs": 20, "maxIntervalMs": 40}
 
@@ -75,37 +80,72 @@ def start_attributes(object_type: str, tenant_id: Optional[str]) -> TypedSearchA
     return TypedSearchAttributes(pairs)
 
 
+class Runs:
+    """The runs this caller reached, and which of them its key had started before (closed, so not started again)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.existing: list[str] = []
+
+    def spent(self, workflow_id: str) -> WorkflowHandle[Any, Any]:
+        """The closed run a spent key names: a start with that key is refused (docs/contract.md), so read it."""
+        self.existing.append(workflow_id)
+        return self.client.get_workflow_handle(workflow_id)
+
+    async def acceptance(self, workflow_id: str, first_step: Optional[str] = None) -> dict[str, Any]:
+        """What `accepted` answered for a closed run, from what it left: its first run id and the `NseJobId` it (or,
+        for a plan, its first step's run) published."""
+        description = await self.client.get_workflow_handle(workflow_id).describe()
+        accepted: dict[str, Any] = {
+            "workflowId": workflow_id,
+            "runId": description.raw_info.first_run_id or description.run_id,
+        }
+        carrier = description
+        if first_step is not None:
+            accepted.update(step=first_step, stepWorkflowId=f"{workflow_id}/{first_step}")
+            carrier = await self.client.get_workflow_handle(accepted["stepWorkflowId"]).describe()
+        job_id = carrier.typed_search_attributes.get(NSE_JOB_ID)
+        if job_id:
+            accepted["nseJobId"] = job_id
+        return accepted
+
+
 async def start_operation(
-    client: Client, task_queue: str, run_input: dict[str, Any], idempotency_key: str
+    runs: Runs, task_queue: str, run_input: dict[str, Any], idempotency_key: str
 ) -> WorkflowHandle[Any, Any]:
-    """Starts nseOperationWorkflow; the same key returns the open run instead of a second one."""
+    """Starts nseOperationWorkflow; the same key returns the open run, or the closed one, instead of a second one."""
     operation, tenant_id = run_input["operation"], run_input.get("tenantId")
     details = f"NSE operation `{operation}`" + (f" for tenant `{tenant_id}`" if tenant_id else "")
-    return await client.start_workflow(
-        OPERATION_WORKFLOW,
-        run_input,
-        id=f"nse-flow-op-{idempotency_key}",
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        static_summary=operation_summary(operation, run_input["input"]),
-        static_details=details,
-        search_attributes=start_attributes(operation.split("-", 1)[1], tenant_id),
-        priority=tenant_priority(tenant_id),
-    )
+    workflow_id = f"nse-flow-op-{idempotency_key}"
+    try:
+        return await runs.client.start_workflow(
+            OPERATION_WORKFLOW,
+            run_input,
+            id=workflow_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            static_summary=operation_summary(operation, run_input["input"]),
+            static_details=details,
+            search_attributes=start_attributes(operation.split("-", 1)[1], tenant_id),
+            priority=tenant_priority(tenant_id),
+        )
+    except WorkflowAlreadyStartedError:
+        return runs.spent(workflow_id)
 
 
 async def start_accepted(
-    client: Client, task_queue: str, run_input: dict[str, Any], idempotency_key: str
+    runs: Runs, task_queue: str, run_input: dict[str, Any], idempotency_key: str
 ) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
     """Starts nseOperationWorkflow with the `accepted` update (update-with-start): returns once NSE accepted the
-    call, with its job id; the same key answers the same run and job while it is open."""
+    call, with its job id; the same key answers the same run and job, open or closed."""
     operation, tenant_id = run_input["operation"], run_input.get("tenantId")
     details = f"NSE operation `{operation}`" + (f" for tenant `{tenant_id}`" if tenant_id else "")
+    workflow_id = f"nse-flow-op-{idempotency_key}"
     start = WithStartWorkflowOperation(
         OPERATION_WORKFLOW,
         run_input,
-        id=f"nse-flow-op-{idempotency_key}",
+        id=workflow_id,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -114,20 +154,25 @@ async def start_accepted(
         search_attributes=start_attributes(operation.split("-", 1)[1], tenant_id),
         priority=tenant_priority(tenant_id),
     )
-    accepted = await client.execute_update_with_start_workflow("accepted", start_workflow_operation=start)
+    try:
+        accepted = await runs.client.execute_update_with_start_workflow("accepted", start_workflow_operation=start)
+    except WorkflowAlreadyStartedError:
+        return await runs.acceptance(workflow_id), runs.spent(workflow_id)
     return accepted, await start.workflow_handle()
 
 
 async def start_plan(
-    client: Client, task_queue: str, plan: dict[str, Any], idempotency_key: str
+    runs: Runs, task_queue: str, plan: dict[str, Any], idempotency_key: str
 ) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
     """Starts provisionWorkflow with the `accepted` update, the plan's summary and one details line per step: returns
-    once NSE accepted the first step's call, with that step and its job id."""
+    once NSE accepted the first step's call, with that step and its job id (a closed plan of the key: from its
+    first step's run)."""
     steps = plan["steps"]
+    workflow_id = f"nse-flow-plan-{idempotency_key}"
     start = WithStartWorkflowOperation(
         PLAN_WORKFLOW,
         plan,
-        id=f"nse-flow-plan-{idempotency_key}",
+        id=workflow_id,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -136,7 +181,10 @@ async def start_plan(
         search_attributes=start_attributes("plan", plan.get("tenantId")),
         priority=tenant_priority(plan.get("tenantId")),
     )
-    accepted = await client.execute_update_with_start_workflow("accepted", start_workflow_operation=start)
+    try:
+        accepted = await runs.client.execute_update_with_start_workflow("accepted", start_workflow_operation=start)
+    except WorkflowAlreadyStartedError:
+        return await runs.acceptance(workflow_id, steps[0]["id"]), runs.spent(workflow_id)
     return accepted, await start.workflow_handle()
 
 
@@ -179,12 +227,12 @@ def hostgroup(args: argparse.Namespace, name: str, poll: dict[str, Any]) -> dict
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    client = await Client.connect(args.address, namespace=args.namespace)
+    runs = Runs(await Client.connect(args.address, namespace=args.namespace))
     queue, key = args.task_queue, args.key
     seen: dict[str, Any] = {}
 
     operation = hostgroup(args, f"py-{key}", FAST_POLL)
-    seen["accepted"], handle = await start_accepted(client, queue, operation, f"{key}-op")
+    seen["accepted"], handle = await start_accepted(runs, queue, operation, f"{key}-op")
     seen["operation"] = await outcome(handle)
 
     plan = {
@@ -210,23 +258,34 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             },
         ],
     }
-    seen["planAccepted"], plan_handle = await start_plan(client, queue, plan, f"{key}-plan")
+    seen["planAccepted"], plan_handle = await start_plan(runs, queue, plan, f"{key}-plan")
     seen["plan"] = await outcome(plan_handle)
 
     # The simulator ends the job of a "fail-" name ERROR: nse-flow undoes it and the run fails NseJobFailed.
     failing = hostgroup(args, f"fail-py-{key}", FAST_POLL)
-    seen["jobFailed"] = await outcome(await start_operation(client, queue, failing, f"{key}-fail"))
+    seen["jobFailed"] = await outcome(await start_operation(runs, queue, failing, f"{key}-fail"))
 
     invalid = hostgroup(args, f"py-{key}-invalid", FAST_POLL)
     del invalid["input"]["protocol"]
-    seen["invalid"] = await outcome(await start_operation(client, queue, invalid, f"{key}-invalid"))
+    seen["invalid"] = await outcome(await start_operation(runs, queue, invalid, f"{key}-invalid"))
 
     # A run that reads its job once a minute stays open long enough to be asked and cancelled.
     slow_poll = {"initialIntervalMs": 60_000, "maxIntervalMs": 60_000}
-    slow = await start_operation(client, queue, hostgroup(args, f"py-{key}-slow", slow_poll), f"{key}-slow")
-    seen["status"] = await wait_for_phase(slow, "polling")
-    await slow.cancel()
+    slow = await start_operation(runs, queue, hostgroup(args, f"py-{key}-slow", slow_poll), f"{key}-slow")
+    if slow.id in runs.existing:
+        # Closed already (cancelled by the first run of this key): a query still answers its last status.
+        seen["status"] = await slow.query("status")
+    else:
+        seen["status"] = await wait_for_phase(slow, "polling")
+        await slow.cancel()
     seen["cancelled"] = await outcome(slow)
+    if runs.existing:
+        seen["existing"] = runs.existing
+        print(
+            f"key {key}: {len(runs.existing)} runs of this key existed already and were read, not started again "
+            "(a new --key starts new runs)",
+            file=sys.stderr,
+        )
     return seen
 
 

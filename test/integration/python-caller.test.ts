@@ -31,6 +31,7 @@ interface Seen {
   invalid: Outcome;
   status: Record<string, unknown>;
   cancelled: Outcome;
+  existing?: string[];
 }
 
 const ajv = new Ajv2020({ strict: true, strictRequired: false });
@@ -43,11 +44,12 @@ describe('a Python caller (temporalio package only)', () => {
   const harness = useTestWorker({ queue: 'python-caller', client: true, simulator: { rules: [quickUndo] } });
   let python: string;
   let seen: Seen;
+  /** The same caller run again with the same key, as examples/python/README.md describes. */
+  let again: { seen: Seen; stderr: string };
   const key = `k${Date.now().toString(36)}`;
 
-  beforeAll(async () => {
-    python = await pythonWithTemporalio();
-    const { stdout } = await run(
+  const runCaller = async (): Promise<{ seen: Seen; stderr: string }> => {
+    const { stdout, stderr } = await run(
       python,
       [
         path.join(PYTHON_EXAMPLE_DIR, 'nse_flow_caller.py'),
@@ -56,8 +58,14 @@ describe('a Python caller (temporalio package only)', () => {
       ],
       { timeout: 120_000 },
     );
-    seen = JSON.parse(stdout) as Seen;
-  }, 300_000);
+    return { seen: JSON.parse(stdout) as Seen, stderr };
+  };
+
+  beforeAll(async () => {
+    python = await pythonWithTemporalio();
+    ({ seen } = await runCaller());
+    again = await runCaller();
+  }, 400_000);
 
   it('runs an operation to its result, under the idempotency key id', () => {
     expect(seen.operation.workflowId).toBe(`nse-flow-op-${key}-op`);
@@ -102,6 +110,21 @@ describe('a Python caller (temporalio package only)', () => {
     expect(seen.cancelled.failure).toMatchObject({ type: 'Cancelled' });
     const deletes = await harness.sim.requests('DELETE', '/v2.1/hostgroups/*');
     expect(deletes.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reads the runs of its key on a second run instead of starting them again, and says so', async () => {
+    const ids = [seen.operation, seen.plan, seen.jobFailed, seen.invalid, seen.cancelled].map((o) => o.workflowId);
+    expect(seen.existing).toBeUndefined();
+    expect(again.seen.existing).toEqual(ids);
+    expect(again.stderr).toContain(`key ${key}: 5 runs of this key existed already and were read, not started again`);
+    const { status: _status, existing: _existing, ...rest } = again.seen;
+    const { status: _firstStatus, ...first } = seen;
+    expect(rest).toEqual(first);
+    // The slow run's last status, read from the closed run: cancelled, its job undone.
+    expect(again.seen.status).toMatchObject({ operation: 'create-hostgroup', phase: 'cancelled' });
+    // Nothing new reached NSE: one create per name, the second run included.
+    const creates = await harness.sim.requests('POST', '/v2.1/hostgroups');
+    expect(creates.length).toBe(4); // py-<key>, py-<key>-plan, fail-py-<key>, py-<key>-slow
   });
 
   it('sets the static summary and details the TypeScript client sets', async () => {
