@@ -170,10 +170,11 @@ function banner(info: {
     ...(codecServer
       ? ['  export NSE_FLOW_CODEC_KEYS=...   # the same keys: the CLI seals and opens payloads itself']
       : []),
-    `  npx nse-flow run create-hostgroup --tenant ${SIM_FIXTURES.tenantId} --input '${example}' --wait`,
+    `  npx nse-flow run create-hostgroup --tenant ${SIM_FIXTURES.tenantId} --idempotency-key demo-1 --wait --input '${example}'`,
     '  npx nse-flow list',
-    '  npx nse-flow status <workflow id>     (its phase, job and the build it runs on)',
+    '  npx nse-flow status nse-flow-op-demo-1   (its phase, job and the build it runs on)',
     '  npx nse-flow jobs',
+    '  (README.md, "What you will see", goes on from there; the simulator\'s name rules: docs/simulator.md)',
     ...(codecServer
       ? [`  temporal workflow show --workflow-id <id> --address ${info.address} --codec-endpoint ${codecServer.url}`]
       : []),
