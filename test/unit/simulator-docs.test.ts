@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { planJob, type StateWord } from '../../src/simulator/rules';
+import { planJob, type StateWord } from '../../simulator/rules';
 
 const ROOT = path.join(__dirname, '..', '..');
 const doc = readFileSync(path.join(ROOT, 'docs', 'simulator.md'), 'utf8');
@@ -32,7 +32,7 @@ function documentedRules(): { prefix: string | undefined; reads: StateWord[] }[]
 it('documents every name prefix the simulator tests, with the reads its jobs answer', () => {
   const rules = documentedRules();
   // The prefixes in the simulator's code: each `startsWith('…')` on the name that decides a job's fate.
-  const source = readFileSync(require.resolve('../../src/simulator/rules'), 'utf8');
+  const source = readFileSync(require.resolve('../../simulator/rules'), 'utf8');
   const coded = [...source.matchAll(/fateName\.startsWith\('([^']+)'\)/g)].map((match) => match[1]);
   expect(coded.length).toBeGreaterThanOrEqual(4);
   expect(rules.map((rule) => rule.prefix).filter(Boolean)).toEqual(coded);
