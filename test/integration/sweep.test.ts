@@ -118,6 +118,11 @@ describe('sweep', () => {
       expect(attributes.priority?.priorityKey).toBe(5);
     }
 
+    // The sweeps deleted nothing by themselves: the only delete so far is the compensated run's own undo.
+    const deleted = async (): Promise<string[]> =>
+      (await harness.sim.ledger()).events.filter((e) => e.kind === 'delete').map((e) => e.id);
+    expect(await deleted()).toEqual([compensatedObject]);
+
     // Undo one reported object: a run of its own, through the open sweep; the object is gone afterwards.
     await expect(harness.client.undoSweptObject(completedObject)).rejects.toThrow(/no open sweep reported/);
     const { sweepId, undo } = await harness.client.undoSweptObject(left.objectId);
