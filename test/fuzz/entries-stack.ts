@@ -48,7 +48,11 @@ export async function runEntryFuzz(runs: number, seed: number): Promise<{ report
     const cases = fc.sample(entryCase, { numRuns: runs, seed });
     const started = Date.now();
     const report = await checkEntries(
-      { client: new Client({ connection }), taskQueue, nseRequests: async () => sim.app.sim.ledger().requests.length },
+      {
+        client: new Client({ connection }),
+        taskQueue,
+        nseRequests: async () => sim.app.sim.ledger().requests.map((r) => `${r.method} ${r.path}`),
+      },
       cases,
     );
     return { report, seconds: (Date.now() - started) / 1000 };

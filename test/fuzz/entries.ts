@@ -320,7 +320,8 @@ function payloads(args: Json[]): temporal.api.common.v1.IPayloads {
 export interface EntryTarget {
   client: Client;
   taskQueue: string;
-  nseRequests(): Promise<number>;
+  /** Every request the simulator received so far, as `METHOD path`. */
+  nseRequests(): Promise<string[]>;
 }
 
 /** What a check found: the cases run and, for each that broke a property, why. */
@@ -361,11 +362,15 @@ export async function checkEntries(target: EntryTarget, cases: EntryCase[], conc
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     for (const [kind, workflowId] of Object.entries(targets)) {
-      const failed = await failedTasks(target.client, workflowId);
-      if (failed > 0) problems.push(`target ${kind} ${workflowId}: ${failed} WorkflowTaskFailed events`);
+      const failed = await failedTaskCauses(target.client, workflowId);
+      if (failed.length > 0)
+        problems.push(
+          `target ${kind} ${workflowId}: ${failed.length} WorkflowTaskFailed events (${failed.join('; ')})`,
+        );
     }
-    const requests = (await target.nseRequests()) - before;
-    if (requests !== 0) problems.push(`the simulator recorded ${requests} requests`);
+    const requests = (await target.nseRequests()).slice(before.length);
+    if (requests.length !== 0)
+      problems.push(`the simulator recorded ${requests.length} requests (first: ${requests.slice(0, 5).join(', ')})`);
   } finally {
     await Promise.all([...Object.values(targets), ...started].map((id) => terminate(target.client, id)));
   }
@@ -387,7 +392,9 @@ async function startTargets({ client, taskQueue }: EntryTarget): Promise<Record<
   const ids = {} as Record<TargetKind, string>;
   for (const [kind, [workflow, input]] of Object.entries(inputs) as [TargetKind, [string, Json]][]) {
     ids[kind] = `fuzz-target-${kind}-${randomUUID()}`;
-    await start(client, taskQueue, ids[kind], workflow, input);
+    // No execution timeout: a target lives as long as the check (a 5,000-case check takes minutes); it is
+    // terminated at the end.
+    await start(client, taskQueue, ids[kind], workflow, input, null);
     await waitForFirstTask(client, ids[kind]);
   }
   return ids;
@@ -399,6 +406,7 @@ async function start(
   workflowId: string,
   workflow: string,
   input: Json,
+  timeout: google.protobuf.IDuration | null = RUN_TIMEOUT,
 ): Promise<void> {
   await client.workflowService.startWorkflowExecution({
     namespace: NAMESPACE,
@@ -407,7 +415,7 @@ async function start(
     workflowType: { name: workflow },
     taskQueue: { name: taskQueue },
     input: payloads([input]),
-    workflowExecutionTimeout: RUN_TIMEOUT,
+    ...(timeout === null ? {} : { workflowExecutionTimeout: timeout }),
   });
 }
 
@@ -498,8 +506,17 @@ async function history(client: Client, workflowId: string): Promise<temporal.api
 }
 
 async function failedTasks(client: Client, workflowId: string): Promise<number> {
-  return (await history(client, workflowId)).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
-    .length;
+  return (await failedTaskCauses(client, workflowId)).length;
+}
+
+/** The cause and message of each WorkflowTaskFailed event of the run. */
+async function failedTaskCauses(client: Client, workflowId: string): Promise<string[]> {
+  return (await history(client, workflowId))
+    .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
+    .map((e) => {
+      const attributes = e.workflowTaskFailedEventAttributes;
+      return `${String(attributes?.cause)}: ${attributes?.failure?.message ?? ''}`.slice(0, 300);
+    });
 }
 
 /** Waits (long-polling the history) for the run's first workflow task to complete or fail. */

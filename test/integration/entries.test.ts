@@ -20,7 +20,7 @@ describe('every entry a workflow has, with hostile arguments', () => {
       {
         client: harness.temporal.client,
         taskQueue: harness.taskQueue,
-        nseRequests: async () => (await harness.sim.ledger()).requests.length,
+        nseRequests: async () => (await harness.sim.ledger()).requests.map((r) => `${r.method} ${r.path}`),
       },
       cases,
     );
