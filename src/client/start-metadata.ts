@@ -1,10 +1,12 @@
 /**
  * What a starter sets on a run (docs/contract.md, "What a starter sets"): the static summary and details, the starting
  * search attributes and the priority. The client library, the Nexus handler and the bench use these; a caller in
- * another language sets the same.
+ * another language sets the same. The texts are scrubbed of the secrets this process knows (in the worker, whose
+ * Nexus handler starts runs, the worker's NSE password or token): a caller's object name may contain one.
  * @module
  */
 import type { Priority, SearchAttributePair } from '@temporalio/common';
+import { scrubText } from '../common/redact';
 import type { BulkInput } from '../shared/bulk';
 import { describeOperation, findOperation } from '../shared/operations';
 import type { ProvisionPlan } from '../shared/plans';
@@ -33,8 +35,10 @@ export function operationStartMetadata(input: OperationInput): StartMetadata {
   const fields = input.input !== null && typeof input.input === 'object' ? input.input : {};
   const summary = spec ? describeOperation(spec, fields) : String(input.operation);
   return {
-    staticSummary: summary.slice(0, 200),
-    staticDetails: `NSE operation \`${input.operation}\`${input.tenantId ? ` for tenant \`${input.tenantId}\`` : ''}`,
+    staticSummary: scrubText(summary).slice(0, 200),
+    staticDetails: scrubText(
+      `NSE operation \`${input.operation}\`${input.tenantId ? ` for tenant \`${input.tenantId}\`` : ''}`,
+    ),
     typedSearchAttributes: [
       { key: SearchAttributes.NsePhase, value: 'validating' },
       ...(spec ? [{ key: SearchAttributes.NseObjectType, value: spec.resource }] : []),
@@ -48,8 +52,10 @@ export function operationStartMetadata(input: OperationInput): StartMetadata {
 export function planStartMetadata(plan: ProvisionPlan): StartMetadata {
   const steps = Array.isArray(plan.steps) ? plan.steps : [];
   return {
-    staticSummary: `provision plan '${String(plan.name)}' (${steps.length} steps)`.slice(0, 200),
-    staticDetails: steps.map((step, i) => `${i + 1}. \`${String(step?.id)}\`: ${String(step?.operation)}`).join('\n'),
+    staticSummary: scrubText(`provision plan '${String(plan.name)}' (${steps.length} steps)`).slice(0, 200),
+    staticDetails: scrubText(
+      steps.map((step, i) => `${i + 1}. \`${String(step?.id)}\`: ${String(step?.operation)}`).join('\n'),
+    ),
     typedSearchAttributes: [
       { key: SearchAttributes.NsePhase, value: 'validating' },
       { key: SearchAttributes.NseObjectType, value: 'plan' },
@@ -65,7 +71,7 @@ export function bulkStartMetadata(bulk: BulkInput): StartMetadata {
   const total = typeof bulk.total === 'number' ? bulk.total : items;
   const operation = typeof bulk.operation === 'string' ? ` of ${bulk.operation}` : '';
   return {
-    staticSummary: `bulk '${String(bulk.name)}'${operation} (${total} items)`.slice(0, 200),
+    staticSummary: scrubText(`bulk '${String(bulk.name)}'${operation} (${total} items)`).slice(0, 200),
     staticDetails: bulk.redriveOf
       ? `Redrive of [${bulk.redriveOf.workflowId}](../${encodeURIComponent(bulk.redriveOf.workflowId)}/${bulk.redriveOf.runId}): ` +
         `${items} items to run, ${total - items} reused`
