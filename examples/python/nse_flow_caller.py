@@ -110,28 +110,32 @@ class Runs:
         return accepted
 
 
+def operation_start(run_input: dict[str, Any], task_queue: str, workflow_id: str) -> dict[str, Any]:
+    """The start options of an operation run with an idempotency key (docs/contract.md): its id and policies, the
+    static summary and details, the search attributes and the fairness key."""
+    operation, tenant_id = run_input["operation"], run_input.get("tenantId")
+    details = f"NSE operation `{operation}`" + (f" for tenant `{tenant_id}`" if tenant_id else "")
+    return {
+        "id": workflow_id,
+        "task_queue": task_queue,
+        "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+        "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        "static_summary": operation_summary(operation, run_input["input"]),
+        "static_details": details,
+        "search_attributes": start_attributes(operation.split("-", 1)[1], tenant_id),
+        "priority": tenant_priority(tenant_id),
+    }
+
+
 async def start_operation(
     runs: Runs, task_queue: str, run_input: dict[str, Any], idempotency_key: str
 ) -> WorkflowHandle[Any, Any]:
     """Starts nseOperationWorkflow; the same key returns the open run, or the closed one, instead of a second one."""
-    operation, tenant_id = run_input["operation"], run_input.get("tenantId")
-    details = f"NSE operation `{operation}`" + (f" for tenant `{tenant_id}`" if tenant_id else "")
-    workflow_id = f"nse-flow-op-{idempotency_key}"
+    options = operation_start(run_input, task_queue, f"nse-flow-op-{idempotency_key}")
     try:
-        return await runs.client.start_workflow(
-            OPERATION_WORKFLOW,
-            run_input,
-            id=workflow_id,
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            static_summary=operation_summary(operation, run_input["input"]),
-            static_details=details,
-            search_attributes=start_attributes(operation.split("-", 1)[1], tenant_id),
-            priority=tenant_priority(tenant_id),
-        )
+        return await runs.client.start_workflow(OPERATION_WORKFLOW, run_input, **options)
     except WorkflowAlreadyStartedError:
-        return runs.spent(workflow_id)
+        return runs.spent(options["id"])
 
 
 async def start_accepted(
@@ -139,21 +143,9 @@ async def start_accepted(
 ) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
     """Starts nseOperationWorkflow with the `accepted` update (update-with-start): returns once NSE accepted the
     call, with its job id; the same key answers the same run and job, open or closed."""
-    operation, tenant_id = run_input["operation"], run_input.get("tenantId")
-    details = f"NSE operation `{operation}`" + (f" for tenant `{tenant_id}`" if tenant_id else "")
     workflow_id = f"nse-flow-op-{idempotency_key}"
-    start = WithStartWorkflowOperation(
-        OPERATION_WORKFLOW,
-        run_input,
-        id=workflow_id,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        static_summary=operation_summary(operation, run_input["input"]),
-        static_details=details,
-        search_attributes=start_attributes(operation.split("-", 1)[1], tenant_id),
-        priority=tenant_priority(tenant_id),
-    )
+    options = operation_start(run_input, task_queue, workflow_id)
+    start = WithStartWorkflowOperation(OPERATION_WORKFLOW, run_input, **options)
     try:
         accepted = await runs.client.execute_update_with_start_workflow("accepted", start_workflow_operation=start)
     except WorkflowAlreadyStartedError:

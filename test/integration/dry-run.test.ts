@@ -3,43 +3,17 @@
  * the requests and exits 0 (2 for input a run would refuse), and afterwards the simulator's ledger is still empty and
  * no workflow of the id it would have used exists.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DryRun } from '../../src/client';
 import { hostgroupFields } from '../helpers/fixtures';
-import { testAddress } from '../helpers/temporal';
+import { cliEnvFor, runCli } from '../helpers/cli';
 import { useTestWorker } from '../helpers/worker';
-
-const ROOT = path.join(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'nse-flow.js');
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('nse-flow --dry-run', () => {
   const harness = useTestWorker({ queue: 'dry-run' });
 
-  function cli(args: string[]): Promise<CliRun> {
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: testAddress(),
-      NSE_FLOW_TASK_QUEUE: harness.taskQueue,
-      NSE_BASE_URL: harness.sim.url,
-      NSE_USERNAME: harness.sim.username,
-      NSE_PASSWORD: harness.sim.password,
-    };
-    return new Promise((resolve) => {
-      execFile(process.execPath, [BIN, ...args], { env, cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-      });
-    });
-  }
+  const cli = (args: string[]) => runCli(args, cliEnvFor(harness), 120_000);
 
   /** Nothing reached NSE, and there is no run of `workflowId`. */
   async function expectNothingDone(workflowId: string): Promise<void> {

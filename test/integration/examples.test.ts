@@ -4,40 +4,14 @@
  * for the same objects again (which NSE refuses with 412). examples/python runs twice in python-caller.test.ts; the
  * bulk's redrive runs in readme-commands.test.ts.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { testAddress } from '../helpers/temporal';
+import { cliEnvFor, runCli } from '../helpers/cli';
 import { useTestWorker } from '../helpers/worker';
-
-const ROOT = path.join(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'nse-flow.js');
-
-interface CliRun {
-  code: number | string;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the examples, run twice', () => {
   const harness = useTestWorker({ queue: 'examples' });
   const suffix = Date.now().toString(36);
 
-  function cli(args: string[]): Promise<CliRun> {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: testAddress(),
-      NSE_FLOW_TASK_QUEUE: harness.taskQueue,
-      NSE_BASE_URL: harness.sim.url,
-      NSE_USERNAME: harness.sim.username,
-      NSE_PASSWORD: harness.sim.password,
-    };
-    return new Promise((resolve) => {
-      execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: 180_000 }, (error, stdout, stderr) => {
-        resolve({ code: error ? (error.code ?? String(error.signal)) : 0, stdout, stderr });
-      });
-    });
-  }
+  const cli = (args: string[]) => runCli(args, cliEnvFor(harness));
 
   it.each([
     ['block-storage', 'provision examples/block-storage.json', 'nse-flow-plan-'],
