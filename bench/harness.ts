@@ -141,6 +141,18 @@ export const STANDING_RULES: SimRule[] = [
     states: [...Array<'RUNNING'>(8).fill('RUNNING'), 'NORMAL'],
   },
   {
+    comment: 'events per unchanged read (activity): a new RUNNING step every 3 s, NORMAL after 6 changes',
+    match: { method: 'POST', name: 'evact-' },
+    states: ['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'NORMAL'],
+    advance: { everyMs: 3_000 },
+  },
+  {
+    comment: 'events and server CPU per job (activity): RUNNING, then NORMAL after 12 s',
+    match: { method: 'POST', name: 'evload-' },
+    states: ['RUNNING', 'RUNNING', 'RUNNING', 'NORMAL'],
+    advance: { everyMs: 3_000 },
+  },
+  {
     comment: 'events per change (long poll): a new RUNNING step every 700 ms, NORMAL after 6 changes',
     match: { method: 'POST', name: 'evlp-' },
     states: ['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'NORMAL'],

@@ -5,8 +5,8 @@
 
 export interface Profile {
   name: 'quick' | 'full';
-  /** 1. History events per poll cycle: runs per poll mode. */
-  events: { runsPerMode: number };
+  /** 1. History events per poll cycle: runs per poll mode; `loadRuns` activity runs at once for the cost per job. */
+  events: { runsPerMode: number; loadRuns: number };
   /**
    * 2 and 4. Throughput and CPU at saturation: blocks of (operation, baseline), each a closed loop, at the level of
    * `ladder` (runs in flight) where both sides saturate; `concurrency` if the ladder is empty.
@@ -24,7 +24,7 @@ export interface Profile {
 
 export const QUICK: Profile = {
   name: 'quick',
-  events: { runsPerMode: 1 },
+  events: { runsPerMode: 1, loadRuns: 40 },
   throughput: { blocks: 3, ladder: [60, 120, 240, 480], concurrency: 60, warmupMs: 3_000, windowMs: 4_000 },
   reaction: { blocks: 2, runsPerMode: 8 },
   memory: { runs: 200 },
@@ -34,7 +34,7 @@ export const QUICK: Profile = {
 
 export const FULL: Profile = {
   name: 'full',
-  events: { runsPerMode: 2 },
+  events: { runsPerMode: 2, loadRuns: 100 },
   throughput: { blocks: 8, ladder: [60, 120, 240, 480, 960], concurrency: 60, warmupMs: 5_000, windowMs: 12_000 },
   reaction: { blocks: 3, runsPerMode: 20 },
   memory: { runs: 1_000 },

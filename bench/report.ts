@@ -34,10 +34,25 @@ const ratio = (s: Spread, digits = 2): string =>
 
 type Row = [figure: string, name: string, result: string, notes: string];
 
-function eventRows({ modes, baseline }: EventsResult): Row[] {
+export function eventRows({ modes, baseline, load }: EventsResult): Row[] {
   const rows: Row[] = [];
   for (const e of modes) {
-    if (e.mode === 'long-poll') {
+    if (e.shape === 'retries') {
+      rows.push([
+        '1',
+        'History events per unchanged read, `activity`',
+        `**${f(e.eventsPerCycle, 1)}**`,
+        `events between each awaitJobChange's scheduled and started events over the ${e.cycles} reads that found ` +
+          `the job unchanged (retried attempts); ${e.reads} reads in all; job changes every 3 s, read every 1 s`,
+      ]);
+      rows.push([
+        '1',
+        'History events per job change, `activity`',
+        `**${f(e.eventsPerChange ?? Number.NaN, 0)}**`,
+        `median gap between awaitJobChange completions (a change of the state word adds its upsert); ` +
+          `events per job (18 s, 6 changes): ${f(e.eventsPerJob ?? Number.NaN, 0)}`,
+      ]);
+    } else if (e.mode === 'long-poll') {
       rows.push([
         '1',
         'History events per job change, `long-poll`',
@@ -50,9 +65,18 @@ function eventRows({ modes, baseline }: EventsResult): Row[] {
         '1',
         `History events per poll cycle, \`${e.mode}\``,
         `**${f(e.eventsPerCycle, 0)}**`,
-        `median gap between TimerFired events over ${e.cycles} cycles; one cycle took ${f(e.cycleMs, 0)} ms`,
+        `median gap between TimerFired events over ${e.cycles} cycles; one cycle took ${f(e.cycleMs, 0)} ms` +
+          (e.shape === 'timers' ? `; events per job (18 s, 6 changes): ${f(e.eventsPerJob ?? Number.NaN, 0)}` : ''),
       ]);
     }
+  }
+  if (load) {
+    rows.push([
+      '1',
+      'Cost per job, `activity` (12 s job, 1 s reads): events / dev-server CPU / worker CPU',
+      `**${f(load.eventsPerJob, 0)}** events / **${f(load.serverCpuMsPerJob, 1)} ms** / ${f(load.workerCpuMsPerJob, 1)} ms`,
+      `${load.runs} runs at once; medians of history length, CPU over the block ÷ runs; ${f(load.readsPerJob, 1)} reads per job`,
+    ]);
   }
   const cost = (c: ModeEvents['fullRun']): string => `${c.events} / ${c.stateTransitions} / ${c.workflowTasks}`;
   rows.push([
