@@ -1,5 +1,7 @@
 export { createActivities } from './nse-activities';
 export type {
+  AwaitJobChangeInput,
+  JobChange,
   ControlActivities,
   GetJobInput,
   NseActivities,

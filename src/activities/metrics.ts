@@ -30,3 +30,10 @@ export function countNseRequestError(err: unknown): void {
   const status = err instanceof NseHttpError ? String(err.status) : 'none';
   meter()?.createCounter(MetricName.NseRequestErrors, '1', 'failed NSE requests by type').add(1, { error, status });
 }
+
+/** Counts one read of a job by an `activity` mode wait, where the read happens (its workflow adds no event for it). */
+export function countJobPoll(operation: string): void {
+  meter()
+    ?.createCounter(MetricName.JobPolls, '1', 'NSE job reads by the poll loop')
+    .add(1, { operation, poll_mode: 'activity' });
+}

@@ -4,10 +4,10 @@
  * @module
  */
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { countNseRequestError, countSubmitAdoption } from './metrics';
+import { countJobPoll, countNseRequestError, countSubmitAdoption } from './metrics';
 import type { NseClient } from '../nse/client';
 import { NseError, NseHttpError, NseProtocolError, NseUnsafePathError } from '../nse/errors';
-import { FailureType } from '../shared/failures';
+import { FailureType, rootMessage } from '../shared/failures';
 import { collectSecrets, findSecretProperty, scrubText } from '../common/redact';
 import {
   buildRequest,
@@ -18,9 +18,18 @@ import {
 } from '../shared/operations';
 import { UnsafePathValueError } from '../shared/nse-paths';
 import { ACTIVITY_INPUTS } from '../shared/activity-inputs';
+import { isTerminal, type Job } from '../shared/nse-types';
+import { intervalAfter, jittered } from '../shared/poll-interval';
 import { findSubmittedJob, lookUpExisting, type ExistingObject } from './adoption';
 import { assertNotPaused } from './pause-check';
-import type { ControlActivities, NseActivities, SubmitOperationInput, SubmitOutcome } from './types';
+import type {
+  AwaitJobChangeInput,
+  ControlActivities,
+  JobChange,
+  NseActivities,
+  SubmitOperationInput,
+  SubmitOutcome,
+} from './types';
 import { wakePausedRuns } from './wake-paused-runs';
 
 /** Built once in worker.ts; activities close over long-lived dependencies. The control workflow's ride along. */
@@ -98,6 +107,8 @@ export function createActivities({
       );
     },
 
+    awaitJobChange: async (request) => await awaitJobChange(nse, request),
+
     async readResource(...args: unknown[]) {
       const { path, keep } = ACTIVITY_INPUTS.readResource(args);
       await assertNotPaused();
@@ -111,6 +122,85 @@ export function createActivities({
       return await Promise.resolve(ACTIVITY_INPUTS.scrubTexts(args).map((text) => scrubText(text)));
     },
   };
+}
+
+/** Failures that end the call: the workflow decides (a vanished job, a path it must not read). */
+const ENDS_THE_CALL: ReadonlySet<string> = new Set([FailureType.NseNotFound, FailureType.InvalidInput]);
+
+/**
+ * The `activity` poll mode's read, after Temporal's polling guidance: one attempt reads the job once; a job that did
+ * not change fails the attempt with a retryable `JobUnchanged` whose `nextRetryDelay` is the next interval (capped,
+ * jittered), so the server schedules the next read (through the rate-limited NSE task queue, like every NSE call)
+ * and the run's history gets no event until the job changes or ends. Read faults are retried the same way (after
+ * NSE's Retry-After when it sent one); a 400/403 is retried too, since it says nothing about the job NSE accepted.
+ */
+async function awaitJobChange(nse: NseClient, request: AwaitJobChangeInput): Promise<JobChange> {
+  const { attempt } = Context.current().info;
+  const delayMs = jittered(
+    intervalAfter(request.intervalMs, attempt - 1, request.interval),
+    request.interval.jitterRatio,
+    Math.random(), // an activity, not workflow code: any random number will do
+  );
+  if (attempt === 1 && request.waitFirst) throw unchanged(request, 0, delayMs);
+  const reads = request.waitFirst ? attempt - 1 : attempt;
+  await assertNotPaused();
+  let job: Job;
+  try {
+    countJobPoll(request.operation);
+    job = await nse.getJob(request.jobId, { signal: Context.current().cancellationSignal });
+  } catch (err) {
+    const failure = asFailure(err);
+    // A refusal (a proxy's login redirect, a firewall's 403, a 400) is the run's to count and show; it reads again.
+    if (failure.type === FailureType.NseRejected) {
+      return { attempts: attempt, readError: { type: failure.type, message: failure.message } };
+    }
+    throw retriedAfter(failure, delayMs);
+  }
+  const changed = job.state !== request.lastState || job.updated !== request.lastUpdated;
+  if (changed || isTerminal(job.state)) return { job, attempts: attempt };
+  throw unchanged(request, reads, delayMs);
+}
+
+/** The retry that schedules the next read: benign (no failure log or metric), its message a wait a person reads. */
+function unchanged(request: AwaitJobChangeInput, reads: number, delayMs: number): ApplicationFailure {
+  const state = request.lastState ?? 'unread';
+  const read =
+    reads === 0
+      ? `just changed to ${state}`
+      : `still ${state} (read ${reads === 1 ? 'once' : `${reads} times`} since its last change)`;
+  return ApplicationFailure.create({
+    type: FailureType.JobUnchanged,
+    message: `NSE job ${request.jobId} ${read}`,
+    details: [{ jobId: request.jobId, state: request.lastState, reads }],
+    nextRetryDelay: delayMs,
+    category: 'BENIGN',
+  });
+}
+
+/** What an NSE client error becomes for the retry policy ({@link rethrowAsFailure}). */
+function asFailure(err: unknown): ApplicationFailure {
+  try {
+    return rethrowAsFailure(err);
+  } catch (failure) {
+    return failure instanceof ApplicationFailure
+      ? failure
+      : ApplicationFailure.create({ type: FailureType.NseUnavailable, message: rootMessage(failure) });
+  }
+}
+
+/**
+ * A read fault retried after the interval (or NSE's Retry-After, if longer), unless it ends the call
+ * ({@link ENDS_THE_CALL}: the run decides).
+ */
+function retriedAfter(failure: ApplicationFailure, delayMs: number): ApplicationFailure {
+  if (ENDS_THE_CALL.has(failure.type ?? '')) return failure;
+  const retryAfterMs = Number(failure.nextRetryDelay ?? 0);
+  return ApplicationFailure.create({
+    type: failure.type ?? FailureType.NseUnavailable,
+    message: failure.message,
+    details: failure.details ?? [],
+    nextRetryDelay: Math.max(delayMs, Number.isFinite(retryAfterMs) ? retryAfterMs : 0),
+  });
 }
 
 /**

@@ -3,7 +3,8 @@
  * from the implementation so the activities' helpers (adoption.ts) use these types without importing it.
  * @module
  */
-import type { Job, SubmitResult } from '../shared/nse-types';
+import type { Job, JobState, SubmitResult } from '../shared/nse-types';
+import type { IntervalPolicy } from '../shared/poll-interval';
 
 /** Input of {@link NseActivities.submitOperation}. */
 export interface SubmitOperationInput {
@@ -26,6 +27,32 @@ export interface GetJobInput {
   lastModified?: string;
 }
 
+/** Input of {@link NseActivities.awaitJobChange}: the job as last seen and when to read it again. */
+export interface AwaitJobChangeInput {
+  jobId: string;
+  /** The operation's catalogue name (a metric tag). */
+  operation: string;
+  /** The job as last seen (absent: never read, so any read is news): the same state and `updated` is no change. */
+  lastState?: JobState;
+  lastUpdated?: string;
+  /** The wait after the first attempt; each further attempt multiplies it by the backoff, up to the cap. */
+  intervalMs: number;
+  interval: IntervalPolicy;
+  /** The first attempt waits instead of reading (the job has just changed; read it again after the interval). */
+  waitFirst: boolean;
+}
+
+/**
+ * What {@link NseActivities.awaitJobChange} returns: the changed (or ended) job, or a refused read (400, 403, a login
+ * redirect: the run counts it and reads again), and the attempts it took.
+ */
+export interface JobChange {
+  job?: Job;
+  readError?: { type: string; message: string };
+  /** Attempts of this call, this one included (with `waitFirst`, the first did not read). */
+  attempts: number;
+}
+
 /** What workflows see (they import it with `import type`). */
 export interface NseActivities {
   /** Sends one async NSE call; a retry first adopts the job an ambiguous earlier attempt may have created. */
@@ -34,6 +61,12 @@ export interface NseActivities {
   findSubmittedJob(request: SubmitOperationInput): Promise<Job | null>;
   /** Reads a job once (or holds the read in long-poll mode). When to stop polling is the workflow's decision. */
   getJob(request: GetJobInput): Promise<Job>;
+  /**
+   * Reads the job once per attempt and returns only when it changed or ended; an unchanged read fails with a
+   * retryable `JobUnchanged` whose `nextRetryDelay` is the next interval, so the server schedules the next read and
+   * history gets no event until the job changes (the `activity` poll mode).
+   */
+  awaitJobChange(request: AwaitJobChangeInput): Promise<JobChange>;
   /**
    * Reads one resource record, redacted. With `keep` (the values an update is about to change, for its undo): only
    * those fields, exactly as NSE has them, never redacted; a secret-named one is refused without payload encryption.

@@ -7,6 +7,7 @@
  */
 import type { PendingCall, RunWaits } from '../client/pending';
 import type { BulkResult, BulkStatus } from '../shared/bulk';
+import { FailureType } from '../shared/failures';
 import type { OperationResult, OperationStatus, ProvisionResult, ProvisionStatus } from '../shared/workflow-api';
 
 export function describeStatus(status: OperationStatus | ProvisionStatus | BulkStatus): string {
@@ -59,6 +60,11 @@ export function describeProgress(
 
 /** One pending activity: why it has not finished, or undefined while it runs normally. */
 export function describeWait(call: PendingCall): string | undefined {
+  if (call.lastFailure?.type === FailureType.JobUnchanged) {
+    // Not a fault: the `activity` mode's read found the job as it was and the server schedules the next one.
+    const next = call.nextAttemptAt ? `; next read at ${call.nextAttemptAt}` : '';
+    return `waiting for a change: ${call.lastFailure.message}${next}`;
+  }
   if (call.lastFailure) {
     const type = call.lastFailure.type ? `${call.lastFailure.type}: ` : '';
     return `waiting on ${call.activity}, attempt ${call.attempt}; last failure ${type}${call.lastFailure.message}`;

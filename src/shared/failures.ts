@@ -50,6 +50,11 @@ export const FailureType = {
    * never the end of a run; the run waits for `resume` and makes the call again.
    */
   NsePaused: 'NsePaused',
+  /**
+   * A read of the `activity` poll mode found the job as it was: never the end of a run, the retry that schedules the
+   * next read (the pending activity's last failure, shown as a wait by `nse-flow status` and the Web UI).
+   */
+  JobUnchanged: 'JobUnchanged',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

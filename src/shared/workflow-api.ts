@@ -91,7 +91,11 @@ export interface PollPolicy {
   jitterRatio: number;
   /** Overall deadline of one wait, across continue-as-new. */
   timeoutMs: number;
-  /** Continue-as-new after this many polls in one run, even if the server has not suggested it yet. */
+  /**
+   * Continue-as-new after this many reads that reached the workflow in one run, even if the server has not suggested
+   * it yet: in `activity` mode one per change of the job (its unchanged reads are retries that add no history event),
+   * in the other modes one per read.
+   */
   maxPollsPerRun: number;
   /** Long-poll mode: how long NSE may hold one read (the simulator's `poll_timeout` extension), in seconds. */
   longPollSeconds: number;

@@ -1,17 +1,30 @@
 /**
- * The poll loop: reads the job and sleeps on a server-side timer between reads, with capped, jittered backoff, until
- * the job is terminal or the deadline passes. A long wait continues as new, carrying what the loop knows.
+ * The poll loop: reads the job until it is terminal or the deadline passes, with capped, jittered backoff between
+ * reads: in `activity` mode (the default) as the retries of one activity per change of the job, which add no history
+ * event; in `local` and `long-poll` mode on a server-side timer between reads. A long wait continues as new,
+ * carrying what the loop knows.
  * @module
  */
-import { continueAsNew, isCancellation, log, sleep, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
-import type { GetJobInput } from '../activities';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  isCancellation,
+  log,
+  sleep,
+  TimeoutFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { AwaitJobChangeInput, GetJobInput } from '../activities';
 import { countJobEnded, countJobPoll, countJobReadError } from './metrics';
 import { normaliseJobState } from '../shared/job-states';
 import { failure, FailureType, rootMessage } from '../shared/failures';
 import { isTerminal, JobState, type Job } from '../shared/nse-types';
 import { fillPath } from '../shared/nse-paths';
+import { intervalAfter, jittered } from '../shared/poll-interval';
 import { PollMode, type NseOperationWorkflow } from '../shared/workflow-api';
-import { failureType, getJobActivity, NsePriority, readResourceActivity } from './nse-calls';
+import { awaitJobChangeActivity, failureType, getJobActivity, NsePriority, readResourceActivity } from './nse-calls';
+import { unlessPaused } from './pause-wait';
 import type { OperationRun } from './run';
 
 /** What one wait for a job ended with. */
@@ -21,28 +34,27 @@ export interface WaitOutcome {
   vanished: boolean;
 }
 
+/** Reads the job once (`local`, `long-poll`) or until it changes (`activity`); undefined: read again. */
+type JobReader = (afterChange: boolean) => Promise<Job | undefined>;
+
 /**
  * Polls until the job is terminal. Read failures the retry policy gave up on are counted and the loop goes on
- * until the deadline; a 404 after the job was seen ends the wait with `vanished`.
+ * until the deadline; a 404 after the job was seen ends the wait with `vanished`. In `activity` mode one activity
+ * waits for each change of the job (its attempts are the reads, no history event each); the other modes read once
+ * per loop and wait on a workflow timer.
  */
 export async function awaitJob(
   run: OperationRun,
   { canContinueAsNew }: { canContinueAsNew: boolean },
 ): Promise<WaitOutcome> {
-  const jobId = run.jobId as string;
-  const read = getJobActivity(run.policy, `read NSE job ${jobId}`, run.nseCall(NsePriority.Read));
+  const read = run.policy.mode === PollMode.Activity ? changeReader(run) : singleReader(run);
+  let afterChange = false;
   for (;;) {
     let job: Job | undefined;
     try {
-      const request: GetJobInput = { jobId };
-      if (run.policy.mode === PollMode.LongPoll) {
-        request.longPollSeconds = run.policy.longPollSeconds;
-        request.lastModified = run.lastJob?.updated || undefined;
-      }
-      if (run.policy.mode !== PollMode.Local) run.progress.publish(); // a local read ends inside this workflow task
-      job = await read(request);
+      job = await read(afterChange);
     } catch (err) {
-      if (isCancellation(err)) throw err;
+      if (isCancellation(err) || failureType(err) === FailureType.PollDeadlineExceeded) throw err;
       const type = failureType(err);
       if (type === FailureType.NseNotFound && run.lastJob) {
         // Like ONTAP, NSE may forget finished jobs: the object itself then tells how the job ended.
@@ -52,11 +64,10 @@ export async function awaitJob(
         return settled ? { job: settled, vanished: false } : { job: run.lastJob, vanished: true };
       }
       // A proxy's login redirect, a firewall's 403 or a 400 says nothing about the job NSE accepted: read again.
-      noteReadError(run, type, err);
+      noteReadError(run, type, rootMessage(err));
     }
-    run.polls++;
     run.pollsThisRun++;
-    countJobPoll(run.spec.name, run.policy.mode); // replay-aware: not re-emitted, no history event
+    afterChange = true;
     if (job) {
       const changed = job.updated !== run.lastJob?.updated || job.state !== run.lastJob?.state;
       if (!job.stateKnown) noteUnknownWords(run, job);
@@ -74,19 +85,103 @@ export async function awaitJob(
         continue;
       }
     }
-    if (Date.now() + run.intervalMs > run.deadline) throw deadlineFailure(run);
+    // `activity` mode: the next call's first attempt waits the interval, on the server, with no timer here.
+    const timed = run.policy.mode !== PollMode.Activity;
+    if (timed && Date.now() + run.intervalMs > run.deadline) throw deadlineFailure(run);
     if (canContinueAsNew && (run.pollsThisRun >= run.policy.maxPollsPerRun || workflowInfo().continueAsNewSuggested))
       await continueRunAsNew(run);
-    const delay = jittered(run.intervalMs, run.policy.jitterRatio);
+    if (!timed) continue;
+    const delay = jittered(run.intervalMs, run.policy.jitterRatio, Math.random()); // seeded: replay draws the same
     run.nextPollAt = Date.now() + delay;
     run.progress.publish();
-    await sleep(delay, { summary: `wait before reading NSE job ${jobId}` });
-    run.intervalMs = Math.min(run.intervalMs * run.policy.backoffCoefficient, run.policy.maxIntervalMs);
+    await sleep(delay, { summary: `wait before reading NSE job ${run.jobId}` });
+    run.intervalMs = intervalAfter(run.intervalMs, 1, run.policy);
   }
 }
 
-function deadlineFailure(run: OperationRun): ApplicationFailure {
-  const reads = run.readErrors > 0 ? ` (${run.readErrors} reads got no job; last: ${run.lastReadError})` : '';
+/** The `local` and `long-poll` read: one activity per read, each counted as a poll. */
+function singleReader(run: OperationRun): JobReader {
+  const jobId = run.jobId as string;
+  const read = getJobActivity(run.policy, `read NSE job ${jobId}`, run.nseCall(NsePriority.Read));
+  return async () => {
+    const request: GetJobInput = { jobId };
+    if (run.policy.mode === PollMode.LongPoll) {
+      request.longPollSeconds = run.policy.longPollSeconds;
+      request.lastModified = run.lastJob?.updated || undefined;
+      run.progress.publish(); // a local read ends inside this workflow task
+    }
+    try {
+      return await read(request);
+    } finally {
+      run.polls++;
+      countJobPoll(run.spec.name, run.policy.mode); // replay-aware: not re-emitted, no history event
+    }
+  };
+}
+
+/**
+ * The `activity` read: one `awaitJobChange` call until the job changes or ends. Its attempts are the reads (counted
+ * as polls, and by the activity's metric where they happen); the interval grows with them as it would with timers.
+ * After a change (`afterChange`) the call's first attempt waits the interval instead of reading. The call is bounded
+ * by the deadline; one that ran out of time after `extendDeadline` moved the deadline answers undefined (call again).
+ */
+function changeReader(run: OperationRun): JobReader {
+  const jobId = run.jobId as string;
+  return async (afterChange) => {
+    const input: AwaitJobChangeInput = {
+      jobId,
+      operation: run.spec.name,
+      ...(run.lastJob ? { lastState: run.lastJob.state, lastUpdated: run.lastJob.updated } : {}),
+      intervalMs: run.intervalMs,
+      interval: {
+        maxIntervalMs: run.policy.maxIntervalMs,
+        backoffCoefficient: run.policy.backoffCoefficient,
+        jitterRatio: run.policy.jitterRatio,
+      },
+      waitFirst: afterChange,
+    };
+    run.nextPollAt = undefined;
+    run.progress.publish();
+    let deadline = run.deadline; // of the last call: a pause before it moved it, an extendDeadline after it
+    try {
+      const { job, readError, attempts } = await unlessPaused(async () => {
+        deadline = run.deadline;
+        if (Date.now() >= deadline) throw deadlineFailure(run);
+        const call = run.nseCall(NsePriority.Read);
+        const summary = `wait for a change of NSE job ${jobId}`;
+        return await awaitJobChangeActivity(run.policy, summary, call, run.deadline - Date.now())(input);
+      });
+      run.polls += afterChange ? attempts - 1 : attempts;
+      run.intervalMs = intervalAfter(run.intervalMs, attempts - 1, run.policy);
+      if (readError) noteReadError(run, readError.type, readError.message);
+      return job;
+    } catch (err) {
+      if (failureType(err) === FailureType.JobUnchanged && !ranOutOfTime(err)) return undefined; // cancel requested
+      if (!ranOutOfTime(err)) throw err;
+      if (run.deadline > deadline && Date.now() < run.deadline) return undefined;
+      throw deadlineFailure(run, err);
+    }
+  };
+}
+
+/** An activity that ran out of its schedule-to-close time, or whose next attempt would have. */
+function ranOutOfTime(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  return (
+    err.retryState === 'TIMEOUT' ||
+    (err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_CLOSE')
+  );
+}
+
+/** The wait's end at its deadline; `lastCall` is an `activity` call that ran out of time, for its last read fault. */
+function deadlineFailure(run: OperationRun, lastCall?: unknown): ApplicationFailure {
+  const lastRead = lastCall === undefined ? undefined : lastReadFault(lastCall);
+  const reads =
+    run.readErrors > 0
+      ? ` (${run.readErrors} reads got no job; last: ${run.lastReadError})`
+      : lastRead
+        ? ` (the last read got no job: ${lastRead})`
+        : '';
   return failure(
     FailureType.PollDeadlineExceeded,
     `NSE job ${run.jobId} was still ${run.lastJob?.state ?? 'unknown'} after ${run.policy.timeoutMs} ms${reads}; ` +
@@ -95,10 +190,18 @@ function deadlineFailure(run: OperationRun): ApplicationFailure {
   );
 }
 
+/** The fault of the last attempt of a call that ran out of time, unless that attempt found the job unchanged. */
+function lastReadFault(err: unknown): string | undefined {
+  let cause: unknown = err;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+  if (!(cause instanceof ApplicationFailure) || cause.type === FailureType.JobUnchanged) return undefined;
+  return `${cause.type ?? 'error'}: ${cause.message}`;
+}
+
 /** Counts a read that got no job, for the details, the metric and the log; the loop goes on until the deadline. */
-function noteReadError(run: OperationRun, type: string | undefined, err: unknown): void {
+function noteReadError(run: OperationRun, type: string | undefined, message: string): void {
   run.readErrors++;
-  run.lastReadError = `${type ?? 'error'}: ${rootMessage(err)}`;
+  run.lastReadError = `${type ?? 'error'}: ${message}`;
   countJobReadError(run.spec.name, type ?? 'unknown'); // replay-aware, no history event
   log.warn('NSE job read got no job; polling goes on', { jobId: run.jobId, error: run.lastReadError });
   run.progress.changed();
@@ -115,12 +218,6 @@ function noteUnknownWords(run: OperationRun, job: Job): void {
     run.unknownStateWords.add(word);
     log.warn('NSE job reports an unknown state word; treated as running', { jobId: job.id, word });
   }
-}
-
-/** Spreads polls of many runs apart; Math.random is seeded per run, so replay draws the same numbers. */
-function jittered(intervalMs: number, jitterRatio: number): number {
-  const spread = intervalMs * jitterRatio;
-  return Math.max(1, Math.round(intervalMs - spread + Math.random() * 2 * spread));
 }
 
 async function continueRunAsNew(run: OperationRun): Promise<never> {

@@ -97,8 +97,9 @@ export function readResourceActivity(summary: string, call: NseCall): NseActivit
 }
 
 /**
- * The read used by the poll loop, by mode: one local activity, one activity, or one heartbeating long read. Every
- * NSE call but a local read waits while `nse-flow pause` holds it ({@link pausable}).
+ * The read of the `local` and `long-poll` modes: one local activity, or one heartbeating long read (the `activity`
+ * mode reads through {@link awaitJobChangeActivity}). A long read waits while `nse-flow pause` holds it
+ * ({@link pausable}); a local read is never paused (it skips the NSE task queue).
  */
 export function getJobActivity(policy: PollPolicy, summary: string, call: NseCall): NseActivities['getJob'] {
   const retry = { ...READ_RETRY, nonRetryableErrorTypes: PERMANENT };
@@ -113,19 +114,41 @@ export function getJobActivity(policy: PollPolicy, summary: string, call: NseCal
     };
     return proxyLocalActivities<NseActivities>(options).getJob;
   }
-  const queue = onNseQueue(readPriority(call));
-  const options: ActivityOptions =
-    policy.mode === PollMode.LongPoll
-      ? {
-          ...queue,
-          startToCloseTimeout: (policy.longPollSeconds + 30) * 1000,
-          heartbeatTimeout: '10 seconds',
-          scheduleToCloseTimeout: '10 minutes',
-          retry,
-          summary,
-        }
-      : { ...queue, startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: '2 minutes', retry, summary };
-  return pausable(proxyActivities<NseActivities>(options)).getJob; // a local read is not paused (it skips the queue)
+  const options: ActivityOptions = {
+    ...onNseQueue(readPriority(call)),
+    startToCloseTimeout: (policy.longPollSeconds + 30) * 1000,
+    heartbeatTimeout: '10 seconds',
+    scheduleToCloseTimeout: '10 minutes',
+    retry,
+    summary,
+  };
+  return pausable(proxyActivities<NseActivities>(options)).getJob;
+}
+
+/**
+ * The `activity` mode's read: one activity per change of the job, each attempt one read through the NSE task queue
+ * (see `awaitJobChange`), bounded by what is left of the wait's deadline. The retry policy only paces attempts that
+ * end without a delay of their own (a lost worker, a read that timed out); unchanged reads and read faults set theirs.
+ * Not paused here: the caller wraps it (`unlessPaused`) so that a pause moves the deadline of the next call.
+ */
+export function awaitJobChangeActivity(
+  policy: PollPolicy,
+  summary: string,
+  call: NseCall,
+  remainingMs: number,
+): NseActivities['awaitJobChange'] {
+  return proxyActivities<NseActivities>({
+    ...onNseQueue(readPriority(call)),
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: Math.max(1, Math.round(remainingMs)),
+    retry: {
+      initialInterval: policy.initialIntervalMs,
+      maximumInterval: policy.maxIntervalMs,
+      backoffCoefficient: policy.backoffCoefficient,
+      nonRetryableErrorTypes: [FailureType.NseNotFound, FailureType.InvalidInput, FailureType.NsePaused],
+    },
+    summary,
+  }).awaitJobChange;
 }
 
 /** The failure type of an error (through an activity failure), if it has one. */

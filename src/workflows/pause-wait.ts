@@ -25,7 +25,10 @@ export function handlePauses(show: PauseObserver): void {
   });
 }
 
-/** Makes `call`, and while NSE calls are paused for it, waits for `resume` (or the re-check) and makes it again. */
+/**
+ * Makes `call`, and while NSE calls are paused for it, waits for `resume` (or the re-check) and makes it again: `call`
+ * runs afresh each time, so options it computes (a deadline moved by the pause) are current.
+ */
 export async function unlessPaused<T>(call: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
@@ -54,6 +57,7 @@ export function pausable(activities: NseActivities): NseActivities {
     submitOperation: async (request) => await unlessPaused(() => activities.submitOperation(request)),
     findSubmittedJob: async (request) => await unlessPaused(() => activities.findSubmittedJob(request)),
     getJob: async (request) => await unlessPaused(() => activities.getJob(request)),
+    awaitJobChange: async (request) => await unlessPaused(() => activities.awaitJobChange(request)),
     readResource: async (path, keep) => await unlessPaused(() => activities.readResource(path, keep)),
     scrubTexts: activities.scrubTexts, // calls no NSE: never paused
   };

@@ -3,7 +3,7 @@
  * Read-only views of {@link OperationRun}.
  * @module
  */
-import type { OperationStatus } from '../shared/workflow-api';
+import { Phase, PollMode, type OperationStatus } from '../shared/workflow-api';
 import { detailsTable, type ProgressView } from './progress';
 import type { OperationRun } from './run';
 
@@ -38,7 +38,7 @@ export function operationView(run: OperationRun): ProgressView {
     ['Object', status.objectId],
     ['Polls', status.polls],
     ['Warnings seen', status.warnings || undefined],
-    ['Next poll', status.nextPollAt],
+    ['Next poll', status.nextPollAt ?? changeWait(run)],
     ['Unknown state words', status.unknownStateWords && `${status.unknownStateWords.join(', ')} (read as running)`],
     ['Read errors', status.readErrors ? `${status.readErrors} (last: ${status.lastReadError ?? '?'})` : undefined],
     ['Tasks', tasksCell(run)],
@@ -56,6 +56,14 @@ export function operationView(run: OperationRun): ProgressView {
     },
     details,
   };
+}
+
+/** While an `activity` mode read waits for a change: where its reads show (they add no event to this run). */
+function changeWait(run: OperationRun): string | undefined {
+  const waiting = run.phase === Phase.Polling && run.policy.mode === PollMode.Activity && run.jobId !== undefined;
+  return waiting
+    ? 'each attempt of the pending awaitJobChange reads the job (see its attempt and last failure)'
+    : undefined;
 }
 
 /** The job's tasks in one cell: `resource object status`, separated by `<br>`. */

@@ -141,7 +141,7 @@ describe('NSE request budget', () => {
         });
         // No poll mode in the input: the job is read by an activity (the default), not a local activity.
         expect(scheduled.map((a) => a.activityType?.name)).toEqual(
-          expect.arrayContaining(['submitOperation', 'getJob']),
+          expect.arrayContaining(['submitOperation', 'awaitJobChange']),
         );
         for (const attributes of scheduled) {
           expect(attributes.taskQueue?.name).toBe(nseTaskQueue(harness.taskQueue));
@@ -232,7 +232,7 @@ describe('NSE request budget', () => {
           Array.from({ length: 8 }, (_, i) => operation(`long-submit-${i}`, SIM_FIXTURES.tenantId)),
         );
         await untilPending(submitters, 'submitOperation');
-        await untilPending(readers, 'getJob');
+        await untilPending(readers, 'awaitJobChange');
         recorder = await recordingNseWorker(harness.temporal, harness.sim, harness.taskQueue, starts);
         const submitsStarted = (): number => starts.filter((s) => s.type === 'submitOperation').length;
         await recorder.worker.runUntil(
@@ -241,7 +241,7 @@ describe('NSE request budget', () => {
       });
       // The submits were queued first: first in, first out would start all eight before any read. The worker's
       // concurrent pollers may start a read and the first submit in either order, hence five places for four reads.
-      expect(starts.slice(0, 5).filter((s) => s.type === 'getJob')).toHaveLength(4);
+      expect(starts.slice(0, 5).filter((s) => s.type === 'awaitJobChange')).toHaveLength(4);
     } finally {
       nse.close();
       recorder?.nse.close();

@@ -119,6 +119,25 @@ it('says what a run waits on: a failed attempt with its failure, a call no worke
   );
 });
 
+it('shows a read that found the job unchanged as a wait, not as a failure', () => {
+  const text = describeProgress(undefined, {
+    status: 'RUNNING',
+    pending: [
+      {
+        activity: 'awaitJobChange',
+        state: 'scheduled',
+        attempt: 8,
+        lastFailure: { type: 'JobUnchanged', message: 'NSE job j1 still RUNNING (read 7 times since its last change)' },
+        nextAttemptAt: '2026-12-07T17:00:03.000Z',
+      },
+    ],
+  });
+  expect(text.split('\n')[1]).toBe(
+    '  waiting for a change: NSE job j1 still RUNNING (read 7 times since its last change); ' +
+      'next read at 2026-12-07T17:00:03.000Z',
+  );
+});
+
 it('ends a cancelled run with its own line and its undo', () => {
   const status = {
     operation: 'create-hostgroup',

@@ -38,10 +38,12 @@ it('names every phase in the NsePhase row of docs/contract.md', () => {
 
 it('names every failure type in docs/contract.md, each ending a run in the Failures table', () => {
   const tabled = tableNames(contract, '## Failures');
-  // NsePaused never ends a run: an NSE call raises it while `pause` holds the call (said below the table).
-  const endsARun = Object.values(FailureType).filter((type) => type !== FailureType.NsePaused);
+  // NsePaused and JobUnchanged never end a run: an NSE call raises them while `pause` holds the call, or when an
+  // `activity` mode read found the job unchanged (each said below the table).
+  const neverEnd: string[] = [FailureType.NsePaused, FailureType.JobUnchanged];
+  const endsARun = Object.values(FailureType).filter((type) => !neverEnd.includes(type));
   expect(tabled.sort()).toEqual(endsARun.sort());
-  expect(contract).toContain(`\`${FailureType.NsePaused}\``);
+  for (const type of neverEnd) expect(contract).toContain(`\`${type}\``);
 });
 
 /** Every .ts file under `dir`, relative to the project root. */
