@@ -24,7 +24,7 @@ export interface Profile {
 
 export const QUICK: Profile = {
   name: 'quick',
-  events: { runsPerMode: 1, loadRuns: 40 },
+  events: { runsPerMode: 1, loadRuns: 10 },
   throughput: { blocks: 3, ladder: [60, 120, 240, 480], concurrency: 60, warmupMs: 3_000, windowMs: 4_000 },
   reaction: { blocks: 2, runsPerMode: 8 },
   memory: { runs: 200 },
@@ -34,7 +34,7 @@ export const QUICK: Profile = {
 
 export const FULL: Profile = {
   name: 'full',
-  events: { runsPerMode: 2, loadRuns: 100 },
+  events: { runsPerMode: 2, loadRuns: 40 },
   throughput: { blocks: 8, ladder: [60, 120, 240, 480, 960], concurrency: 60, warmupMs: 5_000, windowMs: 12_000 },
   reaction: { blocks: 3, runsPerMode: 20 },
   memory: { runs: 1_000 },
