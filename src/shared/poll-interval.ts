@@ -5,6 +5,9 @@
  * @module
  */
 
+/** The longest job `updated` value an `activity` mode read compares (its input's bound). */
+export const MAX_UPDATED_LENGTH = 1024;
+
 /** How the interval between reads grows: the `PollPolicy` fields it depends on. */
 export interface IntervalPolicy {
   maxIntervalMs: number;

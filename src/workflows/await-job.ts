@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AwaitJobChangeInput, GetJobInput } from '../activities';
+import { MAX_UPDATED_LENGTH } from '../shared/poll-interval';
 import { countJobEnded, countJobPoll, countJobReadError } from './metrics';
 import { normaliseJobState } from '../shared/job-states';
 import { failure, FailureType, rootMessage } from '../shared/failures';
@@ -51,9 +52,11 @@ export async function awaitJob(
   let afterChange = false;
   for (;;) {
     let job: Job | undefined;
+    let failed = false;
     try {
       job = await read(afterChange);
     } catch (err) {
+      failed = true;
       if (isCancellation(err) || failureType(err) === FailureType.PollDeadlineExceeded) throw err;
       const type = failureType(err);
       if (type === FailureType.NseNotFound && run.lastJob) {
@@ -67,7 +70,6 @@ export async function awaitJob(
       noteReadError(run, type, rootMessage(err));
     }
     run.pollsThisRun++;
-    afterChange = true;
     if (job) {
       const changed = job.updated !== run.lastJob?.updated || job.state !== run.lastJob?.state;
       if (!job.stateKnown) noteUnknownWords(run, job);
@@ -85,8 +87,10 @@ export async function awaitJob(
         continue;
       }
     }
-    // `activity` mode: the next call's first attempt waits the interval, on the server, with no timer here.
-    const timed = run.policy.mode !== PollMode.Activity;
+    // `activity` mode: the next call's first attempt waits the interval, on the server, with no timer here; after a
+    // call that failed (it may fail again at once) the workflow waits on a timer, as the other modes do.
+    const timed = run.policy.mode !== PollMode.Activity || failed;
+    afterChange = !timed;
     if (timed && Date.now() + run.intervalMs > run.deadline) throw deadlineFailure(run);
     if (canContinueAsNew && (run.pollsThisRun >= run.policy.maxPollsPerRun || workflowInfo().continueAsNewSuggested))
       await continueRunAsNew(run);
@@ -131,7 +135,7 @@ function changeReader(run: OperationRun): JobReader {
     const input: AwaitJobChangeInput = {
       jobId,
       operation: run.spec.name,
-      ...(run.lastJob ? { lastState: run.lastJob.state, lastUpdated: run.lastJob.updated } : {}),
+      ...lastSeen(run.lastJob),
       intervalMs: run.intervalMs,
       interval: {
         maxIntervalMs: run.policy.maxIntervalMs,
@@ -162,6 +166,15 @@ function changeReader(run: OperationRun): JobReader {
       throw deadlineFailure(run, err);
     }
   };
+}
+
+/**
+ * The job as last seen, for the activity to compare with: NSE's `updated` only when it fits the activity's gate
+ * (without it every read counts as a change: more events, never a missed change).
+ */
+function lastSeen(job: Job | undefined): Pick<AwaitJobChangeInput, 'lastState' | 'lastUpdated'> {
+  if (!job) return {};
+  return { lastState: job.state, ...(job.updated.length <= MAX_UPDATED_LENGTH ? { lastUpdated: job.updated } : {}) };
 }
 
 /** An activity that ran out of its schedule-to-close time, or whose next attempt would have. */
