@@ -34,7 +34,7 @@ const ratio = (s: Spread, digits = 2): string =>
 
 type Row = [figure: string, name: string, result: string, notes: string];
 
-export function eventRows({ modes, baseline, load }: EventsResult): Row[] {
+function eventRows({ modes, baseline, load }: EventsResult): Row[] {
   const rows: Row[] = [];
   for (const e of modes) {
     if (e.shape === 'retries') {

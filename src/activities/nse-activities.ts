@@ -107,7 +107,9 @@ export function createActivities({
       );
     },
 
-    awaitJobChange: async (request) => await awaitJobChange(nse, request),
+    async awaitJobChange(...args: unknown[]) {
+      return await awaitJobChange(nse, ACTIVITY_INPUTS.awaitJobChange(args));
+    },
 
     async readResource(...args: unknown[]) {
       const { path, keep } = ACTIVITY_INPUTS.readResource(args);

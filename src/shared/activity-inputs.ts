@@ -7,9 +7,12 @@
  * @module
  */
 import * as z from 'zod/mini';
+import type { AwaitJobChangeInput } from '../activities/types';
 import { admit, MAX_INPUT_BYTES, MAX_NUMBER } from './entry-gate';
 import { invalidInput } from './failures';
 import { isSafePathSegment, PATH_SEGMENT_RULE } from './nse-paths';
+import { JobState } from './nse-types';
+import { MAX_UPDATED_LENGTH } from './poll-interval';
 import { OPERATIONS } from './operations';
 import { SWEPT_JOB_ID } from './sweep';
 import { MAX_BEFORE_BYTES, parseOperationFields } from './validation';
@@ -50,6 +53,28 @@ export function admitGetJobRequest(raw: unknown): { jobId: string; longPollSecon
     lastModified: z.optional(z.string().check(z.maxLength(1024))),
   });
   return admit(schema, raw, { where: 'getJob' });
+}
+
+/**
+ * What the `activity` mode's read takes (`AwaitJobChangeInput`): a job id fit for a path, the job as last seen, and
+ * the interval policy within the bounds a poll policy has.
+ */
+export function admitAwaitJobChangeRequest(raw: unknown): AwaitJobChangeInput {
+  const ms = (max: number) => z.number().check(z.minimum(1), z.maximum(max));
+  const schema = z.strictObject({
+    jobId: pathSegment(255),
+    operation: text(64),
+    lastState: z.optional(z.enum(Object.values(JobState))),
+    lastUpdated: z.optional(z.string().check(z.maxLength(MAX_UPDATED_LENGTH))),
+    intervalMs: ms(86_400_000),
+    interval: z.strictObject({
+      maxIntervalMs: ms(86_400_000),
+      backoffCoefficient: z.number().check(z.minimum(1), z.maximum(10)),
+      jitterRatio: z.number().check(z.minimum(0), z.maximum(0.5)),
+    }),
+    waitFirst: z.boolean(),
+  });
+  return admit(schema, raw, { where: 'awaitJobChange' });
 }
 
 /**
@@ -109,6 +134,7 @@ export const ACTIVITY_INPUTS = {
   findSubmittedJob: (args: readonly unknown[]) =>
     admitSubmitRequest(only(args, 'findSubmittedJob'), 'findSubmittedJob'),
   getJob: (args: readonly unknown[]) => admitGetJobRequest(only(args, 'getJob')),
+  awaitJobChange: (args: readonly unknown[]) => admitAwaitJobChangeRequest(only(args, 'awaitJobChange')),
   readResource: (args: readonly unknown[]) => {
     if (args.length < 1 || args.length > 2)
       throw invalidInput(`readResource: takes 1 or 2 arguments, not ${args.length}`);

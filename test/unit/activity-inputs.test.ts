@@ -43,6 +43,15 @@ const valid = {
     },
     notBefore: 1,
   },
+  change: {
+    jobId: 'job-1',
+    operation: 'create-disk',
+    lastState: 'RUNNING',
+    lastUpdated: '2026-12-07T16:00:00Z',
+    intervalMs: 1000,
+    interval: { maxIntervalMs: 30_000, backoffCoefficient: 1.5, jitterRatio: 0.2 },
+    waitFirst: true,
+  },
 };
 
 /** Hostile argument lists for each activity: nulls, wrong types and counts, lone surrogates, depth, unsafe paths. */
@@ -68,6 +77,16 @@ const HOSTILE: Record<keyof typeof ACTIVITY_INPUTS, unknown[][]> = {
     [{ jobId: 'a/b' }],
     [{ jobId: '\udc00' }],
     [{ jobId: 'j1', longPollSeconds: 1e9 }],
+  ],
+  awaitJobChange: [
+    [null],
+    [{ ...valid.change, jobId: '..' }],
+    [{ ...valid.change, lastState: 'SPLINING' }],
+    [{ ...valid.change, intervalMs: 0 }],
+    [{ ...valid.change, interval: { ...valid.change.interval, jitterRatio: 2 } }],
+    [{ ...valid.change, lastUpdated: 'x'.repeat(1025) }],
+    [{ ...valid.change, extra: 1 }],
+    [valid.change, valid.change],
   ],
   readResource: [
     [],
@@ -136,6 +155,10 @@ describe('activity inputs', () => {
     expect(
       ACTIVITY_INPUTS.getJob([{ jobId: 'job-1', longPollSeconds: 30, lastModified: '2026-12-07T16:00:00Z' }]),
     ).toMatchObject({ jobId: 'job-1' });
+    expect(ACTIVITY_INPUTS.awaitJobChange([valid.change])).toEqual(valid.change);
+    expect(ACTIVITY_INPUTS.awaitJobChange([{ ...valid.change, lastState: undefined, lastUpdated: undefined }])).toEqual(
+      { ...valid.change, lastState: undefined, lastUpdated: undefined },
+    );
     expect(ACTIVITY_INPUTS.wakePausedRuns([{ taskQueue: 'nse-flow', tenantId: 't1' }])).toEqual({
       taskQueue: 'nse-flow',
       tenantId: 't1',
