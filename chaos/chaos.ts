@@ -319,7 +319,7 @@ async function runOne(
       break;
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) break; // an earlier attempt got through
-      if (Date.now() - startedAt > 120_000) throw err;
+      if (Date.now() - startedAt > 120_000 || stack.stopped) throw err;
       if (attempt === 1) log(`chaos: start of ${s.workflowId} failed (${String(err)}); retrying`);
       await delay(500);
     }
@@ -354,7 +354,7 @@ async function runOne(
       };
     } catch (err) {
       if (err instanceof WorkflowFailedError) return { scenario: s, ...classify(err), startedAt, endedAt: Date.now() };
-      if (Date.now() > giveUpAt) throw err;
+      if (Date.now() > giveUpAt || stack.stopped) throw err;
       await delay(500); // Temporal is restarting: ask again
     }
   }
@@ -537,7 +537,7 @@ class FaultController {
         await this.stack.worker.start();
         return;
       } catch (err) {
-        if (attempt >= 60) throw err;
+        if (attempt >= 60 || this.stack.stopped) throw err;
         await delay(1_000); // Temporal may be restarting: the worker cannot connect yet
       }
     }
@@ -569,7 +569,8 @@ class FaultController {
         await handle.cancel();
         this.record('cancel', `cancelled ${s.workflowId} after ${s.cancelAfterReads} job reads`);
         return;
-      } catch {
+      } catch (err) {
+        if (this.stack.stopped) throw err;
         await delay(1_000); // Temporal is restarting
       }
     }

@@ -53,6 +53,8 @@ export interface StackOptions {
 export class ChaosStack {
   serverRestarts = 0;
   tokenExpiries = 0;
+  /** Set by {@link stop}: the client is closed, so the harness's retry loops give up instead of calling it. */
+  stopped = false;
 
   private constructor(
     readonly options: StackOptions,
@@ -177,6 +179,7 @@ export class ChaosStack {
 
   /** Stops the client, the worker, the simulator and the dev server, newest first; safe to call more than once. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.stack.stop();
   }
 }
