@@ -82,7 +82,7 @@ export async function setCurrentVersion(
 }
 
 /** A version's drainage: `draining` while pinned runs may still need it, `drained` once none can; else undefined. */
-export type Drainage = 'draining' | 'drained' | undefined;
+type Drainage = 'draining' | 'drained' | undefined;
 
 const DRAINAGE: Partial<Record<temporal.api.enums.v1.VersionDrainageStatus, Drainage>> = {
   [temporal.api.enums.v1.VersionDrainageStatus.VERSION_DRAINAGE_STATUS_DRAINING]: 'draining',

@@ -53,7 +53,7 @@ export interface NseWorkerOptions {
  * queue limiter (service/matching/ratelimit_manager.go, `defaultBurstDuration`, not configurable) lets one second of
  * unused rate through at once, so a rate r starts up to 2r in a second after a lull: r = budget / 2.
  */
-export function serverDispatchRate(budget: number): number {
+function serverDispatchRate(budget: number): number {
   return budget / 2;
 }
 

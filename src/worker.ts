@@ -32,7 +32,7 @@ import { createWorkerPair, type WorkerPair } from './worker-pair';
 /** Prebuilt workflow bundle written by `npm run build`; used when present so start-up skips webpack. */
 export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js'); // exists only next to the compiled lib/worker.js
 /** The same for workers with payload encryption: built with the failure converter that encrypts messages. */
-export const PREBUILT_ENCRYPTED_BUNDLE = path.join(__dirname, 'workflow-bundle-encrypted.js');
+const PREBUILT_ENCRYPTED_BUNDLE = path.join(__dirname, 'workflow-bundle-encrypted.js');
 
 type WorkflowSource = Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
 
@@ -97,7 +97,7 @@ async function deploymentVersionOf(
 }
 
 /** `host:port` as the Prometheus exporter takes it (IPv6 hosts in brackets). */
-export function bindAddress({ host, port }: ListenAddress): string {
+function bindAddress({ host, port }: ListenAddress): string {
   return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }
 
@@ -112,7 +112,7 @@ const BUCKETS = {
  * Routes every SDK log (workflow, activity, worker and, from WARN, core) into pino, and exposes the runtime's
  * Prometheus endpoint (`/metrics`) when `metrics` is given. Must run before any connection or worker exists.
  */
-export function installRuntime(
+function installRuntime(
   logger: PinoLogger,
   options: { level?: 'DEBUG' | 'INFO' | 'WARN'; metrics?: ListenAddress } = {},
 ): void {

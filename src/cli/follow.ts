@@ -12,7 +12,7 @@ import { CliError, ExitCode, print, withClient, type GlobalOptions } from './com
 import { describeCancelled, describeFailure, describeProgress, describeResult } from './format';
 
 /** How the CLI knows a start's run before it starts: its workflow id and, if any, the idempotency key. */
-export interface KnownRun {
+interface KnownRun {
   workflowId: string;
   idempotencyKey?: string | undefined;
 }
@@ -78,7 +78,7 @@ export async function followRun(
 }
 
 /** A watch on a run's progress; `stop` waits for a read in flight, so none outlives the client. */
-export interface RunWatch {
+interface RunWatch {
   stop(): Promise<void>;
 }
 

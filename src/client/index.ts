@@ -84,7 +84,7 @@ export class RunFailedError extends Error {
 }
 
 /** A started run: its handle and what `accepted` answered (`nseJobId` once NSE accepted the call). */
-export type StartedRun<W extends Workflow> = WorkflowHandle<W> & Acceptance & { firstExecutionRunId: string };
+type StartedRun<W extends Workflow> = WorkflowHandle<W> & Acceptance & { firstExecutionRunId: string };
 
 export interface StartOptions {
   /**
@@ -481,7 +481,7 @@ function linkTo(namespace: string, source: { workflowId: string; runId: string }
 }
 
 /** Unwraps a workflow failure to its application failure type, message and details. */
-export function toRunFailedError(workflowId: string, err: unknown): unknown {
+function toRunFailedError(workflowId: string, err: unknown): unknown {
   if (err instanceof WorkflowNotFoundError) return new RunFailedError(workflowId, 'NotFound', err.message, []);
   if (!(err instanceof WorkflowFailedError) && !(err instanceof WorkflowUpdateFailedError)) return err;
   let cause: unknown = err.cause;

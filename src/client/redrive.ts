@@ -12,7 +12,7 @@ import type { ProvisionPlan } from '../shared/plans';
 import type { StepReport } from '../shared/workflow-api';
 
 /** The run a redrive reruns. */
-export interface RedriveSource {
+interface RedriveSource {
   workflowId: string;
   /** The run that failed or completed (the last one, after continue-as-new). */
   runId: string;

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { limitedServerOptions, type ServerLimits } from '../server-limits';
 import { CodecError } from './aes-gcm-codec';
 
-export interface CodecServerOptions {
+interface CodecServerOptions {
   codec: PayloadCodec;
   /** Port to listen on; 0 picks a free one. */
   port: number;

@@ -8,7 +8,7 @@ import fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { limitedServerOptions, type ServerLimits } from '../server-limits';
 
-export interface HealthServerOptions {
+interface HealthServerOptions {
   host: string;
   port: number;
   /** The worker's state (`Worker.getState()`), or `STARTING` before it exists. */

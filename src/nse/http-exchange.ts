@@ -18,7 +18,7 @@ export interface Exchange {
 }
 
 /** One request: the method and path (as named in errors and logs), where it goes and what it carries. */
-export interface ExchangeRequest {
+interface ExchangeRequest {
   method: string;
   path: string;
   url: URL;
