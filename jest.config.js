@@ -10,14 +10,20 @@ module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 60_000,
-  // `npm test` runs with --coverage: src/ as the suite reaches it in this process. Workflow code is left out: it runs
-  // in the worker's webpack bundle, where no test can count it, so every new workflow line only lowered the figure
-  // (a whole run at 14:00 fell to 64.5% branches after the bulk workflow landed). Child processes are not counted.
+  // `npm test` runs with --coverage: src/ as the suite reaches it in this process, workflow code included: the test
+  // workers of test/helpers/temporal.ts run a bundle instrumented by Jest's own transformer and add what the sandbox
+  // counted (test/helpers/workflow-coverage.ts). Child processes are not counted. The simulator (simulator/, outside
+  // src/) is counted as it was under src/simulator: a rule no test reaches is dead.
   // Measured 2026-12-03 on the whole suite (fresh clone at 2fcca6b, CI): statements 91.66%, branches 79.57%,
   // functions 94.29%, lines 93.49%; the floor sits about two points below, for paths that only faults reach.
-  // The simulator (simulator/, outside src/) is counted as it was under src/simulator: a rule no test reaches is dead.
-  collectCoverageFrom: ['src/**/*.ts', 'simulator/**/*.ts', '!src/workflows/**'],
+  collectCoverageFrom: ['src/**/*.ts', 'simulator/**/*.ts'],
   coverageReporters: ['text-summary'],
-  coverageThreshold: { global: { statements: 89, branches: 77, functions: 92, lines: 91 } },
+  // src/workflows has its own floor (its files leave the global group), measured 2026-12-07 on five integration files
+  // (provision-workflow, bulk, semantics, pause, undo-restore): statements 90.35%, branches 70.76%, functions 93.55%,
+  // lines 91.73%; the whole suite reaches at least that.
+  coverageThreshold: {
+    global: { statements: 89, branches: 77, functions: 92, lines: 91 },
+    './src/workflows/': { statements: 89, branches: 69, functions: 92, lines: 90 },
+  },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 };

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import type { LogMetadata, Logger } from '@temporalio/common';
 import { workflowBundlerOptions } from '../src/bundler-options';
 import { FAILURE_CONVERTER_PATH } from '../src/codec/failure-converter';
@@ -31,20 +31,31 @@ const quietLogger: Logger = {
 /** The bundle for workers with payload encryption: built with the failure converter that encrypts messages. */
 export const ENCRYPTED_OUT_FILE = path.resolve(__dirname, '..', 'lib', 'workflow-bundle-encrypted.js');
 
+/** Options of {@link bundleWorkflows}. */
+interface BundleWorkflowsOptions {
+  /** Workflow failures converted by src/codec/failure-converter.ts (for encrypting workers). */
+  encryptedFailures?: boolean;
+  /** Workflow interceptors, and a webpack hook applied after the project's (the tests' coverage bundle). */
+  extra?: Pick<BundleOptions, 'workflowInterceptorModules' | 'webpackConfigHook'>;
+}
+
 /**
- * Bundles `workflowsPath` (default: the workflows next to this script) into `outFile`; returns the bundle size. With
- * `encryptedFailures`, workflow failures are converted by src/codec/failure-converter.ts (for encrypting workers).
+ * Bundles `workflowsPath` (default: the workflows next to this script) into `outFile`; returns the bundle size.
  */
 export async function bundleWorkflows(
   outFile: string = DEFAULT_OUT_FILE,
   workflowsPath: string = require.resolve('../src/workflows'),
-  options: { encryptedFailures?: boolean } = {},
+  options: BundleWorkflowsOptions = {},
 ): Promise<number> {
+  const { extra } = options;
+  const hooks = [workflowBundlerOptions.webpackConfigHook, extra?.webpackConfigHook].filter((hook) => !!hook);
   const { code } = await bundleWorkflowCode({
     workflowsPath,
     logger: quietLogger,
     ...workflowBundlerOptions,
     ...(options.encryptedFailures ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {}),
+    webpackConfigHook: (config) => hooks.reduce((hooked, hook) => hook(hooked), config),
+    ...(extra?.workflowInterceptorModules ? { workflowInterceptorModules: extra.workflowInterceptorModules } : {}),
   });
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);

@@ -6,14 +6,16 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { GlobalConfig, ProjectConfig } from 'jest';
 import { bundleWorkflows } from '../../tools/bundle-workflows';
 import { startStack, type Stack } from '../../tools/stack';
+import { coverageBundlerOptions } from './workflow-coverage';
 
 declare global {
   var __NSE_FLOW_TEST_STACK__: Stack | undefined;
 }
 
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig: GlobalConfig, projectConfig: ProjectConfig): Promise<void> {
   // Bundle the workflows once for every test file: bundling is the slowest part of creating a worker.
   const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-test-'));
   const bundlePath = path.join(bundleDir, 'workflow-bundle.js');
@@ -23,6 +25,16 @@ export default async function globalSetup(): Promise<void> {
   const encryptedBundlePath = path.join(bundleDir, 'workflow-bundle-encrypted.js');
   await bundleWorkflows(encryptedBundlePath, undefined, { encryptedFailures: true });
   process.env.TEMPORAL_TEST_BUNDLE_ENCRYPTED = encryptedBundlePath;
+  if (globalConfig.collectCoverage) {
+    // `npm test` (--coverage): the test workers run a bundle that counts the workflow code (workflow-coverage.ts).
+    const coveragePath = path.join(bundleDir, 'workflow-bundle-coverage.js');
+    const templates = `${coveragePath}.initial.json`;
+    const coverage = coverageBundlerOptions(projectConfig, templates);
+    await bundleWorkflows(coveragePath, undefined, { extra: coverage.bundlerOptions });
+    coverage.done();
+    process.env.TEMPORAL_TEST_COVERAGE_BUNDLE = coveragePath;
+    process.env.TEMPORAL_TEST_COVERAGE_INITIAL = templates;
+  }
   const stack = await startStack((s) => s.startTemporal({ logLevel: 'error' }));
   globalThis.__NSE_FLOW_TEST_STACK__ = stack;
   process.env.TEMPORAL_TEST_ADDRESS = stack.temporal.address;

@@ -13,6 +13,7 @@ import { createLogger, temporalLogger } from '../../src/logging';
 import { NseClient } from '../../src/nse/client';
 import { createWorkerPair, type WorkerPair } from '../../src/worker-pair';
 import type { RunningSimulator } from './simulator';
+import { workflowCoverageSinks } from './workflow-coverage';
 
 /** Every log line the SDK and the worker wrote in this test file, parsed from pino's JSON. */
 export const capturedLogLines: Record<string, unknown>[] = [];
@@ -89,11 +90,15 @@ export async function createTestWorker(
   const auth = { kind: 'jwt', username: sim.username, password: sim.password } as const;
   const nse = new NseClient({ baseUrl: sim.url, auth, logger: testLogger.child({ component: 'nse-client' }) });
   const activities = { ...createActivities({ nse }), ...createSweepActivities({ nse, auth }) };
+  // With `npm test`'s --coverage, the bundle that counts the workflow code (workflow-coverage.ts).
+  const coverageBundle = process.env.TEMPORAL_TEST_COVERAGE_BUNDLE;
+  const coverageInitial = process.env.TEMPORAL_TEST_COVERAGE_INITIAL;
   const worker = await createWorkerPair(
     {
       connection: temporal.nativeConnection,
       taskQueue,
-      workflowBundle: { codePath: testBundlePath() },
+      workflowBundle: { codePath: coverageBundle ?? testBundlePath() },
+      ...(coverageBundle && coverageInitial ? { sinks: workflowCoverageSinks(coverageInitial) } : {}),
       activities,
       nexusServices: [nseFlowNexusHandler],
     },
