@@ -18,12 +18,12 @@ module.exports = {
   // functions 94.29%, lines 93.49%; the floor sits about two points below, for paths that only faults reach.
   collectCoverageFrom: ['src/**/*.ts', 'simulator/**/*.ts'],
   coverageReporters: ['text-summary'],
-  // src/workflows has its own floor (its files leave the global group), measured 2026-12-07 on five integration files
-  // (provision-workflow, bulk, semantics, pause, undo-restore): statements 90.35%, branches 70.76%, functions 93.55%,
-  // lines 91.73%; the whole suite reaches at least that.
+  // src/workflows has its own floor (its files leave the global group), measured 2026-12-07 on six integration files
+  // (provision-workflow, bulk, semantics, pause, undo-restore; sweep for sweep.ts): statements 89.53%, branches
+  // 69.72%, functions 92.86%, lines 91.34%; the whole suite reaches at least that. The floor sits about a point below.
   coverageThreshold: {
     global: { statements: 89, branches: 77, functions: 92, lines: 91 },
-    './src/workflows/': { statements: 89, branches: 69, functions: 92, lines: 90 },
+    './src/workflows/': { statements: 88, branches: 68, functions: 91, lines: 90 },
   },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 };
