@@ -142,7 +142,8 @@ class BulkRun {
       workflowId: `${workflowInfo().workflowId}/${item.key}`,
       args: [request],
       staticSummary:
-        `${this.bulk.input.name} / ${item.key}: ${spec ? describeOperation(spec, request.input) : ''}`.slice(0, 200),
+        // The operation without its values: the item's run shows them, scrubbed by the worker (./scrub).
+        `${this.bulk.input.name} / ${item.key}: ${spec ? describeOperation(spec, {}) : ''}`.slice(0, 200),
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       // An item's tenant may not be the bulk's: its run takes turns as that tenant.
       priority: { fairnessKey: nseFairnessKey(request.tenantId) },

@@ -22,6 +22,7 @@ import { progressPublisher } from './progress';
 import { OperationRun } from './run';
 import { handleRunUpdates } from './run-updates';
 import { operationStatus, operationView } from './run-view';
+import { scrubRunSummary } from './scrub';
 import { submitAndAwait } from './submit';
 import { undoOfFinishedRun } from './undo';
 import { onQuery } from './entries';
@@ -40,6 +41,7 @@ export async function nseOperationWorkflow(input: OperationInput): Promise<Opera
   run.progress.changed();
   return await settlingAcceptance(acceptance, async () => {
     try {
+      await scrubRunSummary(run);
       return await runToEnd(run);
     } catch (err) {
       if (isCancellation(err)) throw (await CancellationScope.nonCancellable(() => cleanUpAfterCancel(run))) ?? err;

@@ -112,7 +112,8 @@ async function runSteps({ plan, steps, progress, setPhase, onStepDone }: PlanRun
             },
           ],
           staticSummary: spec
-            ? `${plan.name} / ${step.id}: ${describeOperation(spec, stepInput)}`.slice(0, 200)
+            ? // The operation without its values: the step's run shows them, scrubbed by the worker (./scrub).
+              `${plan.name} / ${step.id}: ${describeOperation(spec, {})}`.slice(0, 200)
             : undefined,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         });

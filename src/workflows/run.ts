@@ -26,7 +26,11 @@ export class OperationRun {
   readonly tenantId: string | undefined;
   /** The poll policy; an update may change it while the run waits. */
   policy: PollPolicy;
-  readonly summary: string;
+  /**
+   * What the run shows as its call (activity summaries, details, the status query, failure messages): the operation
+   * alone (`create disk`) until the worker scrubbed the full one of its secrets (./scrub `scrubRunSummary`).
+   */
+  summary: string;
   phase: Phase = Phase.Validating;
   jobId: string | undefined;
   lastJob: Job | undefined;
@@ -79,7 +83,7 @@ export class OperationRun {
     this.onFailure = valid.onFailure;
     this.holdTimeoutMs = valid.holdTimeoutMs;
     this.holdDefault = valid.holdDefault;
-    this.summary = describeOperation(this.spec, this.fields);
+    this.summary = describeOperation(this.spec, {});
     const resume: ResumeState | undefined = valid.resume;
     this.startedAt = resume?.startedAt ?? Date.now(); // Date.now() is the deterministic workflow clock
     this.deadline = resume?.deadline ?? this.startedAt + this.policy.timeoutMs;

@@ -19,6 +19,7 @@ import {
 } from '../shared/workflow-api';
 import { failureType } from './nse-calls';
 import { OperationRun } from './run';
+import { scrubRunSummary } from './scrub';
 import { submitAndAwait } from './submit';
 
 /** What the undo of `run` is planned from. */
@@ -77,6 +78,7 @@ async function runUndo(
   // No progress publisher: an undo run must not overwrite the owning run's search attributes.
   const nested = new OperationRun(parseOperationInput(request), request);
   nested.undoRun = true;
+  await scrubRunSummary(nested);
   const outcome = await submitAndAwait(nested, {
     nested: true,
     onAccepted: () => (owner.undoInFlight = nested), // a pause shows on the owner and moves this wait's deadline
