@@ -23,10 +23,10 @@ import {
 import { workflowTaskQueueOf } from '../shared/workflow-api';
 
 /** Reads the scopes of one task queue from its control workflow. */
-export type ScopesReader = (taskQueue: string) => Promise<PausedScopes>;
+type ScopesReader = (taskQueue: string) => Promise<PausedScopes>;
 
 /** The scopes a task queue's control workflow keeps in its memo; nothing paused when it never ran. */
-export function readScopesWith(client: Client): ScopesReader {
+function readScopesWith(client: Client): ScopesReader {
   return async (taskQueue) => {
     try {
       const { memo } = await client.workflow.getHandle(controlWorkflowId(taskQueue)).describe();

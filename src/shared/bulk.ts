@@ -237,11 +237,6 @@ function schemaOf(schemas: Map<string, OperationSpec['schema']>, operation: stri
   return spec.schema;
 }
 
-/** A change of limits checked like the bulk's own; throws `InvalidInput` naming the field. */
-export function parseLimitsChange(raw: unknown): Partial<BulkLimits> {
-  return admit(bulkLimitsSchema(), raw, { where: 'setBulkLimits' });
-}
-
 /** True when more than the tolerated share of all items failed. */
 export function toleranceExceeded(failed: number, total: number, limits: BulkLimits): boolean {
   return failed * 100 > limits.toleratedFailurePercent * total;

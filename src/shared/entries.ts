@@ -83,7 +83,7 @@ export function parsePausedScopes(raw: unknown): PausedScopes {
 }
 
 /** What the control workflow keeps: fairness keys (at most 64 characters, see `nseFairnessKey`). */
-export const pausedScopesSchema = () =>
+const pausedScopesSchema = () =>
   z.strictObject({
     all: z.boolean(),
     tenants: z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(10_000)),

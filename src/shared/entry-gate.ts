@@ -25,7 +25,7 @@ export const MAX_NUMBER = 8.64e15;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Where an entry's value came from, for messages, and how large its JSON may be. */
-export interface EntryLimits {
+interface EntryLimits {
   /** Names the value in messages: `(input)`, `plan`, `setPollPolicy`, `resume`... */
   where: string;
   /** Largest JSON size (UTF-16 code units); default {@link MAX_INPUT_BYTES}. */
@@ -119,7 +119,7 @@ export function boundedText(text: string, max: number): string {
 }
 
 /** Formats zod issues as `input.size_gb: Invalid input: expected number` lines. */
-export function formatIssues(error: SchemaError, prefix = ''): string {
+function formatIssues(error: SchemaError, prefix = ''): string {
   const lines = error.issues.map((issue) => {
     const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     return `${where || '(input)'}: ${issue.message}`;

@@ -44,7 +44,7 @@ export function pollPolicySchema() {
 /** Largest record read before an update that a run keeps for its undo, as JSON. */
 export const MAX_BEFORE_BYTES = 256 * 1024;
 /** Largest continue-as-new state: the record read before an update and a few bounded fields. */
-export const MAX_RESUME_BYTES = MAX_BEFORE_BYTES + 16 * 1024;
+const MAX_RESUME_BYTES = MAX_BEFORE_BYTES + 16 * 1024;
 
 const nseIdText = () =>
   z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be an NSE id (letters, digits, _ . : -)'));
@@ -70,8 +70,6 @@ export const resumeSchema = () =>
     /** The object the job acts on, as last read (a job NSE forgot is judged by its object). */
     objectId: z.optional(z.string().check(z.maxLength(255))),
     before: z.optional(z.record(z.string(), z.unknown())),
-    /** Written by runs before issue #24 (the whole job record): only its id, state, updated and object id are read. */
-    lastJob: z.optional(z.record(z.string(), z.unknown())),
     readErrors: z.optional(int(0)),
     lastReadError: z.optional(z.string().check(z.maxLength(2048))),
     unknownStateWords: z.optional(z.array(z.string().check(z.maxLength(128))).check(z.maxLength(16))),

@@ -188,8 +188,6 @@ export interface ResumeState {
   objectId?: string;
   /** Values read before an update, for its undo: only the fields the update changes. */
   before?: Record<string, unknown>;
-  /** Written by runs before issue #24: the whole job record (only id, state, updated and object id are read). */
-  lastJob?: Record<string, unknown>;
   /** Job reads that got no job (any answer but the job), and the last such answer. */
   readErrors?: number;
   lastReadError?: string;
@@ -339,7 +337,7 @@ export const setPollPolicyUpdate = defineUpdate<PollPolicy, [Partial<PollPolicy>
 export const extendDeadlineUpdate = defineUpdate<{ deadline: string }, [{ byMs: number }]>('extendDeadline');
 
 /** What a step's run tells its plan once NSE accepted its call. */
-export interface StepAccepted {
+interface StepAccepted {
   /** The step run's workflow id. */
   workflowId: string;
   nseJobId: string;

@@ -156,18 +156,13 @@ function fitting<K extends string>(key: K, text: string | undefined, max: number
   return text && text.length <= max && isWellFormed(text) ? ({ [key]: text } as Record<K, string>) : {};
 }
 
-/**
- * The job as a continued run knows it until its first read: id, state, when it last changed and its object. A
- * state written by a run before issue #24 carries the whole record in `lastJob`: only those fields are read from it.
- */
+/** The job as a continued run knows it until its first read: id, state, when it last changed and its object. */
 function resumedJob(resume: ResumeState): Job {
-  const legacy = resume.lastJob ?? {};
-  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
   return {
     id: resume.jobId,
     action: '',
     summary: '',
-    objectId: resume.objectId ?? text(legacy.objectId),
+    objectId: resume.objectId ?? '',
     objectType: '',
     objectName: '',
     state: resume.lastState,
@@ -177,7 +172,7 @@ function resumedJob(resume: ResumeState): Job {
     lastError: '',
     userId: '',
     created: '',
-    updated: resume.lastUpdated ?? text(legacy.updated),
+    updated: resume.lastUpdated ?? '',
     tasks: [],
     raw: {},
   };
