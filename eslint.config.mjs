@@ -34,6 +34,14 @@ export default tseslint.config(
     },
   },
   {
+    // A newcomer can hold each file and each function of the product and the simulator.
+    files: ['src/**/*.ts', 'simulator/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 500 }],
+      'max-lines-per-function': ['error', { max: 150, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
     // Imports flow one way: no module imports itself back through others. import-x/no-cycle skips type-only imports
     // (no option counts them in 4.18): test/unit/import-cycles.test.ts checks src/ with them, and proves it on a probe.
     files: ['**/*.ts'],
