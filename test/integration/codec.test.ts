@@ -340,8 +340,10 @@ describe('payload encryption', () => {
     for (const clear of ['Simulated failure', 'ended ERROR', name, 'await-job', '.ts:'])
       expect(blobs.filter((b) => b.includes(clear))).toEqual([]);
 
-    // The codec server opens the encoded attributes for the Web UI and the temporal CLI.
-    const sealed = failures[0]?.encodedAttributes as Payload;
+    // The codec server opens the encoded attributes for the Web UI and the temporal CLI: the run's own failure (an
+    // earlier failure in the history may be a retried read's last failure, carried by its ActivityTaskStarted).
+    const runFailed = history.events?.find((e) => e.workflowExecutionFailedEventAttributes);
+    const sealed = runFailed?.workflowExecutionFailedEventAttributes?.failure?.encodedAttributes as Payload;
     const response = await fetch(`${codecServer.url}/decode`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
