@@ -144,7 +144,7 @@ describe('sweep', () => {
     // A later sweep no longer reports it: NSE no longer holds it.
     const after = await harness.client.sweep({ tenantIds: [SIM_FIXTURES.tenantId], holdMs: 0 });
     expect(reported(after.report)).toEqual([]);
-  });
+  }, 180_000); // eight runs to their ends (one compensated), then a sweep; the default 60 s ran out on a loaded CI machine
 
   it('creates the nse-flow-sweep Schedule, which runs sweeps, and updates it on a second call', async () => {
     try {
