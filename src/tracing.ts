@@ -5,9 +5,8 @@
  * activities, and every NSE request carries a W3C `traceparent`. Unset, no OpenTelemetry module is loaded (the
  * `require`s below run only after the check) and nothing is sent; every function here is then a no-op.
  *
- * The workflow side is in the workflow bundle whatever the environment (`workflowInterceptorModules` in
- * src/bundler-options.ts): its spans leave the sandbox through the `exporter` sink, which drops them when tracing is
- * off, so one bundle serves traced and untraced workers.
+ * The workflow side (src/tracing-workflow-interceptors.ts) is only in the bundle of a worker with traces on
+ * (`tracedBundlerOptions` in src/bundler-options.ts); its spans leave the sandbox through the `exporter` sink.
  * @module
  */
 import type * as OtelApi from '@opentelemetry/api';
@@ -22,9 +21,8 @@ import type * as TemporalOtel from '@temporalio/interceptors-opentelemetry';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is configured */
 
-/** The workflow interceptors the bundle carries; they export through the `exporter` sink. */
-export const WORKFLOW_TRACING_MODULE =
-  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+/** The workflow interceptors a traced worker's bundle carries; they export through the `exporter` sink. */
+export const WORKFLOW_TRACING_MODULE = require.resolve('./tracing-workflow-interceptors');
 
 /** Whether the environment asks for traces: an OTLP endpoint for all signals or for traces. */
 export function tracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -15,11 +15,14 @@ import path from 'node:path';
 import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { connect, type NseFlowClient } from '../../src/client';
-import { flushTracing, shutdownTracing, startTracing } from '../../src/tracing';
+import { flushTracing, shutdownTracing, startTracing, WORKFLOW_TRACING_MODULE } from '../../src/tracing';
 import type { LedgerRequest } from '../../simulator/job-store';
 import { nseOperationWorkflow } from '../../src/workflows';
+import { decideUpdate } from '../../src/shared/workflow-api';
 import { hostgroupOperation } from '../helpers/fixtures';
 import { capturedLogLines, settle } from '../helpers/temporal';
+import { waitFor } from '../helpers/scenario';
+import { Worker } from '@temporalio/worker';
 import { createConfiguredWorker, useTestWorker } from '../helpers/worker';
 import type { WorkerPair } from '../../src/worker-pair';
 
@@ -135,6 +138,28 @@ describe('traces', () => {
       const traced = capturedLogLines.filter((line) => line.trace_id === traceId);
       expect(traced.length).toBeGreaterThan(0);
       expect(traced.every((line) => typeof line.span_id === 'string')).toBe(true);
+    });
+
+    it('a held run decided through `decide` replays on the traced bundle (update validators carry no span)', async () => {
+      const started = await client.startOperation({
+        ...hostgroupOperation(`fail-trace-held-${randomUUID().slice(0, 8)}`),
+        onFailure: 'hold',
+      });
+      await waitFor('the run to await a decision', async () => {
+        const status = await client.getStatus(started.workflowId);
+        return 'phase' in status && status.phase === 'awaiting-decision' ? status : undefined;
+      });
+      const handle = harness.temporal.client.workflow.getHandle(started.workflowId);
+      // A refused update first: its validator ran (and, with a span, changed the live run) but history has no trace of it.
+      await expect(handle.executeUpdate(decideUpdate, { args: ['destroy' as 'keep'] })).rejects.toThrow();
+      await client.decide(started.workflowId, 'keep');
+      await expect(client.result(started.workflowId)).rejects.toThrow(/kept/);
+      // With the validators' spans, this replay failed: "Update machine does not handle this event: TimerCanceled".
+      await Worker.runReplayHistory(
+        { ...workflowSource(), interceptors: { workflowModules: [WORKFLOW_TRACING_MODULE] } },
+        await handle.fetchHistory(),
+        started.workflowId,
+      );
     });
 
     it("a foreign caller's traceparent in the Temporal header is the trace its run joins", async () => {
