@@ -28,31 +28,48 @@ export interface AdmittedSubmit {
 const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 const pathSegment = (max: number) =>
   text(max).check(z.refine((value) => isSafePathSegment(value), { message: PATH_SEGMENT_RULE }));
+const ms = (max: number) => z.number().check(z.minimum(1), z.maximum(max));
+
+// Built once: activities admit their arguments on every call (a poll attempt included).
+const SUBMIT_ENVELOPE = z.strictObject({
+  operation: text(64),
+  input: z.record(z.string(), z.unknown()),
+  tenantId: z.optional(text(64)),
+  notBefore: z.number().check(z.int(), z.minimum(0), z.maximum(MAX_NUMBER)),
+});
+const GET_JOB_REQUEST = z.strictObject({
+  jobId: pathSegment(255),
+  longPollSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(120))),
+  lastModified: z.optional(z.string().check(z.maxLength(1024))),
+});
+const AWAIT_JOB_CHANGE_REQUEST = z.strictObject({
+  jobId: pathSegment(255),
+  operation: text(64),
+  lastState: z.optional(z.enum(Object.values(JobState))),
+  lastUpdated: z.optional(z.string().check(z.maxLength(MAX_UPDATED_LENGTH))),
+  intervalMs: ms(86_400_000),
+  interval: z.strictObject({
+    maxIntervalMs: ms(86_400_000),
+    backoffCoefficient: z.number().check(z.minimum(1), z.maximum(10)),
+    jitterRatio: z.number().check(z.minimum(0), z.maximum(0.5)),
+  }),
+  waitFirst: z.boolean(),
+});
+const WAKE_REQUEST = z.strictObject({ taskQueue: text(1000), tenantId: z.optional(text(64)) });
 
 /**
  * A submit or look-up request: the envelope, then the operation's fields through its catalogue schema, as the
  * workflow admitted them. An undo's restore input may be as large as the record read before the update.
  */
 export function admitSubmitRequest(raw: unknown, where = 'submitOperation'): AdmittedSubmit {
-  const schema = z.strictObject({
-    operation: text(64),
-    input: z.record(z.string(), z.unknown()),
-    tenantId: z.optional(text(64)),
-    notBefore: z.number().check(z.int(), z.minimum(0), z.maximum(MAX_NUMBER)),
-  });
-  const request = admit(schema, raw, { where, maxBytes: MAX_BEFORE_BYTES + MAX_INPUT_BYTES });
+  const request = admit(SUBMIT_ENVELOPE, raw, { where, maxBytes: MAX_BEFORE_BYTES + MAX_INPUT_BYTES });
   const { fields } = parseOperationFields(request.operation, request.input, `${where}.input`);
   return { ...request, input: fields };
 }
 
 /** What the job read takes (`GetJobInput`): a job id fit for a path, and the long-poll options. */
 export function admitGetJobRequest(raw: unknown): { jobId: string; longPollSeconds?: number; lastModified?: string } {
-  const schema = z.strictObject({
-    jobId: pathSegment(255),
-    longPollSeconds: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(120))),
-    lastModified: z.optional(z.string().check(z.maxLength(1024))),
-  });
-  return admit(schema, raw, { where: 'getJob' });
+  return admit(GET_JOB_REQUEST, raw, { where: 'getJob' });
 }
 
 /**
@@ -60,21 +77,7 @@ export function admitGetJobRequest(raw: unknown): { jobId: string; longPollSecon
  * the interval policy within the bounds a poll policy has.
  */
 export function admitAwaitJobChangeRequest(raw: unknown): AwaitJobChangeInput {
-  const ms = (max: number) => z.number().check(z.minimum(1), z.maximum(max));
-  const schema = z.strictObject({
-    jobId: pathSegment(255),
-    operation: text(64),
-    lastState: z.optional(z.enum(Object.values(JobState))),
-    lastUpdated: z.optional(z.string().check(z.maxLength(MAX_UPDATED_LENGTH))),
-    intervalMs: ms(86_400_000),
-    interval: z.strictObject({
-      maxIntervalMs: ms(86_400_000),
-      backoffCoefficient: z.number().check(z.minimum(1), z.maximum(10)),
-      jitterRatio: z.number().check(z.minimum(0), z.maximum(0.5)),
-    }),
-    waitFirst: z.boolean(),
-  });
-  return admit(schema, raw, { where: 'awaitJobChange' });
+  return admit(AWAIT_JOB_CHANGE_REQUEST, raw, { where: 'awaitJobChange' });
 }
 
 /**
@@ -95,8 +98,7 @@ export function admitReadResource(path: unknown, keep: unknown): { path: string;
 
 /** What the control workflow's activity takes (`WakePausedRunsInput`). */
 export function admitWakeRequest(raw: unknown): { taskQueue: string; tenantId?: string } {
-  const schema = z.strictObject({ taskQueue: text(1000), tenantId: z.optional(text(64)) });
-  return admit(schema, raw, { where: 'wakePausedRuns' });
+  return admit(WAKE_REQUEST, raw, { where: 'wakePausedRuns' });
 }
 
 /** The sweep's activities (src/activities/sweep-activities.ts): what the sweep workflow sends them. */
