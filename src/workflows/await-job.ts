@@ -21,7 +21,7 @@ import { countJobEnded, countJobPoll, countJobReadError } from './metrics';
 import { normaliseJobState } from '../shared/job-states';
 import { failure, FailureType, rootMessage } from '../shared/failures';
 import { isTerminal, JobState, type Job } from '../shared/nse-types';
-import { fillPath } from '../shared/nse-paths';
+import { fillPath, isSafePathSegment } from '../shared/nse-paths';
 import { intervalAfter, jittered } from '../shared/poll-interval';
 import { PollMode, type NseOperationWorkflow } from '../shared/workflow-api';
 import { awaitJobChangeActivity, failureType, getJobActivity, NsePriority, readResourceActivity } from './nse-calls';
@@ -251,7 +251,8 @@ async function continueRunAsNew(run: OperationRun): Promise<never> {
 async function outcomeFromObject(run: OperationRun, job: Job): Promise<Job | undefined> {
   const spec = run.spec;
   let path: string;
-  if (spec.verb === 'create' && job.objectId && !spec.path.includes('{'))
+  // An object id that is no safe path segment (a lone surrogate would make encodeURIComponent throw) leaves it undecided.
+  if (spec.verb === 'create' && isSafePathSegment(job.objectId) && !spec.path.includes('{'))
     path = `${spec.path}/${encodeURIComponent(job.objectId)}`;
   else if (spec.verb === 'delete' && !spec.path.includes('/snapshot/')) path = fillPath(spec.path, run.fields).path;
   else return undefined;
