@@ -5,9 +5,12 @@
  *
  * `preloadModules`: with `reuseV8Context` (the SDK default) each run the worker instantiates evaluates the bundle's
  * modules afresh and keeps its own copy while cached. Preloaded modules are evaluated once per worker thread and
- * shared, deep-frozen, by every run. Only `src/shared/zod-kit.ts` is preloaded: it brings zod's own modules, which
- * keep no per-run state, and it leaves no write for later. A bundle built without these options works the same,
- * only each run pays for evaluating zod (about 0.4 MiB and 2 ms of CPU per run; docs/benchmarks.md).
+ * shared, deep-frozen, by every run. Preloaded: `src/shared/zod-kit.ts` (zod's own modules, which keep no per-run
+ * state; it leaves no write for later) and the pure modules of src/shared that workflow code imports (the operations
+ * catalogue, the gate and its schemas, the definitions; they hold constants only, which no workflow changes, and
+ * build schemas when a value is checked). Module state of src/workflows stays per run: those are never preloaded. A
+ * bundle built without these options works the same, only each run pays for evaluating them (about 0.5 MiB and 2 ms
+ * of CPU per run for zod, 70 KiB and 2 ms more for src/shared; docs/benchmarks.md).
  *
  * OpenTelemetry's workflow interceptors are not in these options: a bundle carries them only when traces are on
  * ({@link tracedBundlerOptions}). With them, the replay of a run whose update ended a timer's wait (a held run's
@@ -31,10 +34,34 @@ function relativeToProject(file: string): string {
   return path.isAbsolute(file) ? path.relative(PROJECT_ROOT, file) : file.replaceAll(`${PROJECT_ROOT}${path.sep}`, '');
 }
 
+/**
+ * The modules of src/shared evaluated once per worker thread (see the module comment): pure, constants only, never
+ * changed by a run. A module with state of its own must not be listed: every run would share it.
+ */
+export const PRELOADED_SHARED_MODULES = [
+  'zod-kit',
+  'failures',
+  'nse-types',
+  'job-states',
+  'nse-paths',
+  'entry-gate',
+  'operations',
+  'object-types',
+  'undo-plan',
+  'workflow-api',
+  'pause',
+  'metric-names',
+  'validation',
+  'bulk',
+  'plans',
+  'sweep',
+  'entries',
+] as const;
+
 /** Options for `bundleWorkflowCode` besides `workflowsPath` and `logger`. */
 export const workflowBundlerOptions: Pick<BundleOptions, 'preloadModules' | 'webpackConfigHook'> = {
   // zod's packages declare no side effects, so naming `zod/mini` here would be tree-shaken to nothing.
-  preloadModules: [require.resolve('./shared/zod-kit')],
+  preloadModules: PRELOADED_SHARED_MODULES.map((name) => require.resolve(`./shared/${name}`)),
   webpackConfigHook: (config) => ({
     ...config,
     output: {

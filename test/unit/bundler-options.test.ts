@@ -1,6 +1,6 @@
 /**
- * The workflow bundle preloads src/shared/zod-kit.ts (src/bundler-options.ts): zod's modules are then evaluated once
- * per worker thread and deep-frozen, instead of once per run. The bundle must really contain the preload (zod's
+ * The workflow bundle preloads src/shared/zod-kit.ts and the pure modules of src/shared (src/bundler-options.ts): they
+ * are then evaluated once per worker thread and deep-frozen, instead of once per run. The bundle must really contain the preload (zod's
  * packages declare no side effects, so a preload webpack can drop would silently do nothing), and runs on it must
  * validate and replay exactly as before: every recorded history replays on the SDK's own reusable V8 context. The
  * bundle under test is the one `npm run build` writes (tools/bundle-workflows.ts), which the Docker image runs.
@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Runtime, Worker } from '@temporalio/worker';
-import { workflowBundlerOptions } from '../../src/bundler-options';
+import { PRELOADED_SHARED_MODULES, workflowBundlerOptions } from '../../src/bundler-options';
 import { bundleWorkflows } from '../../tools/bundle-workflows';
 import { workflowSource } from '../../src/worker';
 import { HISTORY_DIR } from '../helpers/scenario';
@@ -31,9 +31,9 @@ beforeAll(async () => {
   }
 });
 
-it('the built bundle preloads the zod kit, and the worker bundles the sources with the same options', () => {
+it('the built bundle preloads the zod kit and the pure shared modules, and the worker bundles the sources with the same options', () => {
   const preload = /function preloadModules\(\) \{([\s\S]*?)\n\}/.exec(bundle.code)?.[1] ?? '';
-  expect(preload).toContain('src/shared/zod-kit.ts');
+  for (const name of PRELOADED_SHARED_MODULES) expect(preload).toContain(`src/shared/${name}.ts`);
   expect(workflowSource(undefined)).toMatchObject({ bundlerOptions: workflowBundlerOptions });
 });
 
