@@ -8,7 +8,7 @@
 import type { FleetProfile } from './fleet-profile';
 import type { Bench } from './harness';
 import { measureBulk, type BulkFigures } from './scenarios/bulk';
-import { measureFairness, type FairnessResult } from './scenarios/fairness';
+import { measureFairness, SUBMIT_STAGES, type FairnessResult } from './scenarios/fairness';
 import { measureFleet, type FleetResult } from './scenarios/fleet';
 
 export interface FleetResults {
@@ -62,6 +62,15 @@ export function fleetTable({ fairness, bulk, fleet }: FleetResults): string {
         `without (p50 ${f(fairness.withBurst.submitP50Ms)} / ${f(fairness.alone.submitP50Ms)}); ` +
         `${fairness.alone.runs} runs each; ` +
         (fairness.budget === undefined ? 'no budget' : `budget ${fairness.budget}/s`),
+    ],
+    [
+      "F4. Where the small tenant's submit waits: each stage's p99 (p50), with / without the burst",
+      SUBMIT_STAGES.map((stage) => `${stage} ${f(fairness.withBurst.submitStages[stage].p99Ms)}`).join(', '),
+      SUBMIT_STAGES.map(
+        (stage) =>
+          `${stage}: ${f(fairness.withBurst.submitStages[stage].p99Ms)} (${f(fairness.withBurst.submitStages[stage].p50Ms)}) / ` +
+          `${f(fairness.alone.submitStages[stage].p99Ms)} (${f(fairness.alone.submitStages[stage].p50Ms)}) ms`,
+      ).join('; ') + " (from each run's history; bench/scenarios/fairness.ts)",
     ],
     [
       `F4. Small tenant's p99 reaction delay, with ÷ without the burst`,

@@ -6,17 +6,29 @@
  * large tenant (Acme) starts `burst` runs at once (jobs that end after 10 s, polled every 5 s). For each small run:
  * - submit delay: the start call to NSE accepting the job (the simulator's `created`);
  * - reaction delay: the job turning NORMAL at NSE (its `updated`) to the first read that saw it.
- * The figure is each delay's p99 with the burst over its p99 alone.
+ * The figure is each delay's p99 with the burst over its p99 alone. The submit delay is split into its stages from each
+ * run's history ({@link SUBMIT_STAGES}), to say where the small tenant waits.
  * @module
  */
 import type { FleetProfile } from '../fleet-profile';
 import type { Bench } from '../harness';
+import { eventMs, readRuns, type RunRecord } from '../history';
 import { ACME, GLOBEX, hostgroupInput, pollEverySecond } from '../inputs';
 import { percentile } from '../stats';
 import type { RunOutcome } from '../starter';
 
+/**
+ * The stages of a submit delay, each ending at an instant of the run's history (or NSE's `created`): the start call
+ * answered by the server, the first workflow task picked up (the workflow task queue), the submit activity scheduled
+ * (the worker's first task), the submit picked up (the NSE queue: budget and fairness keys), NSE accepting the POST.
+ */
+export const SUBMIT_STAGES = ['start', 'workflow task queue', 'first task', 'NSE queue', 'POST'] as const;
+export type SubmitStage = (typeof SUBMIT_STAGES)[number];
+
 export interface DelayFigures {
   runs: number;
+  /** p50 and p99 (ms) of each stage of the submit delay. */
+  submitStages: Record<SubmitStage, { p50Ms: number; p99Ms: number }>;
   submitP50Ms: number;
   submitP99Ms: number;
   reactionP50Ms: number;
@@ -36,18 +48,49 @@ export interface FairnessResult {
   reactionP99Ratio: number;
 }
 
+/** The instants ending each stage of one run's submit, or undefined when its history lacks one. */
+function submitInstants(run: RunRecord, startCalledAt: number, created: number): number[] | undefined {
+  const firstTask = run.events.find((e) => e.workflowTaskStartedEventAttributes);
+  const scheduled = run.events.find((e) => e.activityTaskScheduledEventAttributes);
+  const id = scheduled?.eventId;
+  const started = run.events.find(
+    (e) => e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === id?.toString(),
+  );
+  if (!firstTask || !scheduled || !started) return undefined;
+  return [startCalledAt, run.startMs, eventMs(firstTask), eventMs(scheduled), eventMs(started), created];
+}
+
 async function smallTenantDelays(bench: Bench, outcomes: RunOutcome[], namePrefix: string): Promise<DelayFigures> {
   const jobs = new Map((await bench.simJobs(namePrefix)).map((job) => [job.objectName, job]));
+  const runs = new Map(
+    (
+      await readRuns(
+        bench.client,
+        outcomes.map((_, i) => `bench-${namePrefix}${i}`),
+      )
+    ).map((r) => [r.workflowId, r]),
+  );
   const submit: number[] = [];
   const reaction: number[] = [];
+  const stages: number[][] = SUBMIT_STAGES.map(() => []);
   outcomes.forEach((outcome, i) => {
     const job = jobs.get(`${namePrefix}${i}`);
     if (!job) return;
     submit.push(job.created - outcome.startCalledAt);
     if (job.firstTerminalAt !== undefined) reaction.push(job.firstTerminalAt - job.updated);
+    const run = runs.get(`bench-${namePrefix}${i}`);
+    const instants = run && submitInstants(run, outcome.startCalledAt, job.created);
+    instants?.slice(1).forEach((at, stage) => stages[stage]?.push(at - (instants[stage] as number)));
   });
+  const submitStages = Object.fromEntries(
+    SUBMIT_STAGES.map((name, stage) => [
+      name,
+      { p50Ms: percentile(stages[stage] ?? [], 50), p99Ms: percentile(stages[stage] ?? [], 99) },
+    ]),
+  ) as DelayFigures['submitStages'];
   return {
     runs: outcomes.length,
+    submitStages,
     submitP50Ms: percentile(submit, 50),
     submitP99Ms: percentile(submit, 99),
     reactionP50Ms: percentile(reaction, 50),
