@@ -4,8 +4,8 @@
  * seed and path that replay it, and the exit code is 1.
  *
  * `npm run fuzz -- --entries --runs N [--seed S]`: runs N cases of the entry property test (test/fuzz/entries.ts)
- * against a dev server, simulator and worker of its own; prints the cases per entry, the time they took and every
- * case that broke a property (with the seed that draws them again).
+ * against a dev server, simulator and worker of its own; prints its progress after each set of targets, then the cases
+ * per entry, the time they took and every case that broke a property (with the seed that draws them again).
  * @module
  */
 import { Command } from 'commander';
@@ -46,7 +46,11 @@ async function main(): Promise<void> {
 
 async function fuzzEntries(runs: number, seed: number): Promise<void> {
   process.stdout.write(`fuzz --entries: ${runs} cases, seed ${seed} (starting a dev server, simulator and worker)\n`);
-  const { report, seconds } = await runEntryFuzz(runs, seed);
+  const started = Date.now();
+  const { report, seconds } = await runEntryFuzz(runs, seed, ({ done, problems }) => {
+    const elapsed = Math.round((Date.now() - started) / 1000);
+    process.stdout.write(`  ${done}/${runs} cases, ${problems} problems so far (${elapsed} s since the start)\n`);
+  });
   for (const [entry, count] of Object.entries(report.byKind).sort()) process.stdout.write(`  ${count}\t${entry}\n`);
   for (const problem of report.problems) process.stdout.write(`FAIL ${problem}\n`);
   const verdict = report.problems.length === 0 ? 'ok  ' : 'FAIL';

@@ -8,20 +8,32 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import fc from 'fast-check';
-import { createActivities } from '../../src/activities';
+import { createActivities, createSweepActivities } from '../../src/activities';
 import { nseFlowNexusHandler } from '../../src/nexus/handler';
 import { NseClient } from '../../src/nse/client';
 import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { bundleWorkflows } from '../../tools/bundle-workflows';
 import { startStack } from '../../tools/stack';
-import { checkEntries, entryCase, type EntryReport } from './entries';
+import { checkEntries, entryCase, type CheckOptions, type EntryReport } from './entries';
 
-/** Runs `runs` entry cases drawn with `seed`; returns the report and the seconds the cases took. */
-export async function runEntryFuzz(runs: number, seed: number): Promise<{ report: EntryReport; seconds: number }> {
-  // The SDK's own warnings (payloads over 512 KiB: the megabyte strings are the point) are not the report.
-  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+/**
+ * Runs `runs` entry cases drawn with `seed`; returns the report and the seconds the cases took. `onProgress` hears
+ * after each set of targets how many cases are done and how many problems were found.
+ */
+export async function runEntryFuzz(
+  runs: number,
+  seed: number,
+  onProgress?: CheckOptions['onProgress'],
+): Promise<{ report: EntryReport; seconds: number }> {
+  // The SDK's own warnings (payloads over 512 KiB: the megabyte strings are the point) are not the report; the core's
+  // go through the same logger.
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    shutdownSignals: [],
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-fuzz-'));
   const stack = await startStack(async (s) => await s.startTemporal());
   try {
@@ -34,10 +46,12 @@ export async function runEntryFuzz(runs: number, seed: number): Promise<{ report
     const nativeConnection = await NativeConnection.connect({ address });
     stack.defer('worker connection', () => nativeConnection.close());
     const { username, password } = SIM_FIXTURES.defaultUser;
-    const nse = new NseClient({ baseUrl: sim.url, auth: { kind: 'jwt', username, password } });
+    const auth = { kind: 'jwt', username, password } as const;
+    const nse = new NseClient({ baseUrl: sim.url, auth });
     stack.defer('NSE client', async () => nse.close());
     const taskQueue = `fuzz-entries-${randomUUID()}`;
-    const activities = createActivities({ nse });
+    // The sweep's too, as a worker has them: without them the sweep runs fail their first activity, paused or not.
+    const activities = { ...createActivities({ nse }), ...createSweepActivities({ nse, auth }) };
     await stack.startWorker({
       connection: nativeConnection,
       taskQueue,
@@ -54,6 +68,7 @@ export async function runEntryFuzz(runs: number, seed: number): Promise<{ report
         nseRequests: async () => sim.app.sim.ledger().requests.map((r) => `${r.method} ${r.path}`),
       },
       cases,
+      { onProgress },
     );
     return { report, seconds: (Date.now() - started) / 1000 };
   } finally {

@@ -8,11 +8,14 @@
  *
  * Asserted from the server: a start the gate refuses ends its run with `InvalidInput` in its first workflow task; an
  * update the gate refuses is refused with `InvalidInput`; no run or target shows a `WorkflowTaskFailed` event; the
- * simulator's ledger records no request at all. `npm test` runs a bounded number (test/integration/entries.test.ts);
- * `npm run fuzz -- --entries --runs N` runs more against a stack of its own.
+ * simulator's ledger records no request at all. Updates and signals go to long-lived targets, fresh ones every
+ * `casesPerTargets` cases and before one holds so many open updates that the server would refuse the next; every
+ * client call of a case has a deadline, so no case can hold the check up for good. `npm test` runs a bounded number
+ * (test/integration/entries.test.ts); `npm run fuzz -- --entries --runs N` runs more against a stack of its own.
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Client } from '@temporalio/client';
 import { temporal, type google } from '@temporalio/proto';
 import fc from 'fast-check';
@@ -331,29 +334,85 @@ export interface EntryReport {
   problems: string[];
 }
 
+/** How a check runs; every field has a default. */
+export interface CheckOptions {
+  /** Cases in flight at once. */
+  concurrency?: number;
+  /** Cases one set of targets serves at most before fresh targets take over. */
+  casesPerTargets?: number;
+  /** Called after each set of targets with the cases done so far and the problems found so far. */
+  onProgress?: (progress: { done: number; problems: number }) => void;
+}
+
 /** A safety net only: a run whose task fails forever is ended by it (and reported), never awaited forever. */
 const RUN_TIMEOUT = { seconds: 120 } as unknown as google.protobuf.IDuration;
+/**
+ * The server's limit of updates in flight (admitted, not completed) per workflow: `history.maxInFlightUpdates`, 10 in
+ * the dev server. An admitted `accepted` or `sweepFindings` update never completes on a target whose NSE calls are
+ * paused, so a target that holds 10 refuses every later update with RESOURCE_EXHAUSTED (after the client's ~40 s of
+ * retries): the long-lived targets of a 5,000-case check did, and the check crawled to a halt.
+ */
+const SERVER_MAX_IN_FLIGHT_UPDATES = 10;
+/** Every client call of a case is cancelled at this deadline (a refused start's run ends within RUN_TIMEOUT). */
+const CASE_DEADLINE_MS = 180_000;
+/** The deadline of each call about the targets (start, check, terminate) and of the ledger read. */
+const CALL_DEADLINE_MS = 60_000;
 
-/** Runs `cases` against `target`, `concurrency` at a time; reports each broken property. */
-export async function checkEntries(target: EntryTarget, cases: EntryCase[], concurrency = 8): Promise<EntryReport> {
-  const problems: string[] = [];
-  const byKind: Record<string, number> = {};
-  await pauseNseCalls(target.client, target.taskQueue, {});
-  const before = await target.nseRequests();
-  const targets = await startTargets(target);
+/** Runs `cases` against `target`, on fresh targets every `casesPerTargets` cases; reports each broken property. */
+export async function checkEntries(
+  target: EntryTarget,
+  cases: EntryCase[],
+  { concurrency = 8, casesPerTargets = 100, onProgress }: CheckOptions = {},
+): Promise<EntryReport> {
+  const report: EntryReport = { cases: cases.length, byKind: {}, problems: [] };
+  await withDeadline(target, CALL_DEADLINE_MS, () => pauseNseCalls(target.client, target.taskQueue, {}));
+  // A target never holds more open updates than this, counting the cases in flight that could add one each.
+  const maxOpenUpdates = Math.max(1, SERVER_MAX_IN_FLIGHT_UPDATES - concurrency);
+  let done = 0;
+  while (done < cases.length) {
+    const end = Math.min(cases.length, done + casesPerTargets);
+    done = await checkWithTargets(target, cases, { from: done, end, concurrency, maxOpenUpdates }, report);
+    onProgress?.({ done, problems: report.problems.length });
+  }
+  return report;
+}
+
+/**
+ * Runs cases from `from` (up to `end`) on a fresh set of targets until `end`, or until one target holds
+ * `maxOpenUpdates` updates that have not completed; checks the targets' histories and the simulator's ledger for
+ * those cases, then terminates every run they started. Returns the index of the first case not run.
+ */
+async function checkWithTargets(
+  target: EntryTarget,
+  cases: EntryCase[],
+  {
+    from,
+    end,
+    concurrency,
+    maxOpenUpdates,
+  }: { from: number; end: number; concurrency: number; maxOpenUpdates: number },
+  report: EntryReport,
+): Promise<number> {
+  const { problems, byKind } = report;
+  const before = await withDeadline(target, CALL_DEADLINE_MS, () => target.nseRequests());
+  const targets = await withDeadline(target, CALL_DEADLINE_MS, () => startTargets(target));
+  const openUpdates = Object.fromEntries(Object.keys(targets).map((kind) => [kind, 0])) as Record<TargetKind, number>;
   const started: string[] = [];
+  let next = from;
   try {
-    let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < cases.length) {
+      while (next < end && Math.max(...Object.values(openUpdates)) < maxOpenUpdates) {
         const index = next++;
         const entry = cases[index] as EntryCase;
         const label =
           entry.kind === 'start' ? `start ${entry.workflow}` : `${entry.kind} ${entry.target}.${entry.name}`;
         byKind[label] = (byKind[label] ?? 0) + 1;
         try {
-          const problem =
-            entry.kind === 'start' ? await runStart(target, entry, started) : await runMessage(target, entry, targets);
+          const problem = await withDeadline(target, CASE_DEADLINE_MS, async () =>
+            entry.kind === 'start'
+              ? await runStart(target, entry, started)
+              : await runMessage(target, entry, targets, openUpdates),
+          );
           if (problem) problems.push(`case ${index} (${label}): ${problem}: ${preview(entry)}`);
         } catch (err) {
           problems.push(`case ${index} (${label}): ${(err as Error).message}: ${preview(entry)}`);
@@ -362,19 +421,38 @@ export async function checkEntries(target: EntryTarget, cases: EntryCase[], conc
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     for (const [kind, workflowId] of Object.entries(targets)) {
-      const failed = await failedTaskCauses(target.client, workflowId);
+      const failed = await withDeadline(target, CALL_DEADLINE_MS, () => failedTaskCauses(target.client, workflowId));
       if (failed.length > 0)
         problems.push(
-          `target ${kind} ${workflowId}: ${failed.length} WorkflowTaskFailed events (${failed.join('; ')})`,
+          `target ${kind} ${workflowId} of cases ${from}-${next - 1}: ${failed.length} WorkflowTaskFailed events (${failed.join('; ')})`,
         );
     }
-    const requests = (await target.nseRequests()).slice(before.length);
+    const requests = (await withDeadline(target, CALL_DEADLINE_MS, () => target.nseRequests())).slice(before.length);
     if (requests.length !== 0)
-      problems.push(`the simulator recorded ${requests.length} requests (first: ${requests.slice(0, 5).join(', ')})`);
+      problems.push(
+        `cases ${from}-${next - 1}: the simulator recorded ${requests.length} requests (first: ${requests.slice(0, 5).join(', ')})`,
+      );
   } finally {
-    await Promise.all([...Object.values(targets), ...started].map((id) => terminate(target.client, id)));
+    await Promise.all(
+      [...Object.values(targets), ...started].map((id) =>
+        withDeadline(target, CALL_DEADLINE_MS, () => terminate(target.client, id)).catch(() => undefined),
+      ),
+    );
   }
-  return { cases: cases.length, byKind, problems };
+  return next;
+}
+
+/** Runs `call` with every client call in it cancelled `ms` from now; a call cancelled so says which deadline. */
+async function withDeadline<T>(target: EntryTarget, ms: number, call: () => Promise<T>): Promise<T> {
+  const deadline = AbortSignal.timeout(ms);
+  // Each client call under it adds a listener (a case's long polls make many): no leak, the signal goes with the case.
+  setMaxListeners(0, deadline);
+  try {
+    return await target.client.withAbortSignal(deadline, call);
+  } catch (err) {
+    if (deadline.aborted) throw new Error(`no answer within ${ms / 1000} s (${(err as Error).message})`);
+    throw err;
+  }
 }
 
 /** One long-lived run of each kind, started with a valid input; each waits (its NSE calls are paused). */
@@ -392,8 +470,8 @@ async function startTargets({ client, taskQueue }: EntryTarget): Promise<Record<
   const ids = {} as Record<TargetKind, string>;
   for (const [kind, [workflow, input]] of Object.entries(inputs) as [TargetKind, [string, Json]][]) {
     ids[kind] = `fuzz-target-${kind}-${randomUUID()}`;
-    // No execution timeout: a target lives as long as the check (a 5,000-case check takes minutes); it is
-    // terminated at the end.
+    // No execution timeout: a target lives as long as its set of cases (minutes on a loaded machine); it is
+    // terminated after them.
     await start(client, taskQueue, ids[kind], workflow, input, null);
     await waitForFirstTask(client, ids[kind]);
   }
@@ -450,6 +528,7 @@ async function runMessage(
   target: EntryTarget,
   entry: Extract<EntryCase, { kind: 'update' | 'signal' }>,
   targets: Record<TargetKind, string>,
+  openUpdates: Record<TargetKind, number>,
 ): Promise<string | undefined> {
   // The control target is a control run of its own: pausing it pauses nothing.
   const workflowId = targets[entry.target];
@@ -477,6 +556,8 @@ async function runMessage(
   });
   const failure = response.outcome?.failure;
   const accepted = (response.stage ?? 0) >= Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
+  // Accepted and not completed: it holds one of the target's in-flight places, maybe for good.
+  if (accepted && !response.outcome) openUpdates[entry.target] += 1;
   if (!failure && !accepted) return 'the update was neither accepted nor refused';
   if (refused && !failure) return 'an argument the gate refuses was taken';
   if (failure && !failure.applicationFailureInfo) return `the update failed untyped: ${failure.message}`;
