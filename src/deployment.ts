@@ -115,19 +115,29 @@ export interface RunBuild {
   behavior: 'PINNED' | 'AUTO_UPGRADE' | undefined;
 }
 
-/** The build of a run from its description's raw `workflowExecutionInfo`. */
+type VersioningBehavior = temporal.api.enums.v1.VersioningBehavior;
+const BEHAVIORS: Partial<Record<VersioningBehavior, RunBuild['behavior']>> = {
+  [temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED]: 'PINNED',
+  [temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE]: 'AUTO_UPGRADE',
+};
+
+/**
+ * The build of a run from its description's raw `workflowExecutionInfo`. An operator's override (`temporal workflow
+ * update-options --versioning-override-*`) wins over what the worker declared, as it does for the server's routing:
+ * its behaviour, and for a pinned override the version it names.
+ */
 export function runBuild(
   info: temporal.api.workflow.v1.IWorkflowExecutionInfo | null | undefined,
 ): RunBuild | undefined {
   const versioning = info?.versioningInfo;
-  const version = versioning?.deploymentVersion;
+  const override = versioning?.versioningOverride;
+  const pinnedTo = override?.pinned?.version;
+  const version = pinnedTo?.buildId ? pinnedTo : versioning?.deploymentVersion;
   if (!version?.buildId || !version.deploymentName) return undefined;
-  const { VERSIONING_BEHAVIOR_PINNED, VERSIONING_BEHAVIOR_AUTO_UPGRADE } = temporal.api.enums.v1.VersioningBehavior;
+  const overridden = override?.pinned ? 'PINNED' : override?.autoUpgrade ? 'AUTO_UPGRADE' : undefined;
   const behavior =
-    versioning?.behavior === VERSIONING_BEHAVIOR_PINNED
-      ? 'PINNED'
-      : versioning?.behavior === VERSIONING_BEHAVIOR_AUTO_UPGRADE
-        ? 'AUTO_UPGRADE'
-        : undefined;
+    overridden ??
+    (override?.behavior ? BEHAVIORS[override.behavior] : undefined) ??
+    (versioning?.behavior ? BEHAVIORS[versioning.behavior] : undefined);
   return { deploymentName: version.deploymentName, buildId: version.buildId, behavior };
 }

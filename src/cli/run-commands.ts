@@ -155,14 +155,24 @@ export function addStartCommands(program: Command): void {
     });
 }
 
-/** The build line of `status`: which worker build runs the run, and whether it moves to a newer one. */
-function describeBuild(build: RunBuild | undefined): string {
-  if (!build) return 'build: none (an unversioned worker runs it, or no worker has taken it yet)';
+/**
+ * The build line of `status`: the worker build the run is on, named as the Web UI names it on the run's page
+ * (Deployment, Build ID, Versioning Behavior), and what that means for the run, open or ended.
+ */
+function describeBuild(build: RunBuild | undefined, open: boolean): string {
+  if (!build) {
+    return open
+      ? 'build: none (an unversioned worker runs it, or no worker has taken it yet)'
+      : 'build: none (an unversioned worker ran it)';
+  }
   const how = {
-    PINNED: ' (pinned: it ends on this build)',
-    AUTO_UPGRADE: ' (moves to the current build at its next step)',
+    PINNED: open ? 'pinned: it stays on this build until it ends' : 'pinned: it ran on this build from start to end',
+    AUTO_UPGRADE: open
+      ? 'auto-upgrade: it moves to the current build at its next step'
+      : 'auto-upgrade: it ended on this build',
   };
-  return `build: ${build.deploymentName}/${build.buildId}${build.behavior ? how[build.behavior] : ''}`;
+  const line = `build: ${build.buildId} (deployment ${build.deploymentName})`;
+  return build.behavior ? `${line}, ${how[build.behavior]}` : line;
 }
 
 /** Temporal's execution statuses as visibility queries name them; `cancelled` is taken for `Canceled`. */
@@ -294,13 +304,14 @@ export function addRunCommands(program: Command): void {
       const global = command.optsWithGlobals<GlobalOptions>();
       await withClient(async (client) => {
         const [status, build] = await Promise.all([client.getStatus(workflowId), client.getBuild(workflowId)]);
-        const waits = await waitsOfStep(client, status, await client.getWaits(workflowId));
+        const own = await client.getWaits(workflowId);
+        const waits = await waitsOfStep(client, status, own);
         const title =
           'bulk' in status ? `bulk ${status.bulk}` : 'steps' in status ? `plan ${status.plan}` : status.summary;
         print(
           global,
           { ...status, waits, build: build ?? null },
-          `${workflowId}: ${title}: ${describeProgress(status, waits)}\n  ${describeBuild(build)}`,
+          `${workflowId}: ${title}: ${describeProgress(status, waits)}\n  ${describeBuild(build, own.status === 'RUNNING')}`,
         );
       });
     });

@@ -4,19 +4,21 @@
  * details (the built-in `__temporal_workflow_metadata` query, answered by the live worker) and, for a failed run,
  * the failure and its compensation. With UPDATE_SCREENSHOTS=1 the screenshots land in docs/ for the README.
  * The dev server's UI decodes through the stack's codec server, as `npm start` wires it with NSE_FLOW_CODEC_KEYS set:
- * the input, result and failure of an encrypted run read in clear.
+ * the input, result and failure of an encrypted run read in clear. That worker is versioned as `npm start`'s is
+ * (deployment `nse-flow`, its build made current): a run's page names the build it is on, as `nse-flow status` does.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { freePort } from '../../tools/dev/ports';
 import type { RunningDevServer } from '../../tools/dev/temporal-dev-server';
 import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { SearchAttributes, type OperationInput } from '../../src/shared/workflow-api';
 import { waitFor } from '../helpers/scenario';
-import { settle } from '../helpers/temporal';
+import { settle, testBundlePath } from '../helpers/temporal';
 import { launchChromium } from '../helpers/ui';
 import { useTestWorker } from '../helpers/worker';
 import { hostgroupOperation } from '../helpers/fixtures';
@@ -26,6 +28,8 @@ import { connect, RunFailedError, type NseFlowClient } from '../../src/client';
 import { loadCodecConfig } from '../../src/codec/config';
 import type { WorkerPair } from '../../src/worker-pair';
 import { createConfiguredWorker } from '../helpers/worker';
+import { runCli } from '../helpers/cli';
+import { buildIdFor, DEFAULT_DEPLOYMENT, setCurrentVersion } from '../../src/deployment';
 
 // The README's screenshots are refreshed only on request, so `npm test` leaves the work tree clean.
 const DOCS =
@@ -210,9 +214,10 @@ describe('Temporal Web UI', () => {
     await expect(rows.count()).resolves.toBe(2);
     await screenshot('web-ui-runs.png', { x: 0, y: 0, width: VIEWPORT.width, height: 360 });
   });
-  describe('an encrypted run', () => {
+  describe('a run of the worker as `npm start` runs it: encrypted and versioned', () => {
     let worker: { pair: WorkerPair; running: Promise<void>; nse: { close(): void } } | undefined;
     let client: NseFlowClient | undefined;
+    let version: WorkerDeploymentVersion;
     // Declared before the test worker's hooks: the worker must stop before their connection closes.
     afterAll(async () => {
       await client?.close();
@@ -220,7 +225,8 @@ describe('Temporal Web UI', () => {
       await worker?.running;
       worker?.nse.close();
     });
-    // Its own task queue and simulator; the worker is built from the production configuration with the codec keys.
+    // Its own task queue and simulator; the worker is built from the production configuration with the codec keys,
+    // in the deployment `nse-flow` (the tests' helpers run workers unversioned unless told).
     const encrypted = useTestWorker({
       queue: 'web-ui-encrypted',
       worker: false,
@@ -228,8 +234,13 @@ describe('Temporal Web UI', () => {
     });
 
     beforeAll(async () => {
-      const { worker: pair, nse } = await createConfiguredWorker(encrypted, { HOME, ...CODEC_ENV });
+      const env = { HOME, ...CODEC_ENV, NSE_FLOW_DEPLOYMENT: DEFAULT_DEPLOYMENT };
+      const { worker: pair, nse, version: joined } = await createConfiguredWorker(encrypted, env);
       worker = { pair, running: pair.run(), nse };
+      if (!joined) throw new Error('the worker should be versioned');
+      version = joined;
+      // As `npm start` does: the worker takes tasks once its build is current.
+      await setCurrentVersion(encrypted.temporal.client.connection, 'default', version);
       client = await connect({
         address: encrypted.temporal.address,
         taskQueue: encrypted.taskQueue,
@@ -277,6 +288,74 @@ describe('Temporal Web UI', () => {
         .getByText(/delete hostgroup '[0-9a-f]{24}'/)
         .first()
         .waitFor();
+    });
+
+    /** The value the run page's details show under `label` (the UI lists them as <dd> label, <dt> value). */
+    function detail(label: string): Locator {
+      return page.getByLabel('workflow details').locator(`dd:text-is("${label}") + dt`);
+    }
+
+    /** `nse-flow status <workflowId>` as a person runs it against this stack (with the codec keys). */
+    async function statusLine(workflowId: string): Promise<string> {
+      const env = { TEMPORAL_ADDRESS: encrypted.temporal.address, NSE_FLOW_TASK_QUEUE: encrypted.taskQueue, HOME };
+      const { code, stdout, stderr } = await runCli(['status', workflowId], { ...env, ...CODEC_ENV });
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      return stdout;
+    }
+
+    it('shows the build a run is on and its versioning behaviour, as `nse-flow status` names them', async () => {
+      const nseFlow = client as NseFlowClient;
+      const { deploymentName, buildId } = version;
+      expect(deploymentName).toBe('nse-flow');
+      // The default build id: the package version and the hash of the bundle the worker runs.
+      expect(buildId).toBe(buildIdFor(readFileSync(testBundlePath(true), 'utf8')));
+      // A run held for a decision stays open on its build.
+      const name = `fail-ui-held-${randomBytes(3).toString('hex')}`;
+      const handle = await nseFlow.startOperation({ ...hostgroupOperation(name), onFailure: 'hold' });
+      const { workflowId } = handle;
+      await waitFor('the run to await a decision', async () => {
+        const status = await nseFlow.getStatus(workflowId);
+        return 'phase' in status && status.phase === 'awaiting-decision' ? status : undefined;
+      });
+
+      expect(await statusLine(workflowId)).toContain(
+        `build: ${buildId} (deployment ${deploymentName}), pinned: it stays on this build until it ends\n`,
+      );
+      // The workflow list has the version as a column to add, `<deployment>:<build id>`; the run's page has the
+      // deployment, the build id and the behaviour among its details.
+      await page.goto(
+        `${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(`WorkflowId = "${workflowId}"`)}`,
+      );
+      const link = page.getByRole('link', { name: workflowId, exact: true });
+      await link.waitFor();
+      await page.getByTestId('workflows-summary-table-configuration-button').click();
+      await page.getByRole('button', { name: 'Add Deployment Version column', exact: true }).click();
+      await page
+        .locator('#workflows-table-configuration-drawer')
+        .getByRole('button', { name: 'Close' })
+        .first()
+        .click();
+      const row = page.locator('tbody tr').filter({ hasText: workflowId });
+      await row.getByRole('cell', { name: `${deploymentName}:${buildId}`, exact: true }).waitFor();
+      await link.click();
+      await detail('Deployment').getByRole('link', { name: deploymentName, exact: true }).waitFor();
+      await detail('Build ID').getByText(buildId, { exact: true }).waitFor();
+      await detail('Versioning Behavior').getByText('Pinned', { exact: true }).waitFor();
+
+      // An operator moves the run off its pin (docs/operations.md, "Versioned deploys"): both say so.
+      await encrypted.temporal.client.workflowService.updateWorkflowExecutionOptions({
+        namespace: 'default',
+        workflowExecution: { workflowId },
+        workflowExecutionOptions: { versioningOverride: { autoUpgrade: true } },
+        updateMask: { paths: ['versioning_override'] },
+      });
+      expect(await statusLine(workflowId)).toContain(
+        `build: ${buildId} (deployment ${deploymentName}), auto-upgrade: it moves to the current build at its next step\n`,
+      );
+      await page.getByRole('link', { name: 'Back to Workflows' }).click();
+      await link.click();
+      await detail('Versioning Behavior').getByText('AutoUpgrade', { exact: true }).waitFor();
+      await detail('Build ID').getByText(buildId, { exact: true }).waitFor();
     });
   });
 });
