@@ -7,10 +7,13 @@ module.exports = {
   // test/cluster runs on the PostgreSQL cluster: `npm run test:cluster` (jest.cluster.config.js).
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   modulePathIgnorePatterns: ['<rootDir>/lib'],
+  // `npm test` runs two Jest workers (--maxWorkers=2, the machine's two cores; most integration files spend their time
+  // waiting on the dev server's one-second timers); global setup starts one dev server per worker, so files running
+  // at the same time share no server state (e.g. the nse-flow-sweep Schedule of sweep.test and cli.test).
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 60_000,
-  // `npm test` runs with --coverage: src/ as the suite reaches it in this process, workflow code included: the test
+  // `npm test` runs with --coverage: src/ as the suite reaches it in Jest's processes, workflow code included: the test
   // workers of test/helpers/temporal.ts run a bundle instrumented by Jest's own transformer and add what the sandbox
   // counted (test/helpers/workflow-coverage.ts). Child processes are not counted. The simulator (simulator/, outside
   // src/) is counted as it was under src/simulator: a rule no test reaches is dead.

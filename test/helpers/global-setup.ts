@@ -1,7 +1,9 @@
 /**
- * Jest global setup: one real Temporal dev server for the whole test run (the stack of tools/stack.ts, on a free
- * port, with the project's search attributes). Tests find it through TEMPORAL_TEST_ADDRESS, and the `temporal` CLI
- * through TEMPORAL_TEST_CLI.
+ * Jest global setup: the prebuilt workflow bundles, and one real Temporal dev server per Jest worker (the stack of
+ * tools/stack.ts, on a free port, with the project's search attributes). A test file talks to its worker's server
+ * only (testAddress() in temporal.ts), so files running at the same time never share a server: what a file sees
+ * there is what its worker's earlier files left, as when the whole suite ran in one process. The `temporal` CLI is
+ * TEMPORAL_TEST_CLI.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +14,7 @@ import { startStack, type Stack } from '../../tools/stack';
 import { coverageBundlerOptions } from './workflow-coverage';
 
 declare global {
-  var __NSE_FLOW_TEST_STACK__: Stack | undefined;
+  var __NSE_FLOW_TEST_STACKS__: Stack[] | undefined;
 }
 
 export default async function globalSetup(globalConfig: GlobalConfig, projectConfig: ProjectConfig): Promise<void> {
@@ -35,8 +37,16 @@ export default async function globalSetup(globalConfig: GlobalConfig, projectCon
     process.env.TEMPORAL_TEST_COVERAGE_BUNDLE = coveragePath;
     process.env.TEMPORAL_TEST_COVERAGE_INITIAL = templates;
   }
-  const stack = await startStack((s) => s.startTemporal({ logLevel: 'error' }));
-  globalThis.__NSE_FLOW_TEST_STACK__ = stack;
-  process.env.TEMPORAL_TEST_ADDRESS = stack.temporal.address;
-  process.env.TEMPORAL_TEST_CLI = stack.cliPath;
+  // Jest numbers its workers 1..maxWorkers (JEST_WORKER_ID; 1 with --runInBand): server n serves worker n.
+  const stacks: Stack[] = (globalThis.__NSE_FLOW_TEST_STACKS__ = []);
+  try {
+    for (let n = 0; n < Math.max(1, globalConfig.maxWorkers); n++) {
+      stacks.push(await startStack((s) => s.startTemporal({ logLevel: 'error' })));
+    }
+  } catch (err) {
+    await Promise.all(stacks.map((stack) => stack.stop())); // Jest skips the teardown when the setup fails
+    throw err;
+  }
+  process.env.TEMPORAL_TEST_ADDRESSES = stacks.map((stack) => stack.temporal.address).join(',');
+  process.env.TEMPORAL_TEST_CLI = stacks[0]?.cliPath;
 }

@@ -1,4 +1,4 @@
-/** Jest global teardown: stops the stack that global setup started. */
+/** Jest global teardown: stops the dev servers that global setup started. */
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__NSE_FLOW_TEST_STACK__?.stop();
+  await Promise.all((globalThis.__NSE_FLOW_TEST_STACKS__ ?? []).map((stack) => stack.stop()));
 }

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { testAddress } from './dev-servers';
 
 /** Condition polling for tests: resolves when `check` returns a value, fails after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -37,16 +38,7 @@ export async function replayAndMaybeRecord(
     // The CLI writes the same JSON as the Web UI's export (the SDK's historyToJSON trips over duplicated protobufjs copies).
     const json = execFileSync(
       process.env.TEMPORAL_TEST_CLI as string,
-      [
-        'workflow',
-        'show',
-        '--workflow-id',
-        handle.workflowId,
-        '--address',
-        process.env.TEMPORAL_TEST_ADDRESS as string,
-        '--output',
-        'json',
-      ],
+      ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', testAddress(), '--output', 'json'],
       { encoding: 'utf8' },
     );
     // Child workflow ids derive from the parent's id, so replay needs the id the history was recorded under.

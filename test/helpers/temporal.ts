@@ -12,6 +12,7 @@ import { nseFlowNexusHandler } from '../../src/nexus/handler';
 import { createLogger, temporalLogger } from '../../src/logging';
 import { NseClient } from '../../src/nse/client';
 import { createWorkerPair, type WorkerPair } from '../../src/worker-pair';
+import { testAddress } from './dev-servers';
 import type { RunningSimulator } from './simulator';
 import { workflowCoverageSinks } from './workflow-coverage';
 
@@ -26,11 +27,7 @@ const sink = new Writable({
 /** The pino root used by the test workers; its lines land in {@link capturedLogLines}. */
 export const testLogger = createLogger('info', sink);
 
-export function testAddress(): string {
-  const address = process.env.TEMPORAL_TEST_ADDRESS;
-  if (!address) throw new Error('TEMPORAL_TEST_ADDRESS is not set: run the tests through jest (global-setup.ts)');
-  return address;
-}
+export { testAddress };
 
 /** The prebuilt workflow bundle of the run (see global-setup.ts); `encrypted`: the one for encrypting workers. */
 export function testBundlePath(encrypted = false): string {

@@ -187,7 +187,7 @@ describe('NSE request budget', () => {
         });
         expect(fromWorker.rps).toBeCloseTo(7);
         const cli = process.env.TEMPORAL_TEST_CLI as string;
-        const address = process.env.TEMPORAL_TEST_ADDRESS as string;
+        const address = harness.temporal.address;
         const queue = ['--task-queue', nseTaskQueue(harness.taskQueue), '--task-queue-type', 'activity'];
         await run(cli, ['task-queue', 'config', 'set', '--address', address, ...queue, '--queue-rps-limit', '3']);
         const fromApi = await waitFor('the API limit at the server', async () => {
