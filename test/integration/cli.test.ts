@@ -317,7 +317,7 @@ describe('nse-flow CLI', () => {
     expect(stdout).toMatch(/^completed plan cli-plan: group=[0-9a-f]{24}, user=[0-9a-f]{24}$/m);
     expect(code).toBe(0);
     expect((await cli(['provision', path.join(dir, 'missing.json')])).code).toBe(2);
-  });
+  }, 180_000); // three CLI processes one after the other, one following a plan to its end
 
   it('provisions a bulk from an items file (--each), then redrives it', async () => {
     const bulk = path.join(__dirname, '..', '..', 'examples', 'bulk', 'hostgroups.json');
