@@ -3,14 +3,12 @@
  * are then evaluated once per worker thread and deep-frozen, instead of once per run. The bundle must really contain the preload (zod's
  * packages declare no side effects, so a preload webpack can drop would silently do nothing), and runs on it must
  * validate and replay exactly as before: every recorded history replays on the SDK's own reusable V8 context. The
- * bundle under test is the one `npm run build` writes (tools/bundle-workflows.ts), which the Docker image runs.
+ * bundle under test is built as `npm run build` writes it (tools/bundle-workflows.ts), which the Docker image runs.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Runtime, Worker } from '@temporalio/worker';
 import { PRELOADED_SHARED_MODULES, workflowBundlerOptions } from '../../src/bundler-options';
-import { bundleWorkflows } from '../../tools/bundle-workflows';
 import { workflowSource } from '../../src/worker';
 import { HISTORY_DIR } from '../helpers/scenario';
 
@@ -19,16 +17,12 @@ const quiet = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: i
 const histories = readdirSync(HISTORY_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
 
 let bundle: { code: string };
-beforeAll(async () => {
+beforeAll(() => {
   Runtime.install({ logger: quiet });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'nse-flow-bundle-'));
-  try {
-    const file = path.join(dir, 'workflow-bundle.js');
-    await bundleWorkflows(file);
-    bundle = { code: readFileSync(file, 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // Jest's global setup (test/helpers/global-setup.ts) built it with bundleWorkflows' defaults, as `npm run build` does.
+  const file = process.env.TEMPORAL_TEST_BUNDLE;
+  if (!file) throw new Error('TEMPORAL_TEST_BUNDLE is not set: run the tests through jest (global-setup.ts)');
+  bundle = { code: readFileSync(file, 'utf8') };
 });
 
 it('the built bundle preloads the zod kit and the pure shared modules, and the worker bundles the sources with the same options', () => {
