@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import fc from 'fast-check';
@@ -47,7 +48,8 @@ export async function runEntryFuzz(
     stack.defer('worker connection', () => nativeConnection.close());
     const { username, password } = SIM_FIXTURES.defaultUser;
     const auth = { kind: 'jwt', username, password } as const;
-    const nse = new NseClient({ baseUrl: sim.url, auth });
+    const nseCallers: string[] = [];
+    const nse = recordingCallers(new NseClient({ baseUrl: sim.url, auth }), nseCallers);
     stack.defer('NSE client', async () => nse.close());
     const taskQueue = `fuzz-entries-${randomUUID()}`;
     // The sweep's too, as a worker has them: without them the sweep runs fail their first activity, paused or not.
@@ -66,6 +68,7 @@ export async function runEntryFuzz(
         client: new Client({ connection }),
         taskQueue,
         nseRequests: async () => sim.app.sim.ledger().requests.map((r) => `${r.method} ${r.path}`),
+        nseCallers: () => nseCallers,
       },
       cases,
       { onProgress },
@@ -75,4 +78,23 @@ export async function runEntryFuzz(
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `nse`, recording in `callers` the run and activity of each of its calls (none should be made: all are paused). */
+function recordingCallers(nse: NseClient, callers: string[]): NseClient {
+  return new Proxy(nse, {
+    get(client, key, receiver) {
+      const value: unknown = Reflect.get(client, key, receiver);
+      if (typeof value !== 'function' || key === 'close') return value;
+      return (...args: unknown[]) => {
+        try {
+          const { workflowExecution, activityType } = Context.current().info;
+          callers.push(`${workflowExecution?.workflowId ?? '?'} ${activityType}`);
+        } catch {
+          callers.push(`(outside an activity) ${String(key)}`);
+        }
+        return (value as (...a: unknown[]) => unknown).apply(client, args);
+      };
+    },
+  });
 }

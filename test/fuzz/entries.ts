@@ -325,6 +325,8 @@ export interface EntryTarget {
   taskQueue: string;
   /** Every request the simulator received so far, as `METHOD path`. */
   nseRequests(): Promise<string[]>;
+  /** Every NSE client call made so far, as `workflowId activityType`, when the stack can tell (names the culprit). */
+  nseCallers?(): string[];
 }
 
 /** What a check found: the cases run and, for each that broke a property, why. */
@@ -395,9 +397,10 @@ async function checkWithTargets(
 ): Promise<number> {
   const { problems, byKind } = report;
   const before = await withDeadline(target, CALL_DEADLINE_MS, () => target.nseRequests());
+  const callersBefore = target.nseCallers?.().length ?? 0;
   const targets = await withDeadline(target, CALL_DEADLINE_MS, () => startTargets(target));
   const openUpdates = Object.fromEntries(Object.keys(targets).map((kind) => [kind, 0])) as Record<TargetKind, number>;
-  const started: string[] = [];
+  const started = new Map<string, number>(); // workflow id → case
   let next = from;
   try {
     const worker = async (): Promise<void> => {
@@ -410,7 +413,7 @@ async function checkWithTargets(
         try {
           const problem = await withDeadline(target, CASE_DEADLINE_MS, async () =>
             entry.kind === 'start'
-              ? await runStart(target, entry, started)
+              ? await runStart(target, entry, (workflowId) => started.set(workflowId, index))
               : await runMessage(target, entry, targets, openUpdates),
           );
           if (problem) problems.push(`case ${index} (${label}): ${problem}: ${preview(entry)}`);
@@ -428,13 +431,21 @@ async function checkWithTargets(
         );
     }
     const requests = (await withDeadline(target, CALL_DEADLINE_MS, () => target.nseRequests())).slice(before.length);
-    if (requests.length !== 0)
+    if (requests.length !== 0) {
+      const callers = (target.nseCallers?.() ?? []).slice(callersBefore).map((caller) => {
+        const [workflowId = '', activity = ''] = caller.split(' ');
+        const kind = Object.entries(targets).find(([, id]) => workflowId.startsWith(id))?.[0];
+        const index = [...started].find(([id]) => workflowId.startsWith(id))?.[1];
+        return `${activity} of ${kind ? `target ${kind}` : index === undefined ? '?' : `case ${index}`} (${workflowId})`;
+      });
       problems.push(
-        `cases ${from}-${next - 1}: the simulator recorded ${requests.length} requests (first: ${requests.slice(0, 5).join(', ')})`,
+        `cases ${from}-${next - 1}: the simulator recorded ${requests.length} requests (first: ${requests.slice(0, 5).join(', ')})` +
+          (callers.length > 0 ? `; NSE called by ${[...new Set(callers)].join(', ')}` : ''),
       );
+    }
   } finally {
     await Promise.all(
-      [...Object.values(targets), ...started].map((id) =>
+      [...Object.values(targets), ...started.keys()].map((id) =>
         withDeadline(target, CALL_DEADLINE_MS, () => terminate(target.client, id)).catch(() => undefined),
       ),
     );
@@ -501,12 +512,12 @@ async function start(
 async function runStart(
   target: EntryTarget,
   entry: Extract<EntryCase, { kind: 'start' }>,
-  started: string[],
+  onStarted: (workflowId: string) => void,
 ): Promise<string | undefined> {
   const workflowId = `fuzz-${entry.workflow}-${randomUUID()}`;
   const refused = refusedLocally(() => WORKFLOW_INPUTS[entry.workflow](decoded(entry.input)));
   await start(target.client, target.taskQueue, workflowId, entry.workflow, entry.input);
-  started.push(workflowId);
+  onStarted(workflowId);
   if (!refused) {
     await waitForFirstTask(target.client, workflowId);
     const failed = await failedTasks(target.client, workflowId);
