@@ -16,6 +16,7 @@ import {
   TimeoutFailure,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { SIM_FIXTURES } from '../simulator/fixtures';
@@ -302,6 +303,27 @@ async function createAccountFixture(stack: ChaosStack): Promise<void> {
   throw new Error('the object-storage account job did not end NORMAL');
 }
 
+/** What a run that did not end waits on, for the log: its pending activities and workflow task, its last events. */
+async function whereItWaits(handle: WorkflowHandle): Promise<string> {
+  try {
+    const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+    const pending = (description.raw.pendingActivities ?? []).map(
+      (a) =>
+        `${a.activityType?.name} attempt ${a.attempt} (${a.state}${a.lastFailure?.message ? `, last failure: ${a.lastFailure.message}` : ''})`,
+    );
+    const task = description.raw.pendingWorkflowTask
+      ? `workflow task attempt ${description.raw.pendingWorkflowTask.attempt}`
+      : '';
+    const last = (history.events ?? []).slice(-8).map((e) => {
+      const kind = Object.keys(e).find((key) => key.endsWith('EventAttributes') && (e as Record<string, unknown>)[key]);
+      return kind?.replace('EventAttributes', '') ?? '?';
+    });
+    return `pending: ${[...pending, task].filter(Boolean).join('; ') || 'nothing'}; last events: ${last.join(', ')}`;
+  } catch (err) {
+    return `(could not describe it: ${String(err)})`;
+  }
+}
+
 /** Starts one run (retrying while Temporal restarts) and waits for its outcome. */
 async function runOne(
   stack: ChaosStack,
@@ -330,7 +352,7 @@ async function runOne(
     try {
       const result = await withDeadline(handle.result() as Promise<OperationResult | ProvisionResult>, giveUpAt);
       if (result === 'timeout') {
-        log(`chaos: ${s.workflowId} still open after ${timeoutMs} ms; terminating it`);
+        log(`chaos: ${s.workflowId} still open after ${timeoutMs} ms; terminating it; ${await whereItWaits(handle)}`);
         await handle.terminate('chaos: run did not end in time').catch(() => undefined);
         return {
           scenario: s,
