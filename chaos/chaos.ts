@@ -19,6 +19,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { SIM_FIXTURES } from '../simulator/fixtures';
 import type { OperationResult, ProvisionResult, StepReport } from '../src/shared/workflow-api';
 import {
@@ -303,21 +304,22 @@ async function createAccountFixture(stack: ChaosStack): Promise<void> {
   throw new Error('the object-storage account job did not end NORMAL');
 }
 
+const { EventType, PendingActivityState } = temporal.api.enums.v1;
+
 /** What a run that did not end waits on, for the log: its pending activities and workflow task, its last events. */
 async function whereItWaits(handle: WorkflowHandle): Promise<string> {
   try {
     const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
     const pending = (description.raw.pendingActivities ?? []).map(
       (a) =>
-        `${a.activityType?.name} attempt ${a.attempt} (${a.state}${a.lastFailure?.message ? `, last failure: ${a.lastFailure.message}` : ''})`,
+        `${a.activityType?.name} attempt ${a.attempt} (${PendingActivityState[a.state ?? 0]}${a.lastFailure?.message ? `, last failure: ${a.lastFailure.message}` : ''})`,
     );
     const task = description.raw.pendingWorkflowTask
       ? `workflow task attempt ${description.raw.pendingWorkflowTask.attempt}`
       : '';
-    const last = (history.events ?? []).slice(-8).map((e) => {
-      const kind = Object.keys(e).find((key) => key.endsWith('EventAttributes') && (e as Record<string, unknown>)[key]);
-      return kind?.replace('EventAttributes', '') ?? '?';
-    });
+    const last = (history.events ?? [])
+      .slice(-8)
+      .map((e) => EventType[e.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? '?');
     return `pending: ${[...pending, task].filter(Boolean).join('; ') || 'nothing'}; last events: ${last.join(', ')}`;
   } catch (err) {
     return `(could not describe it: ${String(err)})`;
