@@ -47,11 +47,11 @@ function requestLines(request: DryRunRequest, index: number): string[] {
 export function renderDryRun(plan: DryRun): string {
   const count = plan.requests.reduce((sum, request) => sum + (request.readBefore ? 2 : 1), 0);
   const what = plan.kind === 'operation' ? `operation ${plan.name}` : `${plan.kind} '${plan.name}'`;
-  const { submit, read, undo } = plan.priority;
+  const { undo, calls } = plan.priority;
   const lines = [
     `dry run of ${what}: ${count} NSE ${count === 1 ? 'request' : 'requests'} besides job reads; ` +
       'nothing was sent to NSE and no run was started',
-    `fairness key ${plan.fairnessKey}; priority keys (lower goes first): undo ${undo}, job reads ${read}, submits ${submit}`,
+    `fairness key ${plan.fairnessKey}; priority keys (lower goes first): undo ${undo}, submits and job reads ${calls}`,
     '',
     ...plan.requests.flatMap(requestLines),
   ];

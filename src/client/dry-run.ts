@@ -60,8 +60,8 @@ export interface DryRun {
   name: string;
   /** The fairness key of the run's NSE calls (its tenant). */
   fairnessKey: string;
-  /** Temporal priority keys (1 first) of the NSE calls: undo, job reads, submits. */
-  priority: { submit: number; read: number; undo: number };
+  /** Temporal priority keys (1 first) of the NSE calls: an undo's, and every other call's (submits and job reads). */
+  priority: { undo: number; calls: number };
   requests: DryRunRequest[];
   references: DryRunReference[];
 }
@@ -69,7 +69,7 @@ export interface DryRun {
 /** What to dry-run: one operation, a plan or a bulk, as the client library's start calls take them. */
 export type DryRunInput = { operation: OperationInput } | { plan: ProvisionPlan } | { bulk: BulkInput };
 
-const PRIORITY = { submit: NsePriority.Submit, read: NsePriority.Read, undo: NsePriority.Compensation };
+const PRIORITY = { undo: NsePriority.Compensation, calls: NsePriority.Call };
 /** How a job's object id is shown before NSE has given it. */
 export const OBJECT_ID = '${objectId}';
 /** How an updated field's current value is shown: the run reads it just before the update. */

@@ -24,7 +24,7 @@ import { isTerminal, JobState, type Job } from '../shared/nse-types';
 import { fillPath, isSafePathSegment } from '../shared/nse-paths';
 import { intervalAfter, jittered } from '../shared/poll-interval';
 import { PollMode, type NseOperationWorkflow } from '../shared/workflow-api';
-import { awaitJobChangeActivity, failureType, getJobActivity, NsePriority, readResourceActivity } from './nse-calls';
+import { awaitJobChangeActivity, failureType, getJobActivity, readResourceActivity } from './nse-calls';
 import { unlessPaused } from './pause-wait';
 import type { OperationRun } from './run';
 
@@ -106,7 +106,7 @@ export async function awaitJob(
 /** The `local` and `long-poll` read: one activity per read, each counted as a poll. */
 function singleReader(run: OperationRun): JobReader {
   const jobId = run.jobId as string;
-  const read = getJobActivity(run.policy, `read NSE job ${jobId}`, run.nseCall(NsePriority.Read));
+  const read = getJobActivity(run.policy, `read NSE job ${jobId}`, run.nseCall());
   return async () => {
     const request: GetJobInput = { jobId };
     if (run.policy.mode === PollMode.LongPoll) {
@@ -151,7 +151,7 @@ function changeReader(run: OperationRun): JobReader {
       const { job, readError, attempts } = await unlessPaused(async () => {
         deadline = run.deadline;
         if (Date.now() >= deadline) throw deadlineFailure(run);
-        const call = run.nseCall(NsePriority.Read);
+        const call = run.nseCall();
         const summary = `wait for a change of NSE job ${jobId}`;
         return await awaitJobChangeActivity(run.policy, summary, call, run.deadline - Date.now())(input);
       });
@@ -259,7 +259,7 @@ async function outcomeFromObject(run: OperationRun, job: Job): Promise<Job | und
   let objectState: unknown;
   run.progress.publish();
   try {
-    const call = run.nseCall(NsePriority.Read);
+    const call = run.nseCall();
     objectState = (await readResourceActivity(`read ${path} after its job vanished`, call)(path)).state;
   } catch (err) {
     if (isCancellation(err) || failureType(err) !== FailureType.NseNotFound) throw err;

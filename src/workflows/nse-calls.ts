@@ -20,10 +20,12 @@ import { pausable } from './pause-wait';
 
 /**
  * Priority keys of NSE calls on the NSE task queue (Temporal: 1 to 5, lower first, 3 by default): undoing a failed
- * job first, then reads of jobs NSE accepted, then new submits, so a flood of submits cannot starve the reads; the
- * sweep's reads (`nse-flow sweep`) last of all.
+ * job first, then every other call, the sweep's reads (`nse-flow sweep`) last of all. Reads and submits share one
+ * priority on purpose: the server orders by priority before fairness keys, so a tenant's reads on a priority of
+ * their own would hold every other tenant's submits (fleet F4: a small tenant's submit waited 24 s behind a large
+ * tenant's reads). On one priority the tenants share the queue by fairness key, a tenant's own calls in arrival order.
  */
-export const NsePriority = { Compensation: 1, Read: 2, Submit: 3, Sweep: 5 } as const;
+export const NsePriority = { Compensation: 1, Call: 3, Sweep: 5 } as const;
 export type NsePriority = (typeof NsePriority)[keyof typeof NsePriority];
 
 /** Who an NSE call is for: its tenant (the fairness key) and its priority. */
@@ -41,11 +43,6 @@ export function onNseQueue(call: NseCall): Pick<ActivityOptions, 'taskQueue' | '
     taskQueue: nseTaskQueue(workflowInfo().taskQueue),
     priority: { priorityKey: call.priority, fairnessKey: nseFairnessKey(call.tenantId) },
   };
-}
-
-/** A read's priority: an undo's reads keep the undo's priority. */
-function readPriority(call: NseCall): NseCall {
-  return { ...call, priority: Math.min(call.priority, NsePriority.Read) as NsePriority };
 }
 
 export const READ_RETRY = {
@@ -75,7 +72,7 @@ export function submitActivities(summary: string, policy: PollPolicy, call: NseC
 export function lookupActivities(summary: string, policy: PollPolicy, call: NseCall): NseActivities {
   return pausable(
     proxyActivities<NseActivities>({
-      ...onNseQueue(readPriority(call)),
+      ...onNseQueue(call),
       scheduleToCloseTimeout: policy.submitTimeoutMs,
       startToCloseTimeout: '2 minutes',
       heartbeatTimeout: '15 seconds',
@@ -115,7 +112,7 @@ export function getJobActivity(policy: PollPolicy, summary: string, call: NseCal
     return proxyLocalActivities<NseActivities>(options).getJob;
   }
   const options: ActivityOptions = {
-    ...onNseQueue(readPriority(call)),
+    ...onNseQueue(call),
     startToCloseTimeout: (policy.longPollSeconds + 30) * 1000,
     heartbeatTimeout: '10 seconds',
     scheduleToCloseTimeout: '10 minutes',
@@ -138,7 +135,7 @@ export function awaitJobChangeActivity(
   remainingMs: number,
 ): NseActivities['awaitJobChange'] {
   return proxyActivities<NseActivities>({
-    ...onNseQueue(readPriority(call)),
+    ...onNseQueue(call),
     startToCloseTimeout: '30 seconds',
     scheduleToCloseTimeout: Math.max(1, Math.round(remainingMs)),
     retry: {

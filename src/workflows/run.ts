@@ -122,9 +122,9 @@ export class OperationRun {
     };
   }
 
-  /** Who this run's NSE calls are for, at `priority` (an undo run's at the undo's priority). */
-  nseCall(priority: NsePriority): NseCall {
-    return { tenantId: this.tenantId, priority: this.undoRun ? NsePriority.Compensation : priority };
+  /** Who this run's NSE calls are for, and at which priority (an undo run's at the undo's). */
+  nseCall(): NseCall {
+    return { tenantId: this.tenantId, priority: this.undoRun ? NsePriority.Compensation : NsePriority.Call };
   }
 
   setPhase(phase: Phase): void {

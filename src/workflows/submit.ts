@@ -15,7 +15,6 @@ import { awaitJob, type WaitOutcome } from './await-job';
 import {
   failureType,
   lookupActivities,
-  NsePriority,
   PERMANENT,
   readResourceActivity,
   submitActivities,
@@ -87,7 +86,7 @@ async function submitRun(run: OperationRun, nested: boolean): Promise<SubmitOutc
   run.setPhase(Phase.Submitting);
   const undo = run.spec.undo;
   run.progress.publish();
-  const call = run.nseCall(NsePriority.Submit); // the read before an update is part of its submit
+  const call = run.nseCall(); // the read before an update is part of its submit
   if (!nested && undo.kind === 'restore' && !run.before) {
     const { path } = fillPath(undo.readPath, run.fields);
     // Only the fields the update changes, as NSE has them (never redacted: the undo sends them back).

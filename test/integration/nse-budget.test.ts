@@ -2,8 +2,8 @@
  * The NSE request budget, priorities and per-tenant fairness on the real dev server (started with
  * `matching.useNewMatcher` and `matching.enableFairness`): NSE activities go to the NSE task queue with a priority
  * and the tenant as fairness key; the server reports the worker's budget as the queue's rate limit, and an API limit
- * overrides it; with a backlog on the NSE queue, reads of accepted jobs are dispatched before new submits, and a small
- * tenant's calls before most of a large tenant's earlier backlog. Dispatch order is observed by a worker that takes
+ * overrides it; with a backlog on the NSE queue, a small tenant's calls are dispatched before most of a large tenant's
+ * earlier backlog, of submits or of job reads alike. Dispatch order is observed by a worker that takes
  * one NSE activity at a time and records each start; no timing is asserted.
  */
 import { execFile } from 'node:child_process';
@@ -26,7 +26,6 @@ import { useTestWorker } from '../helpers/worker';
 const run = promisify(execFile);
 const TaskQueueType = proto.api.enums.v1.TaskQueueType;
 const RateLimitSource = proto.api.enums.v1.RateLimitSource;
-const PendingActivityState = proto.api.enums.v1.PendingActivityState;
 
 /** One NSE activity start as the recording worker saw it. */
 interface Start {
@@ -70,25 +69,21 @@ async function recordingNseWorker(
 }
 
 /**
- * The activity types a run has on a task queue now: scheduled, not started, and not waiting out a retry's backoff
- * (an activity cancelled by a worker's shutdown is retried after one; server 1.29.1 sets nextAttemptScheduleTime then).
+ * Waits until the NSE task queue holds `count` tasks, as the server's matcher counts them: a run's describe shows an
+ * activity scheduled before the server has queued it (a retry's back-off, the history-to-matching hand-over), so the
+ * queue's own backlog is what a recording worker will find.
  */
-async function queuedActivities(handle: WorkflowHandle): Promise<string[]> {
-  const { raw } = await handle.describe();
-  return (raw.pendingActivities ?? [])
-    .filter((activity) => activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED)
-    .filter((activity) => !activity.nextAttemptScheduleTime)
-    .map((activity) => activity.activityType?.name ?? '');
-}
-
-/** Waits until every run has an NSE activity of `type` scheduled (on the NSE queue, where no worker takes it yet). */
-async function untilPending(handles: WorkflowHandle[], type: string): Promise<void> {
-  const what = `a ${type} scheduled in each of ${handles.length} runs`;
+async function untilQueued(temporal: TestTemporal, taskQueue: string, count: number): Promise<void> {
   await waitFor(
-    what,
+    `${count} NSE calls queued on ${nseTaskQueue(taskQueue)}`,
     async () => {
-      const pending = await Promise.all(handles.map(queuedActivities));
-      return pending.every((types) => types.includes(type)) ? true : undefined;
+      const response = await temporal.client.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: nseTaskQueue(taskQueue) },
+        taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        reportStats: true,
+      });
+      return Number(response.stats?.approximateBacklogCount ?? 0) >= count ? true : undefined;
     },
     120_000, // generous on a loaded machine: a condition, not a speed
   );
@@ -145,8 +140,7 @@ describe('NSE request budget', () => {
         );
         for (const attributes of scheduled) {
           expect(attributes.taskQueue?.name).toBe(nseTaskQueue(harness.taskQueue));
-          const expected = attributes.activityType?.name === 'submitOperation' ? NsePriority.Submit : NsePriority.Read;
-          expect(attributes.priority?.priorityKey).toBe(expected);
+          expect(attributes.priority?.priorityKey).toBe(NsePriority.Call);
           expect(attributes.priority?.fairnessKey).toBe(SIM_FIXTURES.tenantId);
         }
         // The only local activity is the worker scrubbing the run's texts of its secrets: it calls no NSE.
@@ -213,38 +207,41 @@ describe('NSE request budget', () => {
     }
   });
 
-  it('dispatches reads of accepted jobs before a backlog of new submits', async () => {
+  it("dispatches a small tenant's submits before a large tenant's earlier backlog of job reads", async () => {
     const { worker: pair, nse } = await createTestWorker(harness.temporal, harness.sim, harness.taskQueue);
     const starts: Start[] = [];
     let recorder: { worker: Worker; nse: NseClient } | undefined;
+    const large = SIM_FIXTURES.tenantId;
+    const small = SIM_FIXTURES.otherTenantId;
     try {
       await pair.main.runUntil(async () => {
-        // Readers: accepted jobs that stay RUNNING. Their submits go through a first NSE worker, stopped after.
-        const readers = await pair.nse.runUntil(async () => {
-          const handles = await start(
-            Array.from({ length: 4 }, (_, i) => operation(`long-reader-${i}`, SIM_FIXTURES.tenantId)),
-          );
+        // The large tenant's runs have accepted jobs that stay RUNNING; a first NSE worker submits them, then stops.
+        await pair.nse.runUntil(async () => {
+          await start(Array.from({ length: 8 }, (_, i) => operation(`long-reader-${i}`, large)));
           await waitFor('the readers to read their jobs', async () => {
             const reads = await harness.sim.requests('GET', '/v2.1/jobs/:id');
-            return new Set(reads.map((read) => read.path)).size >= 4 ? true : undefined;
+            return new Set(reads.map((read) => read.path)).size >= 8 ? true : undefined;
           });
-          return handles;
         });
-        // With no NSE worker, new submits pile up on the NSE queue, and the readers' next reads with them.
-        const submitters = await start(
-          Array.from({ length: 8 }, (_, i) => operation(`long-submit-${i}`, SIM_FIXTURES.tenantId)),
-        );
-        await untilPending(submitters, 'submitOperation');
-        await untilPending(readers, 'awaitJobChange');
+        // With no NSE worker their next reads pile up on the NSE queue, and the small tenant's submits after them.
+        await untilQueued(harness.temporal, harness.taskQueue, 8);
+        await start([operation('long-small-0', small), operation('long-small-1', small)]);
+        await untilQueued(harness.temporal, harness.taskQueue, 10);
         recorder = await recordingNseWorker(harness.temporal, harness.sim, harness.taskQueue, starts);
-        const submitsStarted = (): number => starts.filter((s) => s.type === 'submitOperation').length;
+        const smallStarted = (): number => starts.filter((s) => s.fairnessKey === small).length;
         await recorder.worker.runUntil(
-          waitFor('the backlog to be dispatched', async () => (submitsStarted() >= 8 ? true : undefined), 120_000),
+          waitFor('the small tenant to be dispatched', async () => (smallStarted() >= 2 ? true : undefined), 120_000),
         );
       });
-      // The submits were queued first: first in, first out would start all eight before any read. The worker's
-      // concurrent pollers may start a read and the first submit in either order, hence five places for four reads.
-      expect(starts.slice(0, 5).filter((s) => s.type === 'awaitJobChange')).toHaveLength(4);
+      const smallAt = starts.flatMap((s, index) => (s.fairnessKey === small ? [index] : []));
+      // First in, first out (and reads on a priority before submits, as before) would start them 9th and 10th.
+      // Fairness alternates the keys; the worker's concurrent pollers may swap neighbours: both among the first six.
+      expect(starts.filter((s) => s.fairnessKey === small).map((s) => s.type)).toEqual([
+        'submitOperation',
+        'submitOperation',
+      ]);
+      expect(Math.max(...smallAt)).toBeLessThan(6);
+      expect(starts.slice(0, 6).some((s) => s.type === 'awaitJobChange' && s.fairnessKey === large)).toBe(true);
     } finally {
       nse.close();
       recorder?.nse.close();
@@ -265,10 +262,10 @@ describe('NSE request budget', () => {
     try {
       await main.runUntil(async () => {
         // The large tenant's burst is on the queue first; the small tenant's two submits come after it.
-        const burst = await start(Array.from({ length: 16 }, (_, i) => operation(`long-large-${i}`, large)));
-        await untilPending(burst, 'submitOperation');
-        const few = await start([operation('long-small-0', small), operation('long-small-1', small)]);
-        await untilPending(few, 'submitOperation');
+        await start(Array.from({ length: 16 }, (_, i) => operation(`long-large-${i}`, large)));
+        await untilQueued(harness.temporal, harness.taskQueue, 16);
+        await start([operation('long-small-0', small), operation('long-small-1', small)]);
+        await untilQueued(harness.temporal, harness.taskQueue, 18);
         recorder = await recordingNseWorker(harness.temporal, harness.sim, harness.taskQueue, starts);
         const submitsStarted = (): number => starts.filter((s) => s.type === 'submitOperation').length;
         await recorder.worker.runUntil(

@@ -21,7 +21,7 @@ describe('dry run', () => {
   it("lists a plan's requests in step order with each undo and the references resolved at run time", () => {
     const plan = dryRun({ plan: example<ProvisionPlan>('block-storage.json') });
     expect(plan).toMatchObject({ kind: 'plan', name: 'block-storage', fairnessKey: '5f1a00000000000000000001' });
-    expect(plan.priority).toEqual({ submit: 3, read: 2, undo: 1 });
+    expect(plan.priority).toEqual({ undo: 1, calls: 3 });
     expect(plan.requests.map((r) => `${r.step} ${r.method} ${r.path}`)).toEqual([
       'blockstore POST /v2.1/blockstores',
       'hostgroup POST /v2.1/hostgroups',
