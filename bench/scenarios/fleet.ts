@@ -147,9 +147,9 @@ export async function measureFleet(bench: Bench, fleet: FleetProfile): Promise<F
     polled = (await bench.simJobs(namePrefix)).filter((job) => job.reads > 0).length;
     return polled >= fleet.runs;
   };
-  // With a budget below the fleet's demand the fleet never settles: reads of accepted jobs go before new submits
-  // (priority), so once the reads alone fill the budget the later submits wait. The window starts once every run had
-  // its first workflow task (it is cached, waiting for its submit or a read).
+  // With a budget below the fleet's demand the fleet never settles: submits and reads of accepted jobs share the
+  // budget, so the later submits wait their turn behind reads. The window starts once every run had its first
+  // workflow task (it is cached, waiting for its submit or a read).
   if (fleet.budget === undefined) await waitUntil(`${fleet.runs} runs to read their job`, 900_000, readTheirJob);
   else {
     await waitUntil(`${fleet.runs} runs cached`, 900_000, () => status().numCachedWorkflows >= fleet.runs);
