@@ -70,7 +70,10 @@ export function fleetTable({ fairness, bulk, fleet }: FleetResults): string {
         (stage) =>
           `${stage}: ${f(fairness.withBurst.submitStages[stage].p99Ms)} (${f(fairness.withBurst.submitStages[stage].p50Ms)}) / ` +
           `${f(fairness.alone.submitStages[stage].p99Ms)} (${f(fairness.alone.submitStages[stage].p50Ms)}) ms`,
-      ).join('; ') + " (from each run's history; bench/scenarios/fairness.ts)",
+      ).join('; ') +
+        " (from each run's history; bench/scenarios/fairness.ts). The workflow task queue at the matcher during the " +
+        `burst: at most ${fairness.workflowBacklog.maxCount} tasks waiting, the oldest ` +
+        `${f(fairness.workflowBacklog.maxAgeMs)} ms (${fairness.workflowBacklog.samples} samples)`,
     ],
     [
       `F4. Small tenant's p99 reaction delay, with ÷ without the burst`,

@@ -10,6 +10,7 @@
  * run's history ({@link SUBMIT_STAGES}), to say where the small tenant waits.
  * @module
  */
+import { temporal as proto } from '@temporalio/proto';
 import type { FleetProfile } from '../fleet-profile';
 import type { Bench } from '../harness';
 import { eventMs, readRuns, type RunRecord } from '../history';
@@ -36,9 +37,20 @@ export interface DelayFigures {
   failures: number;
 }
 
+/** The workflow task queue's backlog at the server's matcher during the burst (its normal queue; sticky queues aside). */
+export interface BacklogSample {
+  /** Most tasks waiting for a poller in one sample. */
+  maxCount: number;
+  /** Oldest task waiting for a poller in any sample (ms). */
+  maxAgeMs: number;
+  samples: number;
+}
+
 export interface FairnessResult {
   /** The fairness worker's NSE request budget, if any. */
   budget: number | undefined;
+  /** The workflow task queue's backlog while the burst and the small tenant's runs were started. */
+  workflowBacklog: BacklogSample;
   alone: DelayFigures;
   withBurst: DelayFigures;
   burst: number;
@@ -99,6 +111,32 @@ async function smallTenantDelays(bench: Bench, outcomes: RunOutcome[], namePrefi
   };
 }
 
+/**
+ * Samples the workflow task queue's backlog at the matcher (`describeTaskQueue` with stats) every 250 ms until
+ * `done` settles. A first workflow task waits there for a poller; before that it waits in the history service's
+ * transfer queue, which no sample sees: a stage wait well above the backlog's age was spent before matching.
+ */
+async function sampleWorkflowBacklog(bench: Bench, taskQueue: string, done: Promise<unknown>): Promise<BacklogSample> {
+  let settled = false;
+  void done.finally(() => (settled = true));
+  const sample: BacklogSample = { maxCount: 0, maxAgeMs: 0, samples: 0 };
+  while (!settled) {
+    const response = await bench.client.workflowService.describeTaskQueue({
+      namespace: bench.client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      reportStats: true,
+    });
+    const stats = response.stats;
+    const age = stats?.approximateBacklogAge;
+    sample.maxCount = Math.max(sample.maxCount, Number(stats?.approximateBacklogCount ?? 0));
+    sample.maxAgeMs = Math.max(sample.maxAgeMs, Number(age?.seconds ?? 0) * 1000 + (age?.nanos ?? 0) / 1e6);
+    sample.samples += 1;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return sample;
+}
+
 export async function measureFairness(bench: Bench, fleet: FleetProfile): Promise<FairnessResult> {
   const largePrefix = `fair-l-${bench.runTag}-`;
   // With a budget the runs read in `activity` mode on a worker of their own whose NSE queue has that budget, so the
@@ -150,14 +188,21 @@ export async function measureFairness(bench: Bench, fleet: FleetProfile): Promis
     { startConcurrency: 64, ...queue },
   );
   const busy = smallBatch('burst');
-  const [burstOutcomes, busyOutcomes] = await Promise.all([burstRuns, busy.run]);
+  const both = Promise.all([burstRuns, busy.run]);
+  const workflowBacklog = await sampleWorkflowBacklog(bench, worker?.taskQueue ?? bench.taskQueue, both);
+  const [burstOutcomes, busyOutcomes] = await both;
   const withBurst = await smallTenantDelays(bench, busyOutcomes, busy.prefix);
   bench.log(
     `  fairness with a burst of ${fleet.burst}: submit p99 ${withBurst.submitP99Ms} ms, reaction p99 ${withBurst.reactionP99Ms} ms`,
   );
+  bench.log(
+    `  workflow task queue at the matcher during the burst: at most ${workflowBacklog.maxCount} tasks waiting, ` +
+      `the oldest ${Math.round(workflowBacklog.maxAgeMs)} ms (${workflowBacklog.samples} samples)`,
+  );
   await worker?.stop();
   return {
     budget,
+    workflowBacklog,
     alone,
     withBurst,
     burst: fleet.burst,
