@@ -1,8 +1,9 @@
 /**
  * The findings of issue #24 points 1 and 2, each on the real dev server with the simulator: an input that used to
  * fail a workflow task (retried forever) now ends the run, or refuses the update, with `InvalidInput` in the first
- * task and no NSE request; and a run whose input is at the 64 KiB limit continues as new many times and still
- * completes (or, when its job fails, still compensates).
+ * task and no NSE request (an update of 2 MiB too, refused and the run kept, since our servers set the history
+ * service's message limit above gRPC's); and a run whose input is at the 64 KiB limit continues as new many times and
+ * still completes (or, when its job fails, still compensates).
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -117,6 +118,32 @@ describe('inputs that used to fail workflow tasks forever (issue #24 point 1)', 
       },
     });
     await expectInvalidAndNothingSent(handle, before);
+  });
+
+  it('an update whose arguments total 2 MiB is refused with InvalidInput, and the run goes on', async () => {
+    // Server 1.29.1 does not bound an update's arguments below gRPC's 4 MiB, the SDK's rejection repeats them, and
+    // the history service terminates a run whose rejection is over limit.blobSize.error: our servers raise it.
+    const handle = await harness.temporal.client.workflow.start('nseFlowControlWorkflow', {
+      taskQueue: harness.taskQueue,
+      workflowId: controlWorkflowId(harness.taskQueue),
+      args: [{ all: false, tenants: [] }],
+    });
+    try {
+      const megabyte = 'x'.repeat(1024 * 1024);
+      const refused = await handle
+        .executeUpdate(pauseUpdate, { args: [megabyte, megabyte] as never })
+        .catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(rootFailure(refused)).toMatchObject({ type: FailureType.InvalidInput });
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      expect(await handle.executeUpdate(pauseUpdate, { args: [{ tenantId: 't1' }] })).toEqual({
+        all: false,
+        tenants: ['t1'],
+      });
+      expect(await failedTasks(handle)).toEqual([]);
+    } finally {
+      await handle.terminate('test over').catch(() => undefined);
+    }
   });
 
   it('`pause` with null is refused, and the control workflow goes on taking pause and resume', async () => {

@@ -18,7 +18,12 @@ import {
 } from '../../src/shared/workflow-api';
 import { PG_USER } from './postgres';
 import { startService, waitUntilReady, type ServiceProcess } from './service-process';
-import { MATCHING_DYNAMIC_CONFIG, ONE_PARTITION_DYNAMIC_CONFIG, REPO_ROOT } from './temporal-dev-server';
+import {
+  MATCHING_DYNAMIC_CONFIG,
+  ONE_PARTITION_DYNAMIC_CONFIG,
+  PAYLOAD_DYNAMIC_CONFIG,
+  REPO_ROOT,
+} from './temporal-dev-server';
 
 /** Paths `scripts/install-cluster-tools.sh` prints. */
 export interface ClusterTools {
@@ -183,10 +188,13 @@ dynamicConfigClient:
 /**
  * Dynamic config: the server's defaults (as in production; unlike the dev server, search attributes are not
  * re-read on every call), plus the Nexus callback address a real deployment must set for its own frontend, and the
- * matcher settings for priorities and fairness, and one partition for the NSE queue (as deploy/dynamicconfig.yaml).
+ * matcher settings for priorities and fairness, one partition for the NSE queue, and the history service's message
+ * limit above gRPC's (as deploy/dynamicconfig.yaml).
  */
 function dynamicConfigYaml(ports: ServerPorts): string {
-  const matching = Object.entries(MATCHING_DYNAMIC_CONFIG).map(([key, value]) => `${key}:\n  - value: ${value}\n`);
+  const matching = Object.entries({ ...MATCHING_DYNAMIC_CONFIG, ...PAYLOAD_DYNAMIC_CONFIG }).map(
+    ([key, value]) => `${key}:\n  - value: ${value}\n`,
+  );
   const nseQueue = nseTaskQueue(DEFAULT_TASK_QUEUE);
   for (const [key, value] of Object.entries(ONE_PARTITION_DYNAMIC_CONFIG))
     matching.push(`${key}:\n  - value: ${value}\n    constraints:\n      taskQueueName: "${nseQueue}"\n`);

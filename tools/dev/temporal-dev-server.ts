@@ -29,6 +29,15 @@ export const ONE_PARTITION_DYNAMIC_CONFIG = {
 } as const;
 
 /**
+ * The largest event or protocol message the history service takes (`limit.blobSize.error`, 2 MiB by default in
+ * server 1.29.1). The frontend bounds an update's arguments only by gRPC's 4 MiB, and the SDK's rejection of an update
+ * repeats them: refusing a 2-4 MiB update made a message over 2 MiB, for which the history service terminates the run
+ * (issue #24). Above 4 MiB, every update that reaches a worker can be refused. What a run keeps stays bounded by the
+ * entry gate (64 KiB of caller input), not by this limit.
+ */
+export const PAYLOAD_DYNAMIC_CONFIG = { 'limit.blobSize.error': 5 * 1024 * 1024 } as const;
+
+/**
  * How soon a dev server reports a version that lost its current status as drained (`describe-version`). The server's
  * defaults (server 1.29.1, common/dynamicconfig/constants.go) wait 3 minutes for visibility to catch up and check
  * every 3 minutes: for a production store. A dev server's visibility is its own SQLite, so it checks every second.
@@ -105,7 +114,12 @@ function devServerArgs(options: DevServerOptions): string[] {
   for (const key of SEARCH_ATTRIBUTE_KEYS)
     args.push('--search-attribute', `${key.name}=${searchAttributeTypeName(key)}`);
   // A dev server serves one machine: one partition for every queue (the NSE queue's name is not known here).
-  const dynamicConfig = { ...MATCHING_DYNAMIC_CONFIG, ...ONE_PARTITION_DYNAMIC_CONFIG, ...DRAINAGE_DYNAMIC_CONFIG };
+  const dynamicConfig = {
+    ...MATCHING_DYNAMIC_CONFIG,
+    ...ONE_PARTITION_DYNAMIC_CONFIG,
+    ...DRAINAGE_DYNAMIC_CONFIG,
+    ...PAYLOAD_DYNAMIC_CONFIG,
+  };
   for (const [key, value] of Object.entries(dynamicConfig))
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return [...args, ...(options.extraArgs ?? [])];
