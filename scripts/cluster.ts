@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       `Temporal gRPC:    ${running.address} (PostgreSQL on 127.0.0.1:${running.postgres.port}, data in ${rel}/postgres)`,
       `NSE:              ${running.nseBaseUrl}${externalNse ? '' : ` (simulator, user ${SIM_FIXTURES.defaultUser.username})`}`,
       `Workers:          ${running.workers.length} processes on task queue ${running.taskQueue}; logs in ${rel}/logs`,
-      `Build:            ${running.version ? `${describeVersion(running.version)} (current)` : 'unversioned (NSE_FLOW_DEPLOYMENT=none)'}`,
+      `Build:            ${running.version ? `${describeVersion(running.version)}, current` : 'unversioned (NSE_FLOW_DEPLOYMENT=none)'}`,
       '',
       'Try it (in another terminal of this folder; the CLI finds the cluster through .temporal/stack.json):',
       '  npx nse-flow provision examples/block-storage.json --wait',

@@ -40,9 +40,9 @@ export function deploymentOptions(version: WorkerDeploymentVersion | undefined):
   return version && { version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' };
 }
 
-/** `nse-flow/0.1.0+0123456789ab`, as the docs and the CLI print a version. */
+/** `0.1.0+0123456789ab (deployment nse-flow)`: a version as `npm start`, `nse-flow status` and the errors name it. */
 export function describeVersion(version: WorkerDeploymentVersion): string {
-  return `${version.deploymentName}/${version.buildId}`;
+  return `${version.buildId} (deployment ${version.deploymentName})`;
 }
 
 type GrpcError = Error & { code?: number };

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { Argument, Option } from 'commander';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { newRunId, NotRedrivableError } from '../client';
-import type { RunBuild } from '../deployment';
+import { describeVersion, type RunBuild } from '../deployment';
 import { NseClient } from '../nse/client';
 import { NseError, NseHttpError } from '../nse/errors';
 import { JobState, type Job } from '../shared/nse-types';
@@ -171,7 +171,7 @@ function describeBuild(build: RunBuild | undefined, open: boolean): string {
       ? 'auto-upgrade: it moves to the current build at its next step'
       : 'auto-upgrade: it ended on this build',
   };
-  const line = `build: ${build.buildId} (deployment ${build.deploymentName})`;
+  const line = `build: ${describeVersion(build)}`;
   return build.behavior ? `${line}, ${how[build.behavior]}` : line;
 }
 
