@@ -10,6 +10,7 @@
  * run's history ({@link SUBMIT_STAGES}), to say where the small tenant waits.
  * @module
  */
+import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal as proto } from '@temporalio/proto';
 import type { FleetProfile } from '../fleet-profile';
 import type { Bench } from '../harness';
@@ -118,7 +119,11 @@ async function smallTenantDelays(bench: Bench, outcomes: RunOutcome[], namePrefi
  */
 async function sampleWorkflowBacklog(bench: Bench, taskQueue: string, done: Promise<unknown>): Promise<BacklogSample> {
   let settled = false;
-  void done.finally(() => (settled = true));
+  // Settled either way; the caller awaits `done` itself and sees its failure.
+  done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   const sample: BacklogSample = { maxCount: 0, maxAgeMs: 0, samples: 0 };
   while (!settled) {
     const response = await bench.client.workflowService.describeTaskQueue({
@@ -128,9 +133,8 @@ async function sampleWorkflowBacklog(bench: Bench, taskQueue: string, done: Prom
       reportStats: true,
     });
     const stats = response.stats;
-    const age = stats?.approximateBacklogAge;
     sample.maxCount = Math.max(sample.maxCount, Number(stats?.approximateBacklogCount ?? 0));
-    sample.maxAgeMs = Math.max(sample.maxAgeMs, Number(age?.seconds ?? 0) * 1000 + (age?.nanos ?? 0) / 1e6);
+    sample.maxAgeMs = Math.max(sample.maxAgeMs, tsToMs(stats?.approximateBacklogAge));
     sample.samples += 1;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -68,6 +68,20 @@ async function recordingNseWorker(
   return { worker, nse };
 }
 
+/** The server's view of the NSE task queue's activity side, with what `report` asks for. */
+async function describeNseQueue(
+  temporal: TestTemporal,
+  taskQueue: string,
+  report: { reportStats?: boolean; reportConfig?: boolean },
+) {
+  return await temporal.client.workflowService.describeTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: nseTaskQueue(taskQueue) },
+    taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    ...report,
+  });
+}
+
 /**
  * Waits until the NSE task queue holds `count` tasks, as the server's matcher counts them: a run's describe shows an
  * activity scheduled before the server has queued it (a retry's back-off, the history-to-matching hand-over), so the
@@ -77,12 +91,7 @@ async function untilQueued(temporal: TestTemporal, taskQueue: string, count: num
   await waitFor(
     `${count} NSE calls queued on ${nseTaskQueue(taskQueue)}`,
     async () => {
-      const response = await temporal.client.workflowService.describeTaskQueue({
-        namespace: 'default',
-        taskQueue: { name: nseTaskQueue(taskQueue) },
-        taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-        reportStats: true,
-      });
+      const response = await describeNseQueue(temporal, taskQueue, { reportStats: true });
       return Number(response.stats?.approximateBacklogCount ?? 0) >= count ? true : undefined;
     },
     120_000, // generous on a loaded machine: a condition, not a speed
@@ -160,14 +169,8 @@ describe('NSE request budget', () => {
   it("is the NSE queue's rate limit at the server, from the worker; the API's limit overrides it", async () => {
     // A budget of 14 in any second is a server rate of 7 per second (its limiter bursts one second's worth).
     const { worker, nse } = await createTestWorker(harness.temporal, harness.sim, harness.taskQueue, 14);
-    const namespace = 'default';
     const describe = async (): Promise<{ rps: number; source: number; perTenant: number | undefined }> => {
-      const response = await harness.temporal.client.workflowService.describeTaskQueue({
-        namespace,
-        taskQueue: { name: nseTaskQueue(harness.taskQueue) },
-        taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-        reportConfig: true,
-      });
+      const response = await describeNseQueue(harness.temporal, harness.taskQueue, { reportConfig: true });
       const limit = response.effectiveRateLimit;
       const perTenant = response.config?.fairnessKeysRateLimitDefault?.rateLimit?.requestsPerSecond ?? undefined;
       return { rps: limit?.requestsPerSecond ?? Number.NaN, source: limit?.rateLimitSource ?? 0, perTenant };

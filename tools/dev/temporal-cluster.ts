@@ -192,14 +192,14 @@ dynamicConfigClient:
  * limit above gRPC's (as deploy/dynamicconfig.yaml).
  */
 function dynamicConfigYaml(ports: ServerPorts): string {
-  const matching = Object.entries({ ...MATCHING_DYNAMIC_CONFIG, ...PAYLOAD_DYNAMIC_CONFIG }).map(
+  const settings = Object.entries({ ...MATCHING_DYNAMIC_CONFIG, ...PAYLOAD_DYNAMIC_CONFIG }).map(
     ([key, value]) => `${key}:\n  - value: ${value}\n`,
   );
   const nseQueue = nseTaskQueue(DEFAULT_TASK_QUEUE);
   for (const [key, value] of Object.entries(ONE_PARTITION_DYNAMIC_CONFIG))
-    matching.push(`${key}:\n  - value: ${value}\n    constraints:\n      taskQueueName: "${nseQueue}"\n`);
+    settings.push(`${key}:\n  - value: ${value}\n    constraints:\n      taskQueueName: "${nseQueue}"\n`);
   return `# Written by npm run cluster at every start.
-${matching.join('')}component.nexusoperations.callback.endpoint.template:
+${settings.join('')}component.nexusoperations.callback.endpoint.template:
   - value: "http://127.0.0.1:${ports.frontendHttp}/namespaces/{{.NamespaceName}}/nexus/callback"
 component.callbacks.allowedAddresses:
   - value:
