@@ -8,9 +8,11 @@
  * shared, deep-frozen, by every run. Preloaded: `src/shared/zod-kit.ts` (zod's own modules, which keep no per-run
  * state; it leaves no write for later) and the pure modules of src/shared that workflow code imports (the operations
  * catalogue, the gate and its schemas, the definitions; they hold constants only, which no workflow changes, and
- * build schemas when a value is checked). Module state of src/workflows stays per run: those are never preloaded. A
- * bundle built without these options works the same, only each run pays for evaluating them (about 0.5 MiB and 2 ms
- * of CPU per run for zod, 70 KiB and 2 ms more for src/shared; docs/benchmarks.md).
+ * build schemas when a value is checked). Module state of src/workflows stays per run: none of those is preloaded but
+ * `src/workflows/stack-depth.ts`, which keeps no state and sets the sandbox's stack-trace depth once, before the SDK
+ * freezes the sandbox's globals. A bundle built without these options works the same, only each run pays for
+ * evaluating them (about 0.5 MiB and 2 ms of CPU per run for zod, 70 KiB and 2 ms more for src/shared) and for deeper
+ * stack traces (docs/benchmarks.md).
  *
  * OpenTelemetry's workflow interceptors are not in these options: a bundle carries them only when traces are on
  * ({@link tracedBundlerOptions}). With them, the replay of a run whose update ended a timer's wait (a held run's
@@ -58,10 +60,16 @@ export const PRELOADED_SHARED_MODULES = [
   'entries',
 ] as const;
 
+/** Sandbox set-up that must run before the SDK freezes the sandbox's globals: the stack-trace depth. */
+export const SANDBOX_SETUP_MODULE = require.resolve('./workflows/stack-depth');
+
 /** Options for `bundleWorkflowCode` besides `workflowsPath` and `logger`. */
 export const workflowBundlerOptions: Pick<BundleOptions, 'preloadModules' | 'webpackConfigHook'> = {
   // zod's packages declare no side effects, so naming `zod/mini` here would be tree-shaken to nothing.
-  preloadModules: PRELOADED_SHARED_MODULES.map((name) => require.resolve(`./shared/${name}`)),
+  preloadModules: [
+    SANDBOX_SETUP_MODULE,
+    ...PRELOADED_SHARED_MODULES.map((name) => require.resolve(`./shared/${name}`)),
+  ],
   webpackConfigHook: (config) => ({
     ...config,
     output: {

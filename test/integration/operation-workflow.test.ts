@@ -319,6 +319,27 @@ describe('nseOperationWorkflow', () => {
     expect(perChange).toEqual(perChange.map(() => 6));
   });
 
+  it("the stack trace of a waiting run (the Web UI's tab) shows where it waits, at most 6 frames per promise", async () => {
+    await harness.sim.setRules([
+      { match: { name: 'stack-hg16', method: 'POST' }, states: ['RUNNING', 'NORMAL'], advance: { everyMs: 60_000 } },
+    ]);
+    const handle = await start(hostgroupOperation('stack-hg16'));
+    await waitFor('the run reading its job', async () => {
+      const { pending } = await readRunWaits(harness.temporal.client, handle.workflowId);
+      return pending.some((p) => p.activity === 'awaitJobChange') ? true : undefined;
+    });
+    // The SDK's query behind the Web UI's "Stack Trace" tab: one stack per pending promise, blank-line separated, at most
+    // src/workflows/stack-depth.ts's 6 frames (not imported here: it sets the depth of the process that loads it).
+    const stacks = (await handle.query<string>('__stack_trace')).split(/\n\s*\n/).filter((stack) => stack.trim());
+    for (const stack of stacks) expect(stack.trim().split('\n').length).toBeLessThanOrEqual(6);
+    // Where it waits, in the project's own files: reading the job for the submit, and the run's acceptance.
+    expect(stacks.join('\n')).toMatch(
+      /at read \(src\/workflows\/await-job\.ts:\d+:\d+\)\n\s+at run \(src\/workflows\/submit\.ts/,
+    );
+    expect(stacks.join('\n')).toContain('at acceptance (src/workflows/operation.ts:');
+    await handle.terminate('test over');
+  });
+
   it('shows a read that found the job unchanged as a wait, and on cancel keeps reading until the job ends, then undoes', async () => {
     await harness.sim.setRules([
       { match: { name: 'still-hg15', method: 'POST' }, states: ['RUNNING', 'NORMAL'], advance: { everyMs: 4_000 } },

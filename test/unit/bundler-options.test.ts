@@ -28,6 +28,7 @@ beforeAll(() => {
 it('the built bundle preloads the zod kit and the pure shared modules, and the worker bundles the sources with the same options', () => {
   const preload = /function preloadModules\(\) \{([\s\S]*?)\n\}/.exec(bundle.code)?.[1] ?? '';
   for (const name of PRELOADED_SHARED_MODULES) expect(preload).toContain(`src/shared/${name}.ts`);
+  expect(preload).toContain('src/workflows/stack-depth.ts'); // before the SDK freezes the sandbox's `Error`
   expect(workflowSource(undefined)).toMatchObject({ bundlerOptions: workflowBundlerOptions });
 });
 
