@@ -23,8 +23,20 @@ const DESCRIBE = 'DescribeWorkflowExecution';
 export async function measurePauseCheck(bench: Bench, runs: number): Promise<PauseCheckResult | undefined> {
   const serverRequests = bench.serverRequests;
   if (!serverRequests) return undefined; // the cluster's server is not started with a metrics endpoint here
+  // The server publishes its counters with a lag: read them once they stopped moving, so that the describes of the
+  // figure before (7's) are not counted here, and this figure's own are all in.
+  const settledDescribes = async (): Promise<number> => {
+    let last = (await serverRequests()).get(DESCRIBE) ?? 0;
+    for (let read = 0; read < 15; read++) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const now = (await serverRequests()).get(DESCRIBE) ?? 0;
+      if (now === last) return now;
+      last = now;
+    }
+    return last;
+  };
+  const before = await settledDescribes();
   const from = Date.now();
-  const before = (await serverRequests()).get(DESCRIBE) ?? 0;
   const handles = await Promise.all(
     Array.from({ length: runs }, (_, i) =>
       bench.client.workflow.start('nseOperationWorkflow', {
@@ -35,9 +47,10 @@ export async function measurePauseCheck(bench: Bench, runs: number): Promise<Pau
     ),
   );
   await Promise.all(handles.map((handle) => handle.result()));
-  const describeRequests = ((await serverRequests()).get(DESCRIBE) ?? 0) - before;
+  const to = Date.now();
+  const describeRequests = (await settledDescribes()) - before;
   // The simulator counts whole seconds: the window ends at the next second after the last run.
-  const nseRequests = (await bench.simRequestRate(from - 1_000, Date.now() + 1_000)).requests;
+  const nseRequests = (await bench.simRequestRate(from - 1_000, to + 1_000)).requests;
   bench.log(`  pause check: ${describeRequests} describes for ${nseRequests} NSE requests`);
   return { runs, describeRequests, nseRequests, temporalRequestsPerNseRequest: describeRequests / nseRequests };
 }
