@@ -60,7 +60,6 @@ export default tseslint.config(
     files: [
       'src/workflows/**/*.ts',
       'src/shared/**/*.ts',
-      'src/codec/converters.ts', // bundled into the sandbox for encrypting workers
       'bench/workflows.ts',
       'bench/baseline-workflows.ts',
       'test/workflows/**/*.ts',

@@ -38,9 +38,8 @@ type WorkflowSource = Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | '
 
 /**
  * Where the worker takes its workflow code from: the configured bundle, the prebuilt one, or the sources. With
- * `encryptedFailures` (payload encryption on) the prebuilt bundle is the one built with the encrypting worker's
- * converters (src/codec/converters.ts), and the sources are bundled with them (Worker.create passes the data
- * converter's failureConverterPath and payloadConverterPath to the bundler).
+ * `encryptedFailures` (payload encryption on) the prebuilt bundle is the one that encrypts failure messages, and
+ * the sources are bundled with it (Worker.create passes the data converter's failureConverterPath to the bundler).
  */
 export function workflowSource(bundle?: string, encryptedFailures = false): WorkflowSource {
   if (bundle) return { workflowBundle: { codePath: bundle } };
@@ -92,7 +91,6 @@ async function deploymentVersionOf(
     workflowsPath: source.workflowsPath as string,
     ...source.bundlerOptions,
     ...(dataConverter?.failureConverterPath ? { failureConverterPath: dataConverter.failureConverterPath } : {}),
-    ...(dataConverter?.payloadConverterPath ? { payloadConverterPath: dataConverter.payloadConverterPath } : {}),
     logger: temporalLogger(logger),
   });
   return { version: named(buildIdFor(code)), source: { workflowBundle: { code } } };
@@ -150,7 +148,7 @@ export async function createNseWorker(options: {
   const budgeted = budget === undefined ? nse : new NseClient({ ...clientOptions, maxRequestsPerSecond: budget });
   const closeClients = { close: (): void => new Set([nse, budgeted]).forEach((client) => client.close()) };
   try {
-    const dataConverter = dataConverterFor(config.codec, { for: 'worker' });
+    const dataConverter = dataConverterFor(config.codec);
     const configured = options.source ?? workflowSource(config.workflowBundle, dataConverter !== undefined);
     if (dataConverter) assertBundleEncryptsFailures(configured);
     const { version, source } = await deploymentVersionOf(config.deployment, configured, dataConverter, logger);
@@ -167,7 +165,7 @@ export async function createNseWorker(options: {
         activities, // for runs started before the NSE task queue, whose activities are on this queue
         nexusServices: [nseFlowNexusHandler],
         ...workerTracing(), // spans of workflows, activities and Nexus calls (exported only when traces are on)
-        // Codecs run in the worker's main thread; the converters also run in the sandbox (see the bundle check).
+        // Codecs run in the worker's main thread; the failure converter also runs in the sandbox (see the bundle check).
         ...(dataConverter ? { dataConverter } : {}),
         shutdownGraceTime: config.shutdownGraceMs,
         ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import type { LogMetadata, Logger } from '@temporalio/common';
 import { workflowBundlerOptions } from '../src/bundler-options';
-import { CONVERTERS_PATH } from '../src/codec/converters';
+import { FAILURE_CONVERTER_PATH } from '../src/codec/failure-converter';
 
 /** `lib/workflow-bundle.js`, next to the compiled lib/worker.js, where worker.ts looks for it. */
 export const DEFAULT_OUT_FILE = path.resolve(__dirname, '..', 'lib', 'workflow-bundle.js');
@@ -28,12 +28,12 @@ const quietLogger: Logger = {
   error: toStderr,
 };
 
-/** The bundle for workers with payload encryption: built with their converters (src/codec/converters.ts). */
+/** The bundle for workers with payload encryption: built with the failure converter that encrypts messages. */
 export const ENCRYPTED_OUT_FILE = path.resolve(__dirname, '..', 'lib', 'workflow-bundle-encrypted.js');
 
 /** Options of {@link bundleWorkflows}. */
 interface BundleWorkflowsOptions {
-  /** Workflow failures and payloads converted by src/codec/converters.ts (for encrypting workers). */
+  /** Workflow failures converted by src/codec/failure-converter.ts (for encrypting workers). */
   encryptedFailures?: boolean;
   /** Workflow interceptors, and a webpack hook applied after the project's (the tests' coverage bundle). */
   extra?: Pick<BundleOptions, 'workflowInterceptorModules' | 'webpackConfigHook'>;
@@ -53,9 +53,7 @@ export async function bundleWorkflows(
     workflowsPath,
     logger: quietLogger,
     ...workflowBundlerOptions,
-    ...(options.encryptedFailures
-      ? { failureConverterPath: CONVERTERS_PATH, payloadConverterPath: CONVERTERS_PATH }
-      : {}),
+    ...(options.encryptedFailures ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {}),
     webpackConfigHook: (config) => hooks.reduce((hooked, hook) => hook(hooked), config),
     ...(extra?.workflowInterceptorModules ? { workflowInterceptorModules: extra.workflowInterceptorModules } : {}),
   });

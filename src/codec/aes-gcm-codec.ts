@@ -8,7 +8,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { ENCODING_UNREADABLE } from './converters';
 
 /** `encoding` metadata of an encrypted payload. */
 export const ENCODING_ENCRYPTED = 'binary/encrypted';
@@ -53,29 +52,12 @@ function isEncrypted(payload: Payload): boolean {
   return text(payload.metadata?.encoding) === ENCODING_ENCRYPTED;
 }
 
-/** Options of an {@link AesGcmCodec}. */
-export interface AesGcmCodecOptions {
-  /**
-   * A worker's codec: a payload it cannot open becomes an {@link ENCODING_UNREADABLE} payload instead of an error.
-   * The SDK decodes a workflow task's whole activation before the workflow runs, so one error there fails every
-   * attempt of the task: a signal sealed with a key the worker lacks, or forged, would hold its run for good. Marked,
-   * it reaches the gate, which refuses it (src/codec/converters.ts says where it does and where it still fails).
-   * Clients and the codec server keep the error: they answer the caller who asked.
-   */
-  markUnreadable?: boolean;
-}
-
-/** Longest key id an unreadable payload's reason quotes (the id is the sender's text). */
-const QUOTED_KEY_ID_MAX = 64;
-
 /** AES-256-GCM payload codec with key ids; see the module comment. */
 export class AesGcmCodec implements PayloadCodec {
   readonly activeKeyId: string;
   private readonly keys: ReadonlyMap<string, Buffer>;
-  private readonly markUnreadable: boolean;
 
-  constructor(keyring: CodecKeyring, options: AesGcmCodecOptions = {}) {
-    this.markUnreadable = options.markUnreadable ?? false;
+  constructor(keyring: CodecKeyring) {
     const keys = new Map<string, Buffer>();
     for (const { id, key } of keyring.keys) {
       if (key.length !== 32)
@@ -104,20 +86,7 @@ export class AesGcmCodec implements PayloadCodec {
 
   /** Opens encrypted payloads; any other payload passes through, so runs from before encryption stay readable. */
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => (isEncrypted(payload) ? this.openOrMark(payload) : payload));
-  }
-
-  private openOrMark(payload: Payload): Payload {
-    if (!this.markUnreadable) return this.open(payload);
-    try {
-      return this.open(payload);
-    } catch (err) {
-      if (!(err instanceof CodecError)) throw err;
-      // Not the error's own text: that lists the keys this worker holds, and the sender chose the id it quotes.
-      const keyId = err.keyId === undefined ? 'no key id' : `'${err.keyId.slice(0, QUOTED_KEY_ID_MAX)}'`;
-      const reason = `could not be decrypted: it is not sealed by a key this worker holds (${keyId}), or it was altered`;
-      return { metadata: { encoding: Buffer.from(ENCODING_UNREADABLE) }, data: Buffer.from(reason) };
-    }
+    return payloads.map((payload) => (isEncrypted(payload) ? this.open(payload) : payload));
   }
 
   private seal(payload: Payload): Payload {

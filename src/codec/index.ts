@@ -4,26 +4,18 @@
  */
 import type { DataConverter } from '@temporalio/common';
 import { AesGcmCodec, type CodecKeyring } from './aes-gcm-codec';
-import { CONVERTERS_PATH } from './converters';
+import { FAILURE_CONVERTER_PATH } from './failure-converter';
 
-export { ENCRYPTED_FAILURES_MARKER } from './converters';
+export { ENCRYPTED_FAILURES_MARKER } from './failure-converter';
 
 export { AesGcmCodec, CodecError, ENCODING_ENCRYPTED, METADATA_KEY_ID, type CodecKeyring } from './aes-gcm-codec';
 
 /**
  * The data converter for a keyring: payloads sealed with AES-256-GCM, failure messages and stack traces moved into
- * a payload so they are sealed too; undefined (SDK default) without keys. A worker's (`for: 'worker'`) hands a
- * payload it cannot open to the gate instead of failing the task (src/codec/converters.ts); a client's fails.
+ * a payload so they are sealed too; undefined (SDK default) without keys.
  */
-export function dataConverterFor(
-  keyring: CodecKeyring | undefined,
-  options: { for: 'worker' | 'client' } = { for: 'client' },
-): DataConverter | undefined {
-  if (!keyring) return undefined;
-  const worker = options.for === 'worker';
-  return {
-    payloadCodecs: [new AesGcmCodec(keyring, { markUnreadable: worker })],
-    failureConverterPath: CONVERTERS_PATH,
-    ...(worker ? { payloadConverterPath: CONVERTERS_PATH } : {}),
-  };
+export function dataConverterFor(keyring: CodecKeyring | undefined): DataConverter | undefined {
+  return keyring
+    ? { payloadCodecs: [new AesGcmCodec(keyring)], failureConverterPath: FAILURE_CONVERTER_PATH }
+    : undefined;
 }

@@ -13,11 +13,8 @@ import type { Payload } from '@temporalio/common';
 import { connect, RunFailedError, type NseFlowClient } from '../../src/client';
 import { AesGcmCodec, ENCODING_ENCRYPTED, METADATA_KEY_ID } from '../../src/codec';
 import { startCodecServer, type RunningCodecServer } from '../../src/codec/codec-server';
-import { FailureType } from '../../src/shared/failures';
-import { controlWorkflowId } from '../../src/shared/pause';
-import { SearchAttributes, type OperationResult } from '../../src/shared/workflow-api';
-import { waitFor } from '../helpers/scenario';
-import { rootFailure, testAddress, testLogger } from '../helpers/temporal';
+import type { OperationResult } from '../../src/shared/workflow-api';
+import { testAddress, testLogger } from '../helpers/temporal';
 import { createConfiguredWorker, useTestWorker } from '../helpers/worker';
 import { hostgroupOperation } from '../helpers/fixtures';
 
@@ -312,58 +309,6 @@ describe('payload encryption', () => {
     for (const err of [wrong, missing]) {
       for (const key of [k1.key, k2.key]) expect(err?.message).not.toContain(key.toString('base64'));
     }
-  });
-
-  // Issue #24: the SDK decodes a task's whole activation before the workflow runs, so a payload the worker could not
-  // open used to fail every attempt of the task; the run held until terminated. The sender here seals with k9, which
-  // the worker lacks (rotation done out of order, or a forger), and holds k1 to read the answers.
-  it('a start, update or signal sealed with a key the worker lacks is refused by the gate, and no workflow task fails', async () => {
-    const k9 = { id: 'k9', key: randomBytes(32) };
-    const owner = await clientWith(keysVar(k1));
-    const sender = await clientWith(keysVar(k9, k1));
-    const control = owner.temporal.workflow.getHandle(controlWorkflowId(harness.taskQueue));
-    // Pauses all NSE calls of the queue: whatever happens here, the tests after it must find them running.
-    const unpause = async (): Promise<void> => void (await control.terminate('test over').catch(() => undefined));
-    await withWorker(keysVar(k1), async () => {
-      const started = await sender.startOperation(hostgroupOperation('codec-k9-start'), {
-        workflowId: `codec-${randomUUID()}`,
-        waitForAcceptance: false,
-      });
-      const startFailure = await owner.result(started.workflowId).catch((err: unknown) => err);
-      expect(startFailure).toMatchObject({ failureType: FailureType.InvalidInput });
-      expect((startFailure as Error).message).toMatch(/could not be decrypted: .*\('k9'\)/);
-
-      await owner.pause({ tenantId: 'codec-other-tenant' }); // the control workflow runs: the update goes to it
-      const update = await sender.pause().catch((err: unknown) => err);
-      expect(rootFailure(update)).toMatchObject({ type: FailureType.InvalidInput });
-      expect(rootFailure(update)?.message).toMatch(/pause: could not be decrypted/);
-      expect(await owner.pause()).toEqual({ all: true, tenants: ['codec-other-tenant'] }); // it goes on
-
-      const held = await owner.startOperation(hostgroupOperation(`codec-held-${randomUUID().slice(0, 8)}`), {
-        workflowId: `codec-${randomUUID()}`,
-        waitForAcceptance: false,
-      });
-      const heldRun = owner.temporal.workflow.getHandle(held.workflowId);
-      await waitFor('the run paused', async () =>
-        (await heldRun.describe()).typedSearchAttributes.get(SearchAttributes.NsePhase) === 'paused' ? true : undefined,
-      );
-      await sender.temporal.workflow.getHandle(held.workflowId).signal('resume', {});
-      // The task that takes the signal completes: the gate ignored the signal, the run still waits.
-      await waitFor('a completed task after the signal', async () => {
-        const events = (await heldRun.fetchHistory()).events ?? [];
-        const signalled = events.findIndex((event) => event.workflowExecutionSignaledEventAttributes);
-        return signalled >= 0 && events.slice(signalled).some((event) => event.workflowTaskCompletedEventAttributes)
-          ? true
-          : undefined;
-      });
-      expect((await heldRun.describe()).typedSearchAttributes.get(SearchAttributes.NsePhase)).toBe('paused');
-      await owner.resume();
-      expect(await owner.result(held.workflowId)).toMatchObject({ job: { state: 'NORMAL' } });
-      for (const run of [started.workflowId, held.workflowId, control.workflowId]) {
-        const events = (await owner.temporal.workflow.getHandle(run).fetchHistory()).events ?? [];
-        expect(events.filter((event) => event.workflowTaskFailedEventAttributes)).toEqual([]);
-      }
-    }).finally(unpause);
   });
 
   it('encrypts failure messages and stack traces: the server holds none in clear text, the client and codec server read them', async () => {

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { AesGcmCodec, CodecError, ENCODING_ENCRYPTED, METADATA_KEY_ID } from '../../src/codec';
-import { ENCODING_UNREADABLE, payloadConverter } from '../../src/codec/converters';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
 const k2 = { id: 'k2', key: randomBytes(32) };
@@ -80,32 +79,6 @@ describe('AesGcmCodec', () => {
     const [sealed] = (await both.encode([plain])) as [Payload];
     const relabelled = { ...sealed, metadata: { ...sealed.metadata, [METADATA_KEY_ID]: Buffer.from('k2') } };
     expect((await failure(both.decode([relabelled]))).message).toContain("key 'k2' failed authentication");
-  });
-
-  it("a worker's codec marks what it cannot open, naming the key id only, and still opens the rest", async () => {
-    const worker = new AesGcmCodec({ activeKeyId: 'k2', keys: [k2] }, { markUnreadable: true });
-    const [foreign] = (await codec.encode([plain])) as [Payload];
-    const [own] = (await worker.encode([plain])) as [Payload];
-    const forged = { ...own, data: randomBytes(64) };
-    const [marked, opened, alsoMarked] = await worker.decode([foreign, own, forged]);
-    for (const payload of [marked, alsoMarked]) expect(text(payload?.metadata?.encoding)).toBe(ENCODING_UNREADABLE);
-    expect(text(marked?.data)).toBe(
-      "could not be decrypted: it is not sealed by a key this worker holds ('k1'), or it was altered",
-    );
-    expect(text(alsoMarked?.data)).toContain("('k2')");
-    expect(opened).toEqual(plain);
-    // A client's codec (the default) still fails: it answers the caller who asked.
-    expect((await failure(new AesGcmCodec({ activeKeyId: 'k2', keys: [k2] }).decode([foreign]))).keyId).toBe('k1');
-  });
-
-  it("the worker's payload converter fails on a marked payload outside a run's own entries, as the codec did", () => {
-    const marked = { metadata: { encoding: Buffer.from(ENCODING_UNREADABLE) }, data: Buffer.from('could not be X') };
-    const activity = { type: 'activity', namespace: 'default', isLocal: false } as const;
-    expect(() => payloadConverter.fromPayload(marked, activity)).toThrow('a payload could not be X');
-    // Outside a workflow task (the Nexus handler's input too): no run to refuse it, so it fails.
-    const workflow = { type: 'workflow', namespace: 'default', workflowId: 'w' } as const;
-    expect(() => payloadConverter.fromPayload(marked, workflow)).toThrow('a payload could not be X');
-    expect(payloadConverter.fromPayload(plain)).toEqual({ name: 'customer-db-volume', size_gb: 100 });
   });
 
   it('rejects a keyring whose active key is missing or whose key is not 32 bytes', () => {
