@@ -19,6 +19,9 @@
  * `decide`) fails as nondeterministic in SDK 1.24 (test/integration/semantics.test.ts found it), so a worker without
  * traces must not load them.
  *
+ * `payloadConverterPath`: src/workflows/payload-converter.ts, so that a run's own input, update or signal whose payload
+ * does not convert is refused by the gate instead of failing every workflow task.
+ *
  * `webpackConfigHook`: the bundle's source maps name files relative to the project (`src/workflows/...`), not by
  * the SDK's absolute path, so the stack traces of workflow failures (in history and the Web UI) carry no path of
  * the machine that ran the worker.
@@ -27,6 +30,7 @@
 import path from 'node:path';
 import type { BundleOptions } from '@temporalio/worker';
 import { WORKFLOW_TRACING_MODULE } from './tracing';
+import { PAYLOAD_CONVERTER_PATH } from './workflows/payload-converter';
 
 /** The project root, from src/ (ts-node) and lib/ (compiled) alike. */
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -64,7 +68,12 @@ export const PRELOADED_SHARED_MODULES = [
 export const SANDBOX_SETUP_MODULE = require.resolve('./workflows/stack-depth');
 
 /** Options for `bundleWorkflowCode` besides `workflowsPath` and `logger`. */
-export const workflowBundlerOptions: Pick<BundleOptions, 'preloadModules' | 'webpackConfigHook'> = {
+export const workflowBundlerOptions: Pick<
+  BundleOptions,
+  'preloadModules' | 'webpackConfigHook' | 'payloadConverterPath'
+> = {
+  // A run's own entry that does not convert reaches the gate (see the module); the worker's data converter names it too.
+  payloadConverterPath: PAYLOAD_CONVERTER_PATH,
   // zod's packages declare no side effects, so naming `zod/mini` here would be tree-shaken to nothing.
   preloadModules: [
     SANDBOX_SETUP_MODULE,
@@ -83,7 +92,7 @@ export const workflowBundlerOptions: Pick<BundleOptions, 'preloadModules' | 'web
 /** The options of a worker with traces on: OpenTelemetry's workflow interceptors too (spans leave by a sink). */
 export function tracedBundlerOptions(): Pick<
   BundleOptions,
-  'preloadModules' | 'webpackConfigHook' | 'workflowInterceptorModules'
+  'preloadModules' | 'webpackConfigHook' | 'payloadConverterPath' | 'workflowInterceptorModules'
 > {
   return { ...workflowBundlerOptions, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] };
 }

@@ -28,6 +28,7 @@ import { nseTaskQueue } from './shared/workflow-api';
 import { NseClient } from './nse/client';
 import { shutdownTracing, startTracing, tracingActive, workerTracing } from './tracing';
 import { createWorkerPair, type WorkerPair } from './worker-pair';
+import { PAYLOAD_CONVERTER_PATH } from './workflows/payload-converter';
 
 /** Prebuilt workflow bundle written by `npm run build`; used when present so start-up skips webpack. */
 export const PREBUILT_BUNDLE = path.join(__dirname, 'workflow-bundle.js'); // exists only next to the compiled lib/worker.js
@@ -148,12 +149,16 @@ export async function createNseWorker(options: {
   const budgeted = budget === undefined ? nse : new NseClient({ ...clientOptions, maxRequestsPerSecond: budget });
   const closeClients = { close: (): void => new Set([nse, budgeted]).forEach((client) => client.close()) };
   try {
-    const dataConverter = dataConverterFor(config.codec);
-    const configured = options.source ?? workflowSource(config.workflowBundle, dataConverter !== undefined);
-    if (dataConverter) assertBundleEncryptsFailures(configured);
+    const payloadsEncrypted = config.codec !== undefined;
+    // The payload converter every bundle carries (src/bundler-options.ts), for the activities and Worker.create's own bundling.
+    const dataConverter: DataConverter = {
+      payloadConverterPath: PAYLOAD_CONVERTER_PATH,
+      ...dataConverterFor(config.codec),
+    };
+    const configured = options.source ?? workflowSource(config.workflowBundle, payloadsEncrypted);
+    if (payloadsEncrypted) assertBundleEncryptsFailures(configured);
     const { version, source } = await deploymentVersionOf(config.deployment, configured, dataConverter, logger);
     const workerDeploymentOptions = deploymentOptions(version);
-    const payloadsEncrypted = dataConverter !== undefined;
     const auth = config.nse.auth;
     const activities = { ...createActivities({ nse, payloadsEncrypted }), ...createSweepActivities({ nse, auth }) };
     const worker = await createWorkerPair(
@@ -166,7 +171,7 @@ export async function createNseWorker(options: {
         nexusServices: [nseFlowNexusHandler],
         ...workerTracing(), // spans of workflows, activities and Nexus calls (exported only when traces are on)
         // Codecs run in the worker's main thread; the failure converter also runs in the sandbox (see the bundle check).
-        ...(dataConverter ? { dataConverter } : {}),
+        dataConverter,
         shutdownGraceTime: config.shutdownGraceMs,
         ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
         // Both workers of the process join this version (see createWorkerPair).

@@ -8,7 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { bulkLimitsSchema, parseBulk } from './bulk';
-import { admit } from './entry-gate';
+import { admit, refuseUnreadable } from './entry-gate';
 import { invalidInput } from './failures';
 import { NOTHING_PAUSED, type PausedScopes } from './pause';
 import { parsePlan } from './plans';
@@ -70,6 +70,8 @@ export function admitArgument(kind: 'update' | 'signal', name: string, args: rea
   const table = kind === 'update' ? UPDATE_ARGUMENTS : SIGNAL_ARGUMENTS;
   const entry = Object.hasOwn(table, name) ? table[name] : undefined;
   if (entry === undefined) throw invalidInput(`${name}: no such ${kind}`);
+  // Before the count: an argument the worker could not read says so, whatever the entry takes.
+  for (const arg of args) refuseUnreadable(arg, entry.where);
   const expected = entry.schema ? 1 : 0;
   if (args.length > expected)
     throw invalidInput(`${entry.where}: takes ${expected === 0 ? 'no argument' : 'one argument'}, not ${args.length}`);

@@ -24,6 +24,30 @@ export const MAX_NUMBER = 8.64e15;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * Marks what the worker's payload converter hands a workflow in place of an entry whose payload does not convert
+ * (src/workflows/payload-converter.ts): the gate refuses it with its reason, so such a payload ends as `InvalidInput`
+ * (a failed start, a refused update, an ignored signal) instead of failing every workflow task. `Symbol.for`: the
+ * same symbol in the worker's sandbox and outside it.
+ */
+const UNREADABLE = Symbol.for('nse-flow.unreadable-payload');
+
+/** An entry's payload the worker could not read, with why (see {@link UNREADABLE}). */
+export interface UnreadablePayload {
+  readonly [UNREADABLE]: string;
+}
+
+/** The value a workflow receives for a payload it could not read, `reason` saying why. */
+export function unreadablePayload(reason: string): UnreadablePayload {
+  return Object.freeze({ [UNREADABLE]: reason });
+}
+
+/** Throws `InvalidInput` with its reason when `value` is an {@link unreadablePayload}. */
+export function refuseUnreadable(value: unknown, where: string): void {
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, UNREADABLE))
+    throw invalidInput(`${where}: ${String((value as UnreadablePayload)[UNREADABLE])}`);
+}
+
 /** Where an entry's value came from, for messages, and how large its JSON may be. */
 interface EntryLimits {
   /** Names the value in messages: `(input)`, `plan`, `setPollPolicy`, `resume`... */
@@ -54,10 +78,13 @@ export function admit<T>(schema: z.ZodMiniType<T>, value: unknown, limits: Entry
  * Checks that `root` is plain JSON data within the limits, with one loop and no recursion (no depth can exhaust
  * the stack) and without serialising it first: at most {@link MAX_DEPTH} levels and {@link MAX_VALUES} values,
  * strings of well-formed UTF-16, finite numbers within ±{@link MAX_NUMBER}, no keys that could pollute prototypes,
- * and at most `maxBytes` as JSON. Throws `InvalidInput`.
+ * and at most `maxBytes` as JSON; a payload the worker could not read is refused with its reason. Throws
+ * `InvalidInput`.
  */
 export function assertPlainData(root: unknown, limits: EntryLimits): void {
   const { where, maxBytes = MAX_INPUT_BYTES, maxValues = MAX_VALUES } = limits;
+  // Only ever a whole argument: the converter replaces a payload, never part of one.
+  refuseUnreadable(root, where);
   const pending: { node: unknown; at: string; depth: number }[] = [{ node: root, at: where, depth: 0 }];
   let values = 1;
   // Counts the JSON text at least this value takes (quotes, separators; escapes only make it longer).

@@ -12,7 +12,8 @@ import { SIM_FIXTURES } from '../../simulator/fixtures';
 import { FailureType } from '../../src/shared/failures';
 import { controlWorkflowId, PAUSED_MEMO, pauseUpdate, resumeUpdate } from '../../src/shared/pause';
 import { MAX_INPUT_BYTES } from '../../src/shared/entry-gate';
-import type { OperationInput } from '../../src/shared/workflow-api';
+import { SearchAttributes, type OperationInput } from '../../src/shared/workflow-api';
+import { waitFor } from '../helpers/scenario';
 import { FAST_POLL, hostgroupFields } from '../helpers/fixtures';
 import { rootFailure, settle } from '../helpers/temporal';
 import { useTestWorker } from '../helpers/worker';
@@ -143,6 +144,57 @@ describe('inputs that used to fail workflow tasks forever (issue #24 point 1)', 
       expect(await failedTasks(handle)).toEqual([]);
     } finally {
       await handle.terminate('test over').catch(() => undefined);
+    }
+  });
+
+  // Found in review (2026-12-08): the SDK converts a run's input and a signal's arguments before any handler, so a
+  // payload that says json/plain but is not JSON failed the run's task on every attempt, whoever sent it.
+  it('a start or signal whose payload does not convert is refused by the gate, and no workflow task fails', async () => {
+    const before = (await harness.sim.ledger()).requests.length;
+    await expectInvalidAndNothingSent(await startRaw('nseOperationWorkflow', '{not json'), before);
+
+    const control = await harness.temporal.client.workflow.start('nseFlowControlWorkflow', {
+      taskQueue: harness.taskQueue,
+      workflowId: controlWorkflowId(harness.taskQueue),
+      args: [{ all: false, tenants: [] }],
+    });
+    let held: WorkflowHandle | undefined;
+    try {
+      // (An update whose arguments do not convert was already refused by the SDK, before its validator.)
+      // Every NSE call paused (answered once every worker holds it): the run below waits for `resume`.
+      expect(await control.executeUpdate(pauseUpdate, { args: [{}] })).toEqual({ all: true, tenants: [] });
+      held = await startOperation({
+        operation: 'delete-disk-snapshot',
+        tenantId: SIM_FIXTURES.tenantId,
+        input: { disk_id: ID, name: 'snap-1' },
+      });
+      const run = held;
+      await waitFor('the run paused', async () =>
+        (await run.describe()).typedSearchAttributes.get(SearchAttributes.NsePhase) === 'paused' ? true : undefined,
+      );
+      // Sent raw, as any SDK can (the TypeScript client would convert it).
+      await harness.temporal.client.workflowService.signalWorkflowExecution({
+        namespace: 'default',
+        workflowExecution: { workflowId: run.workflowId },
+        signalName: 'resume',
+        input: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{not json') }] },
+        requestId: randomUUID(),
+      });
+      await waitFor('a completed task after the signal', async () => {
+        const events = (await run.fetchHistory()).events ?? [];
+        const signalled = events.findIndex((event) => event.workflowExecutionSignaledEventAttributes);
+        return signalled >= 0 && events.slice(signalled).some((event) => event.workflowTaskCompletedEventAttributes)
+          ? true
+          : undefined;
+      });
+      const signal = (await run.fetchHistory()).events?.find((event) => event.workflowExecutionSignaledEventAttributes);
+      const sent = signal?.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data;
+      expect(Buffer.from(sent ?? []).toString()).toBe('{not json'); // the raw payload reached the run
+      expect((await run.describe()).typedSearchAttributes.get(SearchAttributes.NsePhase)).toBe('paused');
+      for (const handle of [control, run]) expect(await failedTasks(handle)).toEqual([]);
+    } finally {
+      const open = held === undefined ? [control] : [control, held];
+      await Promise.all(open.map((handle) => handle.terminate('test over').catch(() => undefined)));
     }
   });
 

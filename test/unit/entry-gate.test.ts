@@ -20,7 +20,7 @@ import {
   UPDATE_ARGUMENTS,
   WORKFLOW_INPUTS,
 } from '../../src/shared/entries';
-import { admit, boundedText, MAX_DEPTH, MAX_NUMBER } from '../../src/shared/entry-gate';
+import { admit, boundedText, MAX_DEPTH, MAX_NUMBER, unreadablePayload } from '../../src/shared/entry-gate';
 import { FailureType } from '../../src/shared/failures';
 import * as workflows from '../../src/workflows';
 
@@ -149,6 +149,21 @@ describe('update and signal arguments', () => {
       workflowId: 'p/s',
       nseJobId: 'j1',
     });
+  });
+
+  // What the worker's payload converter hands a workflow for an entry whose payload does not convert
+  // (src/workflows/payload-converter.ts): refused with its reason by every entry, even one whose schema admits `{}`.
+  const unreadable = unreadablePayload('could not be read: its payload does not match its encoding');
+  it.each([
+    ...Object.keys(UPDATE_ARGUMENTS).map((name) => ['update', name] as const),
+    ...Object.keys(SIGNAL_ARGUMENTS).map((name) => ['signal', name] as const),
+  ])('refuses an unreadable argument of %s %s', (kind, name) => {
+    expect(refusal(() => admitArgument(kind, name, [unreadable])).message).toMatch(/: could not be read/);
+  });
+  it.each(Object.entries(WORKFLOW_INPUTS))('refuses an unreadable input of %s', (_name, parse) => {
+    expect(refusal(() => (parse as (raw: unknown) => unknown)(unreadable)).message).toMatch(
+      /could not be read: its payload does not match its encoding/,
+    );
   });
 
   it('admits the control workflow scopes, and nothing for none', () => {
