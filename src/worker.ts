@@ -150,7 +150,8 @@ export async function createNseWorker(options: {
   const closeClients = { close: (): void => new Set([nse, budgeted]).forEach((client) => client.close()) };
   try {
     const payloadsEncrypted = config.codec !== undefined;
-    // The payload converter every bundle carries (src/bundler-options.ts), for the activities and Worker.create's own bundling.
+    // The payload converter every bundle carries (src/bundler-options.ts): for the activities, and for
+    // Worker.create's own bundling.
     const dataConverter: DataConverter = {
       payloadConverterPath: PAYLOAD_CONVERTER_PATH,
       ...dataConverterFor(config.codec),

@@ -14,6 +14,7 @@
  */
 import {
   DefaultPayloadConverter,
+  type ConverterHint,
   type Payload,
   type PayloadConverter,
   type SerializationContext,
@@ -29,13 +30,13 @@ function isOwnEntry(context: SerializationContext | undefined): boolean {
 class EntryPayloadConverter implements PayloadConverter {
   private readonly sdkDefault = new DefaultPayloadConverter();
 
-  toPayload<T>(value: T, context?: SerializationContext): Payload {
-    return this.sdkDefault.toPayload(value, context);
+  toPayload<T>(value: T, context?: SerializationContext, hint?: ConverterHint<T>): Payload {
+    return this.sdkDefault.toPayload(value, context, hint);
   }
 
-  fromPayload<T>(payload: Payload, context?: SerializationContext): T {
+  fromPayload<T>(payload: Payload, context?: SerializationContext, hint?: ConverterHint<T>): T {
     try {
-      return this.sdkDefault.fromPayload<T>(payload, context);
+      return this.sdkDefault.fromPayload<T>(payload, context, hint);
     } catch (err) {
       if (!isOwnEntry(context)) throw err;
       // A fixed text: the parser's message could differ between Node versions.
